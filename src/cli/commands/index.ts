@@ -1,0 +1,7 @@
+// Every subcommand of the CLI, registered on one commander program.
+import type { Command } from 'commander'
+
+/** Adds each subcommand to `program`. Each command lives in its own file and imports only module index files. */
+export function registerCommands(program: Command): void {
+  void program
+}

@@ -1,0 +1,12 @@
+// The `lambda-dispatch` command line: the only place that reads argv, installs signal handlers or exits the process.
+import { Command } from 'commander'
+import { registerCommands } from './commands/index.js'
+
+const program = new Command()
+  .name('lambda-dispatch')
+  .description('Run web apps on AWS Lambda with reverse HTTP/2 channels: router, extension and a local Lambda.')
+  .showHelpAfterError()
+
+registerCommands(program)
+
+await program.parseAsync(process.argv)

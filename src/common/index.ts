@@ -1,0 +1,13 @@
+// The common module's public surface: domain-free helpers every other module may use.
+export { anySignal, delay, timeoutSignal } from './abort.js'
+export { ConfigError, LambdaDispatchError } from './errors.js'
+export {
+  createLogger,
+  createRootLogger,
+  createSilentLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LoggerSettings,
+  type LogLevel,
+} from './logger.js'
+export { parseBytes, parseDurationMs } from './units.js'

@@ -1,0 +1,115 @@
+// Types of the tunnelled HTTP/1.1 heads, and the line syntax both directions share (RFC 9112 §3–§5). Pure.
+import { type HeadKind, MalformedHeadError, TooManyHeadersError } from './errors.js'
+
+/**
+ * Header fields as a flat list, `[name0, value0, name1, value1, …]`, in arrival order with the name's case as
+ * received. Repeated names keep every value (Set-Cookie). Node's `writeHead` and undici accept this shape directly.
+ */
+export type RawHeaders = string[]
+
+/** A tunnelled request head: `METHOD target HTTP/1.1`, then header lines (original-protocol.md §4.2). */
+export interface RequestHead {
+  method: string
+  target: string
+  httpVersion: string
+  headers: RawHeaders
+}
+
+/** A tunnelled response head: `HTTP/1.1 code reason`, then header lines (original-protocol.md §4.4). */
+export interface ResponseHead {
+  status: number
+  reason: string
+  httpVersion: string
+  headers: RawHeaders
+}
+
+/** Bounds on a head. There is no fixed cliff: both are configuration. */
+export interface HeadLimits {
+  /** Largest head accepted, from the first byte through the empty line that ends it. */
+  maxHeadBytes: number
+  /** Most header lines accepted. */
+  maxHeaderCount: number
+}
+
+/** 64 KiB and 128 fields: twice the original's 32 KiB router buffer and its extension's 64-header parse. */
+export const DEFAULT_HEAD_LIMITS: Readonly<HeadLimits> = Object.freeze({ maxHeadBytes: 64 * 1024, maxHeaderCount: 128 })
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// RFC 9110 §5.5: field-value is VCHAR, SP, HTAB and obs-text; every other control byte is refused.
+const INVALID_VALUE_BYTE = /[\x00-\x08\x0a-\x1f\x7f]/
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e\x80-\xff]+) (HTTP\/\d\.\d)$/
+const STATUS_LINE = /^(HTTP\/\d\.\d) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/
+
+/**
+ * Splits a complete head (latin1 text up to and including the empty line) into its start line and header list.
+ * Throws MalformedHeadError for broken syntax and TooManyHeadersError past `maxHeaderCount`.
+ */
+export function splitHead(
+  kind: HeadKind,
+  text: string,
+  maxHeaderCount: number,
+): { startLine: string; headers: RawHeaders } {
+  if (text.includes('\0')) throw new MalformedHeadError(kind, 'nul', lineOf(text, text.indexOf('\0')))
+  const lines = text.split('\n')
+  // The text ends with the empty line's LF, so the last element is '' and the one before it is the empty line.
+  const count = lines.length - 2
+  const headers: RawHeaders = []
+  let startLine = ''
+  for (let index = 0; index < count; index++) {
+    let line = lines[index] as string
+    if (line.endsWith('\r')) line = line.slice(0, -1)
+    if (line.includes('\r')) throw new MalformedHeadError(kind, 'bare-cr', index + 1)
+    if (index === 0) {
+      startLine = line
+      continue
+    }
+    if (index > maxHeaderCount) throw new TooManyHeadersError(kind, maxHeaderCount)
+    const first = line.charCodeAt(0)
+    if (first === 0x20 || first === 0x09) throw new MalformedHeadError(kind, 'obs-fold', index + 1)
+    const colon = line.indexOf(':')
+    if (colon === -1) throw new MalformedHeadError(kind, 'header-without-colon', index + 1)
+    const name = line.slice(0, colon)
+    if (!TOKEN.test(name)) throw new MalformedHeadError(kind, 'invalid-header-name', index + 1)
+    const value = line.slice(colon + 1).trim()
+    if (INVALID_VALUE_BYTE.test(value)) throw new MalformedHeadError(kind, 'invalid-header-value', index + 1)
+    headers.push(name, value)
+  }
+  const emptyLine = lines[count]
+  if (emptyLine !== '' && emptyLine !== '\r') throw new MalformedHeadError(kind, 'bare-cr', count + 1)
+  return { startLine, headers }
+}
+
+export function parseRequestLine(startLine: string): Pick<RequestHead, 'method' | 'target' | 'httpVersion'> {
+  const match = REQUEST_LINE.exec(startLine)
+  if (!match) throw new MalformedHeadError('request', 'bad-request-line', 1)
+  return { method: match[1] as string, target: match[2] as string, httpVersion: match[3] as string }
+}
+
+export function parseStatusLine(startLine: string): Pick<ResponseHead, 'status' | 'reason' | 'httpVersion'> {
+  const match = STATUS_LINE.exec(startLine)
+  if (!match) throw new MalformedHeadError('response', 'bad-status-line', 1)
+  return { httpVersion: match[1] as string, status: Number(match[2]), reason: match[3] ?? '' }
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1
+  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) line++
+  return line
+}
+
+/** Appends header lines (`Name: value\r\n`) to `out`. Callers pass values that came through an HTTP parser. */
+export function appendHeaderLines(out: string, headers: RawHeaders): string {
+  let text = out
+  for (let index = 0; index + 1 < headers.length; index += 2) {
+    text += `${headers[index]}: ${headers[index + 1]}\r\n`
+  }
+  return text
+}
+
+/** Value of the first header named `lowerName` (compared case-insensitively), or undefined. */
+export function getHeader(headers: RawHeaders, lowerName: string): string | undefined {
+  for (let index = 0; index + 1 < headers.length; index += 2) {
+    if ((headers[index] as string).toLowerCase() === lowerName) return headers[index + 1]
+  }
+  return undefined
+}

@@ -22,7 +22,7 @@ function codesInSource(): string[] {
 
 function codesInDocs(): string[] {
   const text = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8')
-  return [...text.matchAll(/^\| `(LD_[A-Z0-9_]+)` \|/gm)].map((match) => match[1] as string)
+  return [...text.matchAll(/^\|\s*`(LD_[A-Z0-9_]+)`\s*\|/gm)].map((match) => match[1] as string)
 }
 
 test('every error code is unique across the source', () => {

@@ -1,0 +1,93 @@
+// The invoke payload and result: key order on the wire, validation naming the bad field, additive fields.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  decodeWaiterRequest,
+  decodeWaiterResponse,
+  encodeWaiterRequest,
+  InvalidWaiterError,
+  type WaiterRequest,
+} from '../../../src/protocol/index.js'
+
+const REQUEST: WaiterRequest = {
+  poolId: 'default',
+  id: 'f3a1c2d4-0000-4000-8000-000000000001',
+  dispatcherUrl: 'http://127.0.0.1:5003/api/chunked',
+  numberOfChannels: 20,
+  sentTime: '2026-11-26T14:00:00.123Z',
+  initOnly: false,
+}
+
+test('the invoke payload uses the original key names in the original order', () => {
+  assert.equal(
+    encodeWaiterRequest(REQUEST),
+    '{"PoolId":"default","Id":"f3a1c2d4-0000-4000-8000-000000000001","DispatcherUrl":"http://127.0.0.1:5003/api/chunked","NumberOfChannels":20,"SentTime":"2026-11-26T14:00:00.123Z","InitOnly":false}',
+  )
+})
+
+test('additive fields come after the original keys and round-trip', () => {
+  const fingerprint = 'AB:'.repeat(31) + 'CD'
+  const json = encodeWaiterRequest({ ...REQUEST, routerCertSha256: fingerprint })
+  assert.ok(json.endsWith(`"InitOnly":false,"RouterCertSha256":"${fingerprint}"}`))
+  assert.equal(decodeWaiterRequest(json).routerCertSha256, fingerprint)
+})
+
+test('a missing or null PoolId means the default pool and a missing InitOnly means false', () => {
+  const { PoolId: _pool, InitOnly: _init, ...rest } = JSON.parse(encodeWaiterRequest(REQUEST))
+  assert.deepEqual(decodeWaiterRequest(rest), REQUEST)
+  assert.equal(decodeWaiterRequest({ ...rest, PoolId: null }).poolId, 'default')
+})
+
+test('unknown keys are ignored', () => {
+  assert.deepEqual(decodeWaiterRequest({ ...JSON.parse(encodeWaiterRequest(REQUEST)), Future: [1, 2] }), REQUEST)
+})
+
+const INVALID: ReadonlyArray<{ name: string; change: Record<string, unknown>; field: string }> = [
+  { name: 'a missing Id', change: { Id: undefined }, field: 'Id' },
+  { name: 'an Id with a slash', change: { Id: 'a/b' }, field: 'Id' },
+  { name: 'an empty Id', change: { Id: '' }, field: 'Id' },
+  { name: 'a PoolId with a space', change: { PoolId: 'a b' }, field: 'PoolId' },
+  {
+    name: 'a DispatcherUrl with another scheme',
+    change: { DispatcherUrl: 'ftp://x/api/chunked' },
+    field: 'DispatcherUrl',
+  },
+  { name: 'a DispatcherUrl that is not a URL', change: { DispatcherUrl: 'not a url' }, field: 'DispatcherUrl' },
+  { name: 'NumberOfChannels above 255', change: { NumberOfChannels: 256 }, field: 'NumberOfChannels' },
+  { name: 'a negative NumberOfChannels', change: { NumberOfChannels: -1 }, field: 'NumberOfChannels' },
+  { name: 'a fractional NumberOfChannels', change: { NumberOfChannels: 1.5 }, field: 'NumberOfChannels' },
+  { name: 'a SentTime that is not RFC 3339', change: { SentTime: 'yesterday' }, field: 'SentTime' },
+  { name: 'a SentTime with an impossible date', change: { SentTime: '2025-13-45T00:00:00Z' }, field: 'SentTime' },
+  { name: 'a string InitOnly', change: { InitOnly: 'true' }, field: 'InitOnly' },
+  { name: 'a short fingerprint', change: { RouterCertSha256: 'abcd' }, field: 'RouterCertSha256' },
+]
+
+for (const row of INVALID) {
+  test(`${row.name} is refused naming ${row.field}`, () => {
+    const wire = { ...JSON.parse(encodeWaiterRequest(REQUEST)), ...row.change }
+    assert.throws(
+      () => decodeWaiterRequest(wire),
+      (error: unknown) => error instanceof InvalidWaiterError && error.field === row.field,
+    )
+  })
+}
+
+test('payloads that are not JSON objects are refused naming the payload', () => {
+  for (const payload of ['{', '[]', '42', 'null']) {
+    assert.throws(
+      () => decodeWaiterRequest(payload),
+      (error: unknown) => error instanceof InvalidWaiterError && error.field === 'payload',
+    )
+  }
+})
+
+test('the legacy result with only PoolId and Id decodes with the other fields unset', () => {
+  assert.deepEqual(decodeWaiterResponse('{"PoolId":"default","Id":"x"}'), { poolId: 'default', id: 'x' })
+})
+
+test('a result with an unknown ExitReason is refused naming ExitReason', () => {
+  assert.throws(
+    () => decodeWaiterResponse('{"PoolId":"default","Id":"x","ExitReason":"Bored"}'),
+    (error: unknown) => error instanceof InvalidWaiterError && error.field === 'ExitReason',
+  )
+})

@@ -128,3 +128,103 @@ export class TunnelOrderingError extends RouterError {
     super(`refused to write DATA on lambda ${lambdaId} channel ${channelId} before its response HEADERS were sent`)
   }
 }
+
+/** Lambda refused an invoke for concurrency or rate (429 TooManyRequestsException and its kin); back off, then retry. */
+export class InvokeThrottledError extends RouterError {
+  readonly code = 'LD_INVOKE_THROTTLED'
+
+  constructor(
+    readonly functionName: string,
+    /** The AWS error name (`TooManyRequestsException`, `EC2ThrottledException`, …). */
+    readonly awsErrorName: string,
+    readonly statusCode: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`invoke of ${functionName} was throttled (${awsErrorName})`, options)
+  }
+}
+
+/** An invoke failed before the function ran to completion: network, timeout, service fault, or a refused request. */
+export class InvokeFailedError extends RouterError {
+  readonly code = 'LD_INVOKE_FAILED'
+
+  constructor(
+    readonly functionName: string,
+    /** The AWS error name, or the Node/SDK error name for network failures and timeouts. */
+    readonly awsErrorName: string,
+    readonly statusCode: number | undefined,
+    /** Whether trying again later may succeed (network, 5xx, timeout) or not (missing function, access denied). */
+    readonly retryable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `invoke of ${functionName} failed (${awsErrorName}${statusCode === undefined ? '' : `, HTTP ${statusCode}`}, ${retryable ? 'retryable' : 'not retryable'})`,
+      options,
+    )
+  }
+}
+
+/** The router could not learn the address Lambdas should call back (ECS task metadata, EC2 IMDS, or the env var). */
+export class CallbackHostDiscoveryError extends RouterError {
+  readonly code = 'LD_CALLBACK_HOST_DISCOVERY'
+
+  constructor(
+    readonly source: 'env-var' | 'ecs' | 'ec2',
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`callback host discovery through ${source} failed: ${detail}`, options)
+  }
+}
+
+/** The client's request head broke HTTP syntax or framing (Node's parser refused it, or the target form is unusable). */
+export class BadClientRequestError extends RouterError {
+  readonly code = 'LD_BAD_CLIENT_REQUEST'
+
+  constructor(
+    /** Short, client-safe description of what was wrong. */
+    readonly why: string,
+    options?: ErrorOptions,
+  ) {
+    super(`bad request: ${why}`, options)
+  }
+}
+
+/** The client addressed the reserved `/_lambda_dispatch/` path, which only the router may use inside a channel. */
+export class ReservedPathError extends RouterError {
+  readonly code = 'LD_RESERVED_PATH'
+
+  constructor(readonly target: string) {
+    super('paths under /_lambda_dispatch/ are reserved for the router')
+  }
+}
+
+/** The client's request head was larger than the configured limit. */
+export class ClientHeadTooLargeError extends RouterError {
+  readonly code = 'LD_CLIENT_HEAD_TOO_LARGE'
+
+  constructor(
+    readonly maxHeadBytes: number,
+    options?: ErrorOptions,
+  ) {
+    super(`request head is larger than ${maxHeadBytes} bytes`, options)
+  }
+}
+
+/** The client did not send its request head (or whole request) within the configured time. */
+export class ClientRequestTimeoutError extends RouterError {
+  readonly code = 'LD_CLIENT_REQUEST_TIMEOUT'
+
+  constructor(options?: ErrorOptions) {
+    super('the request was not received in time', options)
+  }
+}
+
+/** `X-Lambda-Name` named a function that is not on the router's allow-list. */
+export class LambdaNameNotAllowedError extends RouterError {
+  readonly code = 'LD_LAMBDA_NAME_NOT_ALLOWED'
+
+  constructor(readonly lambdaName: string) {
+    super(`X-Lambda-Name "${lambdaName}" is not on this router's allow-list`)
+  }
+}

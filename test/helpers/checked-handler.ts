@@ -1,0 +1,90 @@
+// A decorator that wraps any ExchangeHandler and checks the contract of src/router/dispatch/exchange.ts (STYLE.md §5,
+// undici's decorator-handler): onResponseStart at most once and before data, exactly one of onResponseEnd /
+// onResponseError, nothing after it, and no method throws. Tests assert `violations` is empty and await `settled`.
+import type { ExchangeController, ExchangeHandler } from '../../src/router/dispatch/exchange.js'
+import type { RouterError } from '../../src/router/errors.js'
+
+export type HandlerEvent =
+  | { readonly kind: 'start'; readonly status: number; readonly headers: string[] }
+  | { readonly kind: 'data'; readonly bytes: number }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'error'; readonly error: RouterError }
+
+export class CheckedHandler implements ExchangeHandler {
+  readonly events: HandlerEvent[] = []
+  readonly violations: string[] = []
+  readonly chunks: Buffer[] = []
+  /** Resolves with the terminal call's kind the first time one arrives. */
+  readonly settled: Promise<'end' | 'error'>
+  readonly #inner: ExchangeHandler | undefined
+  #resolveSettled!: (kind: 'end' | 'error') => void
+  #started = false
+  #terminal: 'end' | 'error' | undefined
+
+  constructor(inner?: ExchangeHandler) {
+    this.#inner = inner
+    this.settled = new Promise((resolve) => {
+      this.#resolveSettled = resolve
+    })
+  }
+
+  /** The terminal call, once it happened. */
+  get terminal(): 'end' | 'error' | undefined {
+    return this.#terminal
+  }
+
+  /** Every body byte delivered, in order. */
+  get body(): Buffer {
+    return Buffer.concat(this.chunks)
+  }
+
+  onResponseStart(status: number, headers: string[], controller: ExchangeController): void {
+    if (this.#terminal) this.violations.push(`onResponseStart after ${this.#terminal}`)
+    if (this.#started) this.violations.push('onResponseStart called twice')
+    this.#started = true
+    this.events.push({ kind: 'start', status, headers: [...headers] })
+    this.#call('onResponseStart', () => this.#inner?.onResponseStart(status, headers, controller))
+  }
+
+  onResponseData(chunk: Buffer): void {
+    if (this.#terminal) this.violations.push(`onResponseData after ${this.#terminal}`)
+    if (!this.#started) this.violations.push('onResponseData before onResponseStart')
+    this.events.push({ kind: 'data', bytes: chunk.length })
+    this.chunks.push(chunk)
+    this.#call('onResponseData', () => this.#inner?.onResponseData(chunk))
+  }
+
+  onResponseEnd(): void {
+    if (this.#terminal) this.violations.push(`onResponseEnd after ${this.#terminal}`)
+    if (!this.#started) this.violations.push('onResponseEnd before onResponseStart')
+    this.events.push({ kind: 'end' })
+    this.#settle('end')
+    this.#call('onResponseEnd', () => this.#inner?.onResponseEnd())
+  }
+
+  onResponseError(error: RouterError): void {
+    if (this.#terminal) this.violations.push(`onResponseError after ${this.#terminal}`)
+    this.events.push({ kind: 'error', error })
+    this.#settle('error')
+    this.#call('onResponseError', () => this.#inner?.onResponseError(error))
+  }
+
+  #settle(kind: 'end' | 'error'): void {
+    if (this.#terminal) return
+    this.#terminal = kind
+    this.#resolveSettled(kind)
+  }
+
+  #call(method: string, invoke: () => void): void {
+    try {
+      invoke()
+    } catch (error) {
+      this.violations.push(`${method} threw: ${(error as Error).message}`)
+    }
+  }
+}
+
+/** Wraps `inner` (or nothing, to just record) in the contract checker. */
+export function checkHandler(inner?: ExchangeHandler): CheckedHandler {
+  return new CheckedHandler(inner)
+}

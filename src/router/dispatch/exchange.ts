@@ -48,10 +48,11 @@ export interface ExchangeHandler {
 
 /**
  * What `dispatch` did with a request, returned synchronously. Accepted requests ('dispatched' or 'queued') report
- * every later failure through the handler, never by throwing. A 'rejected' decision has already been reported to the
+ * every later failure through the handler, never by throwing. 'aborted' means the request's signal had already
+ * aborted when it arrived (ClientAbortedError). A 'rejected' decision has already been reported to the
  * handler as an error too, so the caller has a single error path; the decision is for logs and metrics.
  */
 export type DispatchDecision =
   | { readonly kind: 'dispatched'; readonly lambdaId: string; readonly channelId: string }
   | { readonly kind: 'queued'; readonly queueLength: number }
-  | { readonly kind: 'rejected'; readonly reason: 'queue-full' | 'no-capacity' | 'closing' }
+  | { readonly kind: 'rejected'; readonly reason: 'queue-full' | 'no-capacity' | 'closing' | 'aborted' }

@@ -1,0 +1,370 @@
+// The Lambda-facing control channel: HTTP/2 only, h2c with prior knowledge and/or TLS with ALPN h2. Routes channel
+// POSTs, pings and closes (original-protocol.md §3.4) to pools, tunes flow control (DESIGN.md §6), and upholds the
+// ordering invariant: respond() first, then construct the Channel, then publish it. Owns its listeners and sessions.
+import { once } from 'node:events'
+import {
+  createSecureServer,
+  createServer,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2Session,
+  constants as http2,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Logger } from '../../common/index.js'
+import {
+  CONTROL_BODY_NO_LAMBDA_ID,
+  CONTROL_BODY_NO_ROUTE,
+  controlBodyNoInstance,
+  controlBodyNoPool,
+  HEADER_LAMBDA_ID,
+  HEADER_POOL_ID,
+  TUNNEL_CONTENT_TYPE,
+} from '../../protocol/index.js'
+import type { TunnelOrderingError } from '../errors.js'
+import { Channel } from '../instances/channel.js'
+import type { RouterTelemetry } from '../telemetry.js'
+import {
+  CONTROL_ROUTE_METHODS,
+  type ControlRoute,
+  controlBodyNoInstanceForLambda,
+  headerValues,
+  parseControlPath,
+  resolveControlPoolId,
+} from './routes.js'
+
+/** What the control server needs from a pool. `Pool` implements it. Calls are synchronous and must not throw. */
+export interface ControlPool {
+  readonly poolId: string
+  /** Whether a channel POST for `lambdaId` may be answered 200 and parked (instance known and starting/open/draining). */
+  acceptsChannel(lambdaId: string): boolean
+  /** Publishes a channel whose response HEADERS were sent: it parks on its instance and may take a request at once. */
+  addChannel(channel: Channel): void
+  /** A ping from the extension: true (200) while the instance should keep running, false (409: stop) otherwise. */
+  ping(lambdaId: string): boolean
+  /**
+   * The Lambda asks to close. `answer(true)` (200) once the instance is retiring, which may be after a bounded wait
+   * for its replacement while it keeps serving; `answer(false)` (409) when the instance is unknown or already closed.
+   */
+  closeFromLambda(lambdaId: string, answer: (known: boolean) => void): void
+}
+
+/** HTTP/2 tuning of the control channel (DESIGN.md §6: Node's 64 KiB default windows cap a connection's throughput). */
+export interface ControlHttp2Settings {
+  /** Per-stream receive window announced in SETTINGS. */
+  readonly initialWindowSize: number
+  /** Connection receive window, raised with `session.setLocalWindowSize` on every session. */
+  readonly connectionWindowSize: number
+  /** nghttp2's per-session memory cap, in MB (Node's default of 10 refuses streams under load). */
+  readonly maxSessionMemoryMb: number
+  /** Must exceed an instance's channel count + 2 (its ping and close share the connection). */
+  readonly maxConcurrentStreams: number
+}
+
+export const DEFAULT_CONTROL_HTTP2_SETTINGS: ControlHttp2Settings = Object.freeze({
+  initialWindowSize: 4 * 1024 * 1024,
+  connectionWindowSize: 32 * 1024 * 1024,
+  maxSessionMemoryMb: 64,
+  maxConcurrentStreams: 1000,
+})
+
+export interface ControlServerOptions {
+  readonly host: string
+  /** h2c (prior knowledge) port; 0 picks a free one; absent: no h2c listener. */
+  readonly h2cPort?: number
+  /** TLS port (ALPN h2 only); used only together with `tls`. */
+  readonly tlsPort?: number
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer }
+  resolvePool(poolId: string): ControlPool | undefined
+  readonly settings?: Partial<ControlHttp2Settings>
+  readonly logger: Logger
+  readonly telemetry: RouterTelemetry
+  /**
+   * Test seam only: publish each channel before responding, as the original did before its fix, so a test can show
+   * the TunnelWriter guard refuses the write and no DATA leaves. Never set in production.
+   */
+  readonly breakOrderingInvariant?: boolean
+}
+
+/** The ports actually bound (useful with port 0). */
+export interface ControlListenResult {
+  readonly h2cPort?: number
+  readonly tlsPort?: number
+}
+
+export class ControlServer {
+  readonly #options: ControlServerOptions
+  readonly #settings: ControlHttp2Settings
+  readonly #telemetry: RouterTelemetry
+  readonly #logger: Logger
+  readonly #servers: Array<{ kind: 'h2c' | 'tls'; server: Http2Server | Http2SecureServer; port: number }> = []
+  readonly #sessions = new Set<Http2Session>()
+  #state: 'idle' | 'listening' | 'closing' | 'closed' = 'idle'
+
+  constructor(options: ControlServerOptions) {
+    if (options.h2cPort === undefined && (options.tls === undefined || options.tlsPort === undefined)) {
+      throw new Error('ControlServer needs an h2c port, or a TLS port with a key and certificate')
+    }
+    this.#options = options
+    this.#settings = { ...DEFAULT_CONTROL_HTTP2_SETTINGS, ...options.settings }
+    this.#telemetry = options.telemetry
+    this.#logger = options.logger
+    const serverOptions = {
+      settings: {
+        initialWindowSize: this.#settings.initialWindowSize,
+        maxConcurrentStreams: this.#settings.maxConcurrentStreams,
+      },
+      maxSessionMemory: this.#settings.maxSessionMemoryMb,
+    }
+    if (options.h2cPort !== undefined) {
+      const server = createServer(serverOptions)
+      this.#wire(server)
+      this.#servers.push({ kind: 'h2c', server, port: options.h2cPort })
+    }
+    if (options.tls !== undefined && options.tlsPort !== undefined) {
+      const server = createSecureServer({
+        ...serverOptions,
+        key: options.tls.key,
+        cert: options.tls.cert,
+        allowHTTP1: false,
+        ALPNProtocols: ['h2'],
+      })
+      this.#wire(server)
+      server.on('unknownProtocol', this.#onUnknownProtocol)
+      this.#servers.push({ kind: 'tls', server, port: options.tlsPort })
+    }
+  }
+
+  /** Binds every configured listener; resolves with the bound ports. */
+  async listen(): Promise<ControlListenResult> {
+    if (this.#state !== 'idle') throw new Error(`ControlServer.listen() called while ${this.#state}`)
+    this.#state = 'listening'
+    const result: { h2cPort?: number; tlsPort?: number } = {}
+    for (const entry of this.#servers) {
+      entry.server.listen(entry.port, this.#options.host)
+      await once(entry.server, 'listening')
+      const port = (entry.server.address() as AddressInfo).port
+      if (entry.kind === 'h2c') result.h2cPort = port
+      else result.tlsPort = port
+      this.#logger.info({ kind: entry.kind, host: this.#options.host, port }, 'control channel listening')
+    }
+    return result
+  }
+
+  /** Open HTTP/2 sessions (extension connections). */
+  get sessionCount(): number {
+    return this.#sessions.size
+  }
+
+  /**
+   * Stops listening and closes every session gracefully (GOAWAY, open streams may finish); sessions still open after
+   * `graceMs` are destroyed. Call it after the pools have closed, so their channels were sent goaway first.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.#state === 'closing' || this.#state === 'closed') return
+    const wasListening = this.#state === 'listening'
+    this.#state = 'closing'
+    const serversClosed = wasListening
+      ? this.#servers.map((entry) => new Promise<void>((resolve) => entry.server.close(() => resolve())))
+      : []
+    const sessionsClosed = [...this.#sessions].map((session) => {
+      const closed = once(session, 'close').then(() => undefined)
+      session.close()
+      return closed
+    })
+    const graceMs = options.graceMs ?? 1000
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), graceMs)
+    })
+    const outcome = await Promise.race([Promise.all(sessionsClosed).then(() => 'closed' as const), expired])
+    clearTimeout(timer)
+    if (outcome === 'expired') for (const session of this.#sessions) session.destroy()
+    await Promise.all(serversClosed)
+    this.#state = 'closed'
+  }
+
+  #wire(server: Http2Server | Http2SecureServer): void {
+    server.on('stream', this.#onStream)
+    server.on('session', this.#onSession)
+    server.on('sessionError', this.#onSessionError)
+  }
+
+  readonly #onSession = (session: Http2Session): void => {
+    this.#sessions.add(session)
+    session.once('close', () => this.#sessions.delete(session))
+    session.on('frameError', (type: number, code: number, id: number) => {
+      this.#telemetry.onHttp2Error('frame_error', { type, code, streamId: id })
+    })
+    session.on('goaway', (code: number) => {
+      if (code !== http2.NGHTTP2_NO_ERROR) this.#telemetry.onHttp2Error('goaway_received', { code })
+    })
+    // The connection window can only be raised once the session exists (DESIGN.md §6).
+    try {
+      session.setLocalWindowSize(this.#settings.connectionWindowSize)
+    } catch (err) {
+      this.#logger.debug({ err }, 'could not raise the connection window')
+    }
+    if (this.#state === 'closing' || this.#state === 'closed') session.close()
+  }
+
+  readonly #onSessionError = (err: Error): void => {
+    // An HTTP/1.1 request on the h2c port fails the connection preface and ends here too.
+    const code = (err as NodeJS.ErrnoException).code
+    this.#telemetry.onHttp2Error(code === 'ERR_HTTP2_ERROR' ? 'bad_preface' : 'session_error', { err })
+  }
+
+  readonly #onUnknownProtocol = (socket: Socket): void => {
+    this.#telemetry.onHttp2Error('bad_preface', { alpn: 'none or http/1.1' })
+    socket.destroy()
+  }
+
+  // Every stream gets this listener first: an unhandled stream 'error' (a peer RST_STREAM) would crash the process.
+  readonly #onStreamError = (err: Error): void => {
+    this.#telemetry.onHttp2Error('stream_error', { err })
+  }
+
+  readonly #onOrderingViolation = (error: TunnelOrderingError, poolId: string): void => {
+    this.#telemetry.onTunnelOrderingViolation(error, poolId)
+  }
+
+  readonly #onStream = (
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    _flags: number,
+    rawHeaders: string[],
+  ): void => {
+    stream.on('error', this.#onStreamError)
+    const path = headers[':path']
+    const route = typeof path === 'string' ? parseControlPath(path) : undefined
+    if (route === undefined || headers[':method'] !== CONTROL_ROUTE_METHODS[route.kind]) {
+      this.#refuse(stream, 404, CONTROL_BODY_NO_ROUTE, false)
+      this.#telemetry.onControlResponse('unknown', 404, { path, method: headers[':method'] })
+      return
+    }
+    const raw = rawHeaders ?? flattenHeaders(headers)
+    switch (route.kind) {
+      case 'request':
+        this.#onChannel(stream, route, raw)
+        return
+      case 'ping':
+        this.#onPing(stream, route, raw)
+        return
+      case 'close':
+        this.#onClose(stream, route, raw)
+        return
+      default: {
+        const unreachable: never = route
+        throw new Error(`unknown control route ${String(unreachable)}`)
+      }
+    }
+  }
+
+  #onChannel(stream: ServerHttp2Stream, route: ControlRoute & { kind: 'request' }, rawHeaders: string[]): void {
+    const { lambdaId, channelId } = route
+    const lambdaIdHeader = headerValues(rawHeaders, HEADER_LAMBDA_ID)
+    if (lambdaIdHeader.length !== 1 || (lambdaIdHeader[0] as string).trim().length === 0) {
+      this.#refuse(stream, 400, CONTROL_BODY_NO_LAMBDA_ID, true)
+      this.#telemetry.onControlResponse('request', 400, { lambdaId, channelId })
+      return
+    }
+    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
+    const pool = this.#options.resolvePool(poolId)
+    if (pool === undefined) {
+      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
+      this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown pool' })
+      return
+    }
+    if (!pool.acceptsChannel(lambdaId)) {
+      this.#refuse(stream, 409, controlBodyNoInstance(poolId, lambdaId, channelId), true)
+      this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown instance' })
+      return
+    }
+    if (stream.destroyed) return
+    const ids = { poolId, lambdaId, channelId, onOrderingViolation: this.#onOrderingViolation }
+    if (this.#options.breakOrderingInvariant) {
+      // The original's bug, reproduced on purpose: publish first, respond after.
+      pool.addChannel(new Channel(stream, { ...ids, skipHeadersCheck: true }))
+      if (!stream.destroyed && !stream.headersSent) this.#respondTunnel(stream)
+      return
+    }
+    // The ordering invariant (DESIGN.md §2.5): HEADERS first, then the Channel, then anything that may write to it.
+    if (!this.#respondTunnel(stream)) return
+    pool.addChannel(new Channel(stream, ids))
+  }
+
+  #respondTunnel(stream: ServerHttp2Stream): boolean {
+    try {
+      stream.respond({ ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE })
+      return true
+    } catch (err) {
+      // The stream died between the routing checks and here (peer reset): nothing was published.
+      this.#logger.debug({ err }, 'channel stream closed before it could be answered')
+      return false
+    }
+  }
+
+  #onPing(stream: ServerHttp2Stream, route: ControlRoute, rawHeaders: string[]): void {
+    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
+    const pool = this.#options.resolvePool(poolId)
+    if (pool === undefined) {
+      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
+      this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
+      return
+    }
+    if (!pool.ping(route.lambdaId)) {
+      this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
+      this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
+      return
+    }
+    this.#answerEmpty(stream, 200)
+  }
+
+  #onClose(stream: ServerHttp2Stream, route: ControlRoute, rawHeaders: string[]): void {
+    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
+    const pool = this.#options.resolvePool(poolId)
+    if (pool === undefined) {
+      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
+      this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
+      return
+    }
+    // Answer without waiting for the request body's END_STREAM: the Rust extension closes it only after the response.
+    stream.resume()
+    pool.closeFromLambda(route.lambdaId, (known) => {
+      if (known) {
+        this.#answerEmpty(stream, 200)
+        this.#telemetry.onControlResponse('close', 200, { poolId, lambdaId: route.lambdaId })
+      } else {
+        this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
+        this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
+      }
+    })
+  }
+
+  #answerEmpty(stream: ServerHttp2Stream, status: number): void {
+    stream.resume()
+    if (stream.destroyed || stream.headersSent) return
+    stream.respond({ ':status': status }, { endStream: true })
+  }
+
+  // A refused stream: status and text body, then the peer's request body is read and discarded so the stream ends.
+  #refuse(stream: ServerHttp2Stream, status: number, body: string, textPlain: boolean): void {
+    stream.resume()
+    if (stream.destroyed || stream.headersSent) return
+    stream.respond(textPlain ? { ':status': status, 'content-type': 'text/plain' } : { ':status': status })
+    stream.end(body)
+  }
+}
+
+// Node passes rawHeaders to 'stream' listeners; this covers a caller that does not.
+function flattenHeaders(headers: IncomingHttpHeaders): string[] {
+  const raw: string[] = []
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const item of value) raw.push(name, item)
+    else raw.push(name, value)
+  }
+  return raw
+}

@@ -1,0 +1,323 @@
+// One pool's dispatcher: admit → pick a channel or queue → start the exchange; drain the queue whenever capacity
+// appears (a channel parked, a busy one freed, an instance opened). Event-driven: no polling, no background loop. Owns
+// the queue, its one timeout timer and the running exchanges. The request lifecycle is drawn in docs/lifecycle.md.
+import {
+  ClientAbortedError,
+  NoCapacityError,
+  QueueFullError,
+  QueueTimeoutError,
+  RouterClosingError,
+  type RouterError,
+} from '../errors.js'
+import type { InstanceRegistry } from '../instances/registry.js'
+import type { PoolTelemetry } from '../telemetry.js'
+import type { DispatchDecision, DispatchRequest, ExchangeHandler } from './exchange.js'
+import { PendingQueue, type QueueLinks } from './pending-queue.js'
+import { pickChannel, pickInstance } from './pick.js'
+import { type ExchangeSettings, TunnelExchange } from './tunnel-exchange.js'
+
+/** What the pool (its scaler) hears from the dispatcher. Called synchronously; must not throw. */
+export interface DispatcherHooks {
+  /** A request arrived (feeds the arrival rate). */
+  onArrival(): void
+  /** The queue or the running count changed: the scaler should look again. */
+  onLoadChanged(): void
+  /** A request completed after `durationMs` (feeds the duration average). */
+  onCompleted(durationMs: number): void
+}
+
+export interface DispatcherOptions {
+  readonly poolId: string
+  /** Most requests waiting; beyond it a request is refused with QueueFullError (503 + Retry-After). */
+  readonly queueLimit: number
+  /** Longest wait for a channel, counted from `request.receivedAtMs`; then QueueTimeoutError. */
+  readonly queueTimeoutMs: number
+  readonly exchange: ExchangeSettings
+  readonly registry: InstanceRegistry
+  readonly telemetry: PoolTelemetry
+  readonly hooks: DispatcherHooks
+}
+
+/** Why the pool currently refuses to queue: the invoke breaker is open and nothing can serve. */
+export interface NoCapacity {
+  readonly why: string
+  readonly retryAfterMs: number
+}
+
+// A request waiting for a channel. Listens to its own abort signal (handleEvent: no closure per request).
+class QueuedRequest implements QueueLinks<QueuedRequest> {
+  prev: QueuedRequest | undefined
+  next: QueuedRequest | undefined
+  queued = false
+  readonly request: DispatchRequest
+  readonly handler: ExchangeHandler
+  readonly deadlineMs: number
+  readonly #dispatcher: Dispatcher
+
+  constructor(dispatcher: Dispatcher, request: DispatchRequest, handler: ExchangeHandler, deadlineMs: number) {
+    this.#dispatcher = dispatcher
+    this.request = request
+    this.handler = handler
+    this.deadlineMs = deadlineMs
+  }
+
+  handleEvent(): void {
+    this.#dispatcher.abandon(this)
+  }
+}
+
+/**
+ * `dispatch(request, handler)` never throws for an accepted request: every later outcome reaches the handler exactly
+ * once. Counts (queue length, running) are read from the queue and the instances, never mirrored.
+ */
+export class Dispatcher {
+  readonly poolId: string
+  readonly #queue: PendingQueue<QueuedRequest>
+  readonly #queueTimeoutMs: number
+  readonly #exchange: ExchangeSettings
+  readonly #registry: InstanceRegistry
+  readonly #telemetry: PoolTelemetry
+  readonly #hooks: DispatcherHooks
+  readonly #running = new Set<TunnelExchange>()
+  #idleWaiters: Array<() => void> = []
+  #queueTimer: NodeJS.Timeout | undefined
+  #noCapacity: NoCapacity | undefined
+  #closing = false
+  #draining = false
+  #drainAgain = false
+
+  constructor(options: DispatcherOptions) {
+    this.poolId = options.poolId
+    this.#queue = new PendingQueue(options.queueLimit)
+    this.#queueTimeoutMs = options.queueTimeoutMs
+    this.#exchange = options.exchange
+    this.#registry = options.registry
+    this.#telemetry = options.telemetry
+    this.#hooks = options.hooks
+  }
+
+  get queueLength(): number {
+    return this.#queue.length
+  }
+
+  /** Requests bound to a channel and not finished. */
+  get runningCount(): number {
+    return this.#running.size
+  }
+
+  get noCapacity(): NoCapacity | undefined {
+    return this.#noCapacity
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  /** Binds `request` to the least-outstanding instance's channel, queues it, or refuses it (reported to `handler`). */
+  dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision {
+    this.#hooks.onArrival()
+    if (request.signal.aborted) {
+      this.#telemetry.onRequestRejected(request.requestId, 'aborted')
+      handler.onResponseError(new ClientAbortedError(request.requestId))
+      return { kind: 'rejected', reason: 'aborted' }
+    }
+    const pick = pickChannel(this.#registry.values(), {
+      closing: this.#closing,
+      noCapacity: this.#noCapacity !== undefined,
+      queueLength: this.#queue.length,
+      queueLimit: this.#queue.limit,
+    })
+    switch (pick.kind) {
+      case 'channel': {
+        const channel = pick.instance.takeChannel()
+        if (channel === undefined) throw new Error('BUG: a picked instance had no usable channel')
+        this.#telemetry.onRequestDispatched(request.requestId, channel.lambdaId, channel.channelId, undefined)
+        this.#start(request, handler, channel)
+        return { kind: 'dispatched', lambdaId: channel.lambdaId, channelId: channel.channelId }
+      }
+      case 'queue': {
+        const entry = new QueuedRequest(this, request, handler, request.receivedAtMs + this.#queueTimeoutMs)
+        this.#queue.push(entry)
+        request.signal.addEventListener('abort', entry)
+        this.#armQueueTimer()
+        this.#telemetry.onRequestQueued(request.requestId, this.#queue.length)
+        this.#hooks.onLoadChanged()
+        // Waiting requests go first; if capacity exists while others wait (it should not), serve them now.
+        if (this.#queue.length > 1) this.drain()
+        return { kind: 'queued', queueLength: this.#queue.length }
+      }
+      case 'reject': {
+        this.#telemetry.onRequestRejected(request.requestId, pick.reason)
+        handler.onResponseError(this.#rejection(pick.reason))
+        return { kind: 'rejected', reason: pick.reason }
+      }
+      default: {
+        const unreachable: never = pick
+        throw new Error(`unknown pick ${String(unreachable)}`)
+      }
+    }
+  }
+
+  /**
+   * Capacity may have appeared: bind waiting requests to channels, oldest first, until either runs out. Re-entrant
+   * calls (an exchange that fails at once frees its channel inside this loop) just ask the running loop to go again.
+   */
+  drain(): void {
+    if (this.#queue.length === 0) return
+    if (this.#draining) {
+      this.#drainAgain = true
+      return
+    }
+    this.#draining = true
+    try {
+      do {
+        this.#drainAgain = false
+        for (;;) {
+          const entry = this.#queue.peek()
+          if (entry === undefined) break
+          const instance = pickInstance(this.#registry.values())
+          if (instance === undefined) break
+          const channel = instance.takeChannel()
+          if (channel === undefined) break
+          this.#unqueue(entry)
+          const { request } = entry
+          const queuedMs = this.#exchange.now() - request.receivedAtMs
+          this.#telemetry.onRequestDispatched(request.requestId, channel.lambdaId, channel.channelId, queuedMs)
+          this.#start(request, entry.handler, channel)
+        }
+      } while (this.#drainAgain)
+    } finally {
+      this.#draining = false
+    }
+    this.#hooks.onLoadChanged()
+    this.#checkIdle()
+  }
+
+  /**
+   * The invoke breaker is open and no instance can serve (or that is over: undefined). While set, requests that find
+   * no channel are refused with NoCapacityError, and the ones already waiting fail now instead of waiting out the
+   * queue timeout.
+   */
+  setNoCapacity(state: NoCapacity | undefined): void {
+    this.#noCapacity = state
+    if (state === undefined) return
+    this.#failQueued(() => new NoCapacityError(this.poolId, state.why, state.retryAfterMs), 'no-capacity')
+  }
+
+  /** Stop admitting: new requests get RouterClosingError; waiting and running ones carry on. */
+  close(): void {
+    this.#closing = true
+  }
+
+  /** Resolves once nothing waits and nothing runs. */
+  whenIdle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#running.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** The close grace ran out: fail what still waits and reset what still runs, with RouterClosingError. */
+  abandonAll(): void {
+    this.#failQueued(() => new RouterClosingError(), 'closing')
+    for (const exchange of [...this.#running]) exchange.cancel(new RouterClosingError())
+    this.#clearQueueTimer()
+  }
+
+  /** A queued request's client went away (its abort signal): remove it; no invoke is made for it. */
+  abandon(entry: QueuedRequest): void {
+    if (!this.#unqueue(entry)) return
+    this.#telemetry.onRequestAborted(entry.request.requestId, 'queued')
+    entry.handler.onResponseError(new ClientAbortedError(entry.request.requestId))
+    this.#hooks.onLoadChanged()
+    this.#checkIdle()
+  }
+
+  #start(request: DispatchRequest, handler: ExchangeHandler, channel: TunnelExchange['channel']): void {
+    const exchange = new TunnelExchange(channel, request, handler, this.#exchange, this.#onExchangeDone)
+    this.#running.add(exchange)
+    exchange.start()
+  }
+
+  readonly #onExchangeDone = (exchange: TunnelExchange): void => {
+    this.#running.delete(exchange)
+    this.#hooks.onCompleted(this.#exchange.now() - exchange.request.receivedAtMs)
+    this.#checkIdle()
+  }
+
+  #unqueue(entry: QueuedRequest): boolean {
+    if (!this.#queue.remove(entry)) return false
+    entry.request.signal.removeEventListener('abort', entry)
+    if (this.#queue.length === 0) this.#clearQueueTimer()
+    return true
+  }
+
+  #failQueued(makeError: () => RouterError, reason: 'no-capacity' | 'closing'): void {
+    if (this.#queue.length === 0) return
+    for (let entry = this.#queue.peek(); entry !== undefined; entry = this.#queue.peek()) {
+      this.#unqueue(entry)
+      const error = makeError()
+      this.#telemetry.onRequestDropped(entry.request.requestId, reason, error)
+      entry.handler.onResponseError(error)
+    }
+    this.#hooks.onLoadChanged()
+    this.#checkIdle()
+  }
+
+  #rejection(reason: 'queue-full' | 'no-capacity' | 'closing'): RouterError {
+    switch (reason) {
+      case 'queue-full':
+        return new QueueFullError(this.poolId, this.#queue.limit)
+      case 'no-capacity': {
+        const state = this.#noCapacity
+        return new NoCapacityError(this.poolId, state?.why ?? 'no instance can serve', state?.retryAfterMs ?? 1000)
+      }
+      case 'closing':
+        return new RouterClosingError()
+      default: {
+        const unreachable: never = reason
+        throw new Error(`unknown rejection ${String(unreachable)}`)
+      }
+    }
+  }
+
+  // One timer for the whole queue, armed for the oldest entry's deadline: entries are FIFO with one timeout, so the
+  // head always expires first. It is lazy: removing the head leaves it armed; firing early just re-arms.
+  #armQueueTimer(): void {
+    if (this.#queueTimer !== undefined) return
+    const head = this.#queue.peek()
+    if (head === undefined) return
+    const delayMs = Math.max(1, Math.ceil(head.deadlineMs - this.#exchange.now()))
+    this.#queueTimer = setTimeout(this.#onQueueTimer, delayMs)
+  }
+
+  #clearQueueTimer(): void {
+    if (this.#queueTimer === undefined) return
+    clearTimeout(this.#queueTimer)
+    this.#queueTimer = undefined
+  }
+
+  readonly #onQueueTimer = (): void => {
+    this.#queueTimer = undefined
+    const now = this.#exchange.now()
+    let expired = false
+    for (let entry = this.#queue.peek(); entry !== undefined && entry.deadlineMs <= now; entry = this.#queue.peek()) {
+      this.#unqueue(entry)
+      expired = true
+      const waitedMs = Math.round(now - entry.request.receivedAtMs)
+      const error = new QueueTimeoutError(this.poolId, waitedMs)
+      this.#telemetry.onRequestTimedOut(entry.request.requestId, 'queue', error)
+      entry.handler.onResponseError(error)
+    }
+    this.#armQueueTimer()
+    if (expired) {
+      this.#hooks.onLoadChanged()
+      this.#checkIdle()
+    }
+  }
+
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0 || this.#queue.length > 0 || this.#running.size > 0) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}

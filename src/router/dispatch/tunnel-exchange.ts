@@ -1,0 +1,329 @@
+// One client request on one claimed channel: writes the head and streams the body into the channel stream, parses
+// the response head, relays the body with back-pressure, and owns the exchange's one timer (head or idle timeout).
+// Every way it ends goes through #finish, which releases the channel exactly once. Touches one stream and one body.
+import { constants as http2 } from 'node:http2'
+import type { Readable } from 'node:stream'
+import {
+  createResponseHeadParser,
+  filterClientResponseHeaders,
+  type HeadLimits,
+  type HeadParser,
+  type ResponseHead,
+  serializeRequestHead,
+} from '../../protocol/index.js'
+import {
+  BadUpstreamHeadError,
+  BodyIdleTimeoutError,
+  ClientAbortedError,
+  HeadTimeoutError,
+  type RouterError,
+  TunnelOrderingError,
+  UpstreamClosedError,
+} from '../errors.js'
+import type { Channel } from '../instances/channel.js'
+import type { PoolTelemetry } from '../telemetry.js'
+import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
+
+/** Per-pool settings every exchange of the pool shares. */
+export interface ExchangeSettings {
+  /** From the moment the request is fully written until the response head is complete; 0 disables. */
+  readonly responseHeadTimeoutMs: number
+  /** Longest time with no body byte moving either way (request upload or response body); 0 disables. */
+  readonly bodyIdleTimeoutMs: number
+  readonly headLimits: HeadLimits
+  readonly exposeInternalHeaders: boolean
+  readonly now: () => number
+  readonly telemetry: PoolTelemetry
+}
+
+// How an exchange ended, for telemetry; each maps to one PoolTelemetry event.
+type FailureKind =
+  | 'head-timeout'
+  | 'body-idle'
+  | 'aborted'
+  | 'bad_upstream_head'
+  | 'upstream_closed'
+  | 'tunnel_ordering'
+  | 'closing'
+
+/**
+ * Lifecycle: start() → [request head written] → [request body streamed] → [response head parsed → onResponseStart]
+ * → [response body relayed] → END_STREAM → onResponseEnd. Upload and response overlap (full duplex). Timing: the head
+ * timeout counts from the end of the request (a long upload is guarded by the idle timeout instead, so an app that
+ * reads the whole body before answering is not cut off); the idle timeout covers the upload and the response body.
+ */
+export class TunnelExchange implements ExchangeController {
+  readonly request: DispatchRequest
+  readonly channel: Channel
+  readonly #handler: ExchangeHandler
+  readonly #settings: ExchangeSettings
+  readonly #onDone: (exchange: TunnelExchange) => void
+  readonly #parser: HeadParser<ResponseHead>
+  #body: Readable | null
+  #timer: NodeJS.Timeout | undefined
+  #lastActivityMs = 0
+  #headDeadlineMs = 0
+  #requestEnded = false
+  #responseStarted = false
+  #status = 0
+  #done = false
+
+  constructor(
+    channel: Channel,
+    request: DispatchRequest,
+    handler: ExchangeHandler,
+    settings: ExchangeSettings,
+    onDone: (exchange: TunnelExchange) => void,
+  ) {
+    this.channel = channel
+    this.request = request
+    this.#handler = handler
+    this.#settings = settings
+    this.#onDone = onDone
+    this.#parser = createResponseHeadParser(settings.headLimits)
+    this.#body = request.body
+  }
+
+  get done(): boolean {
+    return this.#done
+  }
+
+  /** Writes the request head (one write) and starts streaming. The channel must be claimed already. */
+  start(): void {
+    const stream = this.channel.stream
+    const request = this.request
+    if (request.signal.aborted) {
+      this.#fail(new ClientAbortedError(request.requestId), 'aborted')
+      return
+    }
+    stream.on('data', this.#onData)
+    stream.on('end', this.#onEnd)
+    stream.on('close', this.#onClose)
+    request.signal.addEventListener('abort', this)
+    const head = serializeRequestHead(request)
+    const body = this.#body
+    this.#lastActivityMs = this.#settings.now()
+    try {
+      if (body === null || body.readableEnded) {
+        this.#body = null
+        this.channel.writer.end(head)
+        this.#requestWritten()
+      } else {
+        this.channel.writer.write(head)
+        stream.on('drain', this.#onDrain)
+        body.on('data', this.#onBodyData)
+        body.on('end', this.#onBodyEnd)
+        body.on('error', this.#onBodyError)
+        this.#schedule()
+      }
+    } catch (error) {
+      if (error instanceof TunnelOrderingError) this.#fail(error, 'tunnel_ordering')
+      else throw error
+    }
+  }
+
+  pause(): void {
+    if (!this.#done) this.channel.stream.pause()
+  }
+
+  resume(): void {
+    if (!this.#done) this.channel.stream.resume()
+  }
+
+  /** The client went away (request.signal): reset the channel stream so the app request is aborted too. */
+  handleEvent(): void {
+    this.#fail(new ClientAbortedError(this.request.requestId), 'aborted')
+  }
+
+  /** Ends the exchange with `error` (the pool is closing and its grace ran out); the stream is reset. */
+  cancel(error: RouterError): void {
+    this.#fail(error, 'closing')
+  }
+
+  #requestWritten(): void {
+    this.#requestEnded = true
+    if (!this.#responseStarted) {
+      this.#headDeadlineMs = this.#settings.now() + this.#settings.responseHeadTimeoutMs
+    }
+    this.#schedule()
+  }
+
+  // Re-arms the exchange's one timer for the next deadline: the head deadline while the complete request awaits its
+  // response head, the idle deadline otherwise. Activity only moves a timestamp; the timer catches up when it fires.
+  #schedule(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    const awaitingHead = this.#requestEnded && !this.#responseStarted
+    const timeoutMs = awaitingHead ? this.#settings.responseHeadTimeoutMs : this.#settings.bodyIdleTimeoutMs
+    if (timeoutMs <= 0) return
+    const dueMs = awaitingHead ? this.#headDeadlineMs : this.#lastActivityMs + timeoutMs
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - this.#settings.now())))
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined
+    if (this.#done) return
+    const now = this.#settings.now()
+    const { lambdaId, channelId } = this.channel
+    if (this.#requestEnded && !this.#responseStarted) {
+      if (now >= this.#headDeadlineMs) {
+        this.#fail(new HeadTimeoutError(lambdaId, channelId, this.#settings.responseHeadTimeoutMs), 'head-timeout')
+        return
+      }
+    } else if (now - this.#lastActivityMs >= this.#settings.bodyIdleTimeoutMs) {
+      this.#fail(new BodyIdleTimeoutError(lambdaId, channelId, this.#settings.bodyIdleTimeoutMs), 'body-idle')
+      return
+    }
+    this.#schedule()
+  }
+
+  readonly #onBodyData = (chunk: Buffer): void => {
+    this.#lastActivityMs = this.#settings.now()
+    if (!this.channel.writer.write(chunk)) this.#body?.pause()
+  }
+
+  readonly #onDrain = (): void => {
+    this.#body?.resume()
+  }
+
+  readonly #onBodyEnd = (): void => {
+    this.#detachBody()
+    if (this.#done) return
+    this.channel.writer.end()
+    this.#requestWritten()
+  }
+
+  readonly #onBodyError = (error: Error): void => {
+    this.#settings.telemetry.logger.debug(
+      { requestId: this.request.requestId, err: error },
+      'client request body failed',
+    )
+    this.#fail(new ClientAbortedError(this.request.requestId), 'aborted')
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#lastActivityMs = this.#settings.now()
+    if (this.#responseStarted) {
+      this.#handler.onResponseData(chunk)
+      return
+    }
+    let parsed: { head: ResponseHead; rest: Buffer } | undefined
+    try {
+      parsed = this.#parser.push(chunk)
+    } catch (error) {
+      const { lambdaId, channelId } = this.channel
+      this.#fail(new BadUpstreamHeadError(lambdaId, channelId, { cause: error }), 'bad_upstream_head')
+      return
+    }
+    if (parsed === undefined) return
+    this.#responseStarted = true
+    this.#status = parsed.head.status
+    this.#schedule()
+    const headers = filterClientResponseHeaders(parsed.head.headers, {
+      exposeInternal: this.#settings.exposeInternalHeaders,
+    })
+    this.#handler.onResponseStart(parsed.head.status, headers, this)
+    if (!this.#done && parsed.rest.length > 0) this.#handler.onResponseData(parsed.rest)
+  }
+
+  // END_STREAM from the extension: the response is complete, or it never started.
+  readonly #onEnd = (): void => {
+    if (this.#done) return
+    if (!this.#responseStarted) {
+      let cause: unknown
+      try {
+        this.#parser.end()
+      } catch (error) {
+        cause = error
+      }
+      const { lambdaId, channelId } = this.channel
+      this.#fail(new UpstreamClosedError(lambdaId, channelId, false, { cause }), 'upstream_closed')
+      return
+    }
+    if (!this.#requestEnded) {
+      // The app answered before reading the whole request body: stop relaying it and end our side gracefully (a
+      // reset would end the original extension's whole invoke).
+      this.#detachBody()
+      this.#body?.resume()
+      this.#requestEnded = true
+      if (!this.channel.stream.destroyed) this.channel.writer.end()
+    }
+    this.#finish()
+  }
+
+  // The stream closed without END_STREAM from the extension: reset by the peer, or the session died.
+  readonly #onClose = (): void => {
+    if (this.#done) return
+    const { lambdaId, channelId, stream } = this.channel
+    const cause = stream.rstCode ? new Error(`stream closed with RST_STREAM code ${stream.rstCode}`) : undefined
+    this.#fail(new UpstreamClosedError(lambdaId, channelId, this.#responseStarted, { cause }), 'upstream_closed')
+  }
+
+  #detachBody(): void {
+    const body = this.#body
+    if (body === null) return
+    body.off('data', this.#onBodyData)
+    body.off('end', this.#onBodyEnd)
+    body.off('error', this.#onBodyError)
+    this.channel.stream.off('drain', this.#onDrain)
+  }
+
+  #cleanup(): void {
+    this.#done = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    const stream = this.channel.stream
+    stream.off('data', this.#onData)
+    stream.off('end', this.#onEnd)
+    stream.off('close', this.#onClose)
+    this.request.signal.removeEventListener('abort', this)
+    this.#detachBody()
+  }
+
+  #finish(): void {
+    this.#cleanup()
+    this.channel.release()
+    const durationMs = this.#settings.now() - this.request.receivedAtMs
+    this.#settings.telemetry.onRequestCompleted(this.request.requestId, this.#status, durationMs)
+    this.#handler.onResponseEnd()
+    this.#onDone(this)
+  }
+
+  // Every failure: reset the stream (the peer learns at once, the app request is aborted), release the channel,
+  // report once.
+  #fail(error: RouterError, kind: FailureKind): void {
+    if (this.#done) return
+    this.#cleanup()
+    const stream = this.channel.stream
+    if (!stream.destroyed) stream.close(http2.NGHTTP2_CANCEL)
+    if (this.#body !== null && !this.#requestEnded) this.#body.resume()
+    this.channel.release()
+    const telemetry = this.#settings.telemetry
+    const requestId = this.request.requestId
+    switch (kind) {
+      case 'head-timeout':
+        telemetry.onRequestTimedOut(requestId, 'head', error)
+        break
+      case 'body-idle':
+        telemetry.onRequestTimedOut(requestId, 'body-idle', error)
+        break
+      case 'aborted':
+        telemetry.onRequestAborted(requestId, 'running')
+        break
+      case 'closing':
+        telemetry.onRequestDropped(requestId, 'closing', error)
+        break
+      case 'bad_upstream_head':
+      case 'upstream_closed':
+      case 'tunnel_ordering':
+        telemetry.onRequestFailed(requestId, kind, error)
+        break
+      default: {
+        const unreachable: never = kind
+        throw new Error(`unknown failure kind ${String(unreachable)}`)
+      }
+    }
+    this.#handler.onResponseError(error)
+    this.#onDone(this)
+  }
+}

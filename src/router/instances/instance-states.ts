@@ -1,0 +1,41 @@
+// Pure. The instance state machine's states and its table of allowed transitions (original-router.md §2.1, improved:
+// a start timeout leaves `starting`, and a router-initiated stop goes straight to `closing`). No I/O, no timers.
+
+/**
+ * - `initial`: created, not yet invoked.
+ * - `starting`: invoked; waiting for the extension's first channel (bounded by the start timeout).
+ * - `open`: has connected; takes requests.
+ * - `draining`: the Lambda asked to close; still takes requests while its replacement starts (bounded wait).
+ * - `closing`: retiring; idle channels got goaway, busy ones finish, new channels get 409; waits for the invoke.
+ * - `closed`: the invoke returned; forgotten by the registry.
+ */
+export type InstanceState = 'initial' | 'starting' | 'open' | 'draining' | 'closing' | 'closed'
+
+/** Every legal move. Anything not listed is refused by `LambdaInstance.transition`. */
+export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceState, readonly InstanceState[]>> = Object.freeze({
+  initial: ['starting', 'closed'],
+  starting: ['open', 'closing', 'closed'],
+  open: ['draining', 'closing', 'closed'],
+  draining: ['closing', 'closed'],
+  closing: ['closed'],
+  closed: [],
+})
+
+export function canTransition(from: InstanceState, to: InstanceState): boolean {
+  return INSTANCE_TRANSITIONS[from].includes(to)
+}
+
+/** Requests may be bound to the instance's channels (the original's `IsOpen`: open or draining). */
+export function isDispatchable(state: InstanceState): boolean {
+  return state === 'open' || state === 'draining'
+}
+
+/** A channel POST for the instance is answered 200 and parked; otherwise it gets 409 (go away). */
+export function acceptsChannels(state: InstanceState): boolean {
+  return state === 'starting' || state === 'open' || state === 'draining'
+}
+
+/** The extension should keep running: ping answers 200. Closing and closed instances get 409 so it stops. */
+export function answersPing(state: InstanceState): boolean {
+  return state === 'starting' || state === 'open' || state === 'draining'
+}

@@ -1,0 +1,244 @@
+// One Lambda invocation seen from the router: its state machine, its channels (parked, busy) and its two timers (start
+// timeout, retire wait). Counts are derived from the channel sets. Touches only its own channels and timers.
+import type { ChannelCloseReason, InstanceSnapshot, PoolTelemetry } from '../telemetry.js'
+import type { Channel, ChannelOwner } from './channel.js'
+import { canTransition, type InstanceState, isDispatchable } from './instance-states.js'
+
+/** What the pool hears from an instance. Called synchronously; must not throw. */
+export interface InstanceHooks {
+  /** After every transition, once the state's entry actions ran. */
+  onStateChanged(instance: LambdaInstance, from: InstanceState, to: InstanceState): void
+  /** A channel was parked or a busy one finished: a request may be dispatchable now. */
+  onCapacity(instance: LambdaInstance): void
+  /** The instance did not connect back within the start timeout; it already moved to `closing` and aborted its invoke. */
+  onStartTimeout(instance: LambdaInstance): void
+}
+
+export interface LambdaInstanceOptions {
+  readonly poolId: string
+  readonly lambdaId: string
+  /** Most requests in flight at once; channels beyond it stay parked as hidden spares (original-router.md §2.4). */
+  readonly maxConcurrentCount: number
+  /** How long `starting` may last before the instance is failed; 0 disables the timer. */
+  readonly instanceStartTimeoutMs: number
+  readonly now: () => number
+  readonly telemetry: PoolTelemetry
+  readonly hooks: InstanceHooks
+}
+
+/**
+ * `outstanding` is the number of busy channels, `available` the channels a request may take now:
+ * `min(max(maxConcurrentCount − outstanding, 0), parked)`, and 0 unless the instance is open or draining.
+ */
+export class LambdaInstance implements ChannelOwner {
+  readonly poolId: string
+  readonly lambdaId: string
+  readonly createdAtMs: number
+  readonly #maxConcurrentCount: number
+  readonly #startTimeoutMs: number
+  readonly #now: () => number
+  readonly #telemetry: PoolTelemetry
+  readonly #hooks: InstanceHooks
+  readonly #parked = new Set<Channel>()
+  readonly #busy = new Set<Channel>()
+  // The newest channel per channel id: the Rust extension reuses one id serially, so a newcomer replaces a parked one.
+  readonly #byChannelId = new Map<string, Channel>()
+  readonly #invoke = new AbortController()
+  #retiredCallbacks: Array<() => void> = []
+  #state: InstanceState = 'initial'
+  #openedAtMs: number | undefined
+  #startTimer: NodeJS.Timeout | undefined
+  #retireTimer: NodeJS.Timeout | undefined
+
+  constructor(options: LambdaInstanceOptions) {
+    this.poolId = options.poolId
+    this.lambdaId = options.lambdaId
+    this.#maxConcurrentCount = options.maxConcurrentCount
+    this.#startTimeoutMs = options.instanceStartTimeoutMs
+    this.#now = options.now
+    this.#telemetry = options.telemetry
+    this.#hooks = options.hooks
+    this.createdAtMs = options.now()
+  }
+
+  get state(): InstanceState {
+    return this.#state
+  }
+
+  get ageMs(): number {
+    return this.#now() - this.createdAtMs
+  }
+
+  get openedAtMs(): number | undefined {
+    return this.#openedAtMs
+  }
+
+  get outstanding(): number {
+    return this.#busy.size
+  }
+
+  get parkedCount(): number {
+    return this.#parked.size
+  }
+
+  get available(): number {
+    if (!isDispatchable(this.#state)) return 0
+    return Math.min(Math.max(this.#maxConcurrentCount - this.#busy.size, 0), this.#parked.size)
+  }
+
+  /** Aborted when the invoke should be given up (start timeout, pool close); passed to `Invoker.invoke`. */
+  get invokeSignal(): AbortSignal {
+    return this.#invoke.signal
+  }
+
+  abortInvoke(reason: unknown): void {
+    this.#invoke.abort(reason)
+  }
+
+  /**
+   * The one place the state changes (STYLE.md §4). Returns false, and changes nothing, unless the current state is in
+   * `from` and the move is in the transition table. Runs `to`'s entry actions, then telemetry, then the pool's hook.
+   */
+  transition(from: readonly InstanceState[], to: InstanceState): boolean {
+    const previous = this.#state
+    if (!from.includes(previous) || !canTransition(previous, to)) return false
+    this.#state = to
+    switch (to) {
+      case 'initial':
+        break
+      case 'starting':
+        if (this.#startTimeoutMs > 0) this.#startTimer = setTimeout(this.#onStartTimer, this.#startTimeoutMs)
+        break
+      case 'open':
+        this.#clearStartTimer()
+        this.#openedAtMs = this.#now()
+        break
+      case 'draining':
+        this.#clearStartTimer()
+        break
+      case 'closing':
+      case 'closed':
+        this.#clearStartTimer()
+        this.#clearRetireTimer()
+        this.#goawayParked()
+        this.#flushRetired()
+        break
+      default: {
+        const unreachable: never = to
+        throw new Error(`unknown instance state ${String(unreachable)}`)
+      }
+    }
+    this.#telemetry.onInstanceStateChanged(this.lambdaId, previous, to)
+    this.#hooks.onStateChanged(this, previous, to)
+    return true
+  }
+
+  /**
+   * Adopts a channel whose response HEADERS were sent. A parked channel with the same id is stale (the extension
+   * runs one stream per channel id at a time) and is reset; a busy one finishes on its own. The first channel opens a
+   * starting instance.
+   */
+  addChannel(channel: Channel): void {
+    channel.attach(this)
+    const previous = this.#byChannelId.get(channel.channelId)
+    this.#byChannelId.set(channel.channelId, channel)
+    if (previous !== undefined) previous.drop()
+    this.#parked.add(channel)
+    this.#telemetry.onChannelOpened(this.lambdaId, channel.channelId)
+    if (this.#state === 'starting') this.transition(['starting'], 'open')
+    this.#hooks.onCapacity(this)
+  }
+
+  /** Claims a parked channel for one request, or undefined when none may be used now. */
+  takeChannel(): Channel | undefined {
+    while (this.available > 0) {
+      const channel = this.#parked.values().next().value as Channel
+      if (!channel.usable) {
+        channel.lose()
+        continue
+      }
+      this.#parked.delete(channel)
+      this.#busy.add(channel)
+      channel.claim()
+      return channel
+    }
+    return undefined
+  }
+
+  /** ChannelOwner: a channel left parked or busy for good. */
+  onChannelClosed(channel: Channel, from: 'parked' | 'busy', reason: ChannelCloseReason): void {
+    if (from === 'parked') this.#parked.delete(channel)
+    else this.#busy.delete(channel)
+    if (this.#byChannelId.get(channel.channelId) === channel) this.#byChannelId.delete(channel.channelId)
+    this.#telemetry.onChannelClosed(this.lambdaId, channel.channelId, reason)
+    if (from === 'busy') this.#hooks.onCapacity(this)
+  }
+
+  /**
+   * While draining: move to `closing` after `waitMs` (0: now). `retireNow()` cuts the wait short, e.g. when the
+   * replacement opened. The timer is this instance's and is cleared on leaving `draining`.
+   */
+  scheduleRetire(waitMs: number): void {
+    if (this.#state !== 'draining') return
+    this.#clearRetireTimer()
+    if (waitMs <= 0) this.transition(['draining'], 'closing')
+    else this.#retireTimer = setTimeout(this.#onRetireTimer, waitMs)
+  }
+
+  retireNow(): void {
+    this.transition(['draining'], 'closing')
+  }
+
+  /** Calls `callback` once the instance has left `draining` for `closing` or `closed` (at once if it already has). */
+  onRetired(callback: () => void): void {
+    if (this.#state === 'closing' || this.#state === 'closed') callback()
+    else this.#retiredCallbacks.push(callback)
+  }
+
+  snapshot(): InstanceSnapshot {
+    return {
+      lambdaId: this.lambdaId,
+      state: this.#state,
+      ageMs: this.ageMs,
+      outstanding: this.#busy.size,
+      parkedChannels: this.#parked.size,
+      busyChannels: this.#busy.size,
+    }
+  }
+
+  #goawayParked(): void {
+    if (this.#parked.size === 0) return
+    for (const channel of [...this.#parked]) channel.goaway()
+  }
+
+  #flushRetired(): void {
+    const callbacks = this.#retiredCallbacks
+    this.#retiredCallbacks = []
+    for (const callback of callbacks) callback()
+  }
+
+  #clearStartTimer(): void {
+    if (this.#startTimer === undefined) return
+    clearTimeout(this.#startTimer)
+    this.#startTimer = undefined
+  }
+
+  #clearRetireTimer(): void {
+    if (this.#retireTimer === undefined) return
+    clearTimeout(this.#retireTimer)
+    this.#retireTimer = undefined
+  }
+
+  readonly #onStartTimer = (): void => {
+    this.#startTimer = undefined
+    if (!this.transition(['starting'], 'closing')) return
+    this.#telemetry.onInstanceStartTimedOut(this.lambdaId, this.#startTimeoutMs)
+    this.abortInvoke(new Error(`instance ${this.lambdaId} did not connect within ${this.#startTimeoutMs} ms`))
+    this.#hooks.onStartTimeout(this)
+  }
+
+  readonly #onRetireTimer = (): void => {
+    this.#retireTimer = undefined
+    this.transition(['draining'], 'closing')
+  }
+}

@@ -1,0 +1,19 @@
+// The public surface of the Lambda Dispatch CDK package.
+export {
+  adminHealthProbe,
+  type ControlChannelScheme,
+  EcsConstruct,
+  type EcsConstructProps,
+  type RouterListenerRule,
+  type RouterPorts,
+  type RouterSettings,
+} from './ecs-construct.js'
+export { ExtensionLayer, type ExtensionLayerProps, NODE_RUNTIMES_WITH_NODE } from './extension-layer.js'
+export {
+  type ImageAppCode,
+  type LambdaAppCode,
+  LambdaConstruct,
+  type LambdaConstructProps,
+  type ZipAppCode,
+} from './lambda-construct.js'
+export { DEFAULT_APP_PORT, EXTENSION_ENV, LAYER_PATHS, ROUTER_DEFAULT_PORTS, ROUTER_ENV } from './router-settings.js'

@@ -1,0 +1,352 @@
+// EcsConstruct: least-privilege IAM, security-group rules, router environment, ports, health checks, Spot/ARM64.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import * as ecs from 'aws-cdk-lib/aws-ecs'
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
+import { adminHealthProbe } from '../lib/ecs-construct.js'
+import { ROUTER_DEFAULT_PORTS, ROUTER_ENV } from '../lib/router-settings.js'
+import { buildRouterStack, type RouterFixture } from './fixtures.js'
+
+type Json = Record<string, unknown>
+
+function resourcesOfType(template: Template, type: string): Json[] {
+  return Object.values(template.findResources(type)).map((resource) => resource as Json)
+}
+
+/** A resource's Properties; fails the test when the resource is missing. */
+function propertiesOf(resource: Json | undefined): Json {
+  assert.ok(resource, 'the resource exists')
+  return resource.Properties as Json
+}
+
+function logicalId(fixture: RouterFixture, construct: { node: { defaultChild?: unknown } }): string {
+  return fixture.stack.getLogicalId(construct.node.defaultChild as never)
+}
+
+function routerContainer(template: Template): Json {
+  const [taskDefinition] = resourcesOfType(template, 'AWS::ECS::TaskDefinition')
+  const containers = propertiesOf(taskDefinition).ContainerDefinitions as Json[]
+  assert.equal(containers.length, 1, 'the task runs the router container only')
+  return containers[0] as Json
+}
+
+function environmentOf(container: Json): Record<string, unknown> {
+  const entries = container.Environment as Array<{ Name: string; Value: unknown }>
+  return Object.fromEntries(entries.map((entry) => [entry.Name, entry.Value]))
+}
+
+/** The task role's inline policy statements (the execution role is ECS's own: image pull, log writes). */
+function taskRoleStatements(fixture: RouterFixture, template: Template): Json[] {
+  const roleId = logicalId(fixture, fixture.router.taskRole)
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => {
+    const roles = (policy.Properties as Json).Roles as Array<{ Ref: string }>
+    return roles.some((role) => role.Ref === roleId)
+  })
+  assert.equal(policies.length, 1, 'exactly one policy is attached to the task role')
+  return (propertiesOf(policies[0]).PolicyDocument as Json).Statement as Json[]
+}
+
+function functionArnRef(fixture: RouterFixture, index: number): Json {
+  return { 'Fn::GetAtt': [logicalId(fixture, fixture.functions[index]!.function), 'Arn'] }
+}
+
+test('the task role may call lambda:InvokeFunction on the configured functions and their qualifiers, and nothing else', () => {
+  const fixture = buildRouterStack({ functionCount: 2 })
+  const template = Template.fromStack(fixture.stack)
+  const statements = taskRoleStatements(fixture, template)
+  assert.deepEqual(statements, [
+    {
+      Sid: 'InvokeConfiguredFunctions',
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunction',
+      Resource: [
+        functionArnRef(fixture, 0),
+        { 'Fn::Join': ['', [functionArnRef(fixture, 0), ':*']] },
+        functionArnRef(fixture, 1),
+        { 'Fn::Join': ['', [functionArnRef(fixture, 1), ':*']] },
+      ],
+    },
+  ])
+  assert.equal(JSON.stringify(statements).includes('"*"'), false, 'no wildcard resource or action')
+  // No managed policies on the task role either.
+  const roleId = logicalId(fixture, fixture.router.taskRole)
+  const role = template.toJSON().Resources[roleId] as Json
+  assert.equal((role.Properties as Json).ManagedPolicyArns, undefined)
+  assert.deepEqual(((role.Properties as Json).AssumeRolePolicyDocument as Json).Statement, [
+    { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' } },
+  ])
+})
+
+test('the Lambda security group reaches the router only on the h2c control port by default', () => {
+  const fixture = buildRouterStack()
+  const template = Template.fromStack(fixture.stack)
+  const routerSg = logicalId(fixture, fixture.router.securityGroup)
+  const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
+  const fromLambda = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').filter((rule) => {
+    const properties = rule.Properties as Json
+    return JSON.stringify(properties.SourceSecurityGroupId) === JSON.stringify({ 'Fn::GetAtt': [lambdaSg, 'GroupId'] })
+  })
+  assert.equal(fromLambda.length, 1)
+  assert.deepEqual(fromLambda[0]?.Properties, {
+    IpProtocol: 'tcp',
+    FromPort: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
+    ToPort: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
+    GroupId: { 'Fn::GetAtt': [routerSg, 'GroupId'] },
+    SourceSecurityGroupId: { 'Fn::GetAtt': [lambdaSg, 'GroupId'] },
+    Description: 'Lambda Dispatch control channel (h2c) from the functions',
+  })
+})
+
+test('with the https scheme the Lambdas reach only the TLS control port, and 5003 is closed', () => {
+  const fixture = buildRouterStack({ router: { controlChannelScheme: 'https' } })
+  const template = Template.fromStack(fixture.stack)
+  const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
+  const ports = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')
+    .map((rule) => rule.Properties as Json)
+    .filter((rule) => JSON.stringify(rule.SourceSecurityGroupId).includes(lambdaSg))
+    .map((rule) => [rule.FromPort, rule.ToPort])
+  assert.deepEqual(ports, [[ROUTER_DEFAULT_PORTS.controlTlsHttp2, ROUTER_DEFAULT_PORTS.controlTlsHttp2]])
+  const environment = environmentOf(routerContainer(template))
+  assert.equal(environment[ROUTER_ENV.preferredControlChannelScheme], 'https')
+  assert.equal(environment[ROUTER_ENV.allowInsecureControlChannel], 'false')
+})
+
+test('the ALB reaches the router on the front-door port for traffic and the admin port for health checks only', () => {
+  const fixture = buildRouterStack()
+  const template = Template.fromStack(fixture.stack)
+  const routerSg = logicalId(fixture, fixture.router.securityGroup)
+  const albSg = fixture.stack.getLogicalId(
+    fixture.loadBalancer.connections.securityGroups[0]!.node.defaultChild as never,
+  )
+  const intoRouter = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')
+    .map((rule) => rule.Properties as Json)
+    .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [routerSg, 'GroupId'] }))
+  const summary = intoRouter
+    .map((rule) => ({
+      from: JSON.stringify(rule.SourceSecurityGroupId).includes(albSg) ? 'alb' : 'lambda',
+      port: rule.FromPort,
+      toPort: rule.ToPort,
+    }))
+    .sort((a, b) => Number(a.port) - Number(b.port))
+  assert.deepEqual(summary, [
+    { from: 'alb', port: ROUTER_DEFAULT_PORTS.frontDoorHttp, toPort: ROUTER_DEFAULT_PORTS.frontDoorHttp },
+    {
+      from: 'lambda',
+      port: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
+      toPort: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
+    },
+    { from: 'alb', port: ROUTER_DEFAULT_PORTS.admin, toPort: ROUTER_DEFAULT_PORTS.admin },
+  ])
+  // No CIDR-based ingress (the original opened 5003/5004 to the whole VPC CIDR).
+  const routerGroup = template.toJSON().Resources[routerSg] as Json
+  assert.equal((routerGroup.Properties as Json).SecurityGroupIngress, undefined)
+})
+
+test('the Lambda security group has no inbound rules: the extension only dials out', () => {
+  const fixture = buildRouterStack()
+  const template = Template.fromStack(fixture.stack)
+  const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
+  const group = template.toJSON().Resources[lambdaSg] as Json
+  assert.equal((group.Properties as Json).SecurityGroupIngress, undefined)
+  const intoLambda = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').filter(
+    (rule) =>
+      JSON.stringify((rule.Properties as Json).GroupId) === JSON.stringify({ 'Fn::GetAtt': [lambdaSg, 'GroupId'] }),
+  )
+  assert.deepEqual(intoLambda, [])
+})
+
+test('the router container gets its environment: default function, allow-list, ports, h2c control channel, caps', () => {
+  const fixture = buildRouterStack({
+    functionCount: 2,
+    router: { router: { maxConcurrentCount: 8, maxInstances: 40, maxInvokesPerMinute: 300, queueLimit: 500 } },
+  })
+  const template = Template.fromStack(fixture.stack)
+  const environment = environmentOf(routerContainer(template))
+  assert.deepEqual(environment, {
+    [ROUTER_ENV.functionName]: functionArnRef(fixture, 0),
+    [ROUTER_ENV.allowedLambdaNames]: {
+      'Fn::Join': ['', [functionArnRef(fixture, 0), ',', functionArnRef(fixture, 1)]],
+    },
+    [ROUTER_ENV.frontDoorHttpPort]: '5001',
+    [ROUTER_ENV.controlInsecurePort]: '5003',
+    [ROUTER_ENV.controlTlsPort]: '5004',
+    [ROUTER_ENV.adminPort]: String(ROUTER_DEFAULT_PORTS.admin),
+    [ROUTER_ENV.allowInsecureControlChannel]: 'true',
+    [ROUTER_ENV.preferredControlChannelScheme]: 'http',
+    [ROUTER_ENV.maxConcurrentCount]: '8',
+    [ROUTER_ENV.maxInstances]: '40',
+    [ROUTER_ENV.maxInvokesPerMinute]: '300',
+    [ROUTER_ENV.queueLimit]: '500',
+  })
+  // The callback address is discovered from ECS task metadata v4: nothing forces it.
+  assert.equal('LAMBDA_DISPATCH_RouterCallbackHost' in environment, false)
+})
+
+test('extraEnvironment reaches the container verbatim and wins over the typed settings', () => {
+  const fixture = buildRouterStack({
+    router: {
+      router: { maxInstances: 40, extraEnvironment: { [ROUTER_ENV.maxInstances]: '7', LAMBDA_DISPATCH_X: 'y' } },
+    },
+  })
+  const environment = environmentOf(routerContainer(Template.fromStack(fixture.stack)))
+  assert.equal(environment[ROUTER_ENV.maxInstances], '7')
+  assert.equal(environment.LAMBDA_DISPATCH_X, 'y')
+})
+
+test('the container maps the front-door, control and admin ports, and its health check probes the admin /health', () => {
+  const fixture = buildRouterStack()
+  const container = routerContainer(Template.fromStack(fixture.stack))
+  assert.deepEqual(container.PortMappings, [
+    { Name: 'front-door', ContainerPort: 5001, Protocol: 'tcp' },
+    { Name: 'control', ContainerPort: 5003, Protocol: 'tcp' },
+    { Name: 'admin', ContainerPort: ROUTER_DEFAULT_PORTS.admin, Protocol: 'tcp' },
+  ])
+  assert.deepEqual(container.HealthCheck, {
+    Command: ['CMD', 'node', '-e', adminHealthProbe(ROUTER_DEFAULT_PORTS.admin)],
+    Interval: 10,
+    Timeout: 3,
+    Retries: 3,
+    StartPeriod: 15,
+  })
+  assert.equal(container.StopTimeout, 60)
+  assert.equal(container.Name, 'router')
+})
+
+test('custom ports move the mappings, the environment, the target group and the rules together', () => {
+  const fixture = buildRouterStack({
+    router: { ports: { frontDoorHttp: 8080, controlInsecureHttp2: 8443, admin: 9000 } },
+  })
+  const template = Template.fromStack(fixture.stack)
+  const container = routerContainer(template)
+  assert.deepEqual(
+    (container.PortMappings as Json[]).map((mapping) => mapping.ContainerPort),
+    [8080, 8443, 9000],
+  )
+  const environment = environmentOf(container)
+  assert.equal(environment[ROUTER_ENV.frontDoorHttpPort], '8080')
+  assert.equal(environment[ROUTER_ENV.controlInsecurePort], '8443')
+  assert.equal(environment[ROUTER_ENV.adminPort], '9000')
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    Port: 8080,
+    HealthCheckPort: '9000',
+  })
+  const ports = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').map(
+    (rule) => (rule.Properties as Json).FromPort,
+  )
+  assert.deepEqual([...ports].sort(), [8080, 8443, 9000].sort())
+})
+
+test('the target group sends traffic to the front door and health-checks /health on the admin port', () => {
+  const fixture = buildRouterStack()
+  const template = Template.fromStack(fixture.stack)
+  template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1)
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    Port: 5001,
+    Protocol: 'HTTP',
+    TargetType: 'ip',
+    HealthCheckPath: '/health',
+    HealthCheckPort: String(ROUTER_DEFAULT_PORTS.admin),
+    HealthCheckProtocol: 'HTTP',
+    Matcher: { HttpCode: '200' },
+    HealthCheckIntervalSeconds: 10,
+    HealthCheckTimeoutSeconds: 5,
+    HealthyThresholdCount: 2,
+    UnhealthyThresholdCount: 3,
+    TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+  })
+  template.hasResourceProperties('AWS::ECS::Service', {
+    LoadBalancers: [{ ContainerName: 'router', ContainerPort: 5001, TargetGroupArn: Match.anyValue() }],
+  })
+})
+
+test('a listener rule puts the router behind host/path conditions instead of the default action', () => {
+  const fixture = buildRouterStack({
+    router: { listenerRule: { priority: 10, conditions: [elbv2.ListenerCondition.hostHeaders(['app.example.com'])] } },
+  })
+  const template = Template.fromStack(fixture.stack)
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+    Priority: 10,
+    Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['app.example.com'] } }],
+    Actions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalId(fixture, fixture.router.targetGroup) } }],
+  })
+  const [listener] = resourcesOfType(template, 'AWS::ElasticLoadBalancingV2::Listener')
+  assert.doesNotMatch(JSON.stringify(propertiesOf(listener).DefaultActions ?? []), /TargetGroup/)
+})
+
+test('the service runs ARM64 on regular Fargate by default, in private subnets without public IPs', () => {
+  const fixture = buildRouterStack()
+  const template = Template.fromStack(fixture.stack)
+  template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+    Cpu: '1024',
+    Memory: '2048',
+    NetworkMode: 'awsvpc',
+    RequiresCompatibilities: ['FARGATE'],
+    RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+  })
+  template.hasResourceProperties('AWS::ECS::Service', {
+    CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
+    DesiredCount: 1,
+    DeploymentConfiguration: Match.objectLike({
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      MinimumHealthyPercent: 100,
+      MaximumPercent: 200,
+    }),
+    NetworkConfiguration: {
+      AwsvpcConfiguration: {
+        AssignPublicIp: 'DISABLED',
+        SecurityGroups: [{ 'Fn::GetAtt': [logicalId(fixture, fixture.router.securityGroup), 'GroupId'] }],
+        Subnets: ['subnet-0b0000000000000b1', 'subnet-0b0000000000000b2'],
+      },
+    },
+  })
+})
+
+test('Spot runs the tasks on FARGATE_SPOT, with an optional on-demand base, and combines with ARM64 or X86_64', () => {
+  for (const cpuArchitecture of [ecs.CpuArchitecture.ARM64, ecs.CpuArchitecture.X86_64]) {
+    const fixture = buildRouterStack({ router: { useFargateSpot: true, cpuArchitecture } })
+    const template = Template.fromStack(fixture.stack)
+    template.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+    })
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: cpuArchitecture._cpuArchitecture, OperatingSystemFamily: 'LINUX' },
+    })
+  }
+  const withBase = buildRouterStack({ router: { useFargateSpot: true, onDemandBaseTasks: 1 } })
+  Template.fromStack(withBase.stack).hasResourceProperties('AWS::ECS::Service', {
+    CapacityProviderStrategy: [
+      { CapacityProvider: 'FARGATE', Base: 1, Weight: 0 },
+      { CapacityProvider: 'FARGATE_SPOT', Weight: 1 },
+    ],
+  })
+})
+
+test('autoscaling tracks CPU between the task bounds', () => {
+  const fixture = buildRouterStack({ router: { minTasks: 2, maxTasks: 6, cpuTargetPercent: 60 } })
+  const template = Template.fromStack(fixture.stack)
+  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+    MinCapacity: 2,
+    MaxCapacity: 6,
+    ScalableDimension: 'ecs:service:DesiredCount',
+    ServiceNamespace: 'ecs',
+  })
+  template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingScalingPolicyConfiguration: {
+      PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      TargetValue: 60,
+      ScaleInCooldown: 120,
+      ScaleOutCooldown: 60,
+    },
+  })
+  template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 })
+})
+
+test('the construct refuses a configuration without functions or without their security groups', () => {
+  assert.throws(() => buildRouterStack({ functionCount: 0 }), /functions must name at least one Lambda function/)
+  assert.throws(
+    () => buildRouterStack({ router: { lambdaSecurityGroups: [] } }),
+    /lambdaSecurityGroups must name the security group/,
+  )
+})

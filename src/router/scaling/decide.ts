@@ -6,7 +6,7 @@ import { confirmScaleIn, type DeferredScaleIn, reviewScaleIn, scheduleScaleIn } 
 import { ewmaDesiredInstances } from './ewma.js'
 import type { ScalingPolicy } from './policy.js'
 import { simpleDesiredInstances } from './simple.js'
-import { fullTokenBucket, type TokenBucketState, takeToken } from './token-bucket.js'
+import { fullTokenBucket, type TokenBucketLimits, type TokenBucketState, takeToken } from './token-bucket.js'
 
 /**
  * The pool's counts at one moment, read by the scaler through its `snapshot()` hook. Instance counts are disjoint:
@@ -196,6 +196,21 @@ export function decideScale(
   return waitsMs.length === 0 ? decision : { ...decision, wakeInMs: Math.max(0, Math.min(...waitsMs)) }
 }
 
+// The gate both directions pass unless they leave or reach 0: `minScaleIntervalMs` since `lastChangeAtMs`, then a
+// token. Returns the bucket after the attempt (a refill may have happened) and, when refused, how long to wait.
+function passRateLimits(
+  bucket: TokenBucketState,
+  limits: TokenBucketLimits,
+  lastChangeAtMs: number,
+  nowMs: number,
+  policy: ScalingPolicy,
+): { bucket: TokenBucketState; waitMs: number | undefined } {
+  const spacingMs = lastChangeAtMs + policy.minScaleIntervalMs - nowMs
+  if (spacingMs > 0) return { bucket, waitMs: spacingMs }
+  const take = takeToken(bucket, nowMs, limits)
+  return { bucket: take.state, waitMs: take.taken ? undefined : take.nextTokenInMs }
+}
+
 function scaleOut(
   state: ScaleState,
   proposed: number,
@@ -207,17 +222,11 @@ function scaleOut(
   let next = state
   // Scaling up from 0 is free: the first request must not wait for a token (original §3.3 step 6.4).
   if (state.desiredInstances > 0) {
-    const spacingMs = state.lastScaleOutAtMs + policy.minScaleIntervalMs - nowMs
-    if (spacingMs > 0) {
+    const gate = passRateLimits(state.scaleOutBucket, policy.scaleOutBucket, state.lastScaleOutAtMs, nowMs, policy)
+    next = { ...next, scaleOutBucket: gate.bucket }
+    if (gate.waitMs !== undefined) {
       notes.push('scale-out-waits')
-      waitsMs.push(spacingMs)
-      return state
-    }
-    const take = takeToken(state.scaleOutBucket, nowMs, policy.scaleOutBucket)
-    next = { ...next, scaleOutBucket: take.state }
-    if (!take.taken) {
-      notes.push('scale-out-waits')
-      waitsMs.push(take.nextTokenInMs)
+      waitsMs.push(gate.waitMs)
       return next
     }
   }
@@ -248,17 +257,11 @@ function scheduleScaleInIfAllowed(
   let next = state
   // Scaling down to 0 is free (original §3.3 step 6.4); it still waits out the deferral.
   if (proposed > 0) {
-    const spacingMs = state.lastScaleInAtMs + policy.minScaleIntervalMs - nowMs
-    if (spacingMs > 0) {
+    const gate = passRateLimits(state.scaleInBucket, policy.scaleInBucket, state.lastScaleInAtMs, nowMs, policy)
+    next = { ...next, scaleInBucket: gate.bucket }
+    if (gate.waitMs !== undefined) {
       notes.push('scale-in-waits')
-      waitsMs.push(spacingMs)
-      return state
-    }
-    const take = takeToken(state.scaleInBucket, nowMs, policy.scaleInBucket)
-    next = { ...next, scaleInBucket: take.state }
-    if (!take.taken) {
-      notes.push('scale-in-waits')
-      waitsMs.push(take.nextTokenInMs)
+      waitsMs.push(gate.waitMs)
       return next
     }
   }

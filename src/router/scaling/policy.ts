@@ -1,14 +1,11 @@
 // The knobs of one pool's scaler, their defaults, and their validation. Pure data: no I/O, no timers.
 // Defaults follow the original's constants (original-router.md §3.3, §3.4); the new bounds say why they exist.
+import type { TokenBucketLimits } from './token-bucket.js'
 
 /** Which formula proposes the desired instance count (original-router.md §3.4, §3.5). */
 export type ScalingAlgorithm = 'simple' | 'ewma'
 
-/** A token bucket's shape: at most `capacity` tokens, one more every `refillIntervalMs`. */
-export interface TokenBucketLimits {
-  readonly capacity: number
-  readonly refillIntervalMs: number
-}
+export type { TokenBucketLimits } from './token-bucket.js'
 
 /** Settings of one pool's scaler. Validated once by `validateScalingPolicy`; the scaling code assumes valid values. */
 export interface ScalingPolicy {

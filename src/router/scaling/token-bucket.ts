@@ -8,7 +8,8 @@ export interface TokenBucketState {
   readonly updatedAtMs: number
 }
 
-export interface TokenBucketShape {
+/** A bucket's shape: at most `capacity` tokens, one more every `refillIntervalMs`. */
+export interface TokenBucketLimits {
   readonly capacity: number
   readonly refillIntervalMs: number
 }
@@ -21,7 +22,7 @@ export interface TakeTokenResult {
 }
 
 /** A full bucket: the original pre-fills its buckets, so the first bursts need not wait. */
-export function fullTokenBucket(limits: TokenBucketShape, nowMs: number): TokenBucketState {
+export function fullTokenBucket(limits: TokenBucketLimits, nowMs: number): TokenBucketState {
   return { tokens: limits.capacity, updatedAtMs: nowMs }
 }
 
@@ -29,7 +30,7 @@ export function fullTokenBucket(limits: TokenBucketShape, nowMs: number): TokenB
  * Adds the tokens whole intervals since `updatedAtMs` earned. A partly elapsed interval is kept for the next call,
  * so calling often never loses refill time; a full bucket earns nothing, as a full bounded channel dropped writes.
  */
-export function refillTokenBucket(state: TokenBucketState, nowMs: number, limits: TokenBucketShape): TokenBucketState {
+export function refillTokenBucket(state: TokenBucketState, nowMs: number, limits: TokenBucketLimits): TokenBucketState {
   if (state.tokens >= limits.capacity)
     return { tokens: limits.capacity, updatedAtMs: Math.max(nowMs, state.updatedAtMs) }
   const earned = Math.floor((nowMs - state.updatedAtMs) / limits.refillIntervalMs)
@@ -42,13 +43,13 @@ export function refillTokenBucket(state: TokenBucketState, nowMs: number, limits
 }
 
 /** Ms from `nowMs` until `state` (already refilled at `nowMs`) has a token; 0 when it has one. */
-export function tokenWaitMs(state: TokenBucketState, nowMs: number, limits: TokenBucketShape): number {
+export function tokenWaitMs(state: TokenBucketState, nowMs: number, limits: TokenBucketLimits): number {
   if (state.tokens >= 1) return 0
   return Math.max(0, state.updatedAtMs + limits.refillIntervalMs - nowMs)
 }
 
 /** Takes one token when there is one. Never admits more than capacity + (elapsed / refillIntervalMs) tokens. */
-export function takeToken(state: TokenBucketState, nowMs: number, limits: TokenBucketShape): TakeTokenResult {
+export function takeToken(state: TokenBucketState, nowMs: number, limits: TokenBucketLimits): TakeTokenResult {
   const refilled = refillTokenBucket(state, nowMs, limits)
   if (refilled.tokens < 1) {
     return { taken: false, state: refilled, nextTokenInMs: tokenWaitMs(refilled, nowMs, limits) }

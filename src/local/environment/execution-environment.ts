@@ -1,0 +1,478 @@
+// One Lambda execution environment: its loopback API server, its processes (extensions, then the runtime) and
+// its life from cold start to teardown. Owns its timers (cold start, init, invoke timeout, idle TTL) and its
+// processes; every state change goes through #transition().
+import { randomBytes } from 'node:crypto'
+import { delay, type Logger } from '../../common/index.js'
+import { logStreamName } from '../aws-names.js'
+import type { ChildOutput, ResolvedFunctionConfig } from '../config.js'
+import {
+  EnvironmentShutDownError,
+  ExtensionExitError,
+  FunctionTimeoutError,
+  InitReportedError,
+  InitTimeoutError,
+  type LocalLambdaError,
+  ProcessExitedError,
+} from '../errors.js'
+import { ApiServer } from './api-server.js'
+import { canTransition, type EnvironmentState } from './environment-states.js'
+import { buildEnvironmentVariables } from './environment-variables.js'
+import { ExtensionsApi, type ShutdownReason } from './extensions-api.js'
+import { functionErrorFor, parsePostedError, responseTooLargeError } from './function-errors.js'
+import { type ProcessExit, ProcessGroup } from './process-group.js'
+import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
+
+export type { ShutdownReason } from './extensions-api.js'
+
+/** One invoke as the environment receives it. */
+export interface InvocationRequest {
+  readonly requestId: string
+  readonly payload: Buffer
+  readonly invokedFunctionArn: string
+  readonly traceId: string
+  readonly clientContext: string | undefined
+}
+
+/** How an invoke ended. A function error is an expected outcome, so it is a value, not a rejection. */
+export type InvocationOutcome =
+  | { readonly kind: 'success'; readonly payload: Buffer }
+  | {
+      readonly kind: 'function-error'
+      /** The body returned to the caller, with `X-Amz-Function-Error: Unhandled`. */
+      readonly payload: Buffer
+      readonly errorType: string
+      /** Set when the environment failed (timeout, crash, init); undefined when the function reported the error. */
+      readonly failure: LocalLambdaError | undefined
+      /** Whether the environment failed before its init was done (so the invoke never reached the runtime). */
+      readonly isInitFailure: boolean
+    }
+
+export interface ProcessSnapshot {
+  readonly name: string
+  readonly role: 'runtime' | 'extension'
+  readonly pid: number | undefined
+  readonly exit: ProcessExit | undefined
+}
+
+export interface EnvironmentSnapshot {
+  readonly id: string
+  readonly state: EnvironmentState
+  /** `host:port` of its Runtime/Extensions API, once listening. */
+  readonly runtimeApi: string | undefined
+  readonly processes: readonly ProcessSnapshot[]
+  readonly invokesServed: number
+  readonly createdAtMs: number
+}
+
+/** The owner's view of the environment's life. Called synchronously; implementations must not throw. */
+export interface EnvironmentListener {
+  onTransition(environment: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState): void
+  onInitDone(environment: ExecutionEnvironment, initDurationMs: number): void
+  onShutdownDone(environment: ExecutionEnvironment, reason: ShutdownReason, failure: LocalLambdaError | undefined): void
+}
+
+export interface ExecutionEnvironmentOptions {
+  readonly id: string
+  readonly config: ResolvedFunctionConfig
+  readonly region: string
+  readonly accountId: string
+  readonly childOutput: ChildOutput
+  readonly logger: Logger
+  readonly listener: EnvironmentListener
+  /** Epoch milliseconds; injected so tests can pin deadlines. */
+  readonly now?: () => number
+}
+
+interface PendingInvocation {
+  readonly request: InvocationRequest
+  readonly resolve: (outcome: InvocationOutcome) => void
+  /** The runtime answered (response or error); the environment now waits for everyone to call next again. */
+  hasResult: boolean
+}
+
+// Lambda gives the runtime 30% of the shutdown time after SIGTERM before it is killed
+// (aws-lambda-runtime-interface-emulator, rapid/shutdown.go: runtimeDeadlineShare).
+const RUNTIME_SHUTDOWN_SHARE = 0.3
+
+export class ExecutionEnvironment {
+  readonly id: string
+  readonly createdAtMs: number
+  readonly #config: ResolvedFunctionConfig
+  readonly #options: ExecutionEnvironmentOptions
+  readonly #logger: Logger
+  readonly #now: () => number
+  readonly #runtimeApi: RuntimeApi
+  readonly #extensionsApi: ExtensionsApi
+  /** Aborts the asynchronous part of init (server start, cold start delay) when shutdown begins first. */
+  readonly #initAbort = new AbortController()
+  #state: EnvironmentState = 'cold'
+  /** Started with init; teardown awaits it so a server that finishes starting late is still closed. */
+  #serverStart: Promise<ApiServer> | undefined
+  #server: ApiServer | undefined
+  /** Where init stands: spawning nothing yet, waiting for extensions to register, or for the runtime loop. */
+  #initPhase: 'starting' | 'extensions' | 'runtime' = 'starting'
+  #isInitDone = false
+  #extensions: ProcessGroup[] = []
+  #runtime: ProcessGroup | undefined
+  #invocation: PendingInvocation | undefined
+  #initStartedAtMs = 0
+  #initTimer: NodeJS.Timeout | undefined
+  #invokeTimer: NodeJS.Timeout | undefined
+  #idleTimer: NodeJS.Timeout | undefined
+  #idleSinceMs = 0
+  #invokesServed = 0
+  #failure: LocalLambdaError | undefined
+  #shutdown: Promise<void> | undefined
+
+  constructor(options: ExecutionEnvironmentOptions) {
+    this.id = options.id
+    this.#options = options
+    this.#config = options.config
+    this.#logger = options.logger
+    this.#now = options.now ?? Date.now
+    this.createdAtMs = this.#now()
+    this.#runtimeApi = new RuntimeApi({
+      onRuntimeWaiting: () => this.#evaluate(),
+      onInvocationResponse: (requestId, payload) => this.#onResult(requestId, { kind: 'success', payload }),
+      onInvocationResponseTooLarge: (requestId) => {
+        const body = responseTooLargeError()
+        this.#onResult(requestId, {
+          kind: 'function-error',
+          payload: Buffer.from(JSON.stringify(body)),
+          errorType: body.errorType,
+          failure: undefined,
+          isInitFailure: false,
+        })
+      },
+      onInvocationError: (requestId, payload, errorType) => {
+        const parsed = parsePostedError(payload, errorType)
+        // Lambda returns the posted error document as the payload; an empty post still needs a JSON body.
+        const body = payload.length > 0 ? payload : Buffer.from(JSON.stringify(parsed))
+        this.#onResult(requestId, {
+          kind: 'function-error',
+          payload: body,
+          errorType: parsed.errorType,
+          failure: undefined,
+          isInitFailure: false,
+        })
+      },
+      onInitError: (payload, errorType) => {
+        const parsed = parsePostedError(payload, errorType)
+        this.#failDuringInit(new InitReportedError(this.id, 'runtime', parsed.errorType, parsed.errorMessage))
+      },
+    })
+    this.#extensionsApi = new ExtensionsApi(
+      {
+        onExtensionRegistered: () => this.#evaluate(),
+        onExtensionWaiting: () => this.#evaluate(),
+        onExtensionInitError: (name, errorType) =>
+          this.#failDuringInit(
+            new InitReportedError(this.id, 'extension', errorType, `extension ${name} failed to init`),
+          ),
+        onExtensionExitError: (name, errorType) => this.#fail(new ExtensionExitError(this.id, name, errorType)),
+      },
+      {
+        functionName: this.#config.name,
+        functionVersion: '$LATEST',
+        handler: this.#config.handler,
+        accountId: options.accountId,
+      },
+    )
+  }
+
+  get state(): EnvironmentState {
+    return this.#state
+  }
+
+  /** When the environment last became idle (epoch ms); the picker prefers the most recent. */
+  get idleSinceMs(): number {
+    return this.#idleSinceMs
+  }
+
+  snapshot(): EnvironmentSnapshot {
+    return {
+      id: this.id,
+      state: this.#state,
+      runtimeApi: this.#server?.address,
+      processes: this.#groups().map((group) => ({
+        name: group.name,
+        role: group === this.#runtime ? 'runtime' : 'extension',
+        pid: group.pid,
+        exit: group.exit,
+      })),
+      invokesServed: this.#invokesServed,
+      createdAtMs: this.createdAtMs,
+    }
+  }
+
+  /**
+   * Runs one invoke. A cold environment initializes first (the init belongs to this invoke, as on Lambda); a
+   * ready or frozen one starts at once. Never rejects: failures become function-error outcomes.
+   */
+  invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.#state !== 'cold' && this.#state !== 'ready' && this.#state !== 'frozen') {
+      throw new Error(
+        `BUG: invoke on environment ${this.id} in state ${this.#state}; the picker only hands out idle ones`,
+      )
+    }
+    const outcome = new Promise<InvocationOutcome>((resolve) => {
+      this.#invocation = { request, resolve, hasResult: false }
+    })
+    if (this.#state === 'cold') {
+      this.#transition(['cold'], 'initializing')
+      this.#initialize().catch((error: unknown) => this.#onInitCrash(error))
+    } else {
+      this.#transition(['ready', 'frozen'], 'invoking')
+    }
+    return outcome
+  }
+
+  /**
+   * Tears the environment down as Lambda does: SIGTERM to the runtime (SIGKILL when no extension registered), then
+   * SHUTDOWN to the extensions subscribed to it, SIGKILL to everything left at the deadline. Idempotent.
+   */
+  shutdown(reason: ShutdownReason): Promise<void> {
+    if (!this.#shutdown) {
+      this.#transition(['cold', 'initializing', 'ready', 'invoking', 'frozen'], 'shutting-down')
+      this.#shutdown = this.#teardown(reason)
+    }
+    return this.#shutdown
+  }
+
+  /** SIGKILL to every process group at once, for a `process.on('exit')` hook. */
+  killSync(): void {
+    for (const group of this.#groups()) group.killSync()
+  }
+
+  #groups(): ProcessGroup[] {
+    return this.#runtime ? [...this.#extensions, this.#runtime] : [...this.#extensions]
+  }
+
+  /** The one place #state changes. Returns false (and changes nothing) when `from` does not hold. */
+  #transition(from: readonly EnvironmentState[], to: EnvironmentState): boolean {
+    const previous = this.#state
+    if (!from.includes(previous) || !canTransition(previous, to)) return false
+    this.#state = to
+    switch (to) {
+      case 'initializing':
+      case 'dead':
+        break
+      case 'ready':
+        this.#idleSinceMs = this.#now()
+        this.#idleTimer = setTimeout(() => void this.shutdown('spindown'), this.#config.idleEnvironmentTtlMs)
+        break
+      case 'frozen':
+        for (const group of this.#groups()) group.signal('SIGSTOP')
+        break
+      case 'invoking':
+        clearTimeout(this.#idleTimer)
+        if (previous === 'frozen') for (const group of this.#groups()) group.signal('SIGCONT')
+        this.#beginInvocation()
+        break
+      case 'shutting-down':
+        clearTimeout(this.#idleTimer)
+        clearTimeout(this.#initTimer)
+        clearTimeout(this.#invokeTimer)
+        this.#initAbort.abort()
+        if (previous === 'frozen') for (const group of this.#groups()) group.signal('SIGCONT')
+        break
+      case 'cold':
+        throw new Error('BUG: no transition leads back to cold')
+      default: {
+        const exhaustive: never = to
+        throw new Error(`BUG: unknown state ${String(exhaustive)}`)
+      }
+    }
+    this.#logger.debug({ environmentId: this.id, from: previous, to }, 'environment state')
+    this.#options.listener.onTransition(this, previous, to)
+    return true
+  }
+
+  async #initialize(): Promise<void> {
+    this.#serverStart = ApiServer.start([
+      (req, res, pathname) => this.#runtimeApi.handle(req, res, pathname),
+      (req, res, pathname) => this.#extensionsApi.handle(req, res, pathname),
+    ])
+    this.#server = await this.#serverStart
+    if (this.#state !== 'initializing') return
+    if (this.#config.coldStartDelayMs > 0) await delay(this.#config.coldStartDelayMs, this.#initAbort.signal)
+    this.#initStartedAtMs = this.#now()
+    this.#initTimer = setTimeout(
+      () => this.#fail(new InitTimeoutError(this.id, this.#config.initTimeoutMs)),
+      this.#config.initTimeoutMs,
+    )
+    this.#initPhase = 'extensions'
+    this.#config.extensionCommands.forEach((argv, index) => {
+      this.#extensions.push(this.#spawn(`extension-${index}`, argv, 'extension'))
+    })
+    // Lambda starts the runtime only once every extension has registered (rapid/handlers.go: doInitExtensions).
+    this.#evaluate()
+  }
+
+  #onInitCrash(error: unknown): void {
+    // The cold start delay rejects with the abort reason when shutdown began first; that is not a failure.
+    if (this.#initAbort.signal.aborted) return
+    this.#logger.error({ environmentId: this.id, err: error }, 'environment init crashed')
+    this.#fail(new InitReportedError(this.id, 'runtime', 'Runtime.Unknown', String(error)))
+  }
+
+  #spawn(name: string, argv: readonly string[], role: 'runtime' | 'extension'): ProcessGroup {
+    const env = buildEnvironmentVariables({
+      base: this.#config.inheritEnv ? process.env : {},
+      functionName: this.#config.name,
+      memoryMb: this.#config.memoryMb,
+      region: this.#options.region,
+      runtimeApi: (this.#server as ApiServer).address,
+      logStreamName: logStreamName(this.createdAtMs, randomBytes(16).toString('hex')),
+      handler: this.#config.handler,
+      taskRoot: this.#config.cwd,
+      userEnv: this.#config.env,
+    })
+    const group = new ProcessGroup({
+      name,
+      argv,
+      env,
+      cwd: this.#config.cwd,
+      output: this.#options.childOutput,
+      logger: this.#logger.child({ environmentId: this.id }),
+    })
+    this.#logger.debug({ environmentId: this.id, process: name, pid: group.pid }, 'process started')
+    void group.exited.then((exit) => this.#onProcessExit(group, role, exit))
+    return group
+  }
+
+  #onProcessExit(group: ProcessGroup, role: 'runtime' | 'extension', exit: ProcessExit): void {
+    if (this.#state === 'shutting-down' || this.#state === 'dead') return
+    this.#fail(
+      new ProcessExitedError(this.id, group.name, role, group.pid, exit.exitCode, exit.signal, {
+        cause: exit.spawnError,
+      }),
+    )
+  }
+
+  /** Re-checks progress after any API event: every wait in the lifecycle is a condition tested here. */
+  #evaluate(): void {
+    if (this.#state === 'initializing') {
+      if (
+        this.#initPhase === 'extensions' &&
+        this.#extensionsApi.registeredCount >= this.#config.extensionCommands.length
+      ) {
+        this.#initPhase = 'runtime'
+        this.#runtime = this.#spawn('runtime', this.#config.runtimeCommand, 'runtime')
+        return
+      }
+      // Init ends when the runtime loop and every registered extension wait for their first event.
+      if (this.#initPhase === 'runtime' && this.#runtimeApi.isWaiting && this.#extensionsApi.isEveryoneWaiting()) {
+        clearTimeout(this.#initTimer)
+        this.#isInitDone = true
+        this.#extensionsApi.closeRegistration()
+        this.#options.listener.onInitDone(this, this.#now() - this.#initStartedAtMs)
+        this.#transition(['initializing'], this.#invocation ? 'invoking' : 'ready')
+      }
+      return
+    }
+    const invocation = this.#invocation
+    if (
+      this.#state === 'invoking' &&
+      invocation?.hasResult &&
+      this.#runtimeApi.isWaiting &&
+      this.#extensionsApi.isEveryoneWaiting('INVOKE')
+    ) {
+      clearTimeout(this.#invokeTimer)
+      this.#invocation = undefined
+      this.#transition(['invoking'], 'ready')
+      if (this.#config.freezeWhenIdle) this.#transition(['ready'], 'frozen')
+    }
+  }
+
+  #beginInvocation(): void {
+    const invocation = this.#invocation as PendingInvocation
+    const { request } = invocation
+    this.#invokesServed++
+    const deadlineEpochMs = this.#now() + this.#config.timeoutMs
+    this.#invokeTimer = setTimeout(
+      () => this.#fail(new FunctionTimeoutError(this.id, request.requestId, this.#config.timeoutMs)),
+      this.#config.timeoutMs,
+    )
+    this.#extensionsApi.send({
+      eventType: 'INVOKE',
+      deadlineMs: deadlineEpochMs,
+      requestId: request.requestId,
+      invokedFunctionArn: request.invokedFunctionArn,
+      tracing: { type: 'X-Amzn-Trace-Id', value: request.traceId },
+    })
+    const runtimeInvocation: RuntimeInvocation = { ...request, deadlineEpochMs }
+    this.#runtimeApi.deliver(runtimeInvocation)
+  }
+
+  #onResult(requestId: string, outcome: InvocationOutcome): void {
+    const invocation = this.#invocation
+    if (this.#state !== 'invoking' || invocation?.request.requestId !== requestId || invocation.hasResult) return
+    invocation.hasResult = true
+    invocation.resolve(outcome)
+    this.#evaluate()
+  }
+
+  #failDuringInit(failure: LocalLambdaError): void {
+    if (this.#state === 'initializing') this.#fail(failure)
+  }
+
+  /** Every failure ends here: the waiting invoke (if any) gets its function error, then the environment goes. */
+  #fail(failure: LocalLambdaError): void {
+    if (this.#state === 'shutting-down' || this.#state === 'dead') return
+    this.#failure = failure
+    this.#logger.warn({ environmentId: this.id, err: failure }, 'environment failed')
+    this.#settleWithFailure(failure)
+    const isTimeout = failure instanceof FunctionTimeoutError || failure instanceof InitTimeoutError
+    void this.shutdown(isTimeout ? 'timeout' : 'failure')
+  }
+
+  #settleWithFailure(failure: LocalLambdaError): void {
+    const invocation = this.#invocation
+    this.#invocation = undefined
+    this.#runtimeApi.abandonInvocation()
+    if (!invocation || invocation.hasResult) return
+    invocation.hasResult = true
+    const body = functionErrorFor(failure, invocation.request.requestId)
+    invocation.resolve({
+      kind: 'function-error',
+      payload: Buffer.from(JSON.stringify(body)),
+      errorType: body.errorType,
+      failure,
+      isInitFailure: !this.#isInitDone,
+    })
+  }
+
+  async #teardown(reason: ShutdownReason): Promise<void> {
+    this.#settleWithFailure(this.#failure ?? new EnvironmentShutDownError(this.id, reason))
+    const startedAtMs = this.#now()
+    const deadlineEpochMs = startedAtMs + this.#config.shutdownTimeoutMs
+    if (this.#runtime) {
+      // With no extension registered Lambda spends no time on a graceful runtime shutdown (rapid/shutdown.go).
+      if (this.#extensionsApi.registeredCount === 0) await this.#runtime.kill()
+      else await this.#runtime.terminate(this.#config.shutdownTimeoutMs * RUNTIME_SHUTDOWN_SHARE)
+    }
+    if (this.#extensionsApi.subscriberCount('SHUTDOWN') > 0) {
+      this.#extensionsApi.send({ eventType: 'SHUTDOWN', deadlineMs: deadlineEpochMs, shutdownReason: reason })
+      const remainingMs = Math.max(0, deadlineEpochMs - this.#now())
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, remainingMs)
+      })
+      await Promise.race([Promise.all(this.#extensions.map((group) => group.exited)), deadline])
+      clearTimeout(timer)
+    }
+    // SIGKILL every group, exited leaders included: whatever they spawned must not outlive the environment.
+    await Promise.all(this.#groups().map((group) => group.kill()))
+    this.#runtimeApi.close()
+    this.#extensionsApi.close()
+    const server = await this.#serverStart?.catch(() => undefined)
+    await server?.close()
+    this.#transition(['shutting-down'], 'dead')
+    this.#logger.debug(
+      { environmentId: this.id, reason, durationMs: this.#now() - startedAtMs },
+      'environment shut down',
+    )
+    this.#options.listener.onShutdownDone(this, reason, this.#failure)
+  }
+}

@@ -1,0 +1,181 @@
+// Test helpers for the local Lambda service: start one with cleanup, build the scripted extension's argv, an SDK
+// client with fake credentials, typed event waiters, and process liveness checks read from /proc.
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer } from 'node:net'
+import { resolve } from 'node:path'
+import type { TestContext } from 'node:test'
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda'
+import {
+  type LocalFunctionConfig,
+  type LocalLambda,
+  type LocalLambdaConfig,
+  type LocalLambdaEvents,
+  startLocalLambda,
+} from '../../src/local/index.js'
+import { demoAppCommand } from './local-demo-app.js'
+
+const SCRIPTED_EXTENSION = resolve(import.meta.dirname, 'local-scripted-extension.ts')
+
+export function scriptedExtensionCommand(): string[] {
+  return [process.execPath, '--import', 'tsx', SCRIPTED_EXTENSION]
+}
+
+/** A free loopback port for an app that cannot be told to use port 0 and report it. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await new Promise((resolveListening) => server.once('listening', resolveListening))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolveClosed) => server.close(resolveClosed))
+  return port
+}
+
+/**
+ * A function whose runtime is the demo app and whose one extension is the scripted extension, with test-sized
+ * timeouts. `env` is added to the function's environment (SCRIPTED_EXTENSION_* settings, PORT…).
+ */
+export async function demoFunction(overrides: Partial<LocalFunctionConfig> = {}): Promise<LocalFunctionConfig> {
+  const port = await freePort()
+  return {
+    runtimeCommand: demoAppCommand(),
+    extensionCommands: [scriptedExtensionCommand()],
+    timeoutMs: 5000,
+    initTimeoutMs: 10_000,
+    shutdownTimeoutMs: 1000,
+    ...overrides,
+    env: { PORT: String(port), SCRIPTED_EXTENSION_APP_URL: `http://127.0.0.1:${port}`, ...overrides.env },
+  }
+}
+
+/** Starts a local Lambda with `functions` and closes it after the test. */
+export async function startTestLambda(
+  t: TestContext,
+  functions: Record<string, LocalFunctionConfig>,
+  options: Omit<LocalLambdaConfig, 'functions'> = {},
+): Promise<LocalLambda> {
+  // LOCAL_LAMBDA_TEST_OUTPUT=1 shows the children's output while debugging a test.
+  const childOutput = process.env.LOCAL_LAMBDA_TEST_OUTPUT ? 'inherit' : 'ignore'
+  const lambda = await startLocalLambda({ functions, childOutput, ...options })
+  t.after(() => lambda.close())
+  return lambda
+}
+
+export function lambdaClient(t: TestContext, endpoint: string, maxAttempts = 1): LambdaClient {
+  const client = new LambdaClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts,
+  })
+  t.after(() => client.destroy())
+  return client
+}
+
+export interface JsonInvokeResult {
+  readonly output: InvokeCommandOutput
+  readonly json: unknown
+}
+
+/** Invokes with a JSON payload and parses the JSON answer. */
+export async function invokeJson(
+  client: LambdaClient,
+  functionName: string,
+  payload: unknown,
+  invocationType: 'RequestResponse' | 'Event' | 'DryRun' = 'RequestResponse',
+): Promise<JsonInvokeResult> {
+  const output = await client.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: invocationType,
+      Payload: Buffer.from(JSON.stringify(payload)),
+    }),
+  )
+  const text = output.Payload ? Buffer.from(output.Payload).toString('utf8') : ''
+  return { output, json: text ? JSON.parse(text) : undefined }
+}
+
+/** Resolves with the first `event` for which `matches` holds. Create it before triggering what emits it. */
+export function nextEvent<K extends keyof LocalLambdaEvents>(
+  lambda: LocalLambda,
+  event: K,
+  matches: (payload: LocalLambdaEvents[K][0]) => boolean = () => true,
+): Promise<LocalLambdaEvents[K][0]> {
+  return new Promise((resolveEvent) => {
+    const listener = (payload: LocalLambdaEvents[K][0]): void => {
+      if (!matches(payload)) return
+      lambda.events.off(event, listener as never)
+      resolveEvent(payload)
+    }
+    lambda.events.on(event, listener as never)
+  })
+}
+
+/** The one-letter state of a process from /proc (R, S, T for stopped, Z for zombie), or undefined when gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+  } catch {
+    return undefined
+  }
+}
+
+/** True when `pid` no longer exists: process.kill(pid, 0) fails with ESRCH. */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+export interface HeldCall {
+  /** Resolves when the function's request arrives (the invoke is then running inside its environment). */
+  readonly arrived: Promise<void>
+  /** Answers the held request with `body`, letting the invoke finish. */
+  release(body?: string): void
+}
+
+export interface CallHolder {
+  readonly url: string
+  /** Registers the next call to `path` so the test decides when it is answered. */
+  hold(path: string): HeldCall
+}
+
+/** A loopback server whose answers the test releases: invokes with {"action":"call"} end exactly when told. */
+export async function startCallHolder(t: TestContext): Promise<CallHolder> {
+  const held = new Map<string, { arrive: () => void; respond: Promise<string> }>()
+  const server = createHttpServer((req, res) => {
+    const entry = held.get(req.url ?? '')
+    if (!entry) {
+      res.writeHead(404).end()
+      return
+    }
+    entry.arrive()
+    void entry.respond.then((body) => res.end(body))
+  })
+  server.listen(0, '127.0.0.1')
+  await new Promise((resolveListening) => server.once('listening', resolveListening))
+  t.after(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hold(path) {
+      let arrive = (): void => {}
+      let respond = (_body: string): void => {}
+      const arrived = new Promise<void>((resolveArrived) => {
+        arrive = resolveArrived
+      })
+      const response = new Promise<string>((resolveResponse) => {
+        respond = resolveResponse
+      })
+      held.set(path, { arrive, respond: response })
+      return { arrived, release: (body = 'released') => respond(body) }
+    },
+  }
+}

@@ -44,6 +44,12 @@ export function breakerStateAt(breaker: BreakerData, nowMs: number): BreakerStat
   return nowMs >= breaker.sinceMs ? 'half-open' : 'open'
 }
 
+/** Ms until `passBreaker` would let a call through; 0 when it would now. */
+export function breakerRetryInMs(breaker: BreakerData, nowMs: number): number {
+  const pass = passBreaker(breaker, nowMs)
+  return pass.ok ? 0 : pass.retryInMs
+}
+
 /**
  * Whether one invoke may pass at `nowMs`, and the state to keep if it does. Closed: always. Open: not before the
  * cool-down ends; then exactly one probe. While a probe is out, nothing else passes; a probe whose outcome never

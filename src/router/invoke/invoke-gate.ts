@@ -1,12 +1,19 @@
 // Cost safety in front of every invoke: a rate limit (token bucket), exponential backoff after failures and
 // throttles, and a circuit breaker (DESIGN.md §3 "Cost safety"; original-router.md §9 weaknesses 13, 14, 18).
 // Holds plain state and reads a clock; no I/O and no timers.
-import { fullTokenBucket, refillTokenBucket, type TokenBucketState, takeToken } from '../scaling/token-bucket.js'
+import {
+  fullTokenBucket,
+  refillTokenBucket,
+  type TokenBucketState,
+  takeToken,
+  tokenWaitMs,
+} from '../scaling/token-bucket.js'
 import { type BackoffPolicy, nextBackoffMs } from './backoff.js'
 import {
   type BreakerData,
   type BreakerPolicy,
   type BreakerState,
+  breakerRetryInMs,
   breakerStateAt,
   initialBreaker,
   passBreaker,
@@ -62,6 +69,8 @@ export interface InvokeGateView {
   readonly consecutiveFailures: number
   readonly backoffRemainingMs: number
   readonly tokens: number
+  /** Least time until `tryAcquire` can succeed (breaker cool-down, backoff, next token); 0 when it can now. */
+  readonly nextAdmissionInMs: number
 }
 
 /** Every problem with `policy`, each naming the field; empty when valid. */
@@ -161,11 +170,17 @@ export class InvokeGate {
   get view(): InvokeGateView {
     const nowMs = this.#now()
     const tokens = refillTokenBucket(this.#tokens, nowMs, this.#bucket)
+    const backoffRemainingMs = Math.max(0, this.#backoffUntilMs - nowMs)
     return {
       breakerState: breakerStateAt(this.#breaker, nowMs),
       consecutiveFailures: this.#consecutiveFailures,
-      backoffRemainingMs: Math.max(0, this.#backoffUntilMs - nowMs),
+      backoffRemainingMs,
       tokens: tokens.tokens,
+      nextAdmissionInMs: Math.max(
+        breakerRetryInMs(this.#breaker, nowMs),
+        backoffRemainingMs,
+        tokenWaitMs(tokens, nowMs, this.#bucket),
+      ),
     }
   }
 

@@ -32,6 +32,7 @@ function gateAt(start = 0, random = 0.5): { gate: InvokeGate; clock: { nowMs: nu
 
 test('a fresh gate admits a burst, then refuses for the rate limit until the next token', () => {
   const { gate } = gateAt()
+  assert.equal(gate.view.nextAdmissionInMs, 0)
   const results = [gate.tryAcquire(), gate.tryAcquire(), gate.tryAcquire(), gate.tryAcquire()]
   assert.deepEqual(results, [
     { ok: true },
@@ -39,6 +40,7 @@ test('a fresh gate admits a burst, then refuses for the rate limit until the nex
     { ok: true },
     { ok: false, reason: 'rate-limit', retryInMs: 1000 },
   ])
+  assert.equal(gate.view.nextAdmissionInMs, 1000)
 })
 
 test('a failure makes the gate back off, and the wait doubles with each further failure', () => {
@@ -75,6 +77,7 @@ test('repeated failures open the breaker, and the refusal says circuit-open befo
   for (let i = 0; i < 4; i++) gate.recordOutcome('never-connected')
   assert.equal(gate.breakerState, 'open')
   assert.deepEqual(gate.tryAcquire(), { ok: false, reason: 'circuit-open', retryInMs: 5000 })
+  assert.equal(gate.view.nextAdmissionInMs, 5000)
 })
 
 test('after the cool-down exactly one probe passes; its success closes the breaker', () => {

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildUpstreamHeaders, isValidRequestId } from '../../../../src/router/front-door/forwarded-headers.js'
 
-const plain = { clientAddress: '10.1.2.3', proto: 'http' as const, trustForwardedHeaders: false }
+const plain: { clientAddress: string | undefined; proto: 'http' | 'https'; trustForwardedHeaders: boolean } = {
+  clientAddress: '10.1.2.3',
+  proto: 'http',
+  trustForwardedHeaders: false,
+}
 const fixedId = (): string => 'generated-id'
 
 const cases: {

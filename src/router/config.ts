@@ -167,7 +167,9 @@ export function loadRouterConfig(
     return fromArgv.has(spec.flag) ? spec.flag : (spec.env[0] as string)
   }
   if (config.functionName === undefined && !given.has('functionName')) {
-    problems.push(`${name('functionName')} is required (a function name, name:qualifier or ARN)`)
+    problems.push(
+      'LAMBDA_DISPATCH_FunctionName (or --function-name) is required: a function name, name:qualifier or ARN',
+    )
   }
   if (config.channelCount === -1) config.channelCount = Math.min(2 * config.maxConcurrentCount, 100)
   else if (config.channelCount < config.maxConcurrentCount) {

@@ -1,7 +1,9 @@
 // Every subcommand of the CLI, registered on one commander program.
 import type { Command } from 'commander'
+import { registerRouterCommand } from './router.js'
 
 /** Adds each subcommand to `program`. Each command lives in its own file and imports only module index files. */
 export function registerCommands(program: Command): void {
   void program
+  registerRouterCommand(program)
 }

@@ -72,7 +72,7 @@ for (const name of [
 
 test('a missing FunctionName is reported', () => {
   assert.deepEqual(problemsOf({}), [
-    'LAMBDA_DISPATCH_FunctionName is required (a function name, name:qualifier or ARN)',
+    'LAMBDA_DISPATCH_FunctionName (or --function-name) is required: a function name, name:qualifier or ARN',
   ])
 })
 
@@ -183,7 +183,7 @@ test('every bad setting is reported at once, each naming the variable, the accep
     'LAMBDA_DISPATCH_AllowedLambdaNames must be a comma-separated list of function names, name:qualifier or ARNs; not valid: bad fn, got "good-fn, bad fn"',
     'LAMBDA_DISPATCH_MaxRequestHeadBytes must be a size 1024–16777216 bytes like 65536, 64KiB or 1MiB, got "huge"',
     'LAMBDA_DISPATCH_LogLevel must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
-    'LAMBDA_DISPATCH_FunctionName is required (a function name, name:qualifier or ARN)',
+    'LAMBDA_DISPATCH_FunctionName (or --function-name) is required: a function name, name:qualifier or ARN',
   ])
   assert.match(new ConfigError(problems).message, /^invalid configuration:\n {2}- LAMBDA_DISPATCH_MaxConcurrentCount/)
 })

@@ -1,0 +1,327 @@
+// The router's composition root and the module's public surface: createRouter(config) wires the front door, the
+// control server, one pool per function, the invoker and telemetry, and closes them in order (STYLE.md §7).
+// Importing it starts nothing; start() binds ports and close() releases everything it made.
+import { Registry } from 'prom-client'
+import { ConfigError, createLogger, createSilentLogger, type Logger } from '../common/index.js'
+import { DEFAULT_HEAD_LIMITS, DEFAULT_POOL_ID } from '../protocol/index.js'
+import { describeHealth, type RouterHealth, type RouterState } from './admin/health.js'
+import { buildDispatcherUrl, discoverCallbackHost } from './callback/discover-callback-host.js'
+import { type RouterConfig, usesTlsControlChannel } from './config.js'
+import { ControlServer } from './control/server.js'
+import { type AccessLogEntry, FrontDoor } from './front-door/server.js'
+import { createAwsInvoker, invokeRequestTimeoutMs } from './invoke/aws-invoker.js'
+import { DEFAULT_INVOKE_GATE_POLICY } from './invoke/invoke-gate.js'
+import type { Invoker } from './invoke/invoker.js'
+import { Pool } from './pools/pool.js'
+import { createPoolContext, type PoolContext } from './pools/pool-context.js'
+import { DEFAULT_SCALING_POLICY } from './scaling/policy.js'
+import { RouterTelemetry } from './telemetry.js'
+import { createSelfSignedIdentity, loadTlsIdentity, type TlsIdentity } from './tls-certificate.js'
+
+export type { RouterHealth, RouterState } from './admin/health.js'
+export {
+  ENV_PREFIX,
+  isValidFunctionReference,
+  loadRouterConfig,
+  ROUTER_DEFAULTS,
+  ROUTER_SETTINGS,
+  type RouterConfig,
+  type RouterSetting,
+} from './config.js'
+export type { AccessLogEntry } from './front-door/server.js'
+export type { InvokeOutcome, InvokeRequest, Invoker } from './invoke/invoker.js'
+
+export interface RouterOptions {
+  readonly logger?: Logger
+  /** Runs the invokes; tests and the local stack inject one. Default: the AWS SDK invoker from the config. */
+  readonly invoker?: Invoker
+  /** Prometheus registry for the router's metrics; a private one by default. */
+  readonly registry?: Registry
+  /** Environment for callback-host discovery (EnvVarForCallbackIp, ECS/EC2 metadata); process.env by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
+/** Where a started router can be reached. */
+export interface RouterAddresses {
+  /** Client port: HTTP/1.1 and h2c. */
+  readonly frontDoorUrl: string
+  /** Client HTTPS port, when a certificate is configured. */
+  readonly frontDoorHttpsUrl: string | undefined
+  /** Control listeners actually bound (h2c and/or TLS). */
+  readonly controlUrls: readonly string[]
+  /** What Lambdas are told to call back (WaiterRequest DispatcherUrl). */
+  readonly dispatcherUrl: string
+  /** SHA-256 of the control certificate, when Lambdas are told to pin it. */
+  readonly routerCertSha256: string | undefined
+}
+
+// Metadata lookups at start (ECS task metadata, EC2 IMDS) share this bound, as the original's 5 s.
+const CALLBACK_DISCOVERY_TIMEOUT_MS = 5000
+// Invokes get one SDK retry: the invoke gate does the real backoff (DESIGN.md §3 "Cost safety").
+const INVOKE_MAX_ATTEMPTS = 2
+// Sockets beyond the instance caps, for instances still returning while their replacements run.
+const INVOKE_SPARE_SOCKETS = 16
+
+/** One router: `start()` it, `close()` it (idempotent, graceful). */
+export class Router {
+  readonly config: RouterConfig
+  readonly telemetry: RouterTelemetry
+  readonly registry: Registry
+  readonly #logger: Logger
+  readonly #env: Readonly<Record<string, string | undefined>>
+  readonly #invoker: Invoker | undefined
+  readonly #pools = new Map<string, Pool>()
+  #ownedInvoker: Invoker | undefined
+  #control: ControlServer | undefined
+  #frontDoor: FrontDoor | undefined
+  #state: RouterState = 'idle'
+  #closed: Promise<void> | undefined
+
+  constructor(config: RouterConfig, options: RouterOptions = {}) {
+    this.config = config
+    this.#logger = options.logger ?? createSilentLogger()
+    this.#env = options.env ?? process.env
+    this.#invoker = options.invoker
+    this.registry = options.registry ?? new Registry()
+    this.telemetry = new RouterTelemetry({ registry: this.registry, logger: createLogger(this.#logger, 'telemetry') })
+  }
+
+  /** Pools by pool id: `default` for FunctionName, and one per allow-listed name (its id is the name). */
+  get pools(): ReadonlyMap<string, Pool> {
+    return this.#pools
+  }
+
+  get state(): RouterState {
+    return this.#state
+  }
+
+  /** Requests accepted by the front door and not yet finished. */
+  get inFlightCount(): number {
+    return this.#frontDoor?.inFlightCount ?? 0
+  }
+
+  health(): RouterHealth {
+    return describeHealth(
+      this.#state,
+      [...this.#pools.values()].map((pool) => pool.snapshot()),
+    )
+  }
+
+  /**
+   * Loads or makes the TLS identity, discovers the callback host, binds the control channel, creates the pools and
+   * binds the front door. Fails (and releases what it bound) on any error: a certificate that does not load, a port
+   * in use, a callback host that cannot be found.
+   */
+  async start(): Promise<RouterAddresses> {
+    if (this.#state !== 'idle') throw new Error(`Router.start() called while ${this.#state}`)
+    this.#state = 'starting'
+    try {
+      return await this.#start()
+    } catch (error) {
+      await this.#shutdown()
+      this.#state = 'closed'
+      throw error
+    }
+  }
+
+  async #start(): Promise<RouterAddresses> {
+    const config = this.config
+    const callback = await discoverCallbackHost({
+      env: this.#env,
+      ...(config.routerCallbackHost === undefined ? {} : { routerCallbackHost: config.routerCallbackHost }),
+      envVarForCallbackIp: config.envVarForCallbackIp,
+      timeoutMs: CALLBACK_DISCOVERY_TIMEOUT_MS,
+    })
+    const tls = await this.#tlsIdentity(callback.host)
+    const controlHost = config.listenHost ?? '0.0.0.0'
+    const useTlsControl = usesTlsControlChannel(config)
+    this.#control = new ControlServer({
+      host: controlHost,
+      ...(config.allowInsecureControlChannel ? { h2cPort: config.controlChannelInsecureHttp2Port } : {}),
+      ...(useTlsControl && tls
+        ? { tlsPort: config.controlChannelHttp2Port, tls: { key: tls.keyPem, cert: tls.certPem } }
+        : {}),
+      resolvePool: (poolId) => this.#pools.get(poolId),
+      logger: createLogger(this.#logger, 'control'),
+      telemetry: this.telemetry,
+    })
+    const bound = await this.#control.listen()
+    const controlUrls: string[] = []
+    if (bound.h2cPort !== undefined) controlUrls.push(`http://${urlHost(controlHost)}:${bound.h2cPort}`)
+    if (bound.tlsPort !== undefined) controlUrls.push(`https://${urlHost(controlHost)}:${bound.tlsPort}`)
+    const scheme = config.preferredControlChannelScheme
+    // The advertised port is the bound one, so port 0 (tests) advertises what was actually picked.
+    const advertisedPort = scheme === 'https' ? bound.tlsPort : bound.h2cPort
+    if (advertisedPort === undefined) {
+      // loadRouterConfig refuses http without AllowInsecureControlChannel, and https always has a certificate here.
+      throw new Error(`BUG: the ${scheme} control listener was not opened`)
+    }
+    const dispatcherUrl = buildDispatcherUrl(scheme, callback.host, advertisedPort)
+    const routerCertSha256 = scheme === 'https' && config.pinControlChannelCertificate ? tls?.certSha256 : undefined
+
+    const invoker = this.#invoker ?? this.#createInvoker()
+    const poolLogger = createLogger(this.#logger, 'pool')
+    for (const [poolId, functionName] of [
+      [DEFAULT_POOL_ID, config.functionName],
+      ...config.allowedLambdaNames.map((name) => [name, name]),
+    ] as const) {
+      const context = poolContextFor(config, poolId, functionName, dispatcherUrl, routerCertSha256)
+      this.#pools.set(poolId, new Pool(context, { invoker, telemetry: this.telemetry, logger: poolLogger }))
+    }
+
+    const accessLogger = createLogger(this.#logger, 'access')
+    this.#frontDoor = new FrontDoor({
+      ...(config.listenHost === undefined ? {} : { host: config.listenHost }),
+      httpPort: config.incomingRequestHttpPort,
+      ...(config.tlsCertPath !== undefined && tls
+        ? { https: { port: config.incomingRequestHttpsPort, key: tls.keyPem, cert: tls.certPem } }
+        : {}),
+      limits: {
+        maxRequestHeadBytes: config.maxRequestHeadBytes,
+        headersTimeoutMs: config.clientHeadersTimeoutMs,
+        requestTimeoutMs: config.clientRequestTimeoutMs,
+        keepAliveTimeoutMs: config.clientKeepAliveTimeoutMs,
+      },
+      admission: {
+        defaultFunctionName: config.functionName,
+        allowedLambdaNames: new Set(config.allowedLambdaNames),
+      },
+      trustForwardedHeaders: config.trustForwardedHeaders,
+      resolveDispatcher: (poolKey) => this.#pools.get(poolKey),
+      logger: createLogger(this.#logger, 'front-door'),
+      ...(config.accessLog ? { onAccess: (entry: AccessLogEntry) => accessLogger.info(entry, 'request') } : {}),
+    })
+    const frontDoor = await this.#frontDoor.listen()
+    this.#state = 'serving'
+    const addresses: RouterAddresses = {
+      frontDoorUrl: frontDoor.httpUrl,
+      frontDoorHttpsUrl: frontDoor.httpsUrl,
+      controlUrls,
+      dispatcherUrl,
+      routerCertSha256,
+    }
+    this.#logger.info(
+      { ...addresses, callbackSource: callback.source, pools: [...this.#pools.keys()], selfSigned: tls?.selfSigned },
+      'router listening',
+    )
+    return addresses
+  }
+
+  /**
+   * Graceful shutdown (STYLE.md §7): new requests get 503 + Connection: close and the front door stops listening;
+   * queued and in-flight requests get up to ShutdownTimeout to finish (the rest get 503 or are aborted); each pool
+   * then sends goaway to its instances and waits, bounded, for their invokes; the control channel closes last.
+   * Idempotent; resolves when everything is released.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#closeGracefully()
+    return this.#closed
+  }
+
+  async #closeGracefully(): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#state = 'closing'
+    const startedMs = performance.now()
+    const frontDoor = this.#frontDoor
+    if (frontDoor) {
+      frontDoor.beginClosing()
+      const drained = await frontDoor.drain(this.config.shutdownTimeoutMs)
+      this.#logger.info(
+        { drained, leftOver: frontDoor.inFlightCount, waitedMs: Math.round(performance.now() - startedMs) },
+        drained ? 'all requests finished' : 'shutdown timeout: cutting off the requests still open',
+      )
+    }
+    await this.#shutdown()
+    this.#state = 'closed'
+    this.#logger.info({ tookMs: Math.round(performance.now() - startedMs) }, 'router closed')
+  }
+
+  // Releases everything started so far, in close order; also the cleanup of a failed start.
+  async #shutdown(): Promise<void> {
+    await this.#frontDoor?.close()
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
+    await this.#control?.close()
+    await this.#ownedInvoker?.close()
+  }
+
+  async #tlsIdentity(callbackHost: string): Promise<TlsIdentity | undefined> {
+    const { tlsCertPath, tlsKeyPath } = this.config
+    if (tlsCertPath !== undefined && tlsKeyPath !== undefined) {
+      try {
+        return await loadTlsIdentity(tlsCertPath, tlsKeyPath)
+      } catch (cause) {
+        throw new ConfigError([
+          `LAMBDA_DISPATCH_TlsCertPath/TlsKeyPath could not be loaded: ${(cause as Error).message}`,
+        ])
+      }
+    }
+    if (!usesTlsControlChannel(this.config)) return undefined
+    // Weakness 32 of the original: never advertise https without a listener. With no certificate configured, make one.
+    return createSelfSignedIdentity([...new Set([callbackHost, '127.0.0.1', 'localhost'])])
+  }
+
+  #createInvoker(): Invoker {
+    const { config } = this
+    const region = config.awsRegion ?? (config.lambdaEndpoint === undefined ? undefined : 'us-east-1')
+    if (region === undefined) {
+      throw new ConfigError(['AWS_REGION (or AWS_DEFAULT_REGION) is required to invoke Lambda'])
+    }
+    this.#ownedInvoker = createAwsInvoker({
+      region,
+      ...(config.lambdaEndpoint === undefined ? {} : { endpoint: config.lambdaEndpoint }),
+      maxSockets: (1 + config.allowedLambdaNames.length) * config.maxInstances * 2 + INVOKE_SPARE_SOCKETS,
+      requestTimeoutMs: invokeRequestTimeoutMs(config.functionTimeoutMs),
+      maxAttempts: INVOKE_MAX_ATTEMPTS,
+      logger: createLogger(this.#logger, 'invoker'),
+    })
+    return this.#ownedInvoker
+  }
+}
+
+/** Creates a router from a validated configuration. Nothing is bound until `start()`. */
+export function createRouter(config: RouterConfig, options: RouterOptions = {}): Router {
+  return new Router(config, options)
+}
+
+/** The frozen per-pool settings derived from the router configuration; every pool gets the same ones. */
+export function poolContextFor(
+  config: RouterConfig,
+  poolId: string,
+  functionName: string,
+  dispatcherUrl: string,
+  routerCertSha256: string | undefined,
+): PoolContext {
+  return createPoolContext({
+    poolId,
+    functionName,
+    dispatcherUrl,
+    maxConcurrentCount: config.maxConcurrentCount,
+    channelCount: config.channelCount,
+    queueLimit: config.queueLimit,
+    queueTimeoutMs: config.queueTimeoutMs,
+    responseHeadTimeoutMs: config.responseHeadTimeoutMs,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    instanceStartTimeoutMs: config.instanceStartTimeoutMs,
+    upstreamHeadLimits: {
+      maxHeadBytes: config.maxResponseHeadBytes,
+      maxHeaderCount: DEFAULT_HEAD_LIMITS.maxHeaderCount,
+    },
+    scaling: {
+      ...DEFAULT_SCALING_POLICY,
+      algorithm: config.scalingAlgorithm,
+      maxConcurrentCount: config.maxConcurrentCount,
+      instanceCountMultiplier: config.instanceCountMultiplier,
+      minInstances: config.minInstances,
+      maxInstances: config.maxInstances,
+    },
+    invokeGate: { ...DEFAULT_INVOKE_GATE_POLICY, maxInvokesPerMinute: config.maxInvokesPerMinute },
+    ...(routerCertSha256 === undefined ? {} : { routerCertSha256 }),
+    preWarmInvokes: config.preWarmInvokes,
+    exposeInternalHeaders: config.exposeInternalHeaders,
+  })
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}

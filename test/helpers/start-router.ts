@@ -1,5 +1,5 @@
-// Starts router pieces on loopback for tests: a FrontDoor in front of scripted dispatchers now, the whole router once
-// its core is wired in. Everything started here is stopped by the returned handle's close(); register it with t.after().
+// Starts router pieces on loopback for tests: a FrontDoor in front of scripted dispatchers, or the whole router with
+// a scripted invoker whose Lambdas connect back as scripted extensions. Everything started here is stopped by the returned handle's close(); register it with t.after().
 import { createSilentLogger } from '../../src/common/index.js'
 import { DEFAULT_POOL_ID } from '../../src/protocol/index.js'
 import {
@@ -8,7 +8,10 @@ import {
   type FrontDoorLimits,
   type RequestDispatcher,
 } from '../../src/router/front-door/server.js'
+import { createRouter, loadRouterConfig, type Router, type RouterAddresses } from '../../src/router/index.js'
 import { createSelfSignedIdentity, type TlsIdentity } from '../../src/router/tls-certificate.js'
+import { connectBack, type InvokeBehaviour, ScriptedInvoker } from './router-scripted-invoker.js'
+import type { ScriptedApp } from './scripted-extension.js'
 
 export const TEST_FRONT_DOOR_LIMITS: FrontDoorLimits = Object.freeze({
   maxRequestHeadBytes: 16 * 1024,
@@ -64,4 +67,41 @@ export async function startFrontDoor(options: TestFrontDoorOptions): Promise<Tes
     accessLog,
     close: () => frontDoor.close(),
   }
+}
+
+/** Settings for a whole router on loopback: free ports, h2c control channel, callback to 127.0.0.1. */
+export const TEST_ROUTER_ENV: Readonly<Record<string, string>> = Object.freeze({
+  LAMBDA_DISPATCH_FunctionName: 'my-function',
+  LAMBDA_DISPATCH_ListenHost: '127.0.0.1',
+  LAMBDA_DISPATCH_IncomingRequestHTTPPort: '0',
+  LAMBDA_DISPATCH_ControlChannelInsecureHTTP2Port: '0',
+  LAMBDA_DISPATCH_ControlChannelHTTP2Port: '0',
+  LAMBDA_DISPATCH_AllowInsecureControlChannel: 'true',
+  LAMBDA_DISPATCH_PreferredControlChannelScheme: 'http',
+  LAMBDA_DISPATCH_RouterCallbackHost: '127.0.0.1',
+  LAMBDA_DISPATCH_MaxConcurrentCount: '4',
+  LAMBDA_DISPATCH_IncomingRequestTimeout: '10s',
+  LAMBDA_DISPATCH_ShutdownTimeout: '10s',
+  LAMBDA_DISPATCH_AccessLog: 'false',
+})
+
+export interface TestRouter {
+  readonly router: Router
+  readonly addresses: RouterAddresses
+  readonly invoker: ScriptedInvoker
+  close(): Promise<void>
+}
+
+/**
+ * The real router (front door, control server, pools) with a scripted invoker whose Lambdas connect back as scripted
+ * extensions serving `app`. `env` overrides TEST_ROUTER_ENV.
+ */
+export async function startRouter(
+  options: { env?: Record<string, string>; app?: ScriptedApp; behaviour?: InvokeBehaviour } = {},
+): Promise<TestRouter> {
+  const config = loadRouterConfig({ ...TEST_ROUTER_ENV, ...options.env })
+  const invoker = new ScriptedInvoker(options.behaviour ?? connectBack(options.app))
+  const router = createRouter(config, { invoker, logger: createSilentLogger(), env: {} })
+  const addresses = await router.start()
+  return { router, addresses, invoker, close: () => router.close() }
 }

@@ -1,0 +1,284 @@
+// One channel: POST → await the router's response HEADERS → 200 tunnel | 409 go away | other stop → re-POST with the
+// same channel id (original-protocol.md §4.1). Nothing is written to a stream before its HEADERS arrive. Touches only
+// its own streams; everything shared goes through the ChannelHost.
+import type { ClientHttp2Stream } from 'node:http2'
+import { constants } from 'node:http2'
+import {
+  createRequestHeadParser,
+  getHeader,
+  type HeadLimits,
+  HeadTooLargeError,
+  isGoaway,
+  type RequestHead,
+  serializeResponseHead,
+  TooManyHeadersError,
+  TUNNEL_HEADER_CHANNEL_ID,
+  TUNNEL_HEADER_LAMBDA_ID,
+} from '../protocol/index.js'
+import type { AppClient, RelayControl } from './relay.js'
+import { appRequestHeaders } from './relay.js'
+import type { RouterSession } from './router-session.js'
+import type { ExtensionTelemetry } from './telemetry.js'
+import { TunnelRequestBody } from './tunnel-body.js'
+import { type ResponseOutcome, TunnelResponseWriter } from './tunnel-response.js'
+
+export type ChannelState = 'idle' | 'opening' | 'parked' | 'busy' | 'stopped'
+
+/** How one channel stream ended, from the invoke's point of view. */
+export type RequestEnd = ResponseOutcome | { readonly kind: 'reset' }
+
+/** What a channel needs from its invoke. Callbacks must not throw. */
+export interface ChannelHost {
+  readonly poolId: string
+  readonly lambdaId: string
+  readonly compression: boolean
+  readonly headLimits: HeadLimits
+  readonly headersTimeoutMs: number
+  readonly app: AppClient
+  readonly telemetry: ExtensionTelemetry
+  /** True once the invoke winds down: a channel finishes its exchange and does not POST again. */
+  readonly isStopping: boolean
+  /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
+  acquireSession(): Promise<RouterSession>
+  /** The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). */
+  channelHeaders(channelId: string): Record<string, string>
+  onChannelOpened(channel: ChannelLoop): void
+  onRequestStart(channel: ChannelLoop): void
+  onRequestEnd(channel: ChannelLoop, end: RequestEnd): void
+  onGoaway(channel: ChannelLoop, via: 'status-409' | 'goaway-request'): void
+  onRouterStatus(channel: ChannelLoop, status: number): void
+  onStreamWithoutResponse(channel: ChannelLoop, session: RouterSession, rstCode: number, error?: Error): void
+  onUnreachable(channel: ChannelLoop, error: Error): void
+}
+
+type Step = 'again' | 'stop'
+
+export class ChannelLoop {
+  readonly id: string
+  readonly #host: ChannelHost
+  #state: ChannelState = 'idle'
+  #stream: ClientHttp2Stream | undefined
+  #relay: RelayControl | undefined
+  #writer: TunnelResponseWriter | undefined
+  #head: RequestHead | undefined
+  #requestOpen = false
+
+  constructor(id: string, host: ChannelHost) {
+    this.id = id
+    this.#host = host
+  }
+
+  get state(): ChannelState {
+    return this.#state
+  }
+
+  /** True from the request head until its response is complete (or failed): counts as "in flight". */
+  get hasRequestInFlight(): boolean {
+    return this.#requestOpen
+  }
+
+  /** Runs POST after POST until the invoke stops, the router refuses the channel, or it is unreachable. */
+  async run(): Promise<void> {
+    while (!this.#host.isStopping) {
+      let session: RouterSession
+      try {
+        session = await this.#host.acquireSession()
+      } catch (error) {
+        this.#host.onUnreachable(this, error as Error)
+        break
+      }
+      if (this.#host.isStopping) break
+      if ((await this.#openOnce(session)) === 'stop') break
+    }
+    this.#state = 'stopped'
+  }
+
+  /** Resets the current stream at once (drain timeout, hard stop, fatal error), so the router never waits on it. */
+  reset(): void {
+    this.#stream?.close(constants.NGHTTP2_CANCEL)
+  }
+
+  #openOnce(session: RouterSession): Promise<Step> {
+    const host = this.#host
+    return new Promise((resolve) => {
+      let stream: ClientHttp2Stream
+      try {
+        stream = session.request(host.channelHeaders(this.id), false)
+      } catch (error) {
+        // The session went away between acquire and request (GOAWAY, close); the next acquire replaces it.
+        session.retire('error', (error as Error).message)
+        resolve('again')
+        return
+      }
+      this.#stream = stream
+      this.#state = 'opening'
+      let step: Step = 'again'
+      let responded = false
+      let streamError: Error | undefined
+      stream.on('error', (error) => {
+        streamError = error
+      })
+      session.watchForResponse(stream, () => host.telemetry.channelSilent(this.id, session.id, host.headersTimeoutMs))
+      stream.once('response', (headers) => {
+        responded = true
+        const status = Number(headers[':status'])
+        if (status === 200) {
+          this.#onOpened(stream)
+          return
+        }
+        // 409 or another status: end our (empty) side and let the router's body drain, then stop.
+        step = 'stop'
+        stream.end()
+        stream.resume()
+        if (status === 409) host.onGoaway(this, 'status-409')
+        else host.onRouterStatus(this, status)
+      })
+      stream.once('close', () => {
+        this.#stream = undefined
+        if (this.#requestOpen) this.#onResetMidRequest()
+        if (!responded) {
+          // REFUSED_STREAM on a healthy session: the router has fewer streams than we have channels.
+          if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM && session.isUsable) {
+            host.telemetry.channelRefused(this.id)
+            step = 'stop'
+          } else {
+            host.onStreamWithoutResponse(this, session, stream.rstCode ?? 0, streamError)
+          }
+        }
+        this.#state = 'idle'
+        resolve(step)
+      })
+    })
+  }
+
+  #onOpened(stream: ClientHttp2Stream): void {
+    this.#state = 'parked'
+    this.#host.onChannelOpened(this)
+    const parser = createRequestHeadParser(this.#host.headLimits)
+    const onData = (chunk: Buffer): void => {
+      let parsed: ReturnType<typeof parser.push>
+      try {
+        parsed = parser.push(chunk)
+      } catch (error) {
+        detach()
+        this.#refuseHead(stream, error as Error)
+        return
+      }
+      if (parsed === undefined) return
+      detach()
+      stream.pause()
+      this.#onRequestHead(stream, parsed.head, parsed.rest)
+    }
+    // The router ended the channel without a request: end our side too; the loop opens the next POST.
+    const onEnd = (): void => {
+      detach()
+      stream.end()
+    }
+    const detach = (): void => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+    }
+    stream.on('data', onData)
+    stream.once('end', onEnd)
+  }
+
+  /** A head the protocol parser refused gets a 431/400 answer instead of silence (the original sent nothing). */
+  #refuseHead(stream: ClientHttp2Stream, error: Error): void {
+    this.#host.telemetry.badRequestHead(this.id, error)
+    const status = error instanceof HeadTooLargeError || error instanceof TooManyHeadersError ? 431 : 400
+    const body = Buffer.from(`lambda-dispatch extension: ${error.message}\n`)
+    const head = serializeResponseHead({
+      status,
+      headers: [
+        TUNNEL_HEADER_LAMBDA_ID,
+        this.#host.lambdaId,
+        TUNNEL_HEADER_CHANNEL_ID,
+        this.id,
+        'content-type',
+        'text/plain; charset=utf-8',
+        'content-length',
+        String(body.length),
+      ],
+    })
+    stream.write(head)
+    stream.end(body)
+    stream.resume()
+  }
+
+  #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer): void {
+    const host = this.#host
+    if (isGoaway(head)) {
+      // original-protocol.md §4.1: answer a goaway with an empty body and END_STREAM.
+      stream.end()
+      stream.resume()
+      host.onGoaway(this, 'goaway-request')
+      return
+    }
+    this.#state = 'busy'
+    this.#requestOpen = true
+    host.onRequestStart(this)
+    this.#head = head
+    const writer = new TunnelResponseWriter(stream, {
+      lambdaId: host.lambdaId,
+      channelId: this.id,
+      method: head.method,
+      acceptEncoding: getHeader(head.headers, 'accept-encoding'),
+      compression: host.compression,
+      onDone: (outcome) => {
+        body?.discard()
+        this.#endRequest(outcome)
+      },
+    })
+    this.#writer = writer
+    let body: TunnelRequestBody | undefined
+    const start = (first: Buffer | undefined): void => {
+      if (stream.destroyed) return
+      if (first !== undefined) body = new TunnelRequestBody(stream, first)
+      const headers = appRequestHeaders(head.headers, {
+        poolId: host.poolId,
+        lambdaId: host.lambdaId,
+        channelId: this.id,
+      })
+      this.#relay = host.app.relay({ method: head.method, target: head.target, headers, body: body ?? null }, writer)
+    }
+    const length = getHeader(head.headers, 'content-length')
+    if (rest.length > 0 || getHeader(head.headers, 'transfer-encoding') !== undefined || (length ?? '0') !== '0') {
+      start(rest)
+    } else if (length === '0') {
+      stream.resume()
+      start(undefined)
+    } else {
+      // No framing header means no body in HTTP/1.1, but the original router tunnels an HTTP/2 client's body
+      // without one; the next event tells which (END_STREAM usually arrives with the head).
+      const onFirst = (chunk: Buffer): void => {
+        stream.off('end', onEnd)
+        stream.pause()
+        start(chunk)
+      }
+      const onEnd = (): void => {
+        stream.off('data', onFirst)
+        start(undefined)
+      }
+      stream.once('data', onFirst)
+      stream.once('end', onEnd)
+      stream.resume()
+    }
+  }
+
+  // The stream closed before the response was complete: the router reset it, or we did. Cancel the app request.
+  #onResetMidRequest(): void {
+    this.#writer?.destroy()
+    this.#relay?.abort()
+    if (this.#head) this.#host.telemetry.requestReset(this.id, this.#head.method, this.#head.target)
+    this.#endRequest({ kind: 'reset' })
+  }
+
+  #endRequest(end: RequestEnd): void {
+    if (!this.#requestOpen) return
+    this.#requestOpen = false
+    this.#relay = undefined
+    this.#writer = undefined
+    this.#head = undefined
+    this.#host.onRequestEnd(this, end)
+  }
+}

@@ -1,0 +1,139 @@
+// The extension's named failures. Each carries the context that explains it; telemetry.ts logs them and
+// invocation.ts turns the fatal ones into an ExitReason or a Runtime API /error. Pure: no I/O.
+import { LambdaDispatchError } from '../common/index.js'
+
+/** Base of every extension error, so callers can take `ExtensionError` and still get the code and context. */
+export abstract class ExtensionError extends LambdaDispatchError {}
+
+/** No HTTP/2 session to the router could be opened within the bounded connect attempts (original issue #159). */
+export class RouterUnreachableError extends ExtensionError {
+  readonly code = 'LD_ROUTER_UNREACHABLE'
+
+  constructor(
+    readonly routerUrl: string,
+    readonly attempts: number,
+    readonly connectTimeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(`could not open an HTTP/2 session to ${routerUrl} in ${attempts} attempts of ${connectTimeoutMs} ms`, options)
+  }
+}
+
+/** The router's TLS certificate does not match the SHA-256 fingerprint the invoke asked us to pin. */
+export class RouterCertificateMismatchError extends ExtensionError {
+  readonly code = 'LD_ROUTER_CERT_MISMATCH'
+
+  constructor(
+    readonly routerUrl: string,
+    readonly expectedSha256: string,
+    readonly actualSha256: string,
+  ) {
+    super(`the certificate of ${routerUrl} has SHA-256 ${actualSha256}, expected the pinned ${expectedSha256}`)
+  }
+}
+
+/** Why a router session stopped being usable. */
+export type SessionLossReason = 'goaway' | 'error' | 'closed' | 'ping-timeout' | 'stream-without-response'
+
+/** The HTTP/2 session to the router ended or stopped answering; channels move to a new session. */
+export class RouterSessionLostError extends ExtensionError {
+  readonly code = 'LD_ROUTER_SESSION_LOST'
+
+  constructor(
+    readonly sessionId: number,
+    readonly reason: SessionLossReason,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`router session ${sessionId} lost (${reason}): ${detail}`, options)
+  }
+}
+
+/**
+ * A channel stream closed before the router's response HEADERS arrived. Node 20's client does this when a peer sends
+ * DATA before HEADERS (it answers GOAWAY(PROTOCOL_ERROR) and the stream ends with no 'response' and no 'error').
+ */
+export class ChannelEndedWithoutResponseError extends ExtensionError {
+  readonly code = 'LD_CHANNEL_NO_RESPONSE'
+
+  constructor(
+    readonly channelId: string,
+    readonly sessionId: number,
+    readonly rstCode: number,
+  ) {
+    super(
+      `channel ${channelId} stream ended without response HEADERS (session ${sessionId}, RST code ${rstCode}); ` +
+        'the router may have sent DATA before HEADERS; replacing the session',
+    )
+  }
+}
+
+/** A ping or close request got no response HEADERS in time. */
+export class ControlRequestTimeoutError extends ExtensionError {
+  readonly code = 'LD_CONTROL_TIMEOUT'
+
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no response to ${path} within ${timeoutMs} ms`)
+  }
+}
+
+/** Where in the app exchange a failure happened: before the app's status line, or while its body streamed. */
+export type AppFailurePhase = 'before-response' | 'mid-response'
+
+/** One request to the app failed (connection refused, reset, or the app closed mid-body). */
+export class AppRequestError extends ExtensionError {
+  readonly code = 'LD_APP_REQUEST_FAILED'
+
+  constructor(
+    readonly method: string,
+    readonly target: string,
+    readonly phase: AppFailurePhase,
+    /** The socket error code when there is one (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET…). */
+    readonly errorCode: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`app request ${method} ${target} failed ${phase} (${errorCode ?? 'unknown error'})`, options)
+  }
+}
+
+/** The app no longer accepts connections on its port: the execution environment is useless. Fatal. */
+export class AppUnreachableError extends ExtensionError {
+  readonly code = 'LD_APP_UNREACHABLE'
+
+  constructor(
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(`the app refuses connections on 127.0.0.1:${port}; the execution environment must be replaced`, options)
+  }
+}
+
+/** The app did not pass its readiness check in time (async init inside the first invoke). Fatal. */
+export class AppNotReadyError extends ExtensionError {
+  readonly code = 'LD_APP_NOT_READY'
+
+  constructor(
+    readonly probe: string,
+    readonly waitedMs: number,
+    readonly attempts: number,
+  ) {
+    super(`the app was not ready (${probe}) after ${waitedMs} ms and ${attempts} checks`)
+  }
+}
+
+/** A call to the Lambda Runtime API or Extensions API failed. */
+export class LambdaApiError extends ExtensionError {
+  readonly code = 'LD_LAMBDA_API'
+
+  constructor(
+    readonly operation: string,
+    readonly status: number | undefined,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Lambda API ${operation} failed${status === undefined ? '' : ` with status ${status}`}: ${detail}`, options)
+  }
+}

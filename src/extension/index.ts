@@ -1,0 +1,272 @@
+// The extension's main flow as one readable function (aws-lambda-web-adapter main.rs): register → readiness → invoke
+// loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
+import type { Logger } from '../common/index.js'
+import { ConfigError, createRootLogger } from '../common/index.js'
+import { DEFAULT_POOL_ID, decodeWaiterRequest, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
+import { type ExtensionConfig, loadExtensionConfig } from './config.js'
+import { AppNotReadyError, type ExtensionError } from './errors.js'
+import { Invocation, type InvocationOutcome } from './invocation.js'
+import { createLambdaApiPool } from './lambda-api/api-call.js'
+import { ExtensionsApiClient } from './lambda-api/extensions-api.js'
+import { type InvokeEvent, RuntimeApiClient } from './lambda-api/runtime-api.js'
+import { isStaleInvoke } from './lifetime.js'
+import { createHttpProbe, createTcpProbe, type ReadinessProbe, waitForApp } from './readiness.js'
+import { AppClient } from './relay.js'
+import { ExtensionTelemetry } from './telemetry.js'
+
+export { EXTENSION_DEFAULTS, EXTENSION_ENV_VARS, type ExtensionConfig, loadExtensionConfig } from './config.js'
+export * from './errors.js'
+
+/** How runExtension ended. `shutdown` is a clean exit; `fatal` means the environment must be replaced. */
+export type ExtensionExit =
+  | { readonly kind: 'shutdown'; readonly source: 'SHUTDOWN' | 'signal' }
+  | { readonly kind: 'fatal'; readonly error: Error }
+
+export interface ExtensionRunOptions {
+  readonly logger: Logger
+  /** Aborts on SIGTERM/SIGINT: finish in-flight requests within `shutdownGraceMs`, then return. */
+  readonly signal?: AbortSignal
+  /** Default 1500 ms: Lambda gives external extensions 2 s after SHUTDOWN. */
+  readonly shutdownGraceMs?: number
+}
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 1_500
+// The Extensions API's SHUTDOWN event carries a deadline; this is the fallback when it does not.
+const DEFAULT_SHUTDOWN_EVENT_MS = 2_000
+
+/** 0 for a clean shutdown, 1 for a fatal error: the process exit code. */
+export function exitCodeFor(exit: ExtensionExit): number {
+  return exit.kind === 'shutdown' ? 0 : 1
+}
+
+/**
+ * Runs the extension until SHUTDOWN, `options.signal`, or a fatal error (the app gone, async init timing out, the
+ * Runtime API failing). Resolves with how it ended; it never calls process.exit.
+ */
+export async function runExtension(config: ExtensionConfig, options: ExtensionRunOptions): Promise<ExtensionExit> {
+  const telemetry = new ExtensionTelemetry(options.logger)
+  const apiPool = createLambdaApiPool(config.runtimeApi)
+  const runtime = new RuntimeApiClient(apiPool)
+  const extensions = new ExtensionsApiClient(apiPool)
+  const app = new AppClient({
+    port: config.appPort,
+    keepAliveTimeoutMs: config.appKeepAliveTimeoutMs,
+    connectTimeoutMs: config.appConnectTimeoutMs,
+  })
+  const readiness: ReadinessProbe =
+    config.readinessProtocol === 'tcp'
+      ? createTcpProbe(config.appPort)
+      : createHttpProbe(config.appPort, config.readinessPath, config.readinessStatus)
+  const appAlive = createTcpProbe(config.appPort)
+
+  // Shutdown: SHUTDOWN event or signal. Stops the long polls and tells a running invoke to wrap up by the deadline.
+  const stop = new AbortController()
+  let shutdownSource: 'SHUTDOWN' | 'signal' | undefined
+  let shutdownDeadlineMs = Number.POSITIVE_INFINITY
+  let current: Invocation | undefined
+  const shutdown = (source: 'SHUTDOWN' | 'signal', deadlineMs: number): void => {
+    shutdownDeadlineMs = Math.min(shutdownDeadlineMs, deadlineMs)
+    if (shutdownSource === undefined) {
+      shutdownSource = source
+      telemetry.shutdown(source, deadlineMs)
+      stop.abort(new Error(`shutdown (${source})`))
+    }
+    current?.shutdown(shutdownDeadlineMs)
+  }
+  const onSignal = (): void => shutdown('signal', Date.now() + (options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS))
+  if (options.signal?.aborted) onSignal()
+  options.signal?.addEventListener('abort', onSignal, { once: true })
+  const shutdownExit = (): ExtensionExit => ({ kind: 'shutdown', source: shutdownSource ?? 'signal' })
+
+  try {
+    // 1. Register first: Lambda starts the app (the image's entry point) only after every extension registered.
+    const extensionId = await extensions.register(config.extensionName, ['SHUTDOWN'])
+    telemetry.registered(config.extensionName, extensionId)
+    void watchForShutdown(extensions, stop.signal, telemetry, (deadlineMs) => shutdown('SHUTDOWN', deadlineMs))
+
+    // 2. Gate on the app. Async init leaves the init phase before Lambda's 10 s limit and checks again per invoke.
+    let appReady = false
+    if (config.asyncInit) {
+      const budgetMs = Math.max(0, config.initPhaseBudgetMs - process.uptime() * 1000)
+      const result = await waitForApp(readiness, { timeoutMs: budgetMs, signal: stop.signal })
+      appReady = result.ready
+      if (appReady) telemetry.appReady('init', readiness.description, result)
+      else telemetry.appInitDeferred(readiness.description, result)
+    } else {
+      const result = await waitForApp(readiness, { signal: stop.signal })
+      appReady = result.ready
+      if (appReady) telemetry.appReady('init', readiness.description, result)
+    }
+
+    // 3. The invoke loop: one invoke at a time, until shutdown or a fatal error.
+    while (!stop.signal.aborted) {
+      let event: InvokeEvent
+      try {
+        event = await runtime.nextInvocation(stop.signal)
+      } catch (error) {
+        if (stop.signal.aborted) break
+        telemetry.lambdaApiFailed('invocation/next', error as Error)
+        return { kind: 'fatal', error: error as Error }
+      }
+      const invokeStartMs = Date.now()
+      let outcome: InvocationOutcome
+      const request = decodeInvoke(event, telemetry)
+      if (request === undefined) {
+        outcome = { response: invalidInvokeResponse(), fatalError: undefined }
+      } else {
+        const invokeTelemetry = telemetry.forInvoke(request, event.requestId)
+        if (!appReady) {
+          const result = await waitForApp(readiness, { timeoutMs: config.asyncInitTimeoutMs, signal: stop.signal })
+          appReady = result.ready
+          if (appReady) invokeTelemetry.appReady('invoke', readiness.description, result)
+          else if (stop.signal.aborted) break
+          else {
+            const error = new AppNotReadyError(readiness.description, result.waitedMs, result.attempts)
+            await failInvoke(runtime, event.requestId, error, invokeTelemetry)
+            return { kind: 'fatal', error }
+          }
+        }
+        if (request.initOnly) {
+          outcome = { response: quickResponse(request, 'SelfInitOnly', invokeStartMs), fatalError: undefined }
+        } else if (
+          isStaleInvoke({ localEnv: config.localEnv, sentTimeMs: Date.parse(request.sentTime), nowMs: invokeStartMs })
+        ) {
+          invokeTelemetry.invokeStale(request.sentTime)
+          outcome = { response: quickResponse(request, 'SelfStaleRequest', invokeStartMs), fatalError: undefined }
+        } else {
+          current = new Invocation(request, event.deadlineMs, invokeStartMs, {
+            config,
+            app,
+            appAlive,
+            telemetry: invokeTelemetry,
+          })
+          invokeTelemetry.invokeReceived(event, request, current.deadlineMs)
+          if (shutdownSource !== undefined) current.shutdown(shutdownDeadlineMs)
+          try {
+            outcome = await current.run()
+          } finally {
+            current = undefined
+          }
+        }
+        if (outcome.fatalError !== undefined) {
+          await failInvoke(runtime, event.requestId, outcome.fatalError, invokeTelemetry)
+          return { kind: 'fatal', error: outcome.fatalError }
+        }
+        invokeTelemetry.invokeFinished(outcome.response)
+      }
+      try {
+        await runtime.postResponse(event.requestId, encodeWaiterResponse(outcome.response))
+      } catch (error) {
+        telemetry.lambdaApiFailed('invocation/response', error as Error)
+        if (!stop.signal.aborted) return { kind: 'fatal', error: error as Error }
+      }
+    }
+    return shutdownExit()
+  } catch (error) {
+    if (stop.signal.aborted) return shutdownExit()
+    telemetry.lambdaApiFailed('extension', error as Error)
+    return { kind: 'fatal', error: error as Error }
+  } finally {
+    options.signal?.removeEventListener('abort', onSignal)
+    stop.abort()
+    await Promise.allSettled([app.close(), apiPool.destroy()])
+  }
+}
+
+/**
+ * The extension as a process: config from `env`, JSON logs on stdout, SIGTERM/SIGINT mapped to a graceful shutdown (a
+ * second signal exits at once). Resolves with the exit code for the entry point to pass to process.exit. Only entry
+ * points (main.ts, the CLI command) call this. Invalid configuration logs every problem and resolves 1.
+ */
+export async function runExtensionProcess(env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  let config: ExtensionConfig
+  try {
+    config = loadExtensionConfig(env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    createRootLogger({ level: 'info' }, { component: 'extension' }).fatal({ err: error }, error.message)
+    return 1
+  }
+  const logger = createRootLogger({ level: config.logLevel }, { component: 'extension' })
+  const shutdown = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shutdown.signal.aborted) {
+      logger.warn({ signal }, 'second signal: exiting without waiting')
+      process.exit(1)
+    }
+    shutdown.abort()
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  try {
+    return exitCodeFor(await runExtension(config, { logger, signal: shutdown.signal }))
+  } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+  }
+}
+
+async function watchForShutdown(
+  extensions: ExtensionsApiClient,
+  signal: AbortSignal,
+  telemetry: ExtensionTelemetry,
+  onShutdown: (deadlineMs: number) => void,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const event = await extensions.nextEvent(signal)
+      if (event.eventType === 'SHUTDOWN') {
+        onShutdown(event.deadlineMs ?? Date.now() + DEFAULT_SHUTDOWN_EVENT_MS)
+        return
+      }
+    } catch (error) {
+      if (!signal.aborted) telemetry.lambdaApiFailed('extension/event/next', error as Error)
+      return
+    }
+  }
+}
+
+function decodeInvoke(
+  event: InvokeEvent,
+  telemetry: ExtensionTelemetry,
+): ReturnType<typeof decodeWaiterRequest> | undefined {
+  try {
+    return decodeWaiterRequest(event.payload)
+  } catch (error) {
+    telemetry.invokeInvalid(event.requestId, error as Error)
+    return undefined
+  }
+}
+
+// original-protocol.md §2.5 step 1: an invalid payload is still a successful invoke, reporting why it did nothing.
+function invalidInvokeResponse(): WaiterResponse {
+  return {
+    poolId: DEFAULT_POOL_ID,
+    id: '',
+    requestCount: 0,
+    invokeDurationMs: 0,
+    exitReason: 'RouterLambdaInvokeInvalid',
+  }
+}
+
+function quickResponse(
+  request: { poolId: string; id: string },
+  exitReason: 'SelfInitOnly' | 'SelfStaleRequest',
+  startMs: number,
+): WaiterResponse {
+  return { poolId: request.poolId, id: request.id, requestCount: 0, invokeDurationMs: Date.now() - startMs, exitReason }
+}
+
+async function failInvoke(
+  runtime: RuntimeApiClient,
+  requestId: string,
+  error: ExtensionError,
+  telemetry: ExtensionTelemetry,
+): Promise<void> {
+  telemetry.invokeFailed(error)
+  try {
+    await runtime.postError(requestId, error.name, error.message)
+  } catch (postError) {
+    telemetry.lambdaApiFailed('invocation/error', postError as Error)
+  }
+}

@@ -1,0 +1,210 @@
+// The hop from the extension to the app: an undici Pool on 127.0.0.1 and relay(request, handler), the same handler
+// shape the router uses in the other direction (STYLE.md §5). Touches only the app's sockets.
+import type { Readable } from 'node:stream'
+import { type Dispatcher, Pool } from 'undici'
+import {
+  connectionListedNames,
+  HEADER_CHANNEL_ID,
+  HEADER_LAMBDA_ID,
+  HEADER_POOL_ID,
+  HOP_BY_HOP_HEADERS,
+  INTERNAL_HEADERS,
+  type RawHeaders,
+} from '../protocol/index.js'
+import { AppRequestError } from './errors.js'
+
+/** One request for the app, as the tunnel delivered it. */
+export interface AppRequest {
+  readonly method: string
+  /** Path and query exactly as tunnelled. */
+  readonly target: string
+  /** Headers to send, already built by appRequestHeaders. */
+  readonly headers: RawHeaders
+  /** The body, or null when the request has none. */
+  readonly body: Readable | null
+}
+
+/** Back-pressure on the app's response body. */
+export interface RelayController {
+  pause(): void
+  resume(): void
+}
+
+/**
+ * Receives one app response. Invariants: `onResponseStart` at most once and before any data; exactly one of
+ * `onResponseEnd` / `onResponseError`, once, and nothing after it; no method throws.
+ */
+export interface RelayHandler {
+  onResponseStart(status: number, headers: RawHeaders, controller: RelayController): void
+  onResponseData(chunk: Buffer): void
+  onResponseEnd(): void
+  onResponseError(error: AppRequestError): void
+}
+
+/** Cancels a relayed request (the router reset the channel); the handler hears nothing more. */
+export interface RelayControl {
+  abort(): void
+}
+
+/** Ids the app sees on every request, as the original adds them (original-protocol.md §7.3). */
+export interface RequestIds {
+  readonly poolId: string
+  readonly lambdaId: string
+  readonly channelId: string
+}
+
+// undici refuses `expect` (it has its own 100-continue handling); the app gets the body without the handshake.
+const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set(['expect'])
+
+/**
+ * Headers for the app: X-Pool-Id, X-Lambda-Id and X-Channel-Id first, then the tunnelled ones without hop-by-hop
+ * names, names listed in Connection, `Expect`, or spoofed internal names. Repeated headers all stay, in order (the
+ * original kept only the last value of each name).
+ */
+export function appRequestHeaders(tunnelled: RawHeaders, ids: RequestIds): RawHeaders {
+  const out: RawHeaders = [HEADER_POOL_ID, ids.poolId, HEADER_LAMBDA_ID, ids.lambdaId, HEADER_CHANNEL_ID, ids.channelId]
+  const listed = connectionListedNames(tunnelled)
+  for (let index = 0; index + 1 < tunnelled.length; index += 2) {
+    const name = tunnelled[index] as string
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP_HEADERS.has(lower) || INTERNAL_HEADERS.has(lower) || DROPPED_REQUEST_HEADERS.has(lower)) continue
+    if (listed?.has(lower)) continue
+    out.push(name, tunnelled[index + 1] as string)
+  }
+  return out
+}
+
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
+// A pooled keep-alive socket the app closed as we reused it fails like this before any response byte.
+const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
+/** Retry once on a stale pooled socket: only idempotent requests without a body, only before any response. */
+export function canRetryOnStaleSocket(method: string, hasBody: boolean, errorCode: string | undefined): boolean {
+  return !hasBody && IDEMPOTENT_METHODS.has(method) && errorCode !== undefined && STALE_SOCKET_CODES.has(errorCode)
+}
+
+export interface AppClientOptions {
+  readonly port: number
+  /** Below the app's own keep-alive timeout (Node: 5 s), or reused sockets race the app closing them. */
+  readonly keepAliveTimeoutMs: number
+  readonly connectTimeoutMs: number
+}
+
+/** The app's connection pool. Timeouts on headers and body are off: the router owns request timeouts. */
+export class AppClient {
+  readonly port: number
+  readonly #pool: Pool
+
+  constructor(options: AppClientOptions) {
+    this.port = options.port
+    this.#pool = new Pool(`http://127.0.0.1:${options.port}`, {
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: options.keepAliveTimeoutMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: options.connectTimeoutMs },
+    })
+  }
+
+  /** Sends `request` to the app and streams the answer into `handler`. Never throws: failures reach the handler. */
+  relay(request: AppRequest, handler: RelayHandler): RelayControl {
+    const exchange = new AppExchange(this.#pool, request, handler)
+    exchange.start()
+    return exchange
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy()
+  }
+}
+
+// undici's handler in its callback form (onConnect/onHeaders/onData): it hands over the raw header list, so order
+// and repeats survive, and costs no per-response header object on the hot path.
+class AppExchange implements Dispatcher.DispatchHandler, RelayController, RelayControl {
+  readonly #pool: Pool
+  readonly #request: AppRequest
+  readonly #handler: RelayHandler
+  readonly #options: Dispatcher.DispatchOptions
+  #abortDispatch: ((error?: Error) => void) | undefined
+  #resumeSocket: (() => void) | undefined
+  #aborted = false
+  #responseStarted = false
+  #paused = false
+  #retried = false
+
+  constructor(pool: Pool, request: AppRequest, handler: RelayHandler) {
+    this.#pool = pool
+    this.#request = request
+    this.#handler = handler
+    this.#options = { method: request.method as Dispatcher.HttpMethod, path: request.target, headers: request.headers }
+    if (request.body !== null) this.#options.body = request.body
+  }
+
+  start(): void {
+    this.#pool.dispatch(this.#options, this)
+  }
+
+  abort(): void {
+    if (this.#aborted) return
+    this.#aborted = true
+    this.#abortDispatch?.(new Error('the router reset the channel stream'))
+    this.#request.body?.destroy()
+  }
+
+  pause(): void {
+    this.#paused = true
+  }
+
+  resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    this.#resumeSocket?.()
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.#abortDispatch = abort
+    if (this.#aborted) abort(new Error('the router reset the channel stream'))
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // 1xx answers (100 Continue, 103 Early Hints) are not forwarded; the final status follows.
+    if (status < 200 || this.#aborted) return true
+    this.#responseStarted = true
+    this.#resumeSocket = resume
+    const headers: RawHeaders = []
+    for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+      const name = (rawHeaders[index] as Buffer).toString('latin1')
+      if (HOP_BY_HOP_HEADERS.has(name.toLowerCase())) continue
+      headers.push(name, (rawHeaders[index + 1] as Buffer).toString('latin1'))
+    }
+    this.#handler.onResponseStart(status, headers, this)
+    return !this.#paused
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.#aborted) return true
+    this.#handler.onResponseData(chunk)
+    return !this.#paused
+  }
+
+  onComplete(): void {
+    if (!this.#aborted) this.#handler.onResponseEnd()
+  }
+
+  onError(error: Error): void {
+    if (this.#aborted) return
+    const errorCode = (error as NodeJS.ErrnoException).code
+    const method = this.#request.method
+    if (
+      !this.#responseStarted &&
+      !this.#retried &&
+      canRetryOnStaleSocket(method, this.#request.body !== null, errorCode)
+    ) {
+      this.#retried = true
+      this.#pool.dispatch(this.#options, this)
+      return
+    }
+    const phase = this.#responseStarted ? 'mid-response' : 'before-response'
+    this.#handler.onResponseError(new AppRequestError(method, this.#request.target, phase, errorCode, { cause: error }))
+  }
+}

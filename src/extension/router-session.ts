@@ -1,0 +1,250 @@
+// Owns one ClientHttp2Session to the router (h2c prior knowledge or TLS + ALPN h2, optionally pinned); every way it
+// can die ends in one #lose() that reports once to its owner (grpc-js transport). Touches only its own socket.
+import { type ClientHttp2Session, type ClientHttp2Stream, connect as connectHttp2, constants } from 'node:http2'
+import { isIP, connect as netConnect, type Socket } from 'node:net'
+import { type TLSSocket, connect as tlsConnect } from 'node:tls'
+import {
+  ControlRequestTimeoutError,
+  RouterCertificateMismatchError,
+  RouterSessionLostError,
+  type SessionLossReason,
+} from './errors.js'
+
+/** Where and how to reach the router for one invoke. */
+export interface RouterTarget {
+  /** The DispatcherUrl; only its scheme, host and port are used, as the Rust extension does. */
+  readonly url: URL
+  /** Pin: the SHA-256 fingerprint of the router's certificate, hex without colons, upper-case. */
+  readonly certSha256: string | undefined
+  /** Without a pin: verify the chain and host name (true) or accept any certificate like the original (false). */
+  readonly tlsVerify: boolean
+}
+
+export interface SessionSettings {
+  readonly connectTimeoutMs: number
+  readonly headersTimeoutMs: number
+  readonly pingTimeoutMs: number
+  readonly streamWindowBytes: number
+  readonly sessionWindowBytes: number
+  readonly maxSessionMemoryMb: number
+}
+
+export type SessionState = 'ready' | 'draining' | 'lost'
+
+/** `AB:CD:…` or `abcd…` → `ABCD…`, for comparing fingerprints. */
+export function normalizeFingerprint(text: string): string {
+  return text.replaceAll(':', '').toUpperCase()
+}
+
+/** One HTTP/2 session. Not reused across invokes; replaced whenever it is lost. */
+export class RouterSession {
+  readonly id: number
+  readonly #session: ClientHttp2Session
+  readonly #settings: SessionSettings
+  readonly #onLost: (error: RouterSessionLostError) => void
+  #state: SessionState = 'ready'
+  #aliveCheck: Promise<boolean> | undefined
+
+  /** Connects within `connectTimeoutMs` and verifies TLS before any HTTP/2 byte is sent. One attempt, no retry. */
+  static async open(
+    id: number,
+    target: RouterTarget,
+    settings: SessionSettings,
+    onLost: (error: RouterSessionLostError) => void,
+  ): Promise<RouterSession> {
+    const socket = await connectSocket(target, settings.connectTimeoutMs)
+    const session = connectHttp2(target.url.origin, {
+      createConnection: () => socket,
+      settings: { enablePush: false, initialWindowSize: settings.streamWindowBytes },
+      maxSessionMemory: settings.maxSessionMemoryMb,
+      // Until the router's SETTINGS arrive; channels + ping + close must fit (original-protocol.md §3.3).
+      peerMaxConcurrentStreams: 1000,
+    })
+    return new RouterSession(id, session, settings, onLost)
+  }
+
+  private constructor(
+    id: number,
+    session: ClientHttp2Session,
+    settings: SessionSettings,
+    onLost: (error: RouterSessionLostError) => void,
+  ) {
+    this.id = id
+    this.#session = session
+    this.#settings = settings
+    this.#onLost = onLost
+    // Node 20 defaults cap a connection at 64 KiB in flight; the connection window can only grow after connect.
+    session.once('connect', () => session.setLocalWindowSize(settings.sessionWindowBytes))
+    session.on('goaway', (errorCode: number, lastStreamId: number) => {
+      this.#lose('goaway', `GOAWAY code ${errorCode}, last stream ${lastStreamId}`)
+      session.close()
+    })
+    session.on('error', (error: Error) => this.#lose('error', error.message, error))
+    session.once('close', () => this.#lose('closed', 'the connection closed'))
+  }
+
+  get state(): SessionState {
+    return this.#state
+  }
+
+  /** True while new streams may be opened on this session. */
+  get isUsable(): boolean {
+    return this.#state === 'ready' && !this.#session.closed && !this.#session.destroyed
+  }
+
+  /** Opens a request stream: HEADERS now, no END_STREAM (a channel POST), or with END_STREAM (ping, close). */
+  request(headers: Record<string, string>, endStream: boolean): ClientHttp2Stream {
+    return this.#session.request(headers, { endStream })
+  }
+
+  /**
+   * Calls `onSilent` each time `stream` has waited `headersTimeoutMs` for its response HEADERS. The router answers
+   * these at once, so silence means the session may be dead; the returned function stops watching.
+   */
+  watchForResponse(stream: ClientHttp2Stream, onSilent: () => void): () => void {
+    let timer: NodeJS.Timeout | undefined
+    const arm = (): void => {
+      timer = setTimeout(() => {
+        onSilent()
+        void this.checkAlive().then((alive) => {
+          if (alive && timer !== undefined) arm()
+        })
+      }, this.#settings.headersTimeoutMs)
+    }
+    const stop = (): void => {
+      clearTimeout(timer)
+      timer = undefined
+    }
+    arm()
+    stream.once('response', stop)
+    stream.once('close', stop)
+    return stop
+  }
+
+  /**
+   * Sends an HTTP/2 PING. Resolves true on its ack; otherwise the session is declared lost and destroyed. This is the
+   * only way to notice Node 20's silent end of a session after a peer protocol error such as DATA before HEADERS:
+   * nghttp2 sends GOAWAY(PROTOCOL_ERROR) and stops reading and writing, and no JavaScript event follows.
+   */
+  checkAlive(): Promise<boolean> {
+    if (this.#state === 'lost') return Promise.resolve(false)
+    this.#aliveCheck ??= new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.destroy('ping-timeout', `no PING ack within ${this.#settings.pingTimeoutMs} ms`)
+        resolve(false)
+      }, this.#settings.pingTimeoutMs)
+      const sent = this.#session.ping((error) => {
+        clearTimeout(timer)
+        resolve(error === null)
+      })
+      if (!sent) {
+        clearTimeout(timer)
+        resolve(!this.#session.destroyed)
+      }
+    }).finally(() => {
+      this.#aliveCheck = undefined
+    })
+    return this.#aliveCheck
+  }
+
+  /**
+   * GET `path` with END_STREAM and resolve with the response status (ping, close). The body is discarded. Rejects
+   * with ControlRequestTimeoutError after `timeoutMs`, resetting the stream, or with the stream's error.
+   */
+  controlRequest(path: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let stream: ClientHttp2Stream
+      try {
+        stream = this.request({ ':method': 'GET', ':path': path, ...headers }, true)
+      } catch (error) {
+        reject(error)
+        return
+      }
+      const timer = setTimeout(() => {
+        stream.close(constants.NGHTTP2_CANCEL)
+        reject(new ControlRequestTimeoutError(path, timeoutMs))
+      }, timeoutMs)
+      this.watchForResponse(stream, () => {})
+      stream.once('response', (responseHeaders) => {
+        clearTimeout(timer)
+        stream.resume()
+        resolve(Number(responseHeaders[':status']))
+      })
+      stream.once('error', (error) => {
+        clearTimeout(timer)
+        reject(error)
+      })
+      stream.once('close', () => {
+        clearTimeout(timer)
+        reject(new Error(`${path} closed without a response (RST code ${stream.rstCode})`))
+      })
+    })
+  }
+
+  /** Stops opening streams here; streams in flight finish, then the connection closes. */
+  retire(reason: SessionLossReason, detail: string): void {
+    this.#lose(reason, detail)
+    if (!this.#session.closed) this.#session.close()
+  }
+
+  /** Closes the connection at once; every stream on it ends. */
+  destroy(reason: SessionLossReason = 'closed', detail = 'closed by the extension'): void {
+    this.#lose(reason, detail)
+    if (!this.#session.destroyed) this.#session.destroy()
+  }
+
+  #lose(reason: SessionLossReason, detail: string, cause?: Error): void {
+    const wasReady = this.#state === 'ready'
+    // After a GOAWAY or a retire, streams in flight may still finish here; after anything else nothing can.
+    const draining = reason === 'goaway' || reason === 'stream-without-response'
+    if (this.#state !== 'lost') this.#state = draining ? 'draining' : 'lost'
+    if (wasReady) this.#onLost(new RouterSessionLostError(this.id, reason, detail, { cause }))
+  }
+}
+
+/** Opens the TCP (and TLS) connection, bounded by `timeoutMs`; TLS is verified or pinned before HTTP/2 starts. */
+function connectSocket(target: RouterTarget, timeoutMs: number): Promise<Socket | TLSSocket> {
+  const { url } = target
+  const secure = url.protocol === 'https:'
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+  const port = Number(url.port) || (secure ? 443 : 80)
+  return new Promise((resolve, reject) => {
+    const socket = secure
+      ? tlsConnect({
+          host,
+          port,
+          ALPNProtocols: ['h2'],
+          // RFC 6066 §3: SNI carries host names only.
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+          rejectUnauthorized: target.certSha256 === undefined && target.tlsVerify,
+        })
+      : netConnect({ host, port })
+    socket.setNoDelay(true)
+    const fail = (error: Error): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(error)
+    }
+    const timer = setTimeout(() => fail(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs)
+    socket.once('error', fail)
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer)
+      socket.off('error', fail)
+      if (secure) {
+        const tls = socket as TLSSocket
+        if (tls.alpnProtocol !== 'h2') {
+          fail(new Error(`the router did not negotiate h2 (ALPN: ${String(tls.alpnProtocol)})`))
+          return
+        }
+        if (target.certSha256 !== undefined) {
+          const actual = normalizeFingerprint(tls.getPeerCertificate().fingerprint256 ?? '')
+          if (actual !== target.certSha256) {
+            fail(new RouterCertificateMismatchError(url.origin, target.certSha256, actual))
+            return
+          }
+        }
+      }
+      resolve(socket)
+    })
+  })
+}

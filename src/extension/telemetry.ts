@@ -1,0 +1,177 @@
+// Every log line the extension writes, one method per domain event, so wording and levels live in one file
+// (fastify LogController). Per-request lines are debug. Touches only the logger.
+import type { Logger } from '../common/index.js'
+import type { ExitReason, WaiterRequest, WaiterResponse } from '../protocol/index.js'
+import type {
+  AppRequestError,
+  ChannelEndedWithoutResponseError,
+  ExtensionError,
+  RouterSessionLostError,
+} from './errors.js'
+import type { InvokeEvent } from './lambda-api/runtime-api.js'
+import type { ReadinessResult } from './readiness.js'
+
+export class ExtensionTelemetry {
+  readonly logger: Logger
+  // Per-request lines are debug; checking once keeps their cost off the hot path when debug is off.
+  readonly #debug: boolean
+
+  constructor(logger: Logger) {
+    this.logger = logger
+    this.#debug = logger.isLevelEnabled('debug')
+  }
+
+  /** A child for one invoke: every line carries its ids. */
+  forInvoke(request: Pick<WaiterRequest, 'poolId' | 'id'>, requestId: string): ExtensionTelemetry {
+    return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId: request.id, requestId }))
+  }
+
+  registered(extensionName: string, extensionId: string): void {
+    this.logger.info({ extensionName, extensionId }, 'registered with the Extensions API')
+  }
+
+  appReady(phase: 'init' | 'invoke', probe: string, result: ReadinessResult): void {
+    this.logger.info({ phase, probe, waitedMs: result.waitedMs, attempts: result.attempts }, 'app is ready')
+  }
+
+  appInitDeferred(probe: string, result: ReadinessResult): void {
+    this.logger.warn(
+      { probe, waitedMs: result.waitedMs, attempts: result.attempts },
+      'app not ready within the init phase budget; the first invoke keeps checking (async init)',
+    )
+  }
+
+  invokeReceived(event: InvokeEvent, request: WaiterRequest, deadlineMs: number): void {
+    this.logger.info(
+      {
+        channels: request.numberOfChannels,
+        initOnly: request.initOnly,
+        dispatcherUrl: request.dispatcherUrl,
+        deadlineInMs: deadlineMs - Date.now(),
+        lambdaDeadlineMs: event.deadlineMs,
+      },
+      'invoke received',
+    )
+  }
+
+  invokeInvalid(requestId: string, error: Error): void {
+    this.logger.warn({ requestId, err: error }, 'invoke payload is invalid; returning RouterLambdaInvokeInvalid')
+  }
+
+  invokeStale(sentTime: string): void {
+    this.logger.warn({ sentTime }, 'invoke is stale (sent more than 5 s ago); returning SelfStaleRequest')
+  }
+
+  invokeFinished(response: WaiterResponse): void {
+    this.logger.info(
+      {
+        exitReason: response.exitReason,
+        requestCount: response.requestCount,
+        invokeDurationMs: response.invokeDurationMs,
+      },
+      'invoke finished',
+    )
+  }
+
+  invokeFailed(error: ExtensionError): void {
+    this.logger.error({ err: error }, 'invoke failed with a fatal error; posting it to the Runtime API')
+  }
+
+  sessionOpened(sessionId: number, routerUrl: string): void {
+    this.logger.debug({ sessionId, routerUrl }, 'router session opened')
+  }
+
+  sessionConnectFailed(attempt: number, attempts: number, error: Error): void {
+    this.logger.warn({ attempt, attempts, err: error }, 'router connect attempt failed')
+  }
+
+  routerUnreachable(error: Error): void {
+    this.logger.error({ err: error }, 'the router is unreachable; ending the invoke')
+  }
+
+  sessionLost(error: RouterSessionLostError): void {
+    const level = error.reason === 'goaway' ? 'info' : 'warn'
+    this.logger[level](
+      { err: error, sessionId: error.sessionId, reason: error.reason },
+      'router session lost; channels move to a new session',
+    )
+  }
+
+  channelSilent(channelId: string, sessionId: number, waitedMs: number): void {
+    this.logger.warn(
+      { channelId, sessionId, waitedMs },
+      'no response HEADERS from the router yet; checking the session with an HTTP/2 PING',
+    )
+  }
+
+  channelEndedWithoutResponse(error: ChannelEndedWithoutResponseError, cause: Error | undefined): void {
+    this.logger.error({ err: error, channelId: error.channelId, sessionId: error.sessionId, cause }, error.message)
+  }
+
+  channelRefused(channelId: string): void {
+    this.logger.warn(
+      { channelId },
+      'the router refused the channel stream (REFUSED_STREAM: more channels than its stream limit); this channel stops',
+    )
+  }
+
+  routerStatus(channelId: string, status: number, exitReason: ExitReason): void {
+    this.logger.warn({ channelId, status, exitReason }, 'router answered a channel with an unexpected status; stopping')
+  }
+
+  goaway(channelId: string, via: 'status-409' | 'goaway-request' | 'ping-409'): void {
+    this.logger.info({ channelId, via }, 'router asked this instance to go away; channels stop after their requests')
+  }
+
+  badRequestHead(channelId: string, error: Error): void {
+    this.logger.warn({ channelId, err: error }, 'tunnelled request head refused')
+  }
+
+  requestRelayed(channelId: string, status: number): void {
+    if (this.#debug) this.logger.debug({ channelId, status }, 'request relayed')
+  }
+
+  requestReset(channelId: string, method: string, target: string): void {
+    if (this.#debug) {
+      this.logger.debug({ channelId, method, target }, 'the channel stream was reset mid-request; app request aborted')
+    }
+  }
+
+  appRequestFailed(channelId: string, error: AppRequestError): void {
+    this.logger.warn({ channelId, err: error }, 'app request failed')
+  }
+
+  closeRequested(cause: ExitReason, inFlight: number): void {
+    this.logger.info({ cause, inFlight }, 'asking the router to close this instance')
+  }
+
+  closeFailed(error: Error): void {
+    this.logger.warn({ err: error }, 'close request failed; draining anyway')
+  }
+
+  pingFailed(error: Error): void {
+    this.logger.warn({ err: error }, 'ping failed')
+  }
+
+  drainTimedOut(parkedChannels: number, drainMs: number): void {
+    this.logger.warn(
+      { parkedChannels, drainMs },
+      'the router sent no goaway to parked channels within the drain timeout; resetting them',
+    )
+  }
+
+  hardStop(openChannels: number): void {
+    this.logger.warn({ openChannels }, 'deadline reached with channels still open; resetting them to return in time')
+  }
+
+  shutdown(source: string, deadlineMs: number | undefined): void {
+    this.logger.info(
+      { source, deadlineInMs: deadlineMs === undefined ? undefined : deadlineMs - Date.now() },
+      'shutting down',
+    )
+  }
+
+  lambdaApiFailed(operation: string, error: Error): void {
+    this.logger.error({ operation, err: error }, 'Lambda API call failed')
+  }
+}

@@ -1,0 +1,145 @@
+// Runs the real extension as a child process (node --import tsx src/extension/main.ts) against a scripted router, a
+// scripted Runtime API and the demo app; reads its JSON log lines back. Everything is torn down by t.after().
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { TestContext } from 'node:test'
+import { createDemoServer } from '../../src/demo-app/server.js'
+import { encodeWaiterRequest, type WaiterRequest } from '../../src/protocol/index.js'
+import { type ScriptedRouter, type ScriptedRouterOptions, startScriptedRouter } from './scripted-router.js'
+import { type InvokeResult, type ScriptedRuntimeApi, startScriptedRuntimeApi } from './scripted-runtime-api.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: string }
+
+/** The extension child process and its parsed stdout. */
+export interface ExtensionProcess {
+  readonly child: ChildProcess
+  readonly logs: LogLine[]
+  /** Resolves with the first log line (past or future) that matches. */
+  waitForLog(predicate: (line: LogLine) => boolean): Promise<LogLine>
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Spawns the extension with `env` (plus PATH); killed with SIGKILL by t.after() if still running. */
+export function startExtensionProcess(t: TestContext, env: Record<string, string>): ExtensionProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/extension/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LAMBDA_DISPATCH_LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const logs: LogLine[] = []
+  const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = []
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    let line: LogLine
+    try {
+      line = JSON.parse(text) as LogLine
+    } catch {
+      line = { msg: text, level: 'raw' }
+    }
+    logs.push(line)
+    for (const waiter of [...waiters]) {
+      if (!waiter.predicate(line)) continue
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve(line)
+    }
+    if (process.env.EXTENSION_TEST_LOGS) process.stderr.write(`[extension] ${text}\n`)
+  })
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  return {
+    child,
+    logs,
+    exited,
+    waitForLog(predicate) {
+      const found = logs.find(predicate)
+      if (found) return Promise.resolve(found)
+      return new Promise((resolveLine) => waiters.push({ predicate, resolve: resolveLine }))
+    },
+  }
+}
+
+/** The demo app in this process (the real routes and server), on an ephemeral port. */
+export async function startDemoApp(
+  t: TestContext,
+  keepAliveTimeoutMs?: number,
+): Promise<{ port: number; server: Server }> {
+  const server = createDemoServer({ keepAliveTimeoutMs, exitProcess: () => server.closeAllConnections() })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  return { port: (server.address() as AddressInfo).port, server }
+}
+
+export interface HarnessOptions {
+  readonly env?: Record<string, string>
+  readonly router?: ScriptedRouterOptions
+  /** The app port to configure; default: a fresh in-process demo app. */
+  readonly appPort?: number
+  /** Wait until the extension polls invocation/next before returning (default true). */
+  readonly waitForPoll?: boolean
+}
+
+export interface Harness {
+  readonly router: ScriptedRouter
+  readonly runtime: ScriptedRuntimeApi
+  readonly extension: ExtensionProcess
+  readonly appPort: number
+  /** Sends an invoke built from `fields` (Id, channels…) and resolves with the extension's answer. */
+  invoke(fields?: Partial<WaiterRequest>, options?: { deadlineMs?: number }): Promise<InvokeResult>
+}
+
+let lambdaCounter = 0
+
+/** A unique lambda id per invoke, so logs and router records never mix. */
+export function nextLambdaId(): string {
+  lambdaCounter++
+  return `lambda-${process.pid}-${lambdaCounter}`
+}
+
+export async function startHarness(t: TestContext, options: HarnessOptions = {}): Promise<Harness> {
+  const appPort = options.appPort ?? (await startDemoApp(t)).port
+  const router = await startScriptedRouter(options.router)
+  t.after(() => router.close())
+  const runtime = await startScriptedRuntimeApi()
+  t.after(() => runtime.close())
+  const extension = startExtensionProcess(t, {
+    AWS_LAMBDA_RUNTIME_API: runtime.address,
+    LAMBDA_DISPATCH_PORT: String(appPort),
+    ...options.env,
+  })
+  if (options.waitForPoll ?? true) await runtime.nextPoll()
+  return {
+    router,
+    runtime,
+    extension,
+    appPort,
+    invoke(fields = {}, invokeOptions = {}) {
+      const request: WaiterRequest = {
+        poolId: 'default',
+        id: nextLambdaId(),
+        dispatcherUrl: router.url,
+        numberOfChannels: 1,
+        sentTime: new Date().toISOString(),
+        initOnly: false,
+        ...fields,
+      }
+      return runtime.invoke(encodeWaiterRequest(request), invokeOptions)
+    },
+  }
+}

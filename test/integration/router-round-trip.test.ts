@@ -1,0 +1,68 @@
+// Issue 3 items 1 and 3: one request through a real pool, control server and scripted extension over h2c — the
+// invoke payload, the tunnelled request bytes, the filtered response, and the channel's return to the pool.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { RequestHead } from '../../src/protocol/index.js'
+import { checkHandler } from '../helpers/checked-handler.js'
+import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
+import { connectBack } from '../helpers/router-scripted-invoker.js'
+
+test('a request is invoked for, tunnelled byte for byte, answered, and its channel retired', async (t) => {
+  const seen: RequestHead[] = []
+  const router = await startRouterHarness(t, {
+    pools: [{ poolId: 'default', maxConcurrentCount: 2, channelCount: 3 }],
+    behaviour: connectBack(async (head, channel) => {
+      seen.push(head)
+      const body = await channel.requestBody
+      channel.respond(
+        201,
+        ['Content-Type', 'text/plain', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'],
+        `echo:${body}`,
+      )
+    }),
+  })
+  const handler = checkHandler()
+  const { request } = testRequest({
+    method: 'POST',
+    target: '/echo?x=1',
+    headers: ['Host', 'example.com', 'Content-Type', 'text/plain'],
+    body: 'hello',
+  })
+  const decision = router.pool.dispatch(request, handler)
+  assert.equal(decision.kind, 'queued')
+  assert.equal(await handler.settled, 'end')
+  assert.deepEqual(handler.violations, [])
+  const start = handler.events[0]
+  assert.equal(start?.kind, 'start')
+  assert.equal(start.kind === 'start' && start.status, 201)
+  assert.deepEqual(start.kind === 'start' && start.headers, [
+    'Content-Type',
+    'text/plain',
+    'Set-Cookie',
+    'a=1',
+    'Set-Cookie',
+    'b=2',
+  ])
+  assert.equal(handler.body.toString(), 'echo:hello')
+  assert.deepEqual(seen, [
+    {
+      method: 'POST',
+      target: '/echo?x=1',
+      httpVersion: 'HTTP/1.1',
+      headers: ['Host', 'example.com', 'Content-Type', 'text/plain'],
+    },
+  ])
+  const payload = router.invoker.payloads[0]
+  assert.ok(payload)
+  assert.equal(payload.poolId, 'default')
+  assert.equal(payload.numberOfChannels, 3)
+  assert.equal(payload.initOnly, false)
+  assert.equal(payload.dispatcherUrl, `${router.url}/api/chunked`)
+  assert.equal(
+    await router.metric('lambda_dispatch_router_requests_total', { pool: 'default', outcome: 'completed' }),
+    1,
+  )
+  const instance = router.pool.snapshot().instances[0]
+  assert.equal(instance?.state, 'open')
+  assert.equal(instance?.busyChannels, 0)
+})

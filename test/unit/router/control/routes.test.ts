@@ -1,0 +1,69 @@
+// Table tests of the control channel's pure route table and pool-id rule (original-protocol.md §3.4).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { type ControlRoute, parseControlPath, resolveControlPoolId } from '../../../../src/router/control/routes.js'
+
+const paths: ReadonlyArray<{ path: string; route: ControlRoute | undefined }> = [
+  { path: '/api/chunked/request/L1/C1', route: { kind: 'request', lambdaId: 'L1', channelId: 'C1' } },
+  {
+    path: '/api/chunked/request/poolId/P/lambdaId/L1/channelId/C1',
+    route: { kind: 'request', poolId: 'P', lambdaId: 'L1', channelId: 'C1' },
+  },
+  { path: '/api/chunked/ping/L1', route: { kind: 'ping', lambdaId: 'L1' } },
+  { path: '/api/chunked/ping/poolId/P/lambdaId/L1', route: { kind: 'ping', poolId: 'P', lambdaId: 'L1' } },
+  { path: '/api/chunked/close/L1', route: { kind: 'close', lambdaId: 'L1' } },
+  { path: '/api/chunked/close/poolId/P/lambdaId/L1', route: { kind: 'close', poolId: 'P', lambdaId: 'L1' } },
+  { path: '/API/Chunked/Request/L1/C1', route: { kind: 'request', lambdaId: 'L1', channelId: 'C1' } },
+  { path: '/api/chunked/ping/L1?x=1', route: { kind: 'ping', lambdaId: 'L1' } },
+  { path: '/api/chunked/ping/L1/', route: { kind: 'ping', lambdaId: 'L1' } },
+  { path: '/api/chunked/request/a%2Db/c', route: { kind: 'request', lambdaId: 'a-b', channelId: 'c' } },
+  {
+    path: '/api/chunked/request/poolId/lambdaId',
+    route: { kind: 'request', lambdaId: 'poolId', channelId: 'lambdaId' },
+  },
+  { path: '/api/chunked/request/L1', route: undefined },
+  { path: '/api/chunked/request/L1/C1/extra', route: undefined },
+  { path: '/api/chunked/request//C1', route: undefined },
+  { path: '/api/chunked/request/a%2Fb/c', route: undefined },
+  { path: '/api/chunked/request/%E0%A4%A/c', route: undefined },
+  { path: '/api/chunked/request/pool/P/lambda/L/channel/C', route: undefined },
+  { path: '/api/chunked/ping', route: undefined },
+  { path: '/api/chunked/ping/poolId/P/lambdaId', route: undefined },
+  { path: '/api/chunked/reset', route: undefined },
+  { path: '/api/chunked', route: undefined },
+  { path: '/api/chunked/', route: undefined },
+  { path: '/api/chunkedx/ping/L1', route: undefined },
+  { path: '/health', route: undefined },
+  { path: '', route: undefined },
+]
+
+for (const row of paths) {
+  test(`parseControlPath(${JSON.stringify(row.path)}) is ${JSON.stringify(row.route)}`, () => {
+    assert.deepEqual(parseControlPath(row.path), row.route)
+  })
+}
+
+const pools: ReadonlyArray<{ name: string; route: ControlRoute; raw: string[]; poolId: string }> = [
+  { name: 'one header value', route: { kind: 'ping', lambdaId: 'L' }, raw: ['x-pool-id', 'P'], poolId: 'P' },
+  { name: 'no header', route: { kind: 'ping', lambdaId: 'L' }, raw: [], poolId: 'default' },
+  { name: 'a blank value', route: { kind: 'ping', lambdaId: 'L' }, raw: ['x-pool-id', '  '], poolId: 'default' },
+  {
+    name: 'two values',
+    route: { kind: 'ping', lambdaId: 'L' },
+    raw: ['x-pool-id', 'P', 'x-pool-id', 'Q'],
+    poolId: 'default',
+  },
+  {
+    name: 'the path variant over the header',
+    route: { kind: 'ping', poolId: 'Path', lambdaId: 'L' },
+    raw: ['x-pool-id', 'P'],
+    poolId: 'Path',
+  },
+  { name: 'a mixed-case header name', route: { kind: 'ping', lambdaId: 'L' }, raw: ['X-Pool-Id', 'P'], poolId: 'P' },
+]
+
+for (const row of pools) {
+  test(`the pool id comes from ${row.name}`, () => {
+    assert.equal(resolveControlPoolId(row.route, row.raw, 'x-pool-id'), row.poolId)
+  })
+}

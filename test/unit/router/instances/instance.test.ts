@@ -1,0 +1,160 @@
+// LambdaInstance: the sequence of states it goes through, its start timer, and the channel bookkeeping (hidden
+// spares, replacement of a re-opened channel id, goaway of parked channels on retirement) on real HTTP/2 streams.
+import assert from 'node:assert/strict'
+import { constants as http2 } from 'node:http2'
+import { test } from 'node:test'
+import { Registry } from 'prom-client'
+import { createSilentLogger } from '../../../../src/common/index.js'
+import { Channel } from '../../../../src/router/instances/channel.js'
+import { LambdaInstance } from '../../../../src/router/instances/instance.js'
+import type { InstanceState } from '../../../../src/router/instances/instance-states.js'
+import { RouterTelemetry } from '../../../../src/router/telemetry.js'
+import { type StreamPair, startH2Pair } from '../../../helpers/router-h2-pair.js'
+
+function makeInstance(options: { maxConcurrentCount?: number; instanceStartTimeoutMs?: number } = {}) {
+  const transitions: string[] = []
+  let capacityEvents = 0
+  let startTimeouts = 0
+  const timedOut = { resolve: (): void => {} }
+  const startTimedOut = new Promise<void>((resolve) => {
+    timedOut.resolve = resolve
+  })
+  const telemetry = new RouterTelemetry({ registry: new Registry(), logger: createSilentLogger() }).forPool('p')
+  const instance = new LambdaInstance({
+    poolId: 'p',
+    lambdaId: 'L',
+    maxConcurrentCount: options.maxConcurrentCount ?? 2,
+    instanceStartTimeoutMs: options.instanceStartTimeoutMs ?? 0,
+    now: () => performance.now(),
+    telemetry,
+    hooks: {
+      onStateChanged: (_instance, from: InstanceState, to: InstanceState) => transitions.push(`${from}→${to}`),
+      onCapacity: () => {
+        capacityEvents++
+      },
+      onStartTimeout: () => {
+        startTimeouts++
+        timedOut.resolve()
+      },
+    },
+  })
+  return {
+    instance,
+    transitions,
+    startTimedOut,
+    get capacityEvents() {
+      return capacityEvents
+    },
+    get startTimeouts() {
+      return startTimeouts
+    },
+  }
+}
+
+function channelOn(pair: StreamPair, channelId: string): Channel {
+  pair.server.respond({ ':status': 200, 'content-type': 'application/octet-stream' })
+  return new Channel(pair.server, { poolId: 'p', lambdaId: 'L', channelId, onOrderingViolation: () => {} })
+}
+
+test('an instance goes initial → starting → open → draining → closing → closed and refuses illegal moves', async (t) => {
+  const h2 = await startH2Pair(t)
+  const subject = makeInstance()
+  const { instance } = subject
+  assert.equal(instance.transition(['initial'], 'open'), false)
+  assert.equal(instance.transition(['initial'], 'starting'), true)
+  instance.addChannel(channelOn(await h2.open(), 'C1'))
+  assert.equal(instance.state, 'open')
+  assert.equal(instance.transition(['open'], 'draining'), true)
+  assert.equal(instance.transition(['open'], 'closing'), false, 'the from-list must hold the current state')
+  instance.scheduleRetire(0)
+  assert.equal(instance.transition(['closing'], 'closed'), true)
+  assert.equal(instance.transition(['closed'], 'starting'), false)
+  assert.deepEqual(subject.transitions, [
+    'initial→starting',
+    'starting→open',
+    'open→draining',
+    'draining→closing',
+    'closing→closed',
+  ])
+})
+
+test('an instance that never connects is failed by its start timer and its invoke is aborted', async () => {
+  const subject = makeInstance({ instanceStartTimeoutMs: 20 })
+  subject.instance.transition(['initial'], 'starting')
+  await subject.startTimedOut
+  assert.equal(subject.instance.state, 'closing')
+  assert.equal(subject.instance.invokeSignal.aborted, true)
+  assert.equal(subject.startTimeouts, 1)
+  assert.deepEqual(subject.transitions, ['initial→starting', 'starting→closing'])
+})
+
+test('channels beyond maxConcurrentCount stay hidden: available is capped by what is in flight', async (t) => {
+  const h2 = await startH2Pair(t)
+  const { instance } = makeInstance({ maxConcurrentCount: 2 })
+  instance.transition(['initial'], 'starting')
+  for (const id of ['C1', 'C2', 'C3', 'C4']) instance.addChannel(channelOn(await h2.open(), id))
+  assert.equal(instance.parkedCount, 4)
+  assert.equal(instance.available, 2)
+  const first = instance.takeChannel()
+  const second = instance.takeChannel()
+  assert.ok(first && second)
+  assert.equal(instance.outstanding, 2)
+  assert.equal(instance.available, 0)
+  assert.equal(instance.takeChannel(), undefined)
+  first.stream.close(http2.NGHTTP2_CANCEL)
+  first.release()
+  assert.equal(instance.outstanding, 1)
+  assert.equal(instance.available, 1)
+})
+
+test('a channel re-opened with the same id replaces the parked one, which is reset without a goaway', async (t) => {
+  const h2 = await startH2Pair(t)
+  const subject = makeInstance()
+  subject.instance.transition(['initial'], 'starting')
+  const stale = await h2.open()
+  subject.instance.addChannel(channelOn(stale, 'C1'))
+  const fresh = await h2.open()
+  subject.instance.addChannel(channelOn(fresh, 'C1'))
+  assert.equal(subject.instance.parkedCount, 1)
+  const closed = await stale.clientClosed
+  assert.equal(closed.rstCode, http2.NGHTTP2_CANCEL)
+  assert.deepEqual(stale.received, [])
+  assert.ok(subject.instance.takeChannel()?.stream === fresh.server)
+})
+
+test('retiring an instance sends goaway to its parked channels only, and busy ones finish', async (t) => {
+  const h2 = await startH2Pair(t)
+  const { instance } = makeInstance()
+  instance.transition(['initial'], 'starting')
+  const parked = await h2.open()
+  const busy = await h2.open()
+  instance.addChannel(channelOn(busy, 'C1'))
+  const claimed = instance.takeChannel()
+  instance.addChannel(channelOn(parked, 'C2'))
+  instance.transition(['open'], 'closing')
+  assert.equal(instance.parkedCount, 0)
+  assert.equal(instance.outstanding, 1)
+  parked.client.end()
+  await parked.clientClosed
+  assert.match(Buffer.concat(parked.received).toString('latin1'), /^GET \/_lambda_dispatch\/goaway HTTP\/1\.1\r\n/)
+  assert.deepEqual(busy.received, [])
+  claimed?.release()
+  assert.equal(instance.outstanding, 0)
+})
+
+test('a parked channel whose stream closes is forgotten and frees nothing to dispatch', async (t) => {
+  const h2 = await startH2Pair(t)
+  const subject = makeInstance()
+  subject.instance.transition(['initial'], 'starting')
+  const pair = await h2.open()
+  const channel = channelOn(pair, 'C1')
+  subject.instance.addChannel(channel)
+  pair.client.close(http2.NGHTTP2_CANCEL)
+  await pair.clientClosed
+  await new Promise<void>((resolve) =>
+    channel.state === 'closed' ? resolve() : pair.server.once('close', () => resolve()),
+  )
+  assert.equal(channel.state, 'closed')
+  assert.equal(subject.instance.parkedCount, 0)
+  assert.equal(subject.instance.takeChannel(), undefined)
+})

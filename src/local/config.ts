@@ -12,6 +12,12 @@ export interface LocalFunctionConfig {
   extensionCommands?: readonly (readonly string[])[]
   /** Extra environment variables for every process of an environment; the reserved AWS_LAMBDA_* names are refused. */
   env?: Readonly<Record<string, string>>
+  /**
+   * Variables that get a loopback port of their own in each execution environment (one free port, the same value
+   * in every listed name), e.g. `['PORT', 'LAMBDA_DISPATCH_PORT']`. Real sandboxes each have their own network
+   * namespace; on one machine, two environments of a function would otherwise both bind the app's port.
+   */
+  portVariables?: readonly string[]
   /** Working directory of the processes, also `LAMBDA_TASK_ROOT`. Default this process's cwd. */
   cwd?: string
   /** `_HANDLER`, as a zip function's handler setting would set it. Default `index.handler`. */
@@ -51,6 +57,7 @@ export interface LocalLambdaConfig {
 
 export const LOCAL_FUNCTION_DEFAULTS = {
   extensionCommands: [] as readonly (readonly string[])[],
+  portVariables: [] as readonly string[],
   handler: 'index.handler',
   timeoutMs: 3000,
   memoryMb: 128,
@@ -77,6 +84,7 @@ export interface ResolvedFunctionConfig {
   readonly runtimeCommand: readonly string[]
   readonly extensionCommands: readonly (readonly string[])[]
   readonly env: Readonly<Record<string, string>>
+  readonly portVariables: readonly string[]
   readonly cwd: string
   readonly handler: string
   readonly timeoutMs: number
@@ -152,6 +160,12 @@ export function resolveLocalLambdaConfig(config: LocalLambdaConfig, cwd: string)
     for (const key of Object.keys(fn.env ?? {})) {
       if (RESERVED_ENV_NAMES.has(key)) problems.push(`${at}.env.${key} is reserved by Lambda and cannot be set`)
     }
+    const portVariables = fn.portVariables ?? LOCAL_FUNCTION_DEFAULTS.portVariables
+    for (const key of portVariables) {
+      if (RESERVED_ENV_NAMES.has(key) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+        problems.push(`${at}.portVariables: ${JSON.stringify(key)} is not a settable variable name`)
+      }
+    }
     const reserved = integer(`${at}.reservedConcurrency`, fn.reservedConcurrency, accountLimit, 0, accountLimit)
     functions.set(
       name,
@@ -160,6 +174,7 @@ export function resolveLocalLambdaConfig(config: LocalLambdaConfig, cwd: string)
         runtimeCommand: [...fn.runtimeCommand],
         extensionCommands: extensionCommands.map((argv) => [...argv]),
         env: { ...fn.env },
+        portVariables: [...portVariables],
         cwd: fn.cwd ?? cwd,
         handler: fn.handler ?? LOCAL_FUNCTION_DEFAULTS.handler,
         timeoutMs: integer(`${at}.timeoutMs`, fn.timeoutMs, LOCAL_FUNCTION_DEFAULTS.timeoutMs, 1, 900_000),

@@ -21,7 +21,7 @@ export function scriptedExtensionCommand(): string[] {
   return [process.execPath, '--import', 'tsx', SCRIPTED_EXTENSION]
 }
 
-/** A free loopback port for an app that cannot be told to use port 0 and report it. */
+/** A free loopback port, for apps that must be told their port before they start (see also `portVariables`). */
 export async function freePort(): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
@@ -33,18 +33,17 @@ export async function freePort(): Promise<number> {
 
 /**
  * A function whose runtime is the demo app and whose one extension is the scripted extension, with test-sized
- * timeouts. `env` is added to the function's environment (SCRIPTED_EXTENSION_* settings, PORT…).
+ * timeouts; each environment gets its own PORT. `overrides.env` adds SCRIPTED_EXTENSION_* settings and the like.
  */
-export async function demoFunction(overrides: Partial<LocalFunctionConfig> = {}): Promise<LocalFunctionConfig> {
-  const port = await freePort()
+export function demoFunction(overrides: Partial<LocalFunctionConfig> = {}): LocalFunctionConfig {
   return {
     runtimeCommand: demoAppCommand(),
     extensionCommands: [scriptedExtensionCommand()],
+    portVariables: ['PORT'],
     timeoutMs: 5000,
     initTimeoutMs: 10_000,
     shutdownTimeoutMs: 1000,
     ...overrides,
-    env: { PORT: String(port), SCRIPTED_EXTENSION_APP_URL: `http://127.0.0.1:${port}`, ...overrides.env },
   }
 }
 
@@ -118,6 +117,20 @@ export function processState(pid: number): string | undefined {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
   } catch {
     return undefined
+  }
+}
+
+/**
+ * Resolves once /proc shows `pid` in `state`, rejecting after `limitMs`. The one retry loop in these tests: the
+ * kernel applies SIGSTOP asynchronously, and Linux reports a stop only to a waitpid() caller, which libuv is not.
+ */
+export async function untilProcessState(pid: number, state: string, limitMs = 5000): Promise<void> {
+  const startedAtMs = Date.now()
+  for (let attempt = 0; processState(pid) !== state; attempt++) {
+    if (Date.now() - startedAtMs > limitMs) {
+      throw new Error(`process ${pid} is in state ${processState(pid)}, not ${state}, after ${limitMs} ms`)
+    }
+    await new Promise((resolveLater) => setTimeout(resolveLater, Math.min(2 ** attempt, 50)))
   }
 }
 

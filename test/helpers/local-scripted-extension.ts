@@ -5,13 +5,13 @@
 //   SCRIPTED_EXTENSION_EVENTS  events to register for (default SHUTDOWN, as the original extension)
 //   SCRIPTED_EXTENSION_INIT    ready (default) | hang (never polls /next) | error (posts init/error) | exit
 //   SCRIPTED_EXTENSION_LOG     file that gets one JSON line per event and signal received
-//   SCRIPTED_EXTENSION_APP_URL base URL of the app; when set, /health must answer 200 before the first /next
+//   PORT                       the app's port; when set, its /health must answer 200 before the first /next
 //   SCRIPTED_EXTENSION_IGNORE_SHUTDOWN=1  log SHUTDOWN but keep running (to be killed at the deadline)
 import { appendFileSync } from 'node:fs'
 
 const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}`
 const logPath = process.env.SCRIPTED_EXTENSION_LOG
-const appUrl = process.env.SCRIPTED_EXTENSION_APP_URL
+const appUrl = process.env.PORT ? `http://127.0.0.1:${process.env.PORT}` : undefined
 const initMode = process.env.SCRIPTED_EXTENSION_INIT ?? 'ready'
 const events = (process.env.SCRIPTED_EXTENSION_EVENTS ?? 'SHUTDOWN').split(',').filter(Boolean)
 

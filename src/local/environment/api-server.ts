@@ -2,7 +2,7 @@
 // Runtime API and the Extensions API. Owns the server and its connections.
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 
 export type PathHandler = (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean
 
@@ -39,4 +39,18 @@ export class ApiServer {
     this.#server.closeAllConnections()
     await closed
   }
+}
+
+/**
+ * A loopback port free right now, for an app that must be told its port before it starts. Another process may take
+ * it between this check and the app's bind; the app then fails to start and the environment with it.
+ */
+export async function findFreePort(): Promise<number> {
+  const probe = createNetServer()
+  probe.listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const { port } = probe.address() as AddressInfo
+  probe.close()
+  await once(probe, 'close')
+  return port
 }

@@ -14,7 +14,7 @@ import {
   type LocalLambdaError,
   ProcessExitedError,
 } from '../errors.js'
-import { ApiServer } from './api-server.js'
+import { ApiServer, findFreePort } from './api-server.js'
 import { canTransition, type EnvironmentState } from './environment-states.js'
 import { buildEnvironmentVariables } from './environment-variables.js'
 import { ExtensionsApi, type ShutdownReason } from './extensions-api.js'
@@ -59,6 +59,8 @@ export interface EnvironmentSnapshot {
   readonly state: EnvironmentState
   /** `host:port` of its Runtime/Extensions API, once listening. */
   readonly runtimeApi: string | undefined
+  /** The value given to each of the function's `portVariables` in this environment. */
+  readonly port: number | undefined
   readonly processes: readonly ProcessSnapshot[]
   readonly invokesServed: number
   readonly createdAtMs: number
@@ -109,6 +111,7 @@ export class ExecutionEnvironment {
   /** Started with init; teardown awaits it so a server that finishes starting late is still closed. */
   #serverStart: Promise<ApiServer> | undefined
   #server: ApiServer | undefined
+  #port: number | undefined
   /** Where init stands: spawning nothing yet, waiting for extensions to register, or for the runtime loop. */
   #initPhase: 'starting' | 'extensions' | 'runtime' = 'starting'
   #isInitDone = false
@@ -194,6 +197,7 @@ export class ExecutionEnvironment {
       id: this.id,
       state: this.#state,
       runtimeApi: this.#server?.address,
+      port: this.#port,
       processes: this.#groups().map((group) => ({
         name: group.name,
         role: group === this.#runtime ? 'runtime' : 'extension',
@@ -294,6 +298,7 @@ export class ExecutionEnvironment {
       (req, res, pathname) => this.#extensionsApi.handle(req, res, pathname),
     ])
     this.#server = await this.#serverStart
+    if (this.#config.portVariables.length > 0) this.#port = await findFreePort()
     if (this.#state !== 'initializing') return
     if (this.#config.coldStartDelayMs > 0) await delay(this.#config.coldStartDelayMs, this.#initAbort.signal)
     this.#initStartedAtMs = this.#now()
@@ -326,7 +331,7 @@ export class ExecutionEnvironment {
       logStreamName: logStreamName(this.createdAtMs, randomBytes(16).toString('hex')),
       handler: this.#config.handler,
       taskRoot: this.#config.cwd,
-      userEnv: this.#config.env,
+      userEnv: this.#portEnv(),
     })
     const group = new ProcessGroup({
       name,
@@ -339,6 +344,12 @@ export class ExecutionEnvironment {
     this.#logger.debug({ environmentId: this.id, process: name, pid: group.pid }, 'process started')
     void group.exited.then((exit) => this.#onProcessExit(group, role, exit))
     return group
+  }
+
+  #portEnv(): Record<string, string> {
+    const env: Record<string, string> = { ...this.#config.env }
+    for (const name of this.#config.portVariables) env[name] = String(this.#port)
+    return env
   }
 
   #onProcessExit(group: ProcessGroup, role: 'runtime' | 'extension', exit: ProcessExit): void {

@@ -9,11 +9,12 @@
 import { spawnSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const bundle = join(root, 'dist/extension.js')
-const output = join(root, process.env.LAMBDA_DISPATCH_LAYER_ZIP ?? 'dist/lambda-dispatch-layer.zip')
+// LAMBDA_DISPATCH_LAYER_ZIP moves the output (relative to the repository root, or absolute); tests write to a temp dir.
+const output = resolve(root, process.env.LAMBDA_DISPATCH_LAYER_ZIP ?? 'dist/lambda-dispatch-layer.zip')
 // 1980-01-01 is the zip format's epoch; a later fixed date avoids time-zone underflow in DOS timestamps.
 const FIXED_MTIME = new Date('2020-01-01T00:00:00Z')
 

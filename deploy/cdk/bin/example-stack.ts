@@ -67,7 +67,8 @@ export class ExampleStack extends Stack {
       functions: [app.function],
       lambdaSecurityGroups: [app.securityGroup],
       listener,
-      router: props.router,
+      // The router bounds each invoke by the function's timeout plus a margin.
+      router: { functionTimeout: app.timeout, ...props.router },
       useFargateSpot: props.useFargateSpot,
     })
 

@@ -30,6 +30,12 @@ export interface RouterSettings {
   readonly maxInvokesPerMinute?: number
   /** Cap on queued requests per pool (`QueueLimit`); beyond it clients get 503 + Retry-After. */
   readonly queueLimit?: number
+  /** Instances kept up per pool even when idle (`MinInstances`): each one costs GB-seconds all the time. */
+  readonly minInstances?: number
+  /** The functions' configured timeout (`FunctionTimeout`): bounds each invoke's HTTP request. Router default 15 min. */
+  readonly functionTimeout?: Duration
+  /** Drain time after SIGTERM (`ShutdownTimeout`). Must stay below the container's stop timeout. Router default 20 s. */
+  readonly shutdownTimeout?: Duration
   /** Anything else, verbatim (for example `LAMBDA_DISPATCH_LogLevel`). Wins over the values above. */
   readonly extraEnvironment?: Record<string, string>
 }
@@ -67,8 +73,21 @@ export interface EcsConstructProps {
   readonly listener: elbv2.IApplicationListener
   /** A rule on the listener; without it the router becomes the listener's default action. */
   readonly listenerRule?: RouterListenerRule
-  /** Default `http` (h2c inside the VPC, fenced by security groups); see docs/deploy-aws.md for `https`. */
+  /**
+   * Default `https`: TLS with the router's self-signed certificate, pinned by our extension through the invoke
+   * payload. `http` is h2c inside the VPC, fenced only by security groups (what the original's construct used).
+   */
   readonly controlChannelScheme?: ControlChannelScheme
+  /**
+   * Where the ALB health check probes `/health`: the front door (default; the router answers it without a Lambda) or
+   * the admin listener (`AdminPort`), which then also opens to the ALB's security group.
+   */
+  readonly healthCheckListener?: 'front-door' | 'admin'
+  /**
+   * Keep the ALB's X-Forwarded-Proto/Host (`TrustForwardedHeaders`). Default true: only the ALB's security group can
+   * reach the front door, so the headers come from the ALB.
+   */
+  readonly trustForwardedHeaders?: boolean
   readonly router?: RouterSettings
   /** Router ports; defaults are the router's own (`ROUTER_DEFAULT_PORTS`). */
   readonly ports?: RouterPorts
@@ -86,7 +105,7 @@ export interface EcsConstructProps {
   readonly maxTasks?: number
   /** Target average CPU for autoscaling. Default 50 %: Node has one event loop per task, so leave headroom. */
   readonly cpuTargetPercent?: number
-  /** Time ECS gives the router between SIGTERM and SIGKILL (graceful drain). Default 60 s (Fargate max 120 s). */
+  /** Time ECS gives the router between SIGTERM and SIGKILL. Default 60 s (Fargate max 120 s); > ShutdownTimeout. */
   readonly stopTimeout?: Duration
   /** ALB deregistration delay. Default 30 s. */
   readonly deregistrationDelay?: Duration
@@ -107,7 +126,8 @@ export class EcsConstruct extends Construct {
   /** The port the Lambdas dial back on (the advertised control port). */
   readonly controlPort: number
   readonly frontDoorPort: number
-  readonly adminPort: number
+  /** The port the ALB health check probes (the front door or the admin listener). */
+  readonly healthCheckPort: number
 
   constructor(scope: Construct, id: string, props: EcsConstructProps) {
     super(scope, id)
@@ -117,9 +137,11 @@ export class EcsConstruct extends Construct {
       throw new Error('EcsConstruct: lambdaSecurityGroups must name the security group(s) of the functions')
     }
 
-    const scheme = props.controlChannelScheme ?? 'http'
+    const scheme = props.controlChannelScheme ?? 'https'
     this.frontDoorPort = props.ports?.frontDoorHttp ?? ROUTER_DEFAULT_PORTS.frontDoorHttp
-    this.adminPort = props.ports?.admin ?? ROUTER_DEFAULT_PORTS.admin
+    const adminPort = props.ports?.admin ?? ROUTER_DEFAULT_PORTS.admin
+    const healthOnAdmin = (props.healthCheckListener ?? 'front-door') === 'admin'
+    this.healthCheckPort = healthOnAdmin ? adminPort : this.frontDoorPort
     const insecurePort = props.ports?.controlInsecureHttp2 ?? ROUTER_DEFAULT_PORTS.controlInsecureHttp2
     const tlsPort = props.ports?.controlTlsHttp2 ?? ROUTER_DEFAULT_PORTS.controlTlsHttp2
     this.controlPort = scheme === 'http' ? insecurePort : tlsPort
@@ -136,6 +158,16 @@ export class EcsConstruct extends Construct {
         resources: props.functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]),
       }),
     )
+
+    const stopTimeout = props.stopTimeout ?? Duration.seconds(60)
+    const shutdownTimeout = props.router?.shutdownTimeout
+    // ECS sends SIGKILL at the stop timeout; the router needs its drain time plus a moment to send goaways and exit.
+    if (shutdownTimeout && shutdownTimeout.toSeconds() + 5 > stopTimeout.toSeconds()) {
+      throw new Error(
+        `EcsConstruct: stopTimeout (${stopTimeout.toSeconds()} s) must exceed router.shutdownTimeout ` +
+          `(${shutdownTimeout.toSeconds()} s) by at least 5 s`,
+      )
+    }
 
     const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
@@ -160,23 +192,24 @@ export class EcsConstruct extends Construct {
         frontDoorPort: this.frontDoorPort,
         insecurePort,
         tlsPort,
-        adminPort: this.adminPort,
+        adminPort: healthOnAdmin ? adminPort : undefined,
+        trustForwardedHeaders: props.trustForwardedHeaders ?? true,
         settings: props.router ?? {},
       }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'router' }),
       // ECS ignores the image's HEALTHCHECK, so the same probe is declared here. Node's fetch: slim has no curl.
       healthCheck: {
-        command: ['CMD', 'node', '-e', adminHealthProbe(this.adminPort)],
+        command: ['CMD', 'node', '-e', healthProbe(this.healthCheckPort)],
         interval: Duration.seconds(10),
         timeout: Duration.seconds(3),
         retries: 3,
         startPeriod: Duration.seconds(15),
       },
-      stopTimeout: props.stopTimeout ?? Duration.seconds(60),
+      stopTimeout,
       portMappings: [
         { name: 'front-door', containerPort: this.frontDoorPort, protocol: ecs.Protocol.TCP },
         { name: 'control', containerPort: this.controlPort, protocol: ecs.Protocol.TCP },
-        { name: 'admin', containerPort: this.adminPort, protocol: ecs.Protocol.TCP },
+        ...(healthOnAdmin ? [{ name: 'admin', containerPort: adminPort, protocol: ecs.Protocol.TCP }] : []),
       ],
     })
 
@@ -223,7 +256,7 @@ export class EcsConstruct extends Construct {
       targets: [this.service.loadBalancerTarget({ containerName: 'router', containerPort: this.frontDoorPort })],
       healthCheck: {
         path: '/health',
-        port: String(this.adminPort),
+        port: String(this.healthCheckPort),
         protocol: elbv2.Protocol.HTTP,
         healthyHttpCodes: '200',
         interval: Duration.seconds(10),
@@ -243,12 +276,14 @@ export class EcsConstruct extends Construct {
     } else {
       props.listener.addTargetGroups('Router', { targetGroups: [this.targetGroup] })
     }
-    // Attaching the target group lets the ALB reach the front door; its health checks need the admin port as well.
-    this.securityGroup.connections.allowFrom(
-      props.listener,
-      ec2.Port.tcp(this.adminPort),
-      'ALB health checks on the router admin port',
-    )
+    // Attaching the target group lets the ALB reach the front door; health checks on the admin port need that too.
+    if (healthOnAdmin) {
+      this.securityGroup.connections.allowFrom(
+        props.listener,
+        ec2.Port.tcp(adminPort),
+        'ALB health checks on the router admin port',
+      )
+    }
 
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: props.minTasks ?? 1,
@@ -268,14 +303,22 @@ interface RouterEnvironmentInput {
   readonly frontDoorPort: number
   readonly insecurePort: number
   readonly tlsPort: number
-  readonly adminPort: number
+  readonly adminPort: number | undefined
+  readonly trustForwardedHeaders: boolean
   readonly settings: RouterSettings
 }
 
 /** The router's environment. The callback address is left to the router: it reads it from ECS task metadata v4. */
 function routerEnvironment(input: RouterEnvironmentInput): Record<string, string> {
   const { settings } = input
+  const [defaultArn, ...otherArns] = input.functionArns
   const optional: Record<string, number | string | undefined> = {
+    // The router refuses an allow-list that repeats FunctionName: the default pool needs no entry.
+    [ROUTER_ENV.allowedLambdaNames]: otherArns.length > 0 ? otherArns.join(',') : undefined,
+    [ROUTER_ENV.adminPort]: input.adminPort,
+    [ROUTER_ENV.minInstances]: settings.minInstances,
+    [ROUTER_ENV.functionTimeout]: settings.functionTimeout && `${settings.functionTimeout.toSeconds()}s`,
+    [ROUTER_ENV.shutdownTimeout]: settings.shutdownTimeout && `${settings.shutdownTimeout.toSeconds()}s`,
     [ROUTER_ENV.maxConcurrentCount]: settings.maxConcurrentCount,
     [ROUTER_ENV.channelCount]: settings.channelCount,
     [ROUTER_ENV.instanceCountMultiplier]: settings.instanceCountMultiplier,
@@ -285,14 +328,13 @@ function routerEnvironment(input: RouterEnvironmentInput): Record<string, string
     [ROUTER_ENV.queueLimit]: settings.queueLimit,
   }
   const environment: Record<string, string> = {
-    [ROUTER_ENV.functionName]: input.functionArns[0] as string,
-    [ROUTER_ENV.allowedLambdaNames]: input.functionArns.join(','),
+    [ROUTER_ENV.functionName]: defaultArn as string,
     [ROUTER_ENV.frontDoorHttpPort]: String(input.frontDoorPort),
     [ROUTER_ENV.controlInsecurePort]: String(input.insecurePort),
     [ROUTER_ENV.controlTlsPort]: String(input.tlsPort),
-    [ROUTER_ENV.adminPort]: String(input.adminPort),
     [ROUTER_ENV.allowInsecureControlChannel]: String(input.scheme === 'http'),
     [ROUTER_ENV.preferredControlChannelScheme]: input.scheme,
+    [ROUTER_ENV.trustForwardedHeaders]: String(input.trustForwardedHeaders),
   }
   for (const [name, value] of Object.entries(optional)) {
     if (value !== undefined) environment[name] = String(value)
@@ -300,7 +342,7 @@ function routerEnvironment(input: RouterEnvironmentInput): Record<string, string
   return { ...environment, ...settings.extraEnvironment }
 }
 
-/** A one-line Node program that exits 0 only when the admin `/health` answers 2xx within 2 s. */
-export function adminHealthProbe(adminPort: number): string {
-  return `fetch('http://127.0.0.1:${adminPort}/health',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`
+/** A one-line Node program that exits 0 only when `/health` on `port` answers 2xx within 2 s. */
+export function healthProbe(port: number): string {
+  return `fetch('http://127.0.0.1:${port}/health',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`
 }

@@ -1,9 +1,9 @@
 // The public surface of the Lambda Dispatch CDK package.
 export {
-  adminHealthProbe,
   type ControlChannelScheme,
   EcsConstruct,
   type EcsConstructProps,
+  healthProbe,
   type RouterListenerRule,
   type RouterPorts,
   type RouterSettings,

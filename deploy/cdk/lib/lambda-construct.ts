@@ -67,6 +67,8 @@ export class LambdaConstruct extends Construct {
   readonly logGroup: logs.LogGroup
   /** The layer attached to a zip function; undefined for a container image. */
   readonly layer?: lambda.ILayerVersion
+  /** The function timeout, for the router's `FunctionTimeout`. */
+  readonly timeout: Duration
 
   constructor(scope: Construct, id: string, props: LambdaConstructProps) {
     super(scope, id)
@@ -85,6 +87,7 @@ export class LambdaConstruct extends Construct {
     })
 
     const timeout = props.timeout ?? Duration.seconds(60)
+    this.timeout = timeout
     const environment: Record<string, string> = {
       [EXTENSION_ENV.appPort]: String(appPort),
       [EXTENSION_ENV.functionTimeoutSeconds]: String(timeout.toSeconds()),

@@ -12,7 +12,7 @@ export const ROUTER_DEFAULT_PORTS = {
   controlInsecureHttp2: 5003,
   /** Control channel, TLS with ALPN h2. */
   controlTlsHttp2: 5004,
-  /** Admin listener: `/health`, `/ready`, `/metrics`. */
+  /** Admin listener (`/health`, `/ready`, `/metrics`); reserved by the router's config, see docs/router.md. */
   admin: 5005,
 } as const
 
@@ -27,6 +27,10 @@ export const ROUTER_ENV = {
   maxInstances: 'LAMBDA_DISPATCH_MaxInstances',
   maxInvokesPerMinute: 'LAMBDA_DISPATCH_MaxInvokesPerMinute',
   queueLimit: 'LAMBDA_DISPATCH_QueueLimit',
+  minInstances: 'LAMBDA_DISPATCH_MinInstances',
+  functionTimeout: 'LAMBDA_DISPATCH_FunctionTimeout',
+  shutdownTimeout: 'LAMBDA_DISPATCH_ShutdownTimeout',
+  trustForwardedHeaders: 'LAMBDA_DISPATCH_TrustForwardedHeaders',
   frontDoorHttpPort: 'LAMBDA_DISPATCH_IncomingRequestHTTPPort',
   controlInsecurePort: 'LAMBDA_DISPATCH_ControlChannelInsecureHTTP2Port',
   controlTlsPort: 'LAMBDA_DISPATCH_ControlChannelHTTP2Port',

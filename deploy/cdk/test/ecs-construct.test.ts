@@ -1,10 +1,11 @@
 // EcsConstruct: least-privilege IAM, security-group rules, router environment, ports, health checks, Spot/ARM64.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { Duration } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import * as ecs from 'aws-cdk-lib/aws-ecs'
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
-import { adminHealthProbe } from '../lib/ecs-construct.js'
+import { healthProbe } from '../lib/ecs-construct.js'
 import { ROUTER_DEFAULT_PORTS, ROUTER_ENV } from '../lib/router-settings.js'
 import { buildRouterStack, type RouterFixture } from './fixtures.js'
 
@@ -78,69 +79,94 @@ test('the task role may call lambda:InvokeFunction on the configured functions a
   ])
 })
 
-test('the Lambda security group reaches the router only on the h2c control port by default', () => {
-  const fixture = buildRouterStack()
-  const template = Template.fromStack(fixture.stack)
-  const routerSg = logicalId(fixture, fixture.router.securityGroup)
-  const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
-  const fromLambda = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').filter((rule) => {
-    const properties = rule.Properties as Json
-    return JSON.stringify(properties.SourceSecurityGroupId) === JSON.stringify({ 'Fn::GetAtt': [lambdaSg, 'GroupId'] })
-  })
-  assert.equal(fromLambda.length, 1)
-  assert.deepEqual(fromLambda[0]?.Properties, {
-    IpProtocol: 'tcp',
-    FromPort: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
-    ToPort: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
-    GroupId: { 'Fn::GetAtt': [routerSg, 'GroupId'] },
-    SourceSecurityGroupId: { 'Fn::GetAtt': [lambdaSg, 'GroupId'] },
-    Description: 'Lambda Dispatch control channel (h2c) from the functions',
-  })
-})
-
-test('with the https scheme the Lambdas reach only the TLS control port, and 5003 is closed', () => {
-  const fixture = buildRouterStack({ router: { controlChannelScheme: 'https' } })
-  const template = Template.fromStack(fixture.stack)
-  const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
-  const ports = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')
-    .map((rule) => rule.Properties as Json)
-    .filter((rule) => JSON.stringify(rule.SourceSecurityGroupId).includes(lambdaSg))
-    .map((rule) => [rule.FromPort, rule.ToPort])
-  assert.deepEqual(ports, [[ROUTER_DEFAULT_PORTS.controlTlsHttp2, ROUTER_DEFAULT_PORTS.controlTlsHttp2]])
-  const environment = environmentOf(routerContainer(template))
-  assert.equal(environment[ROUTER_ENV.preferredControlChannelScheme], 'https')
-  assert.equal(environment[ROUTER_ENV.allowInsecureControlChannel], 'false')
-})
-
-test('the ALB reaches the router on the front-door port for traffic and the admin port for health checks only', () => {
-  const fixture = buildRouterStack()
-  const template = Template.fromStack(fixture.stack)
+/** Ingress rules into the router's security group, as (source, port range) pairs sorted by port. */
+function ingressIntoRouter(
+  fixture: RouterFixture,
+  template: Template,
+): Array<{ from: string; port: unknown; toPort: unknown }> {
   const routerSg = logicalId(fixture, fixture.router.securityGroup)
   const albSg = fixture.stack.getLogicalId(
     fixture.loadBalancer.connections.securityGroups[0]!.node.defaultChild as never,
   )
-  const intoRouter = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')
+  const lambdaSgs = fixture.functions.map((construct) => logicalId(fixture, construct.securityGroup))
+  return resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress')
     .map((rule) => rule.Properties as Json)
     .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [routerSg, 'GroupId'] }))
-  const summary = intoRouter
-    .map((rule) => ({
-      from: JSON.stringify(rule.SourceSecurityGroupId).includes(albSg) ? 'alb' : 'lambda',
-      port: rule.FromPort,
-      toPort: rule.ToPort,
-    }))
-    .sort((a, b) => Number(a.port) - Number(b.port))
-  assert.deepEqual(summary, [
-    { from: 'alb', port: ROUTER_DEFAULT_PORTS.frontDoorHttp, toPort: ROUTER_DEFAULT_PORTS.frontDoorHttp },
-    {
-      from: 'lambda',
-      port: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
-      toPort: ROUTER_DEFAULT_PORTS.controlInsecureHttp2,
-    },
-    { from: 'alb', port: ROUTER_DEFAULT_PORTS.admin, toPort: ROUTER_DEFAULT_PORTS.admin },
+    .map((rule) => {
+      const source = JSON.stringify(rule.SourceSecurityGroupId)
+      const lambdaIndex = lambdaSgs.findIndex((id) => source === JSON.stringify({ 'Fn::GetAtt': [id, 'GroupId'] }))
+      const from = source.includes(albSg) ? 'alb' : lambdaIndex >= 0 ? `lambda${lambdaIndex}` : `other ${source}`
+      return { from, port: rule.FromPort, toPort: rule.ToPort }
+    })
+    .sort((a, b) => Number(a.port) - Number(b.port) || a.from.localeCompare(b.from))
+}
+
+test('by default the Lambdas reach the router only on the TLS control port, and the ALB only on the front door', () => {
+  const fixture = buildRouterStack({ functionCount: 2 })
+  const template = Template.fromStack(fixture.stack)
+  assert.deepEqual(ingressIntoRouter(fixture, template), [
+    { from: 'alb', port: 5001, toPort: 5001 },
+    { from: 'lambda0', port: 5004, toPort: 5004 },
+    { from: 'lambda1', port: 5004, toPort: 5004 },
   ])
-  // No CIDR-based ingress (the original opened 5003/5004 to the whole VPC CIDR).
+  const routerSg = logicalId(fixture, fixture.router.securityGroup)
+  const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
+  template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+    IpProtocol: 'tcp',
+    FromPort: 5004,
+    ToPort: 5004,
+    GroupId: { 'Fn::GetAtt': [routerSg, 'GroupId'] },
+    SourceSecurityGroupId: { 'Fn::GetAtt': [lambdaSg, 'GroupId'] },
+    Description: 'Lambda Dispatch control channel (TLS) from the functions',
+  })
+  // No CIDR-based ingress (the original opened 5003 and 5004 to the whole VPC CIDR).
   const routerGroup = template.toJSON().Resources[routerSg] as Json
   assert.equal((routerGroup.Properties as Json).SecurityGroupIngress, undefined)
+})
+
+test('with the http scheme the Lambdas reach only the h2c control port, and 5004 stays closed', () => {
+  const fixture = buildRouterStack({ router: { controlChannelScheme: 'http' } })
+  const template = Template.fromStack(fixture.stack)
+  assert.deepEqual(ingressIntoRouter(fixture, template), [
+    { from: 'alb', port: 5001, toPort: 5001 },
+    { from: 'lambda0', port: 5003, toPort: 5003 },
+  ])
+  const container = routerContainer(template)
+  const environment = environmentOf(container)
+  assert.equal(environment[ROUTER_ENV.preferredControlChannelScheme], 'http')
+  assert.equal(environment[ROUTER_ENV.allowInsecureControlChannel], 'true')
+  assert.deepEqual(
+    (container.PortMappings as Json[]).map((mapping) => mapping.ContainerPort),
+    [5001, 5003],
+  )
+})
+
+test('with health checks on the admin listener the ALB also reaches the admin port, and nothing else changes', () => {
+  const fixture = buildRouterStack({ router: { healthCheckListener: 'admin' } })
+  const template = Template.fromStack(fixture.stack)
+  assert.deepEqual(ingressIntoRouter(fixture, template), [
+    { from: 'alb', port: 5001, toPort: 5001 },
+    { from: 'lambda0', port: 5004, toPort: 5004 },
+    { from: 'alb', port: ROUTER_DEFAULT_PORTS.admin, toPort: ROUTER_DEFAULT_PORTS.admin },
+  ])
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    Port: 5001,
+    HealthCheckPath: '/health',
+    HealthCheckPort: String(ROUTER_DEFAULT_PORTS.admin),
+  })
+  const container = routerContainer(template)
+  assert.deepEqual(container.PortMappings, [
+    { Name: 'front-door', ContainerPort: 5001, Protocol: 'tcp' },
+    { Name: 'control', ContainerPort: 5004, Protocol: 'tcp' },
+    { Name: 'admin', ContainerPort: ROUTER_DEFAULT_PORTS.admin, Protocol: 'tcp' },
+  ])
+  assert.deepEqual((container.HealthCheck as Json).Command, [
+    'CMD',
+    'node',
+    '-e',
+    healthProbe(ROUTER_DEFAULT_PORTS.admin),
+  ])
+  assert.equal(environmentOf(container)[ROUTER_ENV.adminPort], String(ROUTER_DEFAULT_PORTS.admin))
 })
 
 test('the Lambda security group has no inbound rules: the extension only dials out', () => {
@@ -156,54 +182,77 @@ test('the Lambda security group has no inbound rules: the extension only dials o
   assert.deepEqual(intoLambda, [])
 })
 
-test('the router container gets its environment: default function, allow-list, ports, h2c control channel, caps', () => {
+test('the router container gets its environment: default function, allow-list of the others, ports, TLS control, caps', () => {
   const fixture = buildRouterStack({
-    functionCount: 2,
-    router: { router: { maxConcurrentCount: 8, maxInstances: 40, maxInvokesPerMinute: 300, queueLimit: 500 } },
+    functionCount: 3,
+    router: {
+      router: {
+        maxConcurrentCount: 8,
+        maxInstances: 40,
+        maxInvokesPerMinute: 300,
+        queueLimit: 500,
+        minInstances: 1,
+        functionTimeout: Duration.seconds(90),
+        shutdownTimeout: Duration.seconds(30),
+      },
+    },
   })
   const template = Template.fromStack(fixture.stack)
   const environment = environmentOf(routerContainer(template))
   assert.deepEqual(environment, {
     [ROUTER_ENV.functionName]: functionArnRef(fixture, 0),
+    // The router refuses an allow-list that repeats FunctionName, so it names the other functions only.
     [ROUTER_ENV.allowedLambdaNames]: {
-      'Fn::Join': ['', [functionArnRef(fixture, 0), ',', functionArnRef(fixture, 1)]],
+      'Fn::Join': ['', [functionArnRef(fixture, 1), ',', functionArnRef(fixture, 2)]],
     },
     [ROUTER_ENV.frontDoorHttpPort]: '5001',
     [ROUTER_ENV.controlInsecurePort]: '5003',
     [ROUTER_ENV.controlTlsPort]: '5004',
-    [ROUTER_ENV.adminPort]: String(ROUTER_DEFAULT_PORTS.admin),
-    [ROUTER_ENV.allowInsecureControlChannel]: 'true',
-    [ROUTER_ENV.preferredControlChannelScheme]: 'http',
+    [ROUTER_ENV.allowInsecureControlChannel]: 'false',
+    [ROUTER_ENV.preferredControlChannelScheme]: 'https',
+    [ROUTER_ENV.trustForwardedHeaders]: 'true',
     [ROUTER_ENV.maxConcurrentCount]: '8',
     [ROUTER_ENV.maxInstances]: '40',
     [ROUTER_ENV.maxInvokesPerMinute]: '300',
     [ROUTER_ENV.queueLimit]: '500',
+    [ROUTER_ENV.minInstances]: '1',
+    [ROUTER_ENV.functionTimeout]: '90s',
+    [ROUTER_ENV.shutdownTimeout]: '30s',
   })
   // The callback address is discovered from ECS task metadata v4: nothing forces it.
   assert.equal('LAMBDA_DISPATCH_RouterCallbackHost' in environment, false)
 })
 
+test('with one function there is no allow-list: X-Lambda-Name can only name the default pool', () => {
+  const fixture = buildRouterStack()
+  const environment = environmentOf(routerContainer(Template.fromStack(fixture.stack)))
+  assert.equal(ROUTER_ENV.allowedLambdaNames in environment, false)
+  assert.deepEqual(environment[ROUTER_ENV.functionName], functionArnRef(fixture, 0))
+})
+
 test('extraEnvironment reaches the container verbatim and wins over the typed settings', () => {
   const fixture = buildRouterStack({
     router: {
-      router: { maxInstances: 40, extraEnvironment: { [ROUTER_ENV.maxInstances]: '7', LAMBDA_DISPATCH_X: 'y' } },
+      router: {
+        maxInstances: 40,
+        extraEnvironment: { [ROUTER_ENV.maxInstances]: '7', LAMBDA_DISPATCH_LogLevel: 'debug' },
+      },
     },
   })
   const environment = environmentOf(routerContainer(Template.fromStack(fixture.stack)))
   assert.equal(environment[ROUTER_ENV.maxInstances], '7')
-  assert.equal(environment.LAMBDA_DISPATCH_X, 'y')
+  assert.equal(environment.LAMBDA_DISPATCH_LogLevel, 'debug')
 })
 
-test('the container maps the front-door, control and admin ports, and its health check probes the admin /health', () => {
+test('the container maps the front-door and control ports and its health check probes the front door /health', () => {
   const fixture = buildRouterStack()
   const container = routerContainer(Template.fromStack(fixture.stack))
   assert.deepEqual(container.PortMappings, [
     { Name: 'front-door', ContainerPort: 5001, Protocol: 'tcp' },
-    { Name: 'control', ContainerPort: 5003, Protocol: 'tcp' },
-    { Name: 'admin', ContainerPort: ROUTER_DEFAULT_PORTS.admin, Protocol: 'tcp' },
+    { Name: 'control', ContainerPort: 5004, Protocol: 'tcp' },
   ])
   assert.deepEqual(container.HealthCheck, {
-    Command: ['CMD', 'node', '-e', adminHealthProbe(ROUTER_DEFAULT_PORTS.admin)],
+    Command: ['CMD', 'node', '-e', healthProbe(5001)],
     Interval: 10,
     Timeout: 3,
     Retries: 3,
@@ -211,11 +260,12 @@ test('the container maps the front-door, control and admin ports, and its health
   })
   assert.equal(container.StopTimeout, 60)
   assert.equal(container.Name, 'router')
+  assert.equal(container.Essential, true)
 })
 
 test('custom ports move the mappings, the environment, the target group and the rules together', () => {
   const fixture = buildRouterStack({
-    router: { ports: { frontDoorHttp: 8080, controlInsecureHttp2: 8443, admin: 9000 } },
+    router: { ports: { frontDoorHttp: 8080, controlTlsHttp2: 8443, admin: 9000 }, healthCheckListener: 'admin' },
   })
   const template = Template.fromStack(fixture.stack)
   const container = routerContainer(template)
@@ -225,19 +275,17 @@ test('custom ports move the mappings, the environment, the target group and the 
   )
   const environment = environmentOf(container)
   assert.equal(environment[ROUTER_ENV.frontDoorHttpPort], '8080')
-  assert.equal(environment[ROUTER_ENV.controlInsecurePort], '8443')
+  assert.equal(environment[ROUTER_ENV.controlTlsPort], '8443')
   assert.equal(environment[ROUTER_ENV.adminPort], '9000')
-  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-    Port: 8080,
-    HealthCheckPort: '9000',
-  })
-  const ports = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').map(
-    (rule) => (rule.Properties as Json).FromPort,
-  )
-  assert.deepEqual([...ports].sort(), [8080, 8443, 9000].sort())
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, HealthCheckPort: '9000' })
+  assert.deepEqual(ingressIntoRouter(fixture, template), [
+    { from: 'alb', port: 8080, toPort: 8080 },
+    { from: 'lambda0', port: 8443, toPort: 8443 },
+    { from: 'alb', port: 9000, toPort: 9000 },
+  ])
 })
 
-test('the target group sends traffic to the front door and health-checks /health on the admin port', () => {
+test('the target group sends traffic to the front door and health-checks its /health', () => {
   const fixture = buildRouterStack()
   const template = Template.fromStack(fixture.stack)
   template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1)
@@ -246,7 +294,7 @@ test('the target group sends traffic to the front door and health-checks /health
     Protocol: 'HTTP',
     TargetType: 'ip',
     HealthCheckPath: '/health',
-    HealthCheckPort: String(ROUTER_DEFAULT_PORTS.admin),
+    HealthCheckPort: '5001',
     HealthCheckProtocol: 'HTTP',
     Matcher: { HttpCode: '200' },
     HealthCheckIntervalSeconds: 10,
@@ -258,6 +306,17 @@ test('the target group sends traffic to the front door and health-checks /health
   template.hasResourceProperties('AWS::ECS::Service', {
     LoadBalancers: [{ ContainerName: 'router', ContainerPort: 5001, TargetGroupArn: Match.anyValue() }],
   })
+})
+
+test('a router shutdown timeout that does not fit in the container stop timeout is refused', () => {
+  assert.throws(
+    () => buildRouterStack({ router: { router: { shutdownTimeout: Duration.seconds(58) } } }),
+    /stopTimeout \(60 s\) must exceed router.shutdownTimeout \(58 s\) by at least 5 s/,
+  )
+  const fits = buildRouterStack({
+    router: { stopTimeout: Duration.seconds(120), router: { shutdownTimeout: Duration.seconds(100) } },
+  })
+  assert.equal(routerContainer(Template.fromStack(fits.stack)).StopTimeout, 120)
 })
 
 test('a listener rule puts the router behind host/path conditions instead of the default action', () => {

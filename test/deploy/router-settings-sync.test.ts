@@ -9,6 +9,7 @@ import {
   EXTENSION_ENV,
   LAYER_PATHS,
   ROUTER_DEFAULT_PORTS,
+  ROUTER_DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
   ROUTER_ENV,
 } from '../../deploy/cdk/lib/router-settings.js'
 import { EXTENSION_DEFAULTS, EXTENSION_ENV_VARS } from '../../src/extension/config.js'
@@ -19,6 +20,10 @@ test('every router variable the constructs set is one the router reads', () => {
   const read = new Set(ROUTER_SETTINGS.flatMap((setting) => setting.env))
   const unknown = Object.values(ROUTER_ENV).filter((name) => !read.has(name))
   assert.deepEqual(unknown, [])
+})
+
+test('the constructs assume the router default shutdown timeout', () => {
+  assert.equal(ROUTER_DEFAULT_SHUTDOWN_TIMEOUT_SECONDS * 1000, ROUTER_DEFAULTS.shutdownTimeoutMs)
 })
 
 test('the constructs default to the router default ports', () => {

@@ -6,7 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
-import { ROUTER_DEFAULT_PORTS, ROUTER_ENV } from './router-settings.js'
+import {
+  ROUTER_CLOSE_AFTER_DRAIN_SECONDS,
+  ROUTER_DEFAULT_PORTS,
+  ROUTER_DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+  ROUTER_ENV,
+} from './router-settings.js'
 
 // The router as an ECS Fargate service behind an ALB listener. It owns the task role (invoke only the configured
 // functions), the router security group (ALB → front door + admin, Lambda → control port) and CPU autoscaling.
@@ -84,8 +89,9 @@ export interface EcsConstructProps {
    */
   readonly healthCheckListener?: 'front-door' | 'admin'
   /**
-   * Keep the ALB's X-Forwarded-Proto/Host (`TrustForwardedHeaders`). Default true: only the ALB's security group can
-   * reach the front door, so the headers come from the ALB.
+   * Keep the X-Forwarded-Proto/Host that arrive from the ALB (`TrustForwardedHeaders`). Default false: an ALB sets
+   * X-Forwarded-Proto but passes a client's X-Forwarded-Host through untouched, so trusting it lets clients pick the
+   * host the app sees. Turn it on when the app must see `https` and ignores or validates X-Forwarded-Host.
    */
   readonly trustForwardedHeaders?: boolean
   readonly router?: RouterSettings
@@ -105,7 +111,10 @@ export interface EcsConstructProps {
   readonly maxTasks?: number
   /** Target average CPU for autoscaling. Default 50 %: Node has one event loop per task, so leave headroom. */
   readonly cpuTargetPercent?: number
-  /** Time ECS gives the router between SIGTERM and SIGKILL. Default 60 s (Fargate max 120 s); > ShutdownTimeout. */
+  /**
+   * Time ECS gives the router between SIGTERM and SIGKILL. Default 60 s (Fargate max 120 s). Must cover the router's
+   * ShutdownTimeout plus its goaway-and-wait for the invokes (docs/router.md, "Shutdown").
+   */
   readonly stopTimeout?: Duration
   /** ALB deregistration delay. Default 30 s. */
   readonly deregistrationDelay?: Duration
@@ -160,12 +169,13 @@ export class EcsConstruct extends Construct {
     )
 
     const stopTimeout = props.stopTimeout ?? Duration.seconds(60)
-    const shutdownTimeout = props.router?.shutdownTimeout
-    // ECS sends SIGKILL at the stop timeout; the router needs its drain time plus a moment to send goaways and exit.
-    if (shutdownTimeout && shutdownTimeout.toSeconds() + 5 > stopTimeout.toSeconds()) {
+    const shutdownSeconds = props.router?.shutdownTimeout?.toSeconds() ?? ROUTER_DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
+    // ECS sends SIGKILL at the stop timeout; the router drains for ShutdownTimeout, then waits (bounded) for the
+    // invokes it sent goaway to. A SIGKILL before that cuts streams the router meant to finish.
+    if (shutdownSeconds + ROUTER_CLOSE_AFTER_DRAIN_SECONDS > stopTimeout.toSeconds()) {
       throw new Error(
-        `EcsConstruct: stopTimeout (${stopTimeout.toSeconds()} s) must exceed router.shutdownTimeout ` +
-          `(${shutdownTimeout.toSeconds()} s) by at least 5 s`,
+        `EcsConstruct: stopTimeout (${stopTimeout.toSeconds()} s) must be at least the router's ShutdownTimeout ` +
+          `(${shutdownSeconds} s) + ${ROUTER_CLOSE_AFTER_DRAIN_SECONDS} s`,
       )
     }
 
@@ -193,7 +203,7 @@ export class EcsConstruct extends Construct {
         insecurePort,
         tlsPort,
         adminPort: healthOnAdmin ? adminPort : undefined,
-        trustForwardedHeaders: props.trustForwardedHeaders ?? true,
+        trustForwardedHeaders: props.trustForwardedHeaders ?? false,
         settings: props.router ?? {},
       }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'router' }),

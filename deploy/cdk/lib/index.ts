@@ -16,4 +16,12 @@ export {
   type LambdaConstructProps,
   type ZipAppCode,
 } from './lambda-construct.js'
-export { DEFAULT_APP_PORT, EXTENSION_ENV, LAYER_PATHS, ROUTER_DEFAULT_PORTS, ROUTER_ENV } from './router-settings.js'
+export {
+  DEFAULT_APP_PORT,
+  EXTENSION_ENV,
+  LAYER_PATHS,
+  ROUTER_CLOSE_AFTER_DRAIN_SECONDS,
+  ROUTER_DEFAULT_PORTS,
+  ROUTER_DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+  ROUTER_ENV,
+} from './router-settings.js'

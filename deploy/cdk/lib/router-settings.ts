@@ -16,6 +16,12 @@ export const ROUTER_DEFAULT_PORTS = {
   admin: 5005,
 } as const
 
+/** The router's default `ShutdownTimeout`: how long it drains queued and in-flight requests after SIGTERM. */
+export const ROUTER_DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 20
+
+/** After draining, the router sends goaway and waits for its invokes to return: about 10 s (docs/router.md). */
+export const ROUTER_CLOSE_AFTER_DRAIN_SECONDS = 10
+
 /** The router settings the constructs set, by role → environment variable name. */
 export const ROUTER_ENV = {
   functionName: 'LAMBDA_DISPATCH_FunctionName',

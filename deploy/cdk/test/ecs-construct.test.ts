@@ -210,7 +210,7 @@ test('the router container gets its environment: default function, allow-list of
     [ROUTER_ENV.controlTlsPort]: '5004',
     [ROUTER_ENV.allowInsecureControlChannel]: 'false',
     [ROUTER_ENV.preferredControlChannelScheme]: 'https',
-    [ROUTER_ENV.trustForwardedHeaders]: 'true',
+    [ROUTER_ENV.trustForwardedHeaders]: 'false',
     [ROUTER_ENV.maxConcurrentCount]: '8',
     [ROUTER_ENV.maxInstances]: '40',
     [ROUTER_ENV.maxInvokesPerMinute]: '300',
@@ -308,10 +308,14 @@ test('the target group sends traffic to the front door and health-checks its /he
   })
 })
 
-test('a router shutdown timeout that does not fit in the container stop timeout is refused', () => {
+test('a router shutdown that does not fit in the container stop timeout is refused, defaults included', () => {
   assert.throws(
-    () => buildRouterStack({ router: { router: { shutdownTimeout: Duration.seconds(58) } } }),
-    /stopTimeout \(60 s\) must exceed router.shutdownTimeout \(58 s\) by at least 5 s/,
+    () => buildRouterStack({ router: { router: { shutdownTimeout: Duration.seconds(55) } } }),
+    /stopTimeout \(60 s\) must be at least the router's ShutdownTimeout \(55 s\) \+ 10 s/,
+  )
+  assert.throws(
+    () => buildRouterStack({ router: { stopTimeout: Duration.seconds(29) } }),
+    /stopTimeout \(29 s\) must be at least the router's ShutdownTimeout \(20 s\) \+ 10 s/,
   )
   const fits = buildRouterStack({
     router: { stopTimeout: Duration.seconds(120), router: { shutdownTimeout: Duration.seconds(100) } },

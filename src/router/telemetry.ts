@@ -51,7 +51,13 @@ export type ChannelCloseReason = 'used' | 'goaway' | 'lost' | 'replaced'
 export type InvokeResult = 'completed' | 'function_error' | 'throttled' | 'failed' | 'aborted'
 
 /** Which kind of HTTP/2 trouble the control channel saw. */
-export type Http2ErrorKind = 'session_error' | 'stream_error' | 'frame_error' | 'bad_preface' | 'goaway_received'
+export type Http2ErrorKind =
+  | 'session_error'
+  | 'stream_error'
+  | 'frame_error'
+  | 'bad_preface'
+  | 'tls_error'
+  | 'goaway_received'
 
 const INSTANCE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing', 'closed']
 

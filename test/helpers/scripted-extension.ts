@@ -47,12 +47,15 @@ export class ScriptedChannel {
   readonly requestHead: Promise<RequestHead | undefined>
   /** Everything after the head until the router's END_STREAM (or the stream's end/reset). */
   readonly requestBody: Promise<Buffer>
+  /** Every byte the router sent on the stream (a refusal's text body, or a whole tunnelled request). */
+  readonly raw: Promise<Buffer>
   /** Resolves when the stream closed; rstCode is the RST_STREAM code (0 for a clean close). */
   readonly closed: Promise<{ rstCode: number }>
   /** DATA chunks received from the router, counted from the first byte (the ordering test wants 0). */
   dataEvents = 0
   readonly #parser: HeadParser<RequestHead> = createRequestHeadParser()
   readonly #bodyChunks: Buffer[] = []
+  readonly #rawChunks: Buffer[] = []
   #headDone = false
   #resolveHead!: (head: RequestHead | undefined) => void
   #resolveBody!: (body: Buffer) => void
@@ -74,14 +77,24 @@ export class ScriptedChannel {
       this.#resolveBody = resolve
     })
     this.closed = new Promise((resolve) => stream.once('close', () => resolve({ rstCode: stream.rstCode ?? 0 })))
+    let resolveRaw: (raw: Buffer) => void = () => {}
+    this.raw = new Promise((resolve) => {
+      resolveRaw = resolve
+    })
     stream.on('data', (chunk: Buffer) => {
       this.dataEvents++
+      this.#rawChunks.push(chunk)
       if (this.#headDone) {
         this.#bodyChunks.push(chunk)
         this.#onBodyChunk?.(chunk)
         return
       }
-      const parsed = this.#parser.push(chunk)
+      let parsed: { head: RequestHead; rest: Buffer } | undefined
+      try {
+        parsed = this.#parser.push(chunk)
+      } catch {
+        return
+      }
       if (parsed === undefined) return
       this.#headDone = true
       if (parsed.rest.length > 0) this.#bodyChunks.push(parsed.rest)
@@ -90,6 +103,7 @@ export class ScriptedChannel {
     const finish = (): void => {
       if (!this.#headDone) this.#resolveHead(undefined)
       this.#resolveBody(Buffer.concat(this.#bodyChunks))
+      resolveRaw(Buffer.concat(this.#rawChunks))
     }
     stream.once('end', finish)
     stream.once('close', finish)

@@ -133,6 +133,8 @@ export class ControlServer {
       })
       this.#wire(server)
       server.on('unknownProtocol', this.#onUnknownProtocol)
+      // A client offering no h2 in ALPN fails the handshake here ("no application protocol"), as do bad handshakes.
+      server.on('tlsClientError', (err: Error) => this.#telemetry.onHttp2Error('tls_error', { err }))
       this.#servers.push({ kind: 'tls', server, port: options.tlsPort })
     }
   }

@@ -17,7 +17,7 @@ import {
 } from '../protocol/index.js'
 import type { AppClient, RelayControl } from './relay.js'
 import { appRequestHeaders } from './relay.js'
-import type { RouterSession } from './router-session.js'
+import { type RouterSession, resetStream } from './router-session.js'
 import type { ExtensionTelemetry } from './telemetry.js'
 import { TunnelRequestBody } from './tunnel-body.js'
 import { type ResponseOutcome, TunnelResponseWriter } from './tunnel-response.js'
@@ -94,8 +94,8 @@ export class ChannelLoop {
   }
 
   /** Resets the current stream at once (drain timeout, hard stop, fatal error), so the router never waits on it. */
-  reset(): void {
-    this.#stream?.close(constants.NGHTTP2_CANCEL)
+  reset(why: string): void {
+    if (this.#stream) resetStream(this.#stream, why)
   }
 
   #openOnce(session: RouterSession): Promise<Step> {

@@ -344,7 +344,7 @@ export class Invocation implements ChannelHost {
       const waiting = this.#channels.filter((channel) => channel.state === 'parked' || channel.state === 'opening')
       if (waiting.length === 0) return
       this.telemetry.drainTimedOut(waiting.length, drainMs)
-      for (const channel of waiting) channel.reset()
+      for (const channel of waiting) channel.reset('no goaway within the drain timeout')
     }, drainMs)
   }
 
@@ -363,7 +363,7 @@ export class Invocation implements ChannelHost {
   }
 
   #resetAll(): void {
-    for (const channel of this.#channels) channel.reset()
+    for (const channel of this.#channels) channel.reset('the invoke is ending')
   }
 
   #armDeadlineTimers(): void {
@@ -445,7 +445,7 @@ export class Invocation implements ChannelHost {
     clearTimeout(this.#deadlineTimer)
     clearTimeout(this.#hardStopTimer)
     clearTimeout(this.#drainTimer)
-    for (const session of this.#sessions) session.destroy()
+    for (const session of this.#sessions) session.close()
     this.#sessions.clear()
   }
 }

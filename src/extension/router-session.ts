@@ -1,6 +1,6 @@
 // Owns one ClientHttp2Session to the router (h2c prior knowledge or TLS + ALPN h2, optionally pinned); every way it
 // can die ends in one #lose() that reports once to its owner (grpc-js transport). Touches only its own socket.
-import { type ClientHttp2Session, type ClientHttp2Stream, connect as connectHttp2, constants } from 'node:http2'
+import { type ClientHttp2Session, type ClientHttp2Stream, connect as connectHttp2 } from 'node:http2'
 import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import {
@@ -9,6 +9,8 @@ import {
   RouterSessionLostError,
   type SessionLossReason,
 } from './errors.js'
+
+const CLOSE_GRACE_MS = 1_000
 
 /** Where and how to reach the router for one invoke. */
 export interface RouterTarget {
@@ -30,6 +32,15 @@ export interface SessionSettings {
 }
 
 export type SessionState = 'ready' | 'draining' | 'lost'
+
+/**
+ * Resets `stream` with RST_STREAM so the router fails it at once. Not `stream.close(code)`: Node 20 ends the writable
+ * side first, so a peer that already sent END_STREAM sees a clean, empty end instead of a reset. `destroy(error)`
+ * forces the RST_STREAM (code INTERNAL_ERROR; Node maps only its internal AbortError to CANCEL).
+ */
+export function resetStream(stream: ClientHttp2Stream, why: string): void {
+  if (!stream.destroyed) stream.destroy(new Error(why))
+}
 
 /** `AB:CD:…` or `abcd…` → `ABCD…`, for comparing fingerprints. */
 export function normalizeFingerprint(text: string): string {
@@ -161,7 +172,7 @@ export class RouterSession {
         return
       }
       const timer = setTimeout(() => {
-        stream.close(constants.NGHTTP2_CANCEL)
+        resetStream(stream, `no response within ${timeoutMs} ms`)
         reject(new ControlRequestTimeoutError(path, timeoutMs))
       }, timeoutMs)
       this.watchForResponse(stream, () => {})
@@ -185,6 +196,17 @@ export class RouterSession {
   retire(reason: SessionLossReason, detail: string): void {
     this.#lose(reason, detail)
     if (!this.#session.closed) this.#session.close()
+  }
+
+  /**
+   * Closes gracefully: frames already queued (a reset just sent) still go out, then GOAWAY and the socket closes.
+   * A session that does not finish within CLOSE_GRACE_MS is destroyed.
+   */
+  close(): void {
+    this.#lose('closed', 'closed by the extension')
+    if (this.#session.closed || this.#session.destroyed) return
+    this.#session.close()
+    setTimeout(() => this.#session.destroy(), CLOSE_GRACE_MS).unref()
   }
 
   /** Closes the connection at once; every stream on it ends. */

@@ -1,7 +1,6 @@
 // Writes one app response into its channel stream: the framed head (original-protocol.md §4.4), then the body, raw
 // or gzipped, with back-pressure both ways. Touches only the channel stream it was given.
 import type { ClientHttp2Stream } from 'node:http2'
-import { constants } from 'node:http2'
 import type { Gzip } from 'node:zlib'
 import {
   getHeader,
@@ -13,6 +12,7 @@ import {
 import { compressedHeaders, createGzipEncoder, shouldCompress } from './compression.js'
 import type { AppRequestError } from './errors.js'
 import type { RelayController, RelayHandler } from './relay.js'
+import { resetStream } from './router-session.js'
 
 /** How one response ended, reported once to the channel. */
 export type ResponseOutcome =
@@ -98,7 +98,7 @@ export class TunnelResponseWriter implements RelayHandler {
       if (headSent) {
         // The head is out: the only honest signal left is a reset, so the router aborts its client at once.
         this.#gzip?.destroy()
-        this.#stream.close(constants.NGHTTP2_INTERNAL_ERROR)
+        resetStream(this.#stream, 'the app response broke mid-body')
       } else {
         const body = Buffer.from(`lambda-dispatch extension: the app request failed (${error.errorCode ?? 'error'})\n`)
         const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)]

@@ -92,6 +92,8 @@ export interface ScriptedRouter {
   waitForParked(count: number): Promise<void>
   nextPing(): Promise<IncomingHttpHeaders>
   nextClose(): Promise<IncomingHttpHeaders>
+  /** Changes how later channel POSTs, pings and closes are answered. */
+  configure(changes: Omit<ScriptedRouterOptions, 'tls'>): void
   /** Sends `request` on the next parked channel and waits for the whole response. */
   request(request: TunnelRequest, body?: Buffer | Readable): Promise<TunnelResult>
   /** Sends goaway into every parked channel; resolves when each was answered. */
@@ -104,7 +106,8 @@ export interface ScriptedRouter {
 const STREAM_WINDOW_BYTES = 4 * 1024 * 1024
 const SESSION_WINDOW_BYTES = 32 * 1024 * 1024
 
-export async function startScriptedRouter(options: ScriptedRouterOptions = {}): Promise<ScriptedRouter> {
+export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): Promise<ScriptedRouter> {
+  let options = { ...initial }
   const posts: ChannelPost[] = []
   const pings: IncomingHttpHeaders[] = []
   const closes: IncomingHttpHeaders[] = []
@@ -223,6 +226,9 @@ export async function startScriptedRouter(options: ScriptedRouterOptions = {}): 
     closes,
     get sessionCount() {
       return sessionCount
+    },
+    configure(changes) {
+      options = { ...options, ...changes }
     },
     nextChannel,
     parkedChannels: () => [...parked],

@@ -134,6 +134,15 @@ export async function untilProcessState(pid: number, state: string, limitMs = 50
   }
 }
 
+/** Resolves once `pid` is gone or a zombie (a non-child's death gives this process no event), within `limitMs`. */
+export async function untilGone(pid: number, limitMs = 5000): Promise<void> {
+  const startedAtMs = Date.now()
+  for (let attempt = 0; !['Z', undefined].includes(processState(pid)); attempt++) {
+    if (Date.now() - startedAtMs > limitMs) throw new Error(`process ${pid} still runs after ${limitMs} ms`)
+    await new Promise((resolveLater) => setTimeout(resolveLater, Math.min(2 ** attempt, 50)))
+  }
+}
+
 /** True when `pid` no longer exists: process.kill(pid, 0) fails with ESRCH. */
 export function isGone(pid: number): boolean {
   try {

@@ -54,6 +54,7 @@ export class ClientExchange implements ExchangeHandler {
   #state: ExchangeState = 'waiting'
   #controller: ExchangeController | undefined
   #waitingForDrain = false
+  #bodyStarted = false
   #status = 0
 
   /**
@@ -90,6 +91,9 @@ export class ClientExchange implements ExchangeHandler {
         // During shutdown the connection must not be reused: the slow path of writeHead merges this header in.
         if (this.#host.closing) (res as ServerResponse).setHeader('Connection', 'close')
         asWriter(res).writeHead(status, headers)
+        // Node sends an HTTP/1.1 head with the first body write. When the body follows in the same tick it still
+        // goes out in one packet; when the app holds its body (SSE, slow work), the head must not wait for it.
+        queueMicrotask(this.#flushHeadIfNoBody)
       }
     } catch (cause) {
       // Node refused the head (an invalid status or field). Nothing was sent, so the client gets a gateway error and
@@ -104,6 +108,7 @@ export class ClientExchange implements ExchangeHandler {
 
   onResponseData(chunk: Buffer): void {
     if (this.#state !== 'streaming') return
+    this.#bodyStarted = true
     if (!asWriter(this.#res).write(chunk) && !this.#waitingForDrain) {
       this.#waitingForDrain = true
       this.#controller?.pause()
@@ -134,14 +139,19 @@ export class ClientExchange implements ExchangeHandler {
   /** Ends the exchange from the router's side (shutdown grace exceeded): a status if possible, else an abort. */
   cancel(error: RouterError): void {
     if (this.#state === 'done') return
-    this.#abort.abort(error)
+    // Answer first: aborting makes the dispatcher report its own error to this handler at once.
     this.onResponseError(error)
+    this.#abort.abort(error)
   }
 
   #finishWithError(error: RouterError | undefined): void {
     this.#state = 'done'
     const status = writeErrorResponse(this.#res, error, this.request.requestId, this.http2)
     this.#host.onExchangeDone(this, { status, result: 'error-response', error })
+  }
+
+  readonly #flushHeadIfNoBody = (): void => {
+    if (this.#state === 'streaming' && !this.#bodyStarted) (this.#res as ServerResponse).flushHeaders()
   }
 
   readonly #onDrain = (): void => {

@@ -17,7 +17,7 @@ import {
   type Http2ServerResponse,
   type ServerHttp2Session,
 } from 'node:http2'
-import type { AddressInfo, Socket } from 'node:net'
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls'
 import type { Logger } from '../../common/index.js'
 import { getHeader, HEADER_LAMBDA_NAME, type RawHeaders } from '../../protocol/index.js'
@@ -208,8 +208,12 @@ export class FrontDoor implements ExchangeHost {
     if (this.#closingError) return
     this.#closingError = new RouterClosingError()
     for (const server of [this.#http1, this.#tls]) {
-      if (server?.listening) this.#serversClosed.push(once(server, 'close'))
-      server?.close()
+      if (!server?.listening) continue
+      this.#serversClosed.push(once(server, 'close'))
+      // net.Server's close only stops accepting. http.Server's close would also run closeIdleConnections, and Node 20
+      // counts a connection as idle once its request is fully read, even while its response is still streaming:
+      // that would cut off the very requests shutdown lets finish. Connections idle now get 503 on their next request.
+      NetServer.prototype.close.call(server)
     }
     for (const session of this.#sessions) session.close()
   }
@@ -241,6 +245,8 @@ export class FrontDoor implements ExchangeHost {
     const reason = this.#closingError as RouterClosingError
     for (const exchange of [...this.#exchanges]) exchange.cancel(reason)
     this.#http1.closeAllConnections()
+    // Stops Node's head/request timeout checks (httpServerPreClose); the listener itself is closed already.
+    this.#http1.close()
     for (const session of this.#sessions) session.destroy()
     await Promise.all(this.#serversClosed)
   }

@@ -17,7 +17,8 @@ import {
   unknownOperation,
 } from './aws-errors.js'
 import { functionArn, newTraceId, parseFunctionName } from './aws-names.js'
-import type { InvocationRequest } from './environment/execution-environment.js'
+import { headerValue } from './environment/api-responses.js'
+import type { InvocationRequest } from './environment/invocation.js'
 import type { FunctionPool } from './function-pool.js'
 import { readBody } from './read-body.js'
 import type { InvocationType } from './telemetry.js'
@@ -90,7 +91,7 @@ async function handleInvoke(target: InvokeApiTarget, req: IncomingMessage, res: 
     decodeURIComponent(route[1] as string),
     url.searchParams.get('Qualifier') ?? undefined,
   )
-  const invocationType = parseInvocationType(headerOf(req, 'x-amz-invocation-type'))
+  const invocationType = parseInvocationType(headerValue(req.headers['x-amz-invocation-type']))
   const limitBytes = invocationType === 'Event' ? ASYNC_PAYLOAD_LIMIT_BYTES : SYNC_PAYLOAD_LIMIT_BYTES
   let body: Awaited<ReturnType<typeof readBody>>
   try {
@@ -134,8 +135,8 @@ async function handleInvoke(target: InvokeApiTarget, req: IncomingMessage, res: 
     requestId,
     payload: payload.payload,
     invokedFunctionArn: arn,
-    traceId: headerOf(req, 'x-amzn-trace-id') ?? newTraceId(Date.now(), randomHex(12), randomHex(8)),
-    clientContext: decodeClientContext(headerOf(req, 'x-amz-client-context')),
+    traceId: headerValue(req.headers['x-amzn-trace-id']) ?? newTraceId(Date.now(), randomHex(12), randomHex(8)),
+    clientContext: decodeClientContext(headerValue(req.headers['x-amz-client-context'])),
   }
   switch (invocationType) {
     case 'DryRun':
@@ -183,11 +184,6 @@ async function respondWhenDone(
     ...(outcome.kind === 'function-error' ? { 'x-amz-function-error': 'Unhandled' } : {}),
   })
   res.end(outcome.payload)
-}
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value[0] : value
 }
 
 function randomHex(bytes: number): string {

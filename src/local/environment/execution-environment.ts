@@ -18,53 +18,20 @@ import { ApiServer, findFreePort } from './api-server.js'
 import { canTransition, type EnvironmentState } from './environment-states.js'
 import { buildEnvironmentVariables } from './environment-variables.js'
 import { ExtensionsApi, type ShutdownReason } from './extensions-api.js'
-import { functionErrorFor, parsePostedError, responseTooLargeError } from './function-errors.js'
+import { parsePostedError, responseTooLargeError } from './function-errors.js'
+import {
+  type EnvironmentSnapshot,
+  failureOutcome,
+  type InvocationOutcome,
+  type InvocationRequest,
+  reportedErrorOutcome,
+} from './invocation.js'
 import { type ProcessExit, ProcessGroup } from './process-group.js'
 import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
+import { runShutdownSequence } from './shutdown-sequence.js'
 
 export type { ShutdownReason } from './extensions-api.js'
-
-/** One invoke as the environment receives it. */
-export interface InvocationRequest {
-  readonly requestId: string
-  readonly payload: Buffer
-  readonly invokedFunctionArn: string
-  readonly traceId: string
-  readonly clientContext: string | undefined
-}
-
-/** How an invoke ended. A function error is an expected outcome, so it is a value, not a rejection. */
-export type InvocationOutcome =
-  | { readonly kind: 'success'; readonly payload: Buffer }
-  | {
-      readonly kind: 'function-error'
-      /** The body returned to the caller, with `X-Amz-Function-Error: Unhandled`. */
-      readonly payload: Buffer
-      readonly errorType: string
-      /** Set when the environment failed (timeout, crash, init); undefined when the function reported the error. */
-      readonly failure: LocalLambdaError | undefined
-      /** Whether the environment failed before its init was done (so the invoke never reached the runtime). */
-      readonly isInitFailure: boolean
-    }
-
-export interface ProcessSnapshot {
-  readonly name: string
-  readonly role: 'runtime' | 'extension'
-  readonly pid: number | undefined
-  readonly exit: ProcessExit | undefined
-}
-
-export interface EnvironmentSnapshot {
-  readonly id: string
-  readonly state: EnvironmentState
-  /** `host:port` of its Runtime/Extensions API, once listening. */
-  readonly runtimeApi: string | undefined
-  /** The value given to each of the function's `portVariables` in this environment. */
-  readonly port: number | undefined
-  readonly processes: readonly ProcessSnapshot[]
-  readonly invokesServed: number
-  readonly createdAtMs: number
-}
+export type { EnvironmentSnapshot, InvocationOutcome, InvocationRequest, ProcessSnapshot } from './invocation.js'
 
 /** The owner's view of the environment's life. Called synchronously; implementations must not throw. */
 export interface EnvironmentListener {
@@ -91,10 +58,6 @@ interface PendingInvocation {
   /** The runtime answered (response or error); the environment now waits for everyone to call next again. */
   hasResult: boolean
 }
-
-// Lambda gives the runtime 30% of the shutdown time after SIGTERM before it is killed
-// (aws-lambda-runtime-interface-emulator, rapid/shutdown.go: runtimeDeadlineShare).
-const RUNTIME_SHUTDOWN_SHARE = 0.3
 
 export class ExecutionEnvironment {
   readonly id: string
@@ -139,25 +102,13 @@ export class ExecutionEnvironment {
       onInvocationResponse: (requestId, payload) => this.#onResult(requestId, { kind: 'success', payload }),
       onInvocationResponseTooLarge: (requestId) => {
         const body = responseTooLargeError()
-        this.#onResult(requestId, {
-          kind: 'function-error',
-          payload: Buffer.from(JSON.stringify(body)),
-          errorType: body.errorType,
-          failure: undefined,
-          isInitFailure: false,
-        })
+        this.#onResult(requestId, reportedErrorOutcome(Buffer.from(JSON.stringify(body)), body.errorType))
       },
       onInvocationError: (requestId, payload, errorType) => {
         const parsed = parsePostedError(payload, errorType)
         // Lambda returns the posted error document as the payload; an empty post still needs a JSON body.
         const body = payload.length > 0 ? payload : Buffer.from(JSON.stringify(parsed))
-        this.#onResult(requestId, {
-          kind: 'function-error',
-          payload: body,
-          errorType: parsed.errorType,
-          failure: undefined,
-          isInitFailure: false,
-        })
+        this.#onResult(requestId, reportedErrorOutcome(body, parsed.errorType))
       },
       onInitError: (payload, errorType) => {
         const parsed = parsePostedError(payload, errorType)
@@ -444,37 +395,22 @@ export class ExecutionEnvironment {
     this.#runtimeApi.abandonInvocation()
     if (!invocation || invocation.hasResult) return
     invocation.hasResult = true
-    const body = functionErrorFor(failure, invocation.request.requestId)
-    invocation.resolve({
-      kind: 'function-error',
-      payload: Buffer.from(JSON.stringify(body)),
-      errorType: body.errorType,
-      failure,
-      isInitFailure: !this.#isInitDone,
-    })
+    invocation.resolve(failureOutcome(failure, invocation.request.requestId, !this.#isInitDone))
   }
 
   async #teardown(reason: ShutdownReason): Promise<void> {
     this.#settleWithFailure(this.#failure ?? new EnvironmentShutDownError(this.id, reason))
     const startedAtMs = this.#now()
-    const deadlineEpochMs = startedAtMs + this.#config.shutdownTimeoutMs
-    if (this.#runtime) {
-      // With no extension registered Lambda spends no time on a graceful runtime shutdown (rapid/shutdown.go).
-      if (this.#extensionsApi.registeredCount === 0) await this.#runtime.kill()
-      else await this.#runtime.terminate(this.#config.shutdownTimeoutMs * RUNTIME_SHUTDOWN_SHARE)
-    }
-    if (this.#extensionsApi.subscriberCount('SHUTDOWN') > 0) {
-      this.#extensionsApi.send({ eventType: 'SHUTDOWN', deadlineMs: deadlineEpochMs, shutdownReason: reason })
-      const remainingMs = Math.max(0, deadlineEpochMs - this.#now())
-      let timer: NodeJS.Timeout | undefined
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, remainingMs)
-      })
-      await Promise.race([Promise.all(this.#extensions.map((group) => group.exited)), deadline])
-      clearTimeout(timer)
-    }
-    // SIGKILL every group, exited leaders included: whatever they spawned must not outlive the environment.
-    await Promise.all(this.#groups().map((group) => group.kill()))
+    await runShutdownSequence({
+      runtime: this.#runtime,
+      extensions: this.#extensions,
+      hasRegisteredExtensions: this.#extensionsApi.registeredCount > 0,
+      hasShutdownSubscribers: this.#extensionsApi.subscriberCount('SHUTDOWN') > 0,
+      sendShutdown: (deadlineMs) =>
+        this.#extensionsApi.send({ eventType: 'SHUTDOWN', deadlineMs, shutdownReason: reason }),
+      shutdownTimeoutMs: this.#config.shutdownTimeoutMs,
+      now: this.#now,
+    })
     this.#runtimeApi.close()
     this.#extensionsApi.close()
     const server = await this.#serverStart?.catch(() => undefined)

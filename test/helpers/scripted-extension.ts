@@ -6,7 +6,6 @@ import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
   connect,
-  constants as http2,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from 'node:http2'
@@ -136,8 +135,12 @@ export class ScriptedChannel {
     else this.stream.end(data)
   }
 
-  reset(code: number = http2.NGHTTP2_CANCEL): void {
-    this.stream.close(code)
+  /**
+   * Sends RST_STREAM(INTERNAL_ERROR) at once. (`stream.close(code)` would first end the writable side, which is a
+   * clean END_STREAM whenever the router already ended its side.)
+   */
+  reset(): void {
+    this.stream.destroy(new Error('scripted reset'))
   }
 }
 

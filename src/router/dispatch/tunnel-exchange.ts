@@ -65,6 +65,7 @@ export class TunnelExchange implements ExchangeController {
   #headDeadlineMs = 0
   #requestEnded = false
   #responseStarted = false
+  #responseEnded = false
   #status = 0
   #done = false
 
@@ -226,7 +227,9 @@ export class TunnelExchange implements ExchangeController {
     if (!this.#done && parsed.rest.length > 0) this.#handler.onResponseData(parsed.rest)
   }
 
-  // END_STREAM from the extension: the response is complete, or it never started.
+  // END_STREAM from the extension: the response is complete, or it never started. Node also ends the readable side
+  // of a stream that received RST_STREAM (before 'aborted' and 'close'), so success is only declared on a clean
+  // 'close' (#onClose); here the router's side is ended so that close can happen.
   readonly #onEnd = (): void => {
     if (this.#done) return
     if (!this.#responseStarted) {
@@ -240,6 +243,7 @@ export class TunnelExchange implements ExchangeController {
       this.#fail(new UpstreamClosedError(lambdaId, channelId, false, { cause }), 'upstream_closed')
       return
     }
+    this.#responseEnded = true
     if (!this.#requestEnded) {
       // The app answered before reading the whole request body: stop relaying it and end our side gracefully (a
       // reset would end the original extension's whole invoke).
@@ -248,14 +252,18 @@ export class TunnelExchange implements ExchangeController {
       this.#requestEnded = true
       if (!this.channel.stream.destroyed) this.channel.writer.end()
     }
-    this.#finish()
   }
 
-  // The stream closed without END_STREAM from the extension: reset by the peer, or the session died.
+  // The stream closed: cleanly after END_STREAM both ways (success), or reset by the peer, or the session died.
   readonly #onClose = (): void => {
     if (this.#done) return
     const { lambdaId, channelId, stream } = this.channel
-    const cause = stream.rstCode ? new Error(`stream closed with RST_STREAM code ${stream.rstCode}`) : undefined
+    const rstCode = stream.rstCode ?? http2.NGHTTP2_NO_ERROR
+    if (this.#responseEnded && rstCode === http2.NGHTTP2_NO_ERROR) {
+      this.#finish()
+      return
+    }
+    const cause = rstCode === http2.NGHTTP2_NO_ERROR ? undefined : new Error(`stream reset with code ${rstCode}`)
     this.#fail(new UpstreamClosedError(lambdaId, channelId, this.#responseStarted, { cause }), 'upstream_closed')
   }
 

@@ -1,0 +1,75 @@
+// Issue 3 items 11 and 12: `lambda-dispatch router` as a child process: it prints its URLs, serves /health, exits 0
+// on SIGTERM after a graceful close, and exits 1 listing every bad setting when the configuration is invalid.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { test } from 'node:test'
+import { request as undiciRequest } from 'undici'
+import { TEST_ROUTER_ENV } from '../helpers/start-router.js'
+
+const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts')
+
+function runRouter(env: Record<string, string>, args: string[] = []) {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, 'router', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+test('SIGTERM makes a running router close gracefully and exit 0', async (t) => {
+  const child = runRouter({
+    ...TEST_ROUTER_ENV,
+    LAMBDA_DISPATCH_LogLevel: 'silent',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
+  })
+  t.after(() => child.kill('SIGKILL'))
+  const lines = createInterface({ input: child.stdout })
+  let url: string | undefined
+  for await (const line of lines) {
+    const match = /listening: (http:\/\/\S+)/.exec(line)
+    if (match) {
+      url = match[1]
+      break
+    }
+  }
+  assert.ok(url, 'the router printed its URL')
+  const health = await undiciRequest(`${url}/health`)
+  assert.equal(health.statusCode, 200)
+  await health.body.dump()
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const [code] = await exited
+  assert.equal(code, 0)
+})
+
+test('an invalid configuration exits 1 and lists every problem', async () => {
+  const child = runRouter({ LAMBDA_DISPATCH_MaxConcurrentCount: 'abc' }, ['--channel-count', '500'])
+  let stderr = ''
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (text: string) => {
+    stderr += text
+  })
+  const [code] = await once(child, 'exit')
+  assert.equal(code, 1)
+  assert.match(stderr, /LAMBDA_DISPATCH_MaxConcurrentCount must be an integer 1–100, got "abc"/)
+  assert.match(stderr, /--channel-count must be an integer -1–100, got "500"/)
+  assert.match(stderr, /LAMBDA_DISPATCH_FunctionName \(or --function-name\) is required/)
+})
+
+test('--help lists every setting with its environment variable', async () => {
+  const child = runRouter({}, ['--help'])
+  let stdout = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (text: string) => {
+    stdout += text
+  })
+  await once(child, 'exit')
+  const { ROUTER_SETTINGS } = await import('../../src/router/index.js')
+  for (const setting of ROUTER_SETTINGS) {
+    assert.ok(stdout.includes(setting.flag), `--help names ${setting.flag}`)
+    assert.ok(stdout.includes(setting.env[0] as string), `--help names ${setting.env[0]}`)
+  }
+})

@@ -1,7 +1,10 @@
 // Execution environment lifecycle in the local Lambda (issue 5, item 1): warm reuse, one environment per concurrent
 // invoke, idle TTL, freeze/thaw, and a caller abort that must not break the environment. Real child processes.
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import type { EnvironmentStateEvent } from '../../src/local/index.js'
 import {
@@ -137,4 +140,25 @@ test('a caller that aborts its Invoke leaves the environment serving the next in
   const next = await invokeJson(client, 'demo', { action: 'echo', value: 'after abort' })
   assert.equal((next.json as { value: string }).value, 'after abort')
   assert.equal(lambda.stats('demo').environments.created, 1)
+})
+
+test('an extension registered for INVOKE receives each invoke as an event with its request id, ARN and tracing', async (t) => {
+  const log = join(mkdtempSync(join(tmpdir(), 'local-invoke-events-')), 'extension.log')
+  const lambda = await startTestLambda(t, {
+    demo: demoFunction({ env: { SCRIPTED_EXTENSION_EVENTS: 'INVOKE,SHUTDOWN', SCRIPTED_EXTENSION_LOG: log } }),
+  })
+  const client = lambdaClient(t, lambda.endpoint)
+  const ready = nextEvent(lambda, 'environment-state', (event) => event.to === 'ready')
+  const { output } = await invokeJson(client, 'demo', { action: 'echo' })
+  await ready
+  const events = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { event?: Record<string, unknown> })
+    .flatMap((entry) => (entry.event ? [entry.event] : []))
+  assert.equal(events.length, 1)
+  assert.equal(events[0]?.eventType, 'INVOKE')
+  assert.equal(events[0]?.requestId, output.$metadata.requestId)
+  assert.equal(events[0]?.invokedFunctionArn, 'arn:aws:lambda:us-east-1:123456789012:function:demo')
+  assert.equal((events[0]?.tracing as { type: string }).type, 'X-Amzn-Trace-Id')
 })

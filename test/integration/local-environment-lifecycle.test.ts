@@ -162,3 +162,20 @@ test('an extension registered for INVOKE receives each invoke as an event with i
   assert.equal(events[0]?.invokedFunctionArn, 'arn:aws:lambda:us-east-1:123456789012:function:demo')
   assert.equal((events[0]?.tracing as { type: string }).type, 'X-Amzn-Trace-Id')
 })
+
+test('no process starts during the cold start delay, and close() then ends the waiting invoke with Sandbox.ShutDown', async (t) => {
+  const lambda = await startTestLambda(t, { demo: demoFunction({ coldStartDelayMs: 600_000 }) })
+  const client = lambdaClient(t, lambda.endpoint)
+  const initializing = nextEvent(lambda, 'environment-state', (event) => event.to === 'initializing')
+  const waiting = invokeJson(client, 'demo', { action: 'echo' })
+  await initializing
+  assert.deepEqual(
+    lambda.environments('demo').map((environment) => [environment.state, environment.processes.length]),
+    [['initializing', 0]],
+  )
+  await lambda.close()
+  const { output, json } = await waiting
+  assert.equal(output.FunctionError, 'Unhandled')
+  assert.equal((json as { errorType: string }).errorType, 'Sandbox.ShutDown')
+  assert.equal(lambda.stats('demo').initFailures, 1)
+})

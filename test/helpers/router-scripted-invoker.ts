@@ -20,6 +20,8 @@ export class ScriptedInvoker implements Invoker {
   readonly payloads: WaiterRequest[] = []
   readonly #behaviour: InvokeBehaviour
   readonly #waiters: Array<{ count: number; resolve: () => void }> = []
+  readonly #returnWaiters: Array<{ count: number; resolve: () => void }> = []
+  #returnedCount = 0
 
   constructor(behaviour: InvokeBehaviour) {
     this.#behaviour = behaviour
@@ -33,7 +35,24 @@ export class ScriptedInvoker implements Invoker {
         waiter.resolve()
       }
     }
-    return this.#behaviour(request.payload, signal)
+    const outcome = this.#behaviour(request.payload, signal)
+    // Registered before the caller's own reaction, so a test awaiting returned() resumes after the pool handled it.
+    void outcome.then(() => {
+      this.#returnedCount++
+      for (const waiter of [...this.#returnWaiters]) {
+        if (this.#returnedCount >= waiter.count) {
+          this.#returnWaiters.splice(this.#returnWaiters.indexOf(waiter), 1)
+          waiter.resolve()
+        }
+      }
+    })
+    return outcome
+  }
+
+  /** Resolves once `count` invokes have returned and their caller has handled the outcome. */
+  returned(count: number): Promise<void> {
+    if (this.#returnedCount >= count) return Promise.resolve()
+    return new Promise((resolve) => this.#returnWaiters.push({ count, resolve }))
   }
 
   /** Resolves once `count` invokes have been made in total. */

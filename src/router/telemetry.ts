@@ -266,6 +266,7 @@ export class PoolTelemetry {
   readonly logger: Logger
   readonly #router: RouterTelemetry
   readonly #outcomes = new Map<RequestOutcome, Counter.Internal>()
+  readonly #channelCloses = new Map<ChannelCloseReason, Counter.Internal>()
   readonly #queued: Counter.Internal
   readonly #duration: Histogram.Internal<'pool'>
   readonly #queueWait: Histogram.Internal<'pool'>
@@ -283,13 +284,15 @@ export class PoolTelemetry {
 
   onRequestQueued(requestId: string, queueLength: number): void {
     this.#queued.inc()
-    this.logger.debug({ requestId, queueLength }, 'request queued')
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, queueLength }, 'request queued')
   }
 
   /** A request was bound to a channel; `queuedMs` is undefined when it never waited. */
   onRequestDispatched(requestId: string, lambdaId: string, channelId: string, queuedMs: number | undefined): void {
     if (queuedMs !== undefined) this.#queueWait.observe(queuedMs / 1000)
-    this.logger.debug({ requestId, lambdaId, channelId, queuedMs }, 'request dispatched')
+    if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug({ requestId, lambdaId, channelId, queuedMs }, 'request dispatched')
+    }
   }
 
   onRequestRejected(requestId: string, reason: 'queue-full' | 'no-capacity' | 'closing' | 'aborted'): void {
@@ -334,17 +337,17 @@ export class PoolTelemetry {
   onRequestCompleted(requestId: string, status: number, durationMs: number): void {
     this.#ended('completed')
     this.#duration.observe(durationMs / 1000)
-    this.logger.debug({ requestId, status, durationMs }, 'request completed')
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, status, durationMs }, 'request completed')
   }
 
   onChannelOpened(lambdaId: string, channelId: string): void {
     this.#channelsOpened.inc()
-    this.logger.debug({ lambdaId, channelId }, 'channel opened')
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ lambdaId, channelId }, 'channel opened')
   }
 
   onChannelClosed(lambdaId: string, channelId: string, reason: ChannelCloseReason): void {
-    this.#router.channelsClosed.inc({ pool: this.poolId, reason })
-    this.logger.debug({ lambdaId, channelId, reason }, 'channel closed')
+    this.#channelClosed(reason).inc()
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ lambdaId, channelId, reason }, 'channel closed')
   }
 
   onInstanceStateChanged(lambdaId: string, from: InstanceState, to: InstanceState): void {
@@ -379,6 +382,16 @@ export class PoolTelemetry {
     }
     const level = result === 'completed' || result === 'aborted' ? 'info' : 'warn'
     this.logger[level]({ lambdaId, result, ...detail }, 'invoke returned')
+  }
+
+  // Per-request counters use label children bound once per pool and label value (no label hashing per event).
+  #channelClosed(reason: ChannelCloseReason): Counter.Internal {
+    let child = this.#channelCloses.get(reason)
+    if (child === undefined) {
+      child = this.#router.channelsClosed.labels({ pool: this.poolId, reason })
+      this.#channelCloses.set(reason, child)
+    }
+    return child
   }
 
   #ended(outcome: RequestOutcome): void {

@@ -1,10 +1,13 @@
 // Runs the real extension as a child process (node --import tsx src/extension/main.ts) against a scripted router, a
 // scripted Runtime API and the demo app; reads its JSON log lines back. Everything is torn down by t.after().
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 import { createDemoServer } from '../../src/demo-app/server.js'
@@ -86,6 +89,67 @@ export async function startDemoApp(
   return { port: (server.address() as AddressInfo).port, server }
 }
 
+/** The demo app as its own process (for crash tests); resolves once it printed its listening line. */
+export async function startDemoAppProcess(
+  t: TestContext,
+  env: Record<string, string> = {},
+): Promise<{ port: number; child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo-app/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  for await (const line of lines) {
+    const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line)
+    if (match) return { port: Number(match[1]), child, exited }
+  }
+  throw new Error('the demo app exited before listening')
+}
+
+/** A throwaway self-signed certificate (openssl) and its SHA-256 fingerprint as Node prints it (`AB:CD:…`). */
+export function createSelfSignedCert(): { key: string; cert: string; fingerprint256: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ld-extension-tls-'))
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=lambdadispatch.local',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert,
+      fingerprint256: new X509Certificate(cert).fingerprint256,
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 export interface HarnessOptions {
   readonly env?: Record<string, string>
   readonly router?: ScriptedRouterOptions
@@ -100,6 +164,8 @@ export interface Harness {
   readonly runtime: ScriptedRuntimeApi
   readonly extension: ExtensionProcess
   readonly appPort: number
+  /** The in-process demo app, when the harness started one. */
+  readonly app: Server | undefined
   /** Sends an invoke built from `fields` (Id, channels…) and resolves with the extension's answer. */
   invoke(fields?: Partial<WaiterRequest>, options?: { deadlineMs?: number }): Promise<InvokeResult>
 }
@@ -113,7 +179,8 @@ export function nextLambdaId(): string {
 }
 
 export async function startHarness(t: TestContext, options: HarnessOptions = {}): Promise<Harness> {
-  const appPort = options.appPort ?? (await startDemoApp(t)).port
+  const app = options.appPort === undefined ? await startDemoApp(t) : undefined
+  const appPort = options.appPort ?? (app?.port as number)
   const router = await startScriptedRouter(options.router)
   t.after(() => router.close())
   const runtime = await startScriptedRuntimeApi()
@@ -129,6 +196,7 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
     runtime,
     extension,
     appPort,
+    app: app?.server,
     invoke(fields = {}, invokeOptions = {}) {
       const request: WaiterRequest = {
         poolId: 'default',

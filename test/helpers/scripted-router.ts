@@ -23,7 +23,7 @@ import {
 
 export interface ScriptedRouterOptions {
   readonly tls?: { readonly key: string; readonly cert: string }
-  /** The status for each channel POST; default 200. */
+  /** The status for each channel POST; default 200. 0 destroys the whole session instead of answering. */
   readonly channelStatus?: (post: ChannelPost) => number
   readonly pingStatus?: number
   readonly closeStatus?: number
@@ -85,7 +85,8 @@ export interface ScriptedRouter {
   readonly closes: IncomingHttpHeaders[]
   /** Sessions accepted so far. */
   readonly sessionCount: number
-  nextChannel(): Promise<ParkedChannel>
+  /** Takes the oldest parked channel (matching `predicate`, when given), waiting for one to arrive if needed. */
+  nextChannel(predicate?: (channel: ParkedChannel) => boolean): Promise<ParkedChannel>
   /** The channels parked right now, oldest first (not taken). */
   parkedChannels(): readonly ParkedChannel[]
   /** Resolves once at least `count` channels are parked. */
@@ -100,6 +101,8 @@ export interface ScriptedRouter {
   goawayParked(): Promise<number>
   /** Sends an HTTP/2 GOAWAY on every session and closes them gracefully. */
   goawaySessions(): void
+  /** Drops every connection at once, as a crashed router or a broken network would. */
+  destroySessions(): void
   close(): Promise<void>
 }
 
@@ -112,7 +115,10 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
   const pings: IncomingHttpHeaders[] = []
   const closes: IncomingHttpHeaders[] = []
   const parked: ParkedChannel[] = []
-  const channelWaiters: Array<(channel: ParkedChannel) => void> = []
+  const channelWaiters: Array<{
+    predicate: (channel: ParkedChannel) => boolean
+    resolve: (channel: ParkedChannel) => void
+  }> = []
   const parkedWaiters: Array<{ count: number; resolve: () => void }> = []
   const pingWaiters: Array<(headers: IncomingHttpHeaders) => void> = []
   const closeWaiters: Array<(headers: IncomingHttpHeaders) => void> = []
@@ -134,9 +140,10 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
   })
 
   const publish = (channel: ParkedChannel): void => {
-    const waiter = channelWaiters.shift()
+    const waiter = channelWaiters.find((entry) => entry.predicate(channel))
     if (waiter) {
-      waiter(channel)
+      channelWaiters.splice(channelWaiters.indexOf(waiter), 1)
+      waiter.resolve(channel)
       return
     }
     parked.push(channel)
@@ -194,6 +201,10 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
     }
     posts.push(post)
     const status = options.channelStatus?.(post) ?? 200
+    if (status === 0) {
+      stream.session?.destroy()
+      return
+    }
     if (status !== 200) {
       stream.respond({ ':status': status, 'content-type': 'text/plain' })
       stream.end(`status ${status}`)
@@ -213,10 +224,13 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
   const { port } = server.address() as AddressInfo
   const scheme = options.tls ? 'https' : 'http'
 
-  const nextChannel = (): Promise<ParkedChannel> => {
-    const channel = parked.shift()
-    if (channel) return Promise.resolve(channel)
-    return new Promise((resolve) => channelWaiters.push(resolve))
+  const nextChannel = (predicate: (channel: ParkedChannel) => boolean = () => true): Promise<ParkedChannel> => {
+    const channel = parked.find(predicate)
+    if (channel) {
+      parked.splice(parked.indexOf(channel), 1)
+      return Promise.resolve(channel)
+    }
+    return new Promise((resolve) => channelWaiters.push({ predicate, resolve }))
   }
 
   return {
@@ -250,6 +264,9 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
         session.close()
       }
     },
+    destroySessions() {
+      for (const session of sessions) session.destroy()
+    },
     async close() {
       for (const session of sessions) session.destroy()
       server.close()
@@ -270,7 +287,8 @@ function makeChannel(post: ChannelPost, stream: ServerHttp2Stream, taken: () => 
       taken()
       stream.end(serializeGoaway(post.lambdaId, post.channelId))
       stream.resume()
-      if (!stream.closed) await once(stream, 'close')
+      // Not events.once: a reset from the extension emits 'error', and the goaway is still over then.
+      if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve))
     },
     reset(code = constants.NGHTTP2_CANCEL) {
       taken()

@@ -94,34 +94,31 @@ test('the deadline closes the instance in time and says so', async (t) => {
   })
   const { router } = harness
 
-  await t.test(
-    'a request in flight at the deadline close finishes, then the invoke reports SelfDeadline',
-    async (st) => {
-      const closed = router.nextClose()
-      const invoke = harness.invoke({ id: 'lambda-deadline', numberOfChannels: 2 }, { deadlineMs: Date.now() + 2500 })
-      const channel = await router.nextChannel()
-      const exchange = channel.send(
-        { method: 'POST', target: '/echo', headers: ['Content-Length', '6'] },
-        Buffer.from('in-'),
-        { endStream: false },
-      )
-      await closed
-      channel.stream.end('fly')
-      const result = await exchange.done
-      assert.equal(result.reset, false)
-      assert.equal(result.body.toString(), 'in-fly')
-      const answer = await invoke
-      assert.equal(answer.kind, 'response')
-      assert.equal(answer.body.ExitReason, 'SelfDeadline')
-      assert.equal(answer.body.RequestCount, 1)
-      // The busy channel did not POST again after the close.
-      assert.equal(router.posts.filter((post) => post.lambdaId === 'lambda-deadline').length, 2)
-    },
-  )
+  await t.test('a request in flight at the deadline close finishes, then the invoke reports SelfDeadline', async () => {
+    const closed = router.nextClose()
+    const invoke = harness.invoke({ id: 'lambda-deadline', numberOfChannels: 2 }, { deadlineMs: Date.now() + 2500 })
+    const channel = await router.nextChannel()
+    const exchange = channel.send(
+      { method: 'POST', target: '/echo', headers: ['Content-Length', '6'] },
+      Buffer.from('in-'),
+      { endStream: false },
+    )
+    await closed
+    channel.stream.end('fly')
+    const result = await exchange.done
+    assert.equal(result.reset, false)
+    assert.equal(result.body.toString(), 'in-fly')
+    const answer = await invoke
+    assert.equal(answer.kind, 'response')
+    assert.equal(answer.body.ExitReason, 'SelfDeadline')
+    assert.equal(answer.body.RequestCount, 1)
+    // The busy channel did not POST again after the close.
+    assert.equal(router.posts.filter((post) => post.lambdaId === 'lambda-deadline').length, 2)
+  })
 
   await t.test(
     'a request still running at the hard stop is reset so the invoke returns before the deadline',
-    async (st) => {
+    async () => {
       const invoke = harness.invoke({ id: 'lambda-hard-stop', numberOfChannels: 1 }, { deadlineMs: Date.now() + 2500 })
       const result = await router.request({ method: 'GET', target: '/hang' })
       assert.equal(result.reset, true)
@@ -160,7 +157,7 @@ test('the deadline closes the instance in time and says so', async (t) => {
     assert.equal((logged.err as { field?: string }).field, 'NumberOfChannels')
   })
 
-  await t.test('a channel answered with 503 stops the invoke with RouterStatus5xx', async (st) => {
+  await t.test('a channel answered with 503 stops the invoke with RouterStatus5xx', async () => {
     router.configure({ channelStatus: (post) => (post.lambdaId === 'lambda-503' ? 503 : 200) })
     const answer = await harness.invoke({ id: 'lambda-503', numberOfChannels: 2 })
     assert.equal(answer.kind, 'response')

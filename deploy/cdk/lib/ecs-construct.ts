@@ -14,7 +14,8 @@ import {
 } from './router-settings.js'
 
 // The router as an ECS Fargate service behind an ALB listener. It owns the task role (invoke only the configured
-// functions), the router security group (ALB → front door + admin, Lambda → control port) and CPU autoscaling.
+// functions), the router security group (ALB → front door, and the admin port when health checks use it; Lambdas →
+// the advertised control port only) and CPU autoscaling.
 
 /** How the Lambdas dial back: `http` is h2c on the insecure control port, `https` is TLS (ALPN h2). */
 export type ControlChannelScheme = 'http' | 'https'
@@ -67,9 +68,9 @@ export interface EcsConstructProps {
   /** The router image (deploy/router/Dockerfile), for example from ECR. */
   readonly image: ecs.ContainerImage
   /**
-   * The functions the router may invoke. The first is the default pool (`FunctionName`); all of them form the
-   * `X-Lambda-Name` allow-list (`AllowedLambdaNames`). The task role may invoke exactly these (and their versions
-   * and aliases), nothing else.
+   * The functions the router may invoke. The first is the default pool (`FunctionName`); the others form the
+   * `X-Lambda-Name` allow-list (`AllowedLambdaNames`, by ARN). The task role may invoke exactly these (and their
+   * versions and aliases), nothing else.
    */
   readonly functions: readonly lambda.IFunction[]
   /** Security groups of those functions: the only sources allowed on the control port. */

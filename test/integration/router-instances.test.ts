@@ -136,6 +136,14 @@ test('when load ends the pool scales in: idle channels get goaway and the invoke
     3,
   )
   assert.deepEqual(router.pool.snapshot().instances, [], 'the instance closed when its invoke returned')
+  assert.equal(await router.metric('lambda_dispatch_router_invokes_total', { pool: 'default', result: 'completed' }), 1)
+  assert.equal(
+    await router.metric('lambda_dispatch_router_invoke_exit_reasons_total', {
+      pool: 'default',
+      reason: 'RouterGoAway',
+    }),
+    1,
+  )
 })
 
 test('a Lambda-initiated close of an old instance keeps it serving until its replacement opens', async (t) => {
@@ -175,4 +183,27 @@ test('a Lambda-initiated close of an old instance keeps it serving until its rep
   assert.equal(router.pool.snapshot().instances.find((i) => i.lambdaId === old.payload.id)?.state, 'closing')
   const goaway = (extension.channels.find((c) => c.channelId === 'o2') as ScriptedChannel).requestHead
   assert.equal((await goaway)?.target, '/_lambda_dispatch/goaway')
+})
+
+test('with pre-warm on, each start also sends the original init-only buddy invoke', async (t) => {
+  const manual = manualBehaviour()
+  const router = await startRouterHarness(t, {
+    pools: [
+      { poolId: 'default', preWarmInvokes: true, channelCount: 3, scaling: { minInstances: 1, maxInstances: 1 } },
+    ],
+    behaviour: manual.behaviour,
+  })
+  const main = await manual.next()
+  const buddy = await manual.next()
+  assert.equal(main.payload.initOnly, false)
+  assert.equal(main.payload.numberOfChannels, 3)
+  assert.deepEqual(buddy.payload, {
+    ...main.payload,
+    id: `${main.payload.id}-initonly`,
+    numberOfChannels: 0,
+    initOnly: true,
+  })
+  buddy.complete()
+  await router.invoker.returned(1)
+  assert.equal(router.pool.snapshot().instances.length, 1, 'the buddy is not an instance')
 })

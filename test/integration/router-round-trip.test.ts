@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { RequestHead } from '../../src/protocol/index.js'
+import type { ExchangeController } from '../../src/router/dispatch/exchange.js'
 import { checkHandler } from '../helpers/checked-handler.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
@@ -58,6 +59,8 @@ test('a request is invoked for, tunnelled byte for byte, answered, and its chann
   assert.equal(payload.numberOfChannels, 3)
   assert.equal(payload.initOnly, false)
   assert.equal(payload.dispatcherUrl, `${router.url}/api/chunked`)
+  assert.match(payload.sentTime, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+  assert.equal(payload.routerCertSha256, undefined)
   assert.equal(
     await router.metric('lambda_dispatch_router_requests_total', { pool: 'default', outcome: 'completed' }),
     1,
@@ -65,4 +68,42 @@ test('a request is invoked for, tunnelled byte for byte, answered, and its chann
   const instance = router.pool.snapshot().instances[0]
   assert.equal(instance?.state, 'open')
   assert.equal(instance?.busyChannels, 0)
+  // Gauges are read from the pool at scrape time.
+  assert.equal(await router.metric('lambda_dispatch_router_pool_instances', { pool: 'default', state: 'open' }), 1)
+  assert.equal(await router.metric('lambda_dispatch_router_pool_channels', { pool: 'default', state: 'busy' }), 0)
+  assert.equal(await router.metric('lambda_dispatch_router_pool_queue_length', { pool: 'default' }), 0)
+})
+
+test('a 10 MiB response streams through a handler that pauses on every chunk and resumes on the next turn', async (t) => {
+  const chunk = Buffer.alloc(64 * 1024, 7)
+  const total = 160
+  const router = await startRouterHarness(t, {
+    pools: [{ poolId: 'default', channelCount: 1 }],
+    behaviour: connectBack(async (_head, channel) => {
+      await channel.requestBody
+      channel.writeHead(200, ['Content-Type', 'application/octet-stream'])
+      for (let index = 0; index < total; index++) {
+        if (!channel.write(chunk)) await new Promise((resolve) => channel.stream.once('drain', resolve))
+      }
+      channel.end()
+    }),
+  })
+  let received = 0
+  let controller: ExchangeController | undefined
+  const handler = checkHandler({
+    onResponseStart: (_status, _headers, exchange) => {
+      controller = exchange
+    },
+    onResponseData: (data) => {
+      received += data.length
+      controller?.pause()
+      setImmediate(() => controller?.resume())
+    },
+    onResponseEnd: () => {},
+    onResponseError: () => {},
+  })
+  router.pool.dispatch(testRequest().request, handler)
+  assert.equal(await handler.settled, 'end')
+  assert.equal(received, chunk.length * total)
+  assert.deepEqual(handler.violations, [])
 })

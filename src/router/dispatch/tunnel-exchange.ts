@@ -65,7 +65,6 @@ export class TunnelExchange implements ExchangeController {
   #headDeadlineMs = 0
   #requestEnded = false
   #responseStarted = false
-  #responseEnded = false
   #status = 0
   #done = false
 
@@ -227,9 +226,8 @@ export class TunnelExchange implements ExchangeController {
     if (!this.#done && parsed.rest.length > 0) this.#handler.onResponseData(parsed.rest)
   }
 
-  // END_STREAM from the extension: the response is complete, or it never started. Node also ends the readable side
-  // of a stream that received RST_STREAM (before 'aborted' and 'close'), so success is only declared on a clean
-  // 'close' (#onClose); here the router's side is ended so that close can happen.
+  // END_STREAM from the extension: the response is complete, or it never started. (A bare RST_STREAM closes the
+  // stream without 'end'; END_STREAM is the only end-of-body signal, original-protocol.md §4.2.)
   readonly #onEnd = (): void => {
     if (this.#done) return
     if (!this.#responseStarted) {
@@ -243,7 +241,6 @@ export class TunnelExchange implements ExchangeController {
       this.#fail(new UpstreamClosedError(lambdaId, channelId, false, { cause }), 'upstream_closed')
       return
     }
-    this.#responseEnded = true
     if (!this.#requestEnded) {
       // The app answered before reading the whole request body: stop relaying it and end our side gracefully (a
       // reset would end the original extension's whole invoke).
@@ -252,17 +249,14 @@ export class TunnelExchange implements ExchangeController {
       this.#requestEnded = true
       if (!this.channel.stream.destroyed) this.channel.writer.end()
     }
+    this.#finish()
   }
 
-  // The stream closed: cleanly after END_STREAM both ways (success), or reset by the peer, or the session died.
+  // The stream closed before END_STREAM from the extension: reset by the peer, or the session died.
   readonly #onClose = (): void => {
     if (this.#done) return
     const { lambdaId, channelId, stream } = this.channel
     const rstCode = stream.rstCode ?? http2.NGHTTP2_NO_ERROR
-    if (this.#responseEnded && rstCode === http2.NGHTTP2_NO_ERROR) {
-      this.#finish()
-      return
-    }
     const cause = rstCode === http2.NGHTTP2_NO_ERROR ? undefined : new Error(`stream reset with code ${rstCode}`)
     this.#fail(new UpstreamClosedError(lambdaId, channelId, this.#responseStarted, { cause }), 'upstream_closed')
   }

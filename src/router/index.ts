@@ -30,6 +30,7 @@ export {
 } from './config.js'
 export type { AccessLogEntry } from './front-door/server.js'
 export type { InvokeOutcome, InvokeRequest, Invoker } from './invoke/invoker.js'
+export type { InstanceSnapshot, PoolSnapshot } from './telemetry.js'
 
 export interface RouterOptions {
   readonly logger?: Logger
@@ -39,6 +40,8 @@ export interface RouterOptions {
   readonly registry?: Registry
   /** Environment for callback-host discovery (EnvVarForCallbackIp, ECS/EC2 metadata); process.env by default. */
   readonly env?: Readonly<Record<string, string | undefined>>
+  /** Credentials for the default AWS invoker; the SDK's default chain when absent (the local stack passes dummies). */
+  readonly lambdaCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string }
 }
 
 /** Where a started router can be reached. */
@@ -70,6 +73,7 @@ export class Router {
   readonly #logger: Logger
   readonly #env: Readonly<Record<string, string | undefined>>
   readonly #invoker: Invoker | undefined
+  readonly #lambdaCredentials: RouterOptions['lambdaCredentials']
   readonly #pools = new Map<string, Pool>()
   #ownedInvoker: Invoker | undefined
   #control: ControlServer | undefined
@@ -82,6 +86,7 @@ export class Router {
     this.#logger = options.logger ?? createSilentLogger()
     this.#env = options.env ?? process.env
     this.#invoker = options.invoker
+    this.#lambdaCredentials = options.lambdaCredentials
     this.registry = options.registry ?? new Registry()
     this.telemetry = new RouterTelemetry({ registry: this.registry, logger: createLogger(this.#logger, 'telemetry') })
   }
@@ -269,6 +274,7 @@ export class Router {
     this.#ownedInvoker = createAwsInvoker({
       region,
       ...(config.lambdaEndpoint === undefined ? {} : { endpoint: config.lambdaEndpoint }),
+      ...(this.#lambdaCredentials === undefined ? {} : { credentials: { ...this.#lambdaCredentials } }),
       maxSockets: (1 + config.allowedLambdaNames.length) * config.maxInstances * 2 + INVOKE_SPARE_SOCKETS,
       requestTimeoutMs: invokeRequestTimeoutMs(config.functionTimeoutMs),
       maxAttempts: INVOKE_MAX_ATTEMPTS,

@@ -1,11 +1,12 @@
 // Every subcommand of the CLI, registered on one commander program.
 import type { Command } from 'commander'
 import { registerExtensionCommand } from './extension.js'
+import { registerLocalCommand } from './local.js'
 import { registerRouterCommand } from './router.js'
 
 /** Adds each subcommand to `program`. Each command lives in its own file and imports only module index files. */
 export function registerCommands(program: Command): void {
-  void program
   registerExtensionCommand(program)
   registerRouterCommand(program)
+  registerLocalCommand(program)
 }

@@ -1,0 +1,160 @@
+// `lambda-dispatch local` (what `npm start` runs): the local Lambda service, the router and the demo app (or the
+// user's app) on one machine. Prints the URL to try and a live one-line status; Ctrl-C or SIGTERM closes everything.
+import { type Command, InvalidArgumentError } from 'commander'
+import { ConfigError, createRootLogger, LOG_LEVELS, type LogLevel } from '../../common/index.js'
+import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
+import { formatStatusLine, type StatusSample, sampleStatus } from '../status-line.js'
+
+interface LocalCommandOptions {
+  port: number
+  controlPort: number
+  app?: string
+  functionName: string
+  coldStart: number
+  functionTimeout: number
+  concurrency: number
+  freeze: boolean
+  logLevel: LogLevel
+  routerSetting: string[]
+  env: string[]
+  status: boolean
+}
+
+export function registerLocalCommand(program: Command): void {
+  program
+    .command('local')
+    .description('run the whole system on this machine: local Lambda service, router and the demo app (or your app)')
+    .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', integer, LOCAL_STACK_DEFAULTS.frontDoorPort)
+    .option('--control-port <port>', 'router control channel port (h2c)', integer, LOCAL_STACK_DEFAULTS.controlPort)
+    .option('--app <command>', "your app's command line; it must listen on $PORT (default: the demo app)")
+    .option('--function-name <name>', 'name of the local function', LOCAL_STACK_DEFAULTS.functionName)
+    .option('--cold-start <ms>', 'simulated cold start of each new execution environment', integer, 0)
+    .option('--function-timeout <ms>', 'function timeout: each invoke ends by then', integer, 60_000)
+    .option('--concurrency <n>', 'concurrent invokes allowed (beyond: 429 throttles)', integer, 50)
+    .option('--no-freeze', 'do not freeze idle execution environments (SIGSTOP) between invokes')
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'warn')
+    .option(
+      '--router-setting <KEY=VALUE>',
+      'a router setting by env name, e.g. MaxConcurrentCount=5 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--env <KEY=VALUE>', 'a variable for the app and the extension (repeatable)', collect, [])
+    .option('--no-status', 'do not print the live status line')
+    .action(async (options: LocalCommandOptions) => {
+      process.exitCode = await runLocal(options)
+    })
+}
+
+async function runLocal(options: LocalCommandOptions): Promise<number> {
+  if (!LOG_LEVELS.includes(options.logLevel)) {
+    process.stderr.write(`lambda-dispatch local: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
+    return 1
+  }
+  let functionEnv: Record<string, string>
+  let routerSettings: Record<string, string>
+  try {
+    functionEnv = keyValues(options.env, '')
+    routerSettings = keyValues(options.routerSetting, 'LAMBDA_DISPATCH_')
+  } catch (error) {
+    process.stderr.write(`lambda-dispatch local: ${(error as Error).message}\n`)
+    return 1
+  }
+  // The SDK warns that its releases after January 2027 need Node 22; the pinned version runs on Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  const logger = createRootLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true }, { app: 'local' })
+  let stack: LocalStack
+  try {
+    stack = await startLocalStack({
+      frontDoorPort: options.port,
+      controlPort: options.controlPort,
+      functionName: options.functionName,
+      ...(options.app === undefined ? {} : { appCommand: ['/bin/sh', '-c', options.app] }),
+      coldStartDelayMs: options.coldStart,
+      functionTimeoutMs: options.functionTimeout,
+      concurrencyLimit: options.concurrency,
+      freezeWhenIdle: options.freeze,
+      functionEnv,
+      routerSettings: { LAMBDA_DISPATCH_LogLevel: options.logLevel, ...routerSettings },
+      logger,
+    })
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : (error as Error).message
+    process.stderr.write(`lambda-dispatch local: failed to start: ${message}\n`)
+    return 1
+  }
+
+  const url = stack.addresses.frontDoorUrl
+  process.stdout.write(
+    [
+      `Lambda Dispatch is running locally (function "${stack.functionName}").`,
+      `  Try:   curl ${url}/ping`,
+      `         curl -X POST --data-binary @package.json ${url}/echo`,
+      `         curl -N ${url}/sse?n=5\\&interval=500`,
+      `  Router front door ${url}   control ${stack.addresses.controlUrls.join(' ')}`,
+      `  Local Lambda API  ${stack.lambda.endpoint}`,
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  )
+
+  const stopStatus = options.status ? startStatusLine(stack) : () => {}
+  await new Promise<void>((resolve) => {
+    let signals = 0
+    const onSignal = (): void => {
+      signals++
+      if (signals > 1) process.exit(1)
+      stopStatus()
+      process.stdout.write('\nstopping: draining requests, shutting down execution environments...\n')
+      void stack.close().then(resolve)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+  process.stdout.write('stopped.\n')
+  return 0
+}
+
+// One line, rewritten in place on a terminal; elsewhere a line only when the picture changes, at most every 5 s.
+// The interval is a display refresh for a person watching, not a wait for anything.
+function startStatusLine(stack: LocalStack): () => void {
+  const tty = process.stdout.isTTY === true
+  let previous: StatusSample | undefined
+  let lastPrinted = ''
+  let lastPrintedAtMs = 0
+  const timer = setInterval(() => {
+    void sampleStatus(stack, previous).then((sample) => {
+      previous = sample
+      const line = formatStatusLine(sample)
+      if (tty) process.stdout.write(`\r\x1b[2K${line}`)
+      else if (line !== lastPrinted && Date.now() - lastPrintedAtMs >= 5000) {
+        process.stdout.write(`${line}\n`)
+        lastPrinted = line
+        lastPrintedAtMs = Date.now()
+      }
+    })
+  }, 1000)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
+function integer(text: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number')
+  return value
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function keyValues(pairs: readonly string[], prefix: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=')
+    if (equals <= 0) throw new Error(`expected KEY=VALUE, got "${pair}"`)
+    const key = pair.slice(0, equals)
+    out[key.startsWith(prefix) ? key : `${prefix}${key}`] = pair.slice(equals + 1)
+  }
+  return out
+}

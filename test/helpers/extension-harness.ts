@@ -28,9 +28,20 @@ export interface ExtensionProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Spawns the extension with `env` (plus PATH); killed with SIGKILL by t.after() if still running. */
-export function startExtensionProcess(t: TestContext, env: Record<string, string>): ExtensionProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/extension/main.ts'], {
+/** How the extension starts by default: the TypeScript entry through tsx. */
+const SOURCE_COMMAND = [process.execPath, '--import', 'tsx', 'src/extension/main.ts']
+
+/**
+ * Spawns the extension with `env` (plus PATH); killed with SIGKILL by t.after() if still running. `command` replaces
+ * the default (the source entry through tsx), e.g. with the layer's launcher.
+ */
+export function startExtensionProcess(
+  t: TestContext,
+  env: Record<string, string>,
+  command: readonly string[] = SOURCE_COMMAND,
+): ExtensionProcess {
+  const [executable = process.execPath, ...args] = command
+  const child = spawn(executable, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LAMBDA_DISPATCH_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -155,6 +166,8 @@ export interface HarnessOptions {
   readonly router?: ScriptedRouterOptions
   /** The app port to configure; default: a fresh in-process demo app. */
   readonly appPort?: number
+  /** The extension's command line (default: the source entry through tsx). */
+  readonly command?: readonly string[]
   /** Wait until the extension polls invocation/next before returning (default true). */
   readonly waitForPoll?: boolean
 }
@@ -185,11 +198,11 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
   t.after(() => router.close())
   const runtime = await startScriptedRuntimeApi()
   t.after(() => runtime.close())
-  const extension = startExtensionProcess(t, {
-    AWS_LAMBDA_RUNTIME_API: runtime.address,
-    LAMBDA_DISPATCH_PORT: String(appPort),
-    ...options.env,
-  })
+  const extension = startExtensionProcess(
+    t,
+    { AWS_LAMBDA_RUNTIME_API: runtime.address, LAMBDA_DISPATCH_PORT: String(appPort), ...options.env },
+    options.command,
+  )
   if (options.waitForPoll ?? true) await runtime.nextPoll()
   return {
     router,

@@ -1,0 +1,86 @@
+// Issue 5: `lambda-dispatch local` stops cleanly on Ctrl-C (SIGINT) or SIGTERM: exit 0 and no process left behind,
+// including the execution environments' app and extension processes.
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readdirSync, readFileSync } from 'node:fs'
+import { describe, test } from 'node:test'
+import { request } from 'undici'
+
+const ROOT = new URL('../../', import.meta.url).pathname
+
+/** Every live descendant of `rootPid`, read from /proc. */
+function descendants(rootPid: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)])
+    } catch {
+      // The process ended while we read the table.
+    }
+  }
+  const found: number[] = []
+  const pending = [rootPid]
+  while (pending.length > 0) {
+    for (const child of children.get(pending.pop() as number) ?? []) {
+      found.push(child)
+      pending.push(child)
+    }
+  }
+  return found
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Starts `lambda-dispatch local` on free ports and resolves with its front-door URL once it prints it. */
+async function startLocalCommand(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'local', '--port', '0', '--control-port', '0', '--no-status'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /curl (http:\/\/127\.0\.0\.1:\d+)\/ping/.exec(output)
+      if (match) resolve(match[1] as string)
+    })
+    child.once('exit', (code) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))
+  })
+  return { child, url }
+}
+
+describe('lambda-dispatch local shuts down cleanly', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} ends the command with exit 0 and leaves no process behind`, async (t) => {
+      const { child, url } = await startLocalCommand()
+      t.after(() => {
+        if (child.exitCode === null) child.kill('SIGKILL')
+      })
+      const response = await request(`${url}/ping`)
+      assert.equal(await response.body.text(), 'pong')
+      const spawned = descendants(child.pid as number)
+      assert.ok(spawned.length >= 2, `expected the app and the extension processes, found ${spawned.length}`)
+
+      const exited = once(child, 'exit')
+      child.kill(signal)
+      const [code] = await exited
+      assert.equal(code, 0)
+      assert.deepEqual(spawned.filter(isAlive), [], 'every process the command started is gone when it exits')
+    })
+  }
+})

@@ -1,0 +1,75 @@
+// Issue 5: 100 concurrent clients arrive at a cold stack capped at 2 instances and all get served; instances are
+// recycled by a short function timeout under load without a single failed request.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { request } from 'undici'
+import { busyChannelsAndQueue, h1Client, startE2eStack } from '../helpers/e2e-stack.js'
+
+describe('scaling and recycling across cold starts', () => {
+  test('100 concurrent clients arriving while 2 instances cold-start all get 200', async (t) => {
+    // MinInstances starts both instances with the router, so every client arrives during their cold start.
+    const stack = await startE2eStack(t, {
+      coldStartDelayMs: 1000,
+      routerSettings: {
+        LAMBDA_DISPATCH_MinInstances: '2',
+        LAMBDA_DISPATCH_MaxInstances: '2',
+        LAMBDA_DISPATCH_MaxConcurrentCount: '10',
+      },
+    })
+    const agent = h1Client(t, 100)
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, async (_, index) => {
+        const response = await request(`${stack.addresses.frontDoorUrl}/delay?ms=20&i=${index}`, { dispatcher: agent })
+        await response.body.text()
+        return response.statusCode
+      }),
+    )
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      [],
+    )
+    const stats = stack.lambda.stats(stack.functionName)
+    assert.equal(stats.coldStarts, 2, 'exactly the two instances cold-started, and the cap held')
+    assert.equal(stats.throttles, 0)
+    for (const pool of stack.router.pools.values()) await pool.dispatcher.whenIdle()
+    assert.deepEqual(busyChannelsAndQueue(stack), { busyChannels: 0, queued: 0 })
+  })
+
+  test('instances recycled by a 4 s function timeout under steady load fail no request', async (t) => {
+    const stack = await startE2eStack(t, {
+      functionTimeoutMs: 4000,
+      routerSettings: { LAMBDA_DISPATCH_MaxConcurrentCount: '10' },
+    })
+    const agent = h1Client(t, 10)
+    const loadMs = 10_000
+    const startedAt = Date.now()
+    const failures: string[] = []
+    let completed = 0
+    // Ten closed-loop clients for a fixed time: every Lambda lives 4 s, so the run spans at least two generations.
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, client) => {
+        while (Date.now() - startedAt < loadMs) {
+          try {
+            const response = await request(`${stack.addresses.frontDoorUrl}/delay?ms=5&c=${client}`, {
+              dispatcher: agent,
+            })
+            const body = await response.body.text()
+            if (response.statusCode !== 200 || body !== 'delayed 5 ms')
+              failures.push(`${response.statusCode} ${body.slice(0, 80)}`)
+            completed++
+          } catch (error) {
+            failures.push(String(error))
+          }
+        }
+      }),
+    )
+    assert.deepEqual(failures, [])
+    assert.ok(completed > 100, `only ${completed} requests completed`)
+    const stats = stack.lambda.stats(stack.functionName)
+    assert.ok(
+      stats.invokes.RequestResponse >= 3,
+      `expected the 4 s instances to be replaced at least twice, saw ${stats.invokes.RequestResponse} invokes`,
+    )
+    assert.equal(stats.timeouts, 0, 'instances close before their deadline rather than being timed out')
+  })
+})

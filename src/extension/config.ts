@@ -168,7 +168,7 @@ export function loadExtensionConfig(env: Readonly<Record<string, string | undefi
     maxHeaderCount: reader.integer(v.maxHeaderCount, d.maxHeaderCount, 1, 10_000),
     logLevel: reader.oneOf(v.logLevel, LOG_LEVELS, d.logLevel),
   }
-  if (runtimeApi === undefined) {
+  if ((env[v.runtimeApi] ?? '').trim() === '') {
     reader.problems.push(`${v.runtimeApi} is required: host:port of the Lambda Runtime API, e.g. 127.0.0.1:9001`)
   }
   if (reader.problems.length > 0) throw new ConfigError(reader.problems)

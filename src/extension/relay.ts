@@ -88,6 +88,8 @@ export interface AppClientOptions {
   /** Below the app's own keep-alive timeout (Node: 5 s), or reused sockets race the app closing them. */
   readonly keepAliveTimeoutMs: number
   readonly connectTimeoutMs: number
+  /** Most sockets to the app; default unlimited (channels already bound the concurrency). Tests pin it to 1. */
+  readonly connections?: number
 }
 
 /** The app's connection pool. Timeouts on headers and body are off: the router owns request timeouts. */
@@ -103,6 +105,7 @@ export class AppClient {
       headersTimeout: 0,
       bodyTimeout: 0,
       connect: { timeout: options.connectTimeoutMs },
+      connections: options.connections ?? null,
     })
   }
 

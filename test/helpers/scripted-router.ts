@@ -70,6 +70,8 @@ export interface TunnelRequest {
 export interface ParkedChannel extends ChannelPost {
   /** Writes the framed request (and body, then END_STREAM) into the channel. */
   send(request: TunnelRequest, body?: Buffer | Readable, options?: { endStream?: boolean }): TunnelExchange
+  /** Writes `bytes` exactly as given (a golden transcript), then END_STREAM. */
+  sendRaw(bytes: Buffer): TunnelExchange
   /** Writes the exact goaway pseudo-request and ends; resolves when the extension ended its side. */
   goaway(): Promise<void>
   /** Resets the stream (RST_STREAM). */
@@ -281,7 +283,16 @@ function makeChannel(post: ChannelPost, stream: ServerHttp2Stream, taken: () => 
     stream,
     send(request, body, sendOptions = {}) {
       taken()
-      return exchange(this, stream, request, body, sendOptions.endStream ?? true)
+      const head = serializeRequestHead({
+        method: request.method,
+        target: request.target,
+        headers: request.headers ?? [],
+      })
+      return exchange(this, stream, head, body, sendOptions.endStream ?? true)
+    },
+    sendRaw(bytes) {
+      taken()
+      return exchange(this, stream, bytes, undefined, true)
     },
     async goaway() {
       taken()
@@ -300,7 +311,7 @@ function makeChannel(post: ChannelPost, stream: ServerHttp2Stream, taken: () => 
 function exchange(
   channel: ParkedChannel,
   stream: ServerHttp2Stream,
-  request: TunnelRequest,
+  headBytes: Buffer,
   body: Buffer | Readable | undefined,
   endStream: boolean,
 ): TunnelExchange {
@@ -349,11 +360,6 @@ function exchange(
     })
   })
   stream.resume()
-  const headBytes = serializeRequestHead({
-    method: request.method,
-    target: request.target,
-    headers: request.headers ?? [],
-  })
   if (body === undefined) {
     if (endStream) stream.end(headBytes)
     else stream.write(headBytes)

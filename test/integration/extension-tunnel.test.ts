@@ -1,6 +1,8 @@
 // Issue 4 §1, §3, §5: the real extension serves tunnelled requests from a scripted router to the demo app —
 // channel headers, the ordering invariant, response framing, channel reuse, streaming, header hygiene, goaway, 409.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { test } from 'node:test'
 import { getHeader } from '../../src/protocol/index.js'
 import { startHarness } from '../helpers/extension-harness.js'
@@ -125,6 +127,14 @@ test('the extension tunnels requests to the app and back over parked channels', 
     },
   )
 
+  await t.test("the original router's exact request bytes are served (golden transcript)", async () => {
+    const golden = readFileSync(resolve(import.meta.dirname, '../fixtures/transcripts/request-post-echo.bin'))
+    const result = await (await router.nextChannel()).sendRaw(golden).done
+    assert.equal(result.head?.status, 200)
+    assert.equal(result.body.toString(), 'Hello World')
+    assert.equal(getHeader(result.head?.headers ?? [], 'content-type'), 'text/plain')
+  })
+
   await t.test('repeated response headers such as Set-Cookie all reach the router', async () => {
     const result = await router.request({ method: 'GET', target: '/set-cookies' })
     const cookies = (result.head?.headers ?? []).filter(
@@ -143,14 +153,19 @@ test('the extension tunnels requests to the app and back over parked channels', 
 
   await t.test('a goaway on one channel stops every channel and the invoke reports RouterGoAway', async () => {
     await router.waitForParked(2)
+    // One channel gets the original's exact goaway bytes, the other our serializer's.
+    const golden = readFileSync(resolve(import.meta.dirname, '../fixtures/transcripts/goaway.bin'))
+    const goaway = await (await router.nextChannel()).sendRaw(golden).done
+    assert.equal(goaway.raw.length, 0)
+    assert.equal(goaway.reset, false)
     const answered = await router.goawayParked()
-    assert.equal(answered, 2)
+    assert.equal(answered, 1)
     const result = await invoke
     assert.equal(result.kind, 'response')
     assert.equal(result.body.ExitReason, 'RouterGoAway')
     assert.equal(result.body.Id, 'lambda-tunnel')
     assert.equal(result.body.PoolId, 'default')
-    assert.equal(result.body.RequestCount, 7)
+    assert.equal(result.body.RequestCount, 8)
     assert.equal(typeof result.body.InvokeDuration, 'number')
   })
 

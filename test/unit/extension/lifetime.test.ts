@@ -1,0 +1,182 @@
+// Table tests for the invoke lifetime policy: deadline margin, hard stop, effective deadline, idle decisions,
+// staleness, reconnect backoff and which ExitReason an invoke reports.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  closeMarginMs,
+  deadlineMarginMs,
+  decideIdle,
+  effectiveDeadlineMs,
+  exitReasonForRouterStatus,
+  functionTimeoutMs,
+  hardStopMarginMs,
+  isFailureExitReason,
+  isStaleInvoke,
+  mergeExitReason,
+  reconnectDelayMs,
+} from '../../../src/extension/lifetime.js'
+import type { ExitReason } from '../../../src/protocol/index.js'
+
+const SECOND = 1_000
+const MINUTE = 60_000
+
+const margins: Array<{ name: string; timeoutMs: number; marginMs: number }> = [
+  { name: 'a 3 s function keeps three quarters of its time', timeoutMs: 3 * SECOND, marginMs: 750 },
+  { name: 'a 10 s function closes 2.5 s early', timeoutMs: 10 * SECOND, marginMs: 2_500 },
+  { name: 'from 20 s the short-function margin caps at 5 s', timeoutMs: 20 * SECOND, marginMs: 5 * SECOND },
+  { name: 'just under a minute still 5 s', timeoutMs: MINUTE - 1, marginMs: 5 * SECOND },
+  { name: 'one minute: 15 s, like the original', timeoutMs: MINUTE, marginMs: 15 * SECOND },
+  { name: 'five minutes: 15 s', timeoutMs: 5 * MINUTE, marginMs: 15 * SECOND },
+  { name: 'just over five minutes: 30 s', timeoutMs: 5 * MINUTE + 1, marginMs: 30 * SECOND },
+  { name: 'ten minutes: 30 s', timeoutMs: 10 * MINUTE, marginMs: 30 * SECOND },
+  { name: 'fifteen minutes: 60 s', timeoutMs: 15 * MINUTE, marginMs: 60 * SECOND },
+  { name: 'an unknown (0) timeout closes at once', timeoutMs: 0, marginMs: 0 },
+]
+for (const row of margins) {
+  test(`deadline margin: ${row.name}`, () => assert.equal(deadlineMarginMs(row.timeoutMs), row.marginMs))
+}
+
+test('the hard stop comes 1 s before the deadline, or half the margin when that is smaller', () => {
+  assert.equal(hardStopMarginMs(15 * SECOND), SECOND)
+  assert.equal(hardStopMarginMs(2 * SECOND), SECOND)
+  assert.equal(hardStopMarginMs(1_500), 750)
+  assert.equal(hardStopMarginMs(0), 0)
+})
+
+test('a configured margin wins over the scaled one', () => {
+  assert.equal(closeMarginMs({ configuredMarginMs: 1_234, functionTimeoutMs: 15 * MINUTE }), 1_234)
+  assert.equal(closeMarginMs({ configuredMarginMs: undefined, functionTimeoutMs: 15 * MINUTE }), 60 * SECOND)
+})
+
+const deadlines: Array<{
+  name: string
+  input: Parameters<typeof effectiveDeadlineMs>[0]
+  expectedMs: number
+}> = [
+  {
+    name: "Lambda's deadline is used as it is",
+    input: { lambdaDeadlineMs: 100_000 + 30 * SECOND, nowMs: 100_000, forceDeadlineMs: undefined },
+    expectedMs: 130_000,
+  },
+  {
+    name: 'a deadline more than 15 min away is trimmed to 60 s',
+    input: { lambdaDeadlineMs: 100_000 + 16 * MINUTE, nowMs: 100_000, forceDeadlineMs: undefined },
+    expectedMs: 160_000,
+  },
+  {
+    name: 'exactly 15 min away is kept',
+    input: { lambdaDeadlineMs: 100_000 + 15 * MINUTE, nowMs: 100_000, forceDeadlineMs: undefined },
+    expectedMs: 100_000 + 15 * MINUTE,
+  },
+  {
+    name: 'LAMBDA_DISPATCH_FORCE_DEADLINE overrides it',
+    input: { lambdaDeadlineMs: 100_000 + 5 * MINUTE, nowMs: 100_000, forceDeadlineMs: 2 * SECOND },
+    expectedMs: 102_000,
+  },
+  {
+    name: 'a forced deadline of 0 means no override',
+    input: { lambdaDeadlineMs: 130_000, nowMs: 100_000, forceDeadlineMs: 0 },
+    expectedMs: 130_000,
+  },
+]
+for (const row of deadlines) {
+  test(`effective deadline: ${row.name}`, () => assert.equal(effectiveDeadlineMs(row.input), row.expectedMs))
+}
+
+test('the function timeout is the configured one, else the time left when the invoke arrived', () => {
+  assert.equal(functionTimeoutMs({ configuredMs: 900_000, deadlineMs: 130_000, invokeStartMs: 100_000 }), 900_000)
+  assert.equal(functionTimeoutMs({ configuredMs: undefined, deadlineMs: 130_000, invokeStartMs: 100_000 }), 30_000)
+  assert.equal(functionTimeoutMs({ configuredMs: undefined, deadlineMs: 90_000, invokeStartMs: 100_000 }), 0)
+})
+
+test('an invoke is stale only in a local environment and only when sent more than 5 s ago', () => {
+  assert.equal(isStaleInvoke({ localEnv: true, sentTimeMs: 0, nowMs: 5_001 }), true)
+  assert.equal(isStaleInvoke({ localEnv: true, sentTimeMs: 0, nowMs: 5_000 }), false)
+  assert.equal(isStaleInvoke({ localEnv: false, sentTimeMs: 0, nowMs: 60_000 }), false)
+})
+
+const idle: Array<{ name: string; input: Parameters<typeof decideIdle>[0]; expected: ReturnType<typeof decideIdle> }> =
+  [
+    {
+      name: 'nothing opened yet: not started',
+      input: { nowMs: 10_000, lastActiveAtMs: 0, inFlight: 0, graceMs: 250 },
+      expected: { kind: 'not-started' },
+    },
+    {
+      name: 'a request in flight: busy, however long ago the last activity',
+      input: { nowMs: 10_000, lastActiveAtMs: 1, inFlight: 1, graceMs: 250 },
+      expected: { kind: 'busy' },
+    },
+    {
+      name: 'idle for less than the grace: wait the rest',
+      input: { nowMs: 1_100, lastActiveAtMs: 1_000, inFlight: 0, graceMs: 250 },
+      expected: { kind: 'wait', delayMs: 150 },
+    },
+    {
+      name: 'idle for exactly the grace: close',
+      input: { nowMs: 1_250, lastActiveAtMs: 1_000, inFlight: 0, graceMs: 250 },
+      expected: { kind: 'close' },
+    },
+  ]
+for (const row of idle) {
+  test(`idle decision: ${row.name}`, () => assert.deepEqual(decideIdle(row.input), row.expected))
+}
+
+const merges: Array<{ name: string; current: ExitReason | undefined; next: ExitReason; expected: ExitReason }> = [
+  { name: 'the first cause is taken', current: undefined, next: 'SelfLastActive', expected: 'SelfLastActive' },
+  {
+    name: "a deadline close stays SelfDeadline when the router's goaways follow",
+    current: 'SelfDeadline',
+    next: 'RouterGoAway',
+    expected: 'SelfDeadline',
+  },
+  {
+    name: 'an idle close stays SelfLastActive when the hard stop follows',
+    current: 'SelfLastActive',
+    next: 'SelfDeadline',
+    expected: 'SelfLastActive',
+  },
+  {
+    name: 'a failure after a normal close replaces it',
+    current: 'SelfDeadline',
+    next: 'RouterConnectionError',
+    expected: 'RouterConnectionError',
+  },
+  {
+    name: 'a worse failure replaces a lesser one',
+    current: 'RouterStatus5xx',
+    next: 'RouterUnreachable',
+    expected: 'RouterUnreachable',
+  },
+  {
+    name: 'a lesser failure does not replace a worse one',
+    current: 'RouterUnreachable',
+    next: 'AppConnectionError',
+    expected: 'RouterUnreachable',
+  },
+  {
+    name: 'a normal cause never replaces a failure',
+    current: 'AppConnectionError',
+    next: 'RouterGoAway',
+    expected: 'AppConnectionError',
+  },
+]
+for (const row of merges) {
+  test(`exit reason: ${row.name}`, () => assert.equal(mergeExitReason(row.current, row.next), row.expected))
+}
+
+test('failures are the reasons worse than RouterGoAway', () => {
+  assert.equal(isFailureExitReason('RouterStatusOther'), true)
+  assert.equal(isFailureExitReason('RouterGoAway'), false)
+  assert.equal(isFailureExitReason('SelfInitOnly'), false)
+})
+
+test('a router status maps to the 5xx, 4xx or other reason (the original mapped "other" to 4xx)', () => {
+  assert.equal(exitReasonForRouterStatus(503), 'RouterStatus5xx')
+  assert.equal(exitReasonForRouterStatus(404), 'RouterStatus4xx')
+  assert.equal(exitReasonForRouterStatus(302), 'RouterStatusOther')
+})
+
+test('reconnect backoff doubles from 50 ms and caps at 1 s', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 10].map(reconnectDelayMs), [0, 50, 100, 200, 400, 800, 1_000, 1_000])
+})

@@ -1,0 +1,232 @@
+// The hop to the app: which headers the app gets, when a request may be retried, and the undici relay against a
+// real node:http server (raw headers, hop-by-hop removal, stale-socket retry, refused connections, abort).
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { Readable } from 'node:stream'
+import type { TestContext } from 'node:test'
+import { test } from 'node:test'
+import type { AppRequestError } from '../../../src/extension/errors.js'
+import {
+  AppClient,
+  type AppRequest,
+  appRequestHeaders,
+  canRetryOnStaleSocket,
+  type RelayHandler,
+} from '../../../src/extension/relay.js'
+
+const IDS = { poolId: 'pool-a', lambdaId: 'lambda-a', channelId: 'channel-a' }
+
+test('the app gets the ids first, then the tunnelled headers without hop-by-hop, listed, Expect or spoofed ones', () => {
+  assert.deepEqual(
+    appRequestHeaders(
+      [
+        'Host',
+        'example.com',
+        'Connection',
+        'keep-alive, X-Hop',
+        'X-Hop',
+        'drop',
+        'Transfer-Encoding',
+        'chunked',
+        'Expect',
+        '100-continue',
+        'X-Channel-Id',
+        'spoofed',
+        'Cookie',
+        'a=1',
+        'Cookie',
+        'b=2',
+      ],
+      IDS,
+    ),
+    [
+      'x-pool-id',
+      'pool-a',
+      'x-lambda-id',
+      'lambda-a',
+      'x-channel-id',
+      'channel-a',
+      'Host',
+      'example.com',
+      'Cookie',
+      'a=1',
+      'Cookie',
+      'b=2',
+    ],
+  )
+})
+
+const retries: Array<{ method: string; hasBody: boolean; code: string | undefined; expected: boolean }> = [
+  { method: 'GET', hasBody: false, code: 'ECONNRESET', expected: true },
+  { method: 'HEAD', hasBody: false, code: 'UND_ERR_SOCKET', expected: true },
+  { method: 'DELETE', hasBody: false, code: 'EPIPE', expected: true },
+  { method: 'PUT', hasBody: true, code: 'ECONNRESET', expected: false },
+  { method: 'POST', hasBody: false, code: 'ECONNRESET', expected: false },
+  { method: 'GET', hasBody: false, code: 'ECONNREFUSED', expected: false },
+  { method: 'GET', hasBody: false, code: undefined, expected: false },
+]
+for (const row of retries) {
+  test(`a ${row.method}${row.hasBody ? ' with a body' : ''} failing with ${row.code} is ${row.expected ? '' : 'not '}retried`, () =>
+    assert.equal(canRetryOnStaleSocket(row.method, row.hasBody, row.code), row.expected))
+}
+
+interface Collected {
+  status: number
+  headers: string[]
+  body: Buffer
+  error: AppRequestError | undefined
+}
+
+function collect(): { handler: RelayHandler; done: Promise<Collected> } {
+  const result: Collected = { status: 0, headers: [], body: Buffer.alloc(0), error: undefined }
+  const chunks: Buffer[] = []
+  let finish!: (value: Collected) => void
+  const done = new Promise<Collected>((resolve) => {
+    finish = resolve
+  })
+  return {
+    done,
+    handler: {
+      onResponseStart: (status, headers) => {
+        result.status = status
+        result.headers = headers
+      },
+      onResponseData: (chunk) => chunks.push(chunk),
+      onResponseEnd: () => finish({ ...result, body: Buffer.concat(chunks) }),
+      onResponseError: (error) => finish({ ...result, error }),
+    },
+  }
+}
+
+async function startApp(
+  t: TestContext,
+  handle: (req: IncomingMessage, res: ServerResponse, requestOnSocket: number) => void,
+): Promise<AppClient> {
+  const counts = new WeakMap<Socket, number>()
+  const server = createServer((req, res) => {
+    const count = (counts.get(req.socket) ?? 0) + 1
+    counts.set(req.socket, count)
+    handle(req, res, count)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const app = new AppClient({
+    port: (server.address() as AddressInfo).port,
+    keepAliveTimeoutMs: 4_000,
+    connectTimeoutMs: 1_000,
+    // One socket, so the second request reuses the first one's connection.
+    connections: 1,
+  })
+  t.after(async () => {
+    await app.close()
+    server.closeAllConnections()
+    server.close()
+  })
+  return app
+}
+
+function get(target: string): AppRequest {
+  return { method: 'GET', target, headers: ['host', 'example.com'], body: null }
+}
+
+test('the relay hands over the raw header list, repeats and order kept, hop-by-hop removed', async (t) => {
+  const app = await startApp(t, (_req, res) => {
+    res.setHeader('Set-Cookie', ['a=1', 'b=2'])
+    res.setHeader('X-Order', 'last')
+    res.write('chunk ')
+    res.end('done')
+  })
+  const { handler, done } = collect()
+  app.relay(get('/'), handler)
+  const result = await done
+  assert.equal(result.status, 200)
+  assert.equal(result.body.toString(), 'chunk done')
+  const names = result.headers.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase())
+  assert.deepEqual(names.slice(0, 3), ['set-cookie', 'set-cookie', 'x-order'])
+  for (const hop of ['connection', 'keep-alive', 'transfer-encoding']) assert.equal(names.includes(hop), false)
+})
+
+test('a GET that meets a stale pooled socket is retried once on a new connection', async (t) => {
+  const sockets: number[] = []
+  const app = await startApp(t, (req, res, requestOnSocket) => {
+    sockets.push(requestOnSocket)
+    // The second request on a kept-alive socket finds it closed, as when the app's keep-alive timer fired.
+    if (requestOnSocket === 2) req.socket.destroy()
+    else res.end(`served ${req.url}`)
+  })
+  const first = collect()
+  app.relay(get('/one'), first.handler)
+  assert.equal((await first.done).body.toString(), 'served /one')
+  const second = collect()
+  app.relay(get('/two'), second.handler)
+  const result = await second.done
+  assert.equal(result.error, undefined)
+  assert.equal(result.body.toString(), 'served /two')
+  // Second request on the first socket (killed), then the retry on a fresh one.
+  assert.deepEqual(sockets, [1, 2, 1])
+})
+
+test('a POST with a body that meets a stale socket is not retried: the handler gets the error', async (t) => {
+  const sockets: number[] = []
+  const app = await startApp(t, (req, res, requestOnSocket) => {
+    sockets.push(requestOnSocket)
+    if (requestOnSocket === 2) req.socket.destroy()
+    else req.resume().once('end', () => res.end('ok'))
+  })
+  const first = collect()
+  app.relay(get('/warm'), first.handler)
+  await first.done
+  const second = collect()
+  app.relay(
+    { method: 'POST', target: '/echo', headers: ['content-length', '4'], body: Readable.from([Buffer.from('data')]) },
+    second.handler,
+  )
+  const result = await second.done
+  assert.equal(result.error?.phase, 'before-response')
+  assert.equal(result.error?.code, 'LD_APP_REQUEST_FAILED')
+  assert.deepEqual(sockets, [1, 2])
+})
+
+test('a refused connection reaches the handler as ECONNREFUSED before any response', async (t) => {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as AddressInfo).port
+  server.close()
+  await once(server, 'close')
+  const app = new AppClient({ port, keepAliveTimeoutMs: 4_000, connectTimeoutMs: 1_000 })
+  t.after(() => app.close())
+  const { handler, done } = collect()
+  app.relay(get('/'), handler)
+  const result = await done
+  assert.equal(result.error?.errorCode, 'ECONNREFUSED')
+  assert.equal(result.error?.phase, 'before-response')
+})
+
+test('abort() cancels the app request and the handler hears nothing more', async (t) => {
+  let appSawClose!: () => void
+  const closed = new Promise<void>((resolve) => {
+    appSawClose = resolve
+  })
+  let started!: () => void
+  const appStarted = new Promise<void>((resolve) => {
+    started = resolve
+  })
+  const app = await startApp(t, (_req, res) => {
+    res.once('close', appSawClose)
+    started()
+  })
+  const calls: string[] = []
+  const control = app.relay(get('/hang'), {
+    onResponseStart: () => calls.push('start'),
+    onResponseData: () => calls.push('data'),
+    onResponseEnd: () => calls.push('end'),
+    onResponseError: () => calls.push('error'),
+  })
+  await appStarted
+  control.abort()
+  await closed
+  assert.deepEqual(calls, [])
+})

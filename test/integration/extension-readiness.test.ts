@@ -3,22 +3,12 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import type { IncomingMessage, Server } from 'node:http'
-import { type AddressInfo, createServer } from 'node:net'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { createDemoServer } from '../../src/demo-app/server.js'
-import { startHarness } from '../helpers/extension-harness.js'
+import { freePort, startHarness } from '../helpers/extension-harness.js'
 
 const ENV = { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000' }
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 /** The demo app on `port`, recording the path of every request it gets. */
 async function startAppOn(t: TestContext, port: number, seen: string[] = []): Promise<Server> {

@@ -1,22 +1,10 @@
 // Issue 4 §3 and §4: the control channel survives a router GOAWAY and a dropped connection, gives up with an honest
 // reason when the router is unreachable or keeps dropping it, and speaks TLS with a pinned, unpinned or wrong cert.
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
-import { createServer } from 'node:net'
 import { test } from 'node:test'
-import { createSelfSignedCert, type Harness, startHarness } from '../helpers/extension-harness.js'
+import { createSelfSignedCert, freePort, type Harness, startHarness } from '../helpers/extension-harness.js'
 
 const ENV = { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000' }
-
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 /** Waits for the invoke's last log line, so every line it wrote before is in `logs`. */
 async function finished(harness: Harness, lambdaId: string): Promise<void> {
@@ -82,7 +70,7 @@ test('an unreachable or hostile router ends the invoke with an honest reason', a
   })
 
   await t.test('nothing listening: three bounded connect attempts, then RouterUnreachable', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const answer = await harness.invoke({
       id: 'lambda-unreachable',
       numberOfChannels: 4,

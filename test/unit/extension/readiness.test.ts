@@ -76,7 +76,13 @@ test('waitForApp stops when its signal aborts', async () => {
   const probe = scriptedProbe([])
   const controller = new AbortController()
   const waiting = waitForApp(
-    { ...probe, check: async () => (controller.abort(), false) },
+    {
+      ...probe,
+      check: async () => {
+        controller.abort()
+        return false
+      },
+    },
     { signal: controller.signal },
   )
   const result = await waiting

@@ -55,6 +55,7 @@ export class ClientExchange implements ExchangeHandler {
   #controller: ExchangeController | undefined
   #waitingForDrain = false
   #bodyStarted = false
+  #headFlush: NodeJS.Immediate | undefined
   #status = 0
 
   /**
@@ -91,9 +92,11 @@ export class ClientExchange implements ExchangeHandler {
         // During shutdown the connection must not be reused: the slow path of writeHead merges this header in.
         if (this.#host.closing) (res as ServerResponse).setHeader('Connection', 'close')
         asWriter(res).writeHead(status, headers)
-        // Node sends an HTTP/1.1 head with the first body write. When the body follows in the same tick it still
-        // goes out in one packet; when the app holds its body (SSE, slow work), the head must not wait for it.
-        queueMicrotask(this.#flushHeadIfNoBody)
+        // Node sends an HTTP/1.1 head with the first body write, in one packet. The body usually arrives in a later
+        // DATA frame of the same socket read, and each frame is its own callback with a microtask checkpoint in
+        // between, so the check waits for the loop's check phase: every frame already read has been delivered by
+        // then. When the app holds its body (SSE, slow work), the head still goes out within this loop turn.
+        this.#headFlush = setImmediate(this.#flushHeadIfNoBody)
       }
     } catch (cause) {
       // Node refused the head (an invalid status or field). Nothing was sent, so the client gets a gateway error and
@@ -109,6 +112,7 @@ export class ClientExchange implements ExchangeHandler {
   onResponseData(chunk: Buffer): void {
     if (this.#state !== 'streaming') return
     this.#bodyStarted = true
+    this.#cancelHeadFlush()
     if (!asWriter(this.#res).write(chunk) && !this.#waitingForDrain) {
       this.#waitingForDrain = true
       this.#controller?.pause()
@@ -119,6 +123,7 @@ export class ClientExchange implements ExchangeHandler {
   onResponseEnd(): void {
     if (this.#state !== 'streaming') return
     this.#state = 'done'
+    this.#cancelHeadFlush()
     this.#res.end()
     this.#host.onExchangeDone(this, { status: this.#status, result: 'complete', error: undefined })
   }
@@ -130,6 +135,7 @@ export class ClientExchange implements ExchangeHandler {
       return
     }
     this.#state = 'done'
+    this.#cancelHeadFlush()
     this.#res.removeListener('drain', this.#onDrain)
     // Never append text to a started body: abort, so the client sees a broken response, not a short one.
     abortResponse(this.#res, this.http2)
@@ -151,7 +157,14 @@ export class ClientExchange implements ExchangeHandler {
   }
 
   readonly #flushHeadIfNoBody = (): void => {
+    this.#headFlush = undefined
     if (this.#state === 'streaming' && !this.#bodyStarted) (this.#res as ServerResponse).flushHeaders()
+  }
+
+  #cancelHeadFlush(): void {
+    if (this.#headFlush === undefined) return
+    clearImmediate(this.#headFlush)
+    this.#headFlush = undefined
   }
 
   readonly #onDrain = (): void => {
@@ -162,6 +175,7 @@ export class ClientExchange implements ExchangeHandler {
   readonly #onClientClose = (): void => {
     if (this.#state === 'done') return
     this.#state = 'done'
+    this.#cancelHeadFlush()
     const error = new ClientAbortedError(this.request.requestId)
     this.#res.removeListener('drain', this.#onDrain)
     this.#abort.abort(error)

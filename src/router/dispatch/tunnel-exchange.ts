@@ -230,6 +230,14 @@ export class TunnelExchange implements ExchangeController {
   // stream without 'end'; END_STREAM is the only end-of-body signal, original-protocol.md §4.2.)
   readonly #onEnd = (): void => {
     if (this.#done) return
+    // Node also ends the readable side when the stream is closed under us: a reset, or a session that died with the
+    // extension's process (rstCode CANCEL). Only an 'end' with no error code is the extension's END_STREAM; the rest
+    // must not complete a response that was cut off.
+    const rstCode = this.channel.stream.rstCode
+    if (rstCode !== undefined && rstCode !== http2.NGHTTP2_NO_ERROR) {
+      this.#onClose()
+      return
+    }
     if (!this.#responseStarted) {
       let cause: unknown
       try {

@@ -44,7 +44,8 @@ export interface ChannelHost {
   channelHeaders(channelId: string): Record<string, string>
   onChannelOpened(channel: ChannelLoop): void
   onRequestStart(channel: ChannelLoop): void
-  onRequestEnd(channel: ChannelLoop, end: RequestEnd): void
+  /** `head` is the request that ended (for the log lines about it). */
+  onRequestEnd(channel: ChannelLoop, end: RequestEnd, head: RequestHead): void
   onGoaway(channel: ChannelLoop, via: 'status-409' | 'goaway-request'): void
   onRouterStatus(channel: ChannelLoop, status: number): void
   onStreamWithoutResponse(channel: ChannelLoop, session: RouterSession, rstCode: number, error?: Error): void
@@ -269,16 +270,17 @@ export class ChannelLoop {
   #onResetMidRequest(): void {
     this.#writer?.destroy()
     this.#relay?.abort()
-    if (this.#head) this.#host.telemetry.requestReset(this.id, this.#head.method, this.#head.target)
+    if (this.#head) this.#host.telemetry.requestReset(this.id, this.#head)
     this.#endRequest({ kind: 'reset' })
   }
 
   #endRequest(end: RequestEnd): void {
-    if (!this.#requestOpen) return
+    const head = this.#head
+    if (!this.#requestOpen || head === undefined) return
     this.#requestOpen = false
     this.#relay = undefined
     this.#writer = undefined
     this.#head = undefined
-    this.#host.onRequestEnd(this, end)
+    this.#host.onRequestEnd(this, end, head)
   }
 }

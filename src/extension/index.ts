@@ -99,6 +99,7 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
     }
 
     // 3. The invoke loop: one invoke at a time, until shutdown or a fatal error.
+    let lastInvokeEndMs = Date.now()
     while (!stop.signal.aborted) {
       let event: InvokeEvent
       try {
@@ -109,6 +110,8 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
         return { kind: 'fatal', error: error as Error }
       }
       const invokeStartMs = Date.now()
+      // After a gap longer than the pool's keep-alive (a frozen environment), start with fresh app connections.
+      if (invokeStartMs - lastInvokeEndMs > config.appKeepAliveTimeoutMs) app.recycleConnections()
       let outcome: InvocationOutcome
       const request = decodeInvoke(event, telemetry)
       if (request === undefined) {
@@ -154,6 +157,7 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
         }
         invokeTelemetry.invokeFinished(outcome.response)
       }
+      lastInvokeEndMs = Date.now()
       try {
         await runtime.postResponse(event.requestId, encodeWaiterResponse(outcome.response))
       } catch (error) {

@@ -11,6 +11,7 @@ import {
   HEADER_POOL_ID,
   type HeadLimits,
   pingPath,
+  type RequestHead,
   TUNNEL_CONTENT_TYPE,
   type WaiterRequest,
   type WaiterResponse,
@@ -214,13 +215,13 @@ export class Invocation implements ChannelHost {
     this.#touch()
   }
 
-  onRequestEnd(channel: ChannelLoop, end: RequestEnd): void {
+  onRequestEnd(channel: ChannelLoop, end: RequestEnd, head: RequestHead): void {
     this.#requestCount++
     this.#touch()
     if (end.kind === 'complete') {
-      this.telemetry.requestRelayed(channel.id, end.status)
+      this.telemetry.requestRelayed(channel.id, end.status, head)
     } else if (end.kind === 'app-error') {
-      this.telemetry.appRequestFailed(channel.id, end.error)
+      this.telemetry.appRequestFailed(channel.id, end.error, head)
       this.#checkApp(end.error)
     }
   }

@@ -95,18 +95,13 @@ export interface AppClientOptions {
 /** The app's connection pool. Timeouts on headers and body are off: the router owns request timeouts. */
 export class AppClient {
   readonly port: number
-  readonly #pool: Pool
+  readonly #options: AppClientOptions
+  #pool: Pool
 
   constructor(options: AppClientOptions) {
     this.port = options.port
-    this.#pool = new Pool(`http://127.0.0.1:${options.port}`, {
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      keepAliveMaxTimeout: options.keepAliveTimeoutMs,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: { timeout: options.connectTimeoutMs },
-      connections: options.connections ?? null,
-    })
+    this.#options = options
+    this.#pool = this.#createPool()
   }
 
   /** Sends `request` to the app and streams the answer into `handler`. Never throws: failures reach the handler. */
@@ -116,8 +111,30 @@ export class AppClient {
     return exchange
   }
 
+  /**
+   * Starts over with fresh connections; call between invokes only. Lambda freezes the app and the extension together,
+   * so after a long freeze both keep-alive timers fire at once on thaw and a pooled socket may be closing as it is
+   * reused; a new pool avoids that race for requests that could not be retried.
+   */
+  recycleConnections(): void {
+    const old = this.#pool
+    this.#pool = this.#createPool()
+    void old.close()
+  }
+
   async close(): Promise<void> {
     await this.#pool.destroy()
+  }
+
+  #createPool(): Pool {
+    return new Pool(`http://127.0.0.1:${this.#options.port}`, {
+      keepAliveTimeout: this.#options.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: this.#options.keepAliveTimeoutMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: this.#options.connectTimeoutMs },
+      connections: this.#options.connections ?? null,
+    })
   }
 }
 

@@ -1,7 +1,15 @@
 // Every log line the extension writes, one method per domain event, so wording and levels live in one file
-// (fastify LogController). Per-request lines are debug. Touches only the logger.
+// (fastify LogController). Per-request lines are debug and carry the router's X-Request-Id as `requestId`; the keys
+// match the router's (poolId, lambdaId, channelId, requestId). Touches only the logger.
 import type { Logger } from '../common/index.js'
-import type { ExitReason, WaiterRequest, WaiterResponse } from '../protocol/index.js'
+import {
+  type ExitReason,
+  getHeader,
+  HEADER_REQUEST_ID,
+  type RequestHead,
+  type WaiterRequest,
+  type WaiterResponse,
+} from '../protocol/index.js'
 import type {
   AppRequestError,
   ChannelEndedWithoutResponseError,
@@ -21,9 +29,14 @@ export class ExtensionTelemetry {
     this.#debug = logger.isLevelEnabled('debug')
   }
 
-  /** A child for one invoke: every line carries its ids. */
-  forInvoke(request: Pick<WaiterRequest, 'poolId' | 'id'>, requestId: string): ExtensionTelemetry {
-    return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId: request.id, requestId }))
+  /**
+   * A child for one invoke: every line carries its ids. The Lambda invocation's id is `awsRequestId`; `requestId` is
+   * kept for the client request a line is about, as in the router's logs.
+   */
+  forInvoke(request: Pick<WaiterRequest, 'poolId' | 'id'>, awsRequestId: string): ExtensionTelemetry {
+    return new ExtensionTelemetry(
+      this.logger.child({ poolId: request.poolId, lambdaId: request.id, awsRequestId }),
+    )
   }
 
   registered(extensionName: string, extensionId: string): void {
@@ -54,8 +67,8 @@ export class ExtensionTelemetry {
     )
   }
 
-  invokeInvalid(requestId: string, error: Error): void {
-    this.logger.warn({ requestId, err: error }, 'invoke payload is invalid; returning RouterLambdaInvokeInvalid')
+  invokeInvalid(awsRequestId: string, error: Error): void {
+    this.logger.warn({ awsRequestId, err: error }, 'invoke payload is invalid; returning RouterLambdaInvokeInvalid')
   }
 
   invokeStale(sentTime: string): void {
@@ -127,18 +140,21 @@ export class ExtensionTelemetry {
     this.logger.warn({ channelId, err: error }, 'tunnelled request head refused')
   }
 
-  requestRelayed(channelId: string, status: number): void {
-    if (this.#debug) this.logger.debug({ channelId, status }, 'request relayed')
+  requestRelayed(channelId: string, status: number, head: RequestHead): void {
+    if (this.#debug) this.logger.debug({ channelId, requestId: requestIdOf(head), status }, 'request relayed')
   }
 
-  requestReset(channelId: string, method: string, target: string): void {
+  requestReset(channelId: string, head: RequestHead): void {
     if (this.#debug) {
-      this.logger.debug({ channelId, method, target }, 'the channel stream was reset mid-request; app request aborted')
+      this.logger.debug(
+        { channelId, requestId: requestIdOf(head), method: head.method, target: head.target },
+        'the channel stream was reset mid-request; app request aborted',
+      )
     }
   }
 
-  appRequestFailed(channelId: string, error: AppRequestError): void {
-    this.logger.warn({ channelId, err: error }, 'app request failed')
+  appRequestFailed(channelId: string, error: AppRequestError, head: RequestHead): void {
+    this.logger.warn({ channelId, requestId: requestIdOf(head), err: error }, 'app request failed')
   }
 
   closeRequested(cause: ExitReason, inFlight: number): void {
@@ -174,4 +190,9 @@ export class ExtensionTelemetry {
   lambdaApiFailed(operation: string, error: Error): void {
     this.logger.error({ operation, err: error }, 'Lambda API call failed')
   }
+}
+
+// The router sends every request with X-Request-Id (the client's, or one it made); the original router sends none.
+function requestIdOf(head: RequestHead): string | undefined {
+  return getHeader(head.headers, HEADER_REQUEST_ID)
 }

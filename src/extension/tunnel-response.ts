@@ -56,16 +56,20 @@ export class TunnelResponseWriter implements RelayHandler {
     if (this.#stream.destroyed) return
     this.#status = status
     const options = this.#options
-    const compress = shouldCompress({
-      enabled: options.compression,
-      method: options.method,
-      status,
-      acceptEncoding: options.acceptEncoding,
-      contentType: getHeader(headers, 'content-type'),
-      contentEncoding: getHeader(headers, 'content-encoding'),
-      contentLength: getHeader(headers, 'content-length'),
-      cacheControl: getHeader(headers, 'cache-control'),
-    })
+    // Without compression or an Accept-Encoding there is nothing to decide: skip the header scans.
+    const compress =
+      options.compression &&
+      options.acceptEncoding !== undefined &&
+      shouldCompress({
+        enabled: options.compression,
+        method: options.method,
+        status,
+        acceptEncoding: options.acceptEncoding,
+        contentType: getHeader(headers, 'content-type'),
+        contentEncoding: getHeader(headers, 'content-encoding'),
+        contentLength: getHeader(headers, 'content-length'),
+        cacheControl: getHeader(headers, 'cache-control'),
+      })
     const head = compress ? compressedHeaders(headers) : headers
     this.#stream.write(tunnelResponseHead(status, head, options.lambdaId, options.channelId))
     if (compress) {
@@ -88,7 +92,7 @@ export class TunnelResponseWriter implements RelayHandler {
 
   onResponseEnd(): void {
     if (this.#gzip) this.#gzip.end()
-    else this.#stream.end()
+    else if (!this.#stream.destroyed) this.#stream.end()
     this.#finish({ kind: 'complete', status: this.#status })
   }
 

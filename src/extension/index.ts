@@ -100,6 +100,7 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
 
     // 3. The invoke loop: one invoke at a time, until shutdown or a fatal error.
     let lastInvokeEndMs = Date.now()
+    let warnedUnverifiedTls = false
     while (!stop.signal.aborted) {
       let event: InvokeEvent
       try {
@@ -137,6 +138,10 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
           invokeTelemetry.invokeStale(request.sentTime)
           outcome = { response: quickResponse(request, 'SelfStaleRequest', invokeStartMs), fatalError: undefined }
         } else {
+          if (!warnedUnverifiedTls && isUnverifiedTls(request.dispatcherUrl, request.routerCertSha256, config)) {
+            warnedUnverifiedTls = true
+            invokeTelemetry.routerTlsUnverified(request.dispatcherUrl)
+          }
           current = new Invocation(request, event.deadlineMs, invokeStartMs, {
             config,
             app,
@@ -228,6 +233,11 @@ async function watchForShutdown(
       return
     }
   }
+}
+
+/** TLS without a pin and without verification: accepted for the original router, worth one warning per process. */
+function isUnverifiedTls(dispatcherUrl: string, pin: string | undefined, config: ExtensionConfig): boolean {
+  return dispatcherUrl.startsWith('https:') && pin === undefined && !config.routerTlsVerify
 }
 
 function decodeInvoke(

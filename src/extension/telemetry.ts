@@ -34,9 +34,7 @@ export class ExtensionTelemetry {
    * kept for the client request a line is about, as in the router's logs.
    */
   forInvoke(request: Pick<WaiterRequest, 'poolId' | 'id'>, awsRequestId: string): ExtensionTelemetry {
-    return new ExtensionTelemetry(
-      this.logger.child({ poolId: request.poolId, lambdaId: request.id, awsRequestId }),
-    )
+    return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId: request.id, awsRequestId }))
   }
 
   registered(extensionName: string, extensionId: string): void {
@@ -96,6 +94,14 @@ export class ExtensionTelemetry {
 
   sessionConnectFailed(attempt: number, attempts: number, error: Error): void {
     this.logger.warn({ attempt, attempts, err: error }, 'router connect attempt failed')
+  }
+
+  routerTlsUnverified(dispatcherUrl: string): void {
+    this.logger.warn(
+      { dispatcherUrl },
+      'TLS to the router is not verified: the invoke pins no certificate (RouterCertSha256) and ' +
+        'LAMBDA_DISPATCH_ROUTER_TLS_VERIFY is false; any certificate is accepted, as the original extension did',
+    )
   }
 
   routerUnreachable(error: Error): void {

@@ -133,6 +133,11 @@ test('the control channel over TLS: pinned, unpinned and mismatched router certi
 
   await t.test('without a pin the default accepts a self-signed router certificate, as the original did', async () => {
     assert.equal(await serveOne({ id: 'lambda-unpinned' }), 'pong')
+    const warning = await harness.extension.waitForLog(
+      (line) => line.msg?.startsWith('TLS to the router is not verified') === true,
+    )
+    assert.equal(warning.level, 'warn')
+    assert.equal(warning.lambdaId, 'lambda-unpinned')
   })
 
   await t.test('a pin that does not match refuses the router at once, without retrying', async () => {

@@ -144,10 +144,16 @@ export class RouterSession {
         this.destroy('ping-timeout', `no PING ack within ${this.#settings.pingTimeoutMs} ms`)
         resolve(false)
       }, this.#settings.pingTimeoutMs)
-      const sent = this.#session.ping((error) => {
-        clearTimeout(timer)
-        resolve(error === null)
-      })
+      let sent: boolean
+      try {
+        sent = this.#session.ping((error) => {
+          clearTimeout(timer)
+          resolve(error === null)
+        })
+      } catch {
+        // The session closed in the meantime: not alive, and its close already reported the loss.
+        sent = false
+      }
       if (!sent) {
         clearTimeout(timer)
         resolve(!this.#session.destroyed)

@@ -211,8 +211,8 @@ export class RouterSession {
   close(): void {
     this.#lose('closed', 'closed by the extension')
     if (this.#session.closed || this.#session.destroyed) return
-    this.#session.close()
-    setTimeout(() => this.#session.destroy(), CLOSE_GRACE_MS).unref()
+    const timer = setTimeout(() => this.#session.destroy(), CLOSE_GRACE_MS).unref()
+    this.#session.close(() => clearTimeout(timer))
   }
 
   /** Closes the connection at once; every stream on it ends. */

@@ -1,0 +1,50 @@
+// The soak's few facts about the machine: child processes of this process (from /proc) and whether the esbuild
+// bundles in dist/ are older than the sources. Reads files only; isBuildStale is pure.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** Processes whose parent is `pid`, from /proc (Linux). 0 where /proc does not exist. */
+export function countChildProcesses(pid: number): number {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return 0
+  }
+  let count = 0
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1')
+      // Field 4 is the parent pid; the command name (field 2) is in parentheses and may hold spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(fields[1]) === pid) count++
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return count
+}
+
+/** Pure: the bundles must be rebuilt when one is missing or older than the newest source file. */
+export function isBuildStale(bundleMtimesMs: readonly (number | undefined)[], newestSourceMtimeMs: number): boolean {
+  return bundleMtimesMs.some((mtimeMs) => mtimeMs === undefined || mtimeMs < newestSourceMtimeMs)
+}
+
+/** Newest modification time of any file below `dir`. */
+export function newestMtimeMs(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+export function mtimeMsOrUndefined(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return undefined
+  }
+}

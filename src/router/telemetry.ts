@@ -1,12 +1,16 @@
-// The router's telemetry: one method per domain event, each writing its log line and bumping its metric in one place.
-// Metrics live on the prom-client Registry passed in (never the global one); gauges are read from pool snapshots at
-// scrape time through collect(), so no count is mirrored here.
+// The router's telemetry: one method per domain event, each writing its log line, bumping its metric and feeding the
+// pool's rolling window (dashboard charts, EMF minutes) in one place. Metrics live on the prom-client Registry passed
+// in (never the global one); gauges are read from pool snapshots and windows at scrape time through collect(), so no
+// count is mirrored here. Recent errors are kept in a bounded list for the dashboard.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from '../common/index.js'
 import type { ExitReason } from '../protocol/index.js'
+import { EmfPublisher } from './emf.js'
 import type { RouterError, TunnelOrderingError } from './errors.js'
 import type { InstanceState } from './instances/instance-states.js'
+import type { BreakerState } from './invoke/circuit-breaker.js'
+import { RollingWindow, totalsOf } from './metrics-window.js'
 
 /** What a pool shows to metrics, health and the dashboard. Built on demand; nothing in it is a mirrored counter. */
 export interface PoolSnapshot {
@@ -15,6 +19,10 @@ export interface PoolSnapshot {
   readonly closing: boolean
   readonly queueLength: number
   readonly runningRequests: number
+  /** Instances the scaler wants now. */
+  readonly desiredInstances: number
+  /** The invoke circuit breaker: `open` refuses invokes, `half-open` lets one probe through. */
+  readonly breakerState: BreakerState
   /** Set while the pool refuses work because the invoke breaker is open and no instance can serve. */
   readonly noCapacity: { readonly why: string; readonly retryAfterMs: number } | undefined
   readonly instances: readonly InstanceSnapshot[]
@@ -29,9 +37,12 @@ export interface InstanceSnapshot {
   readonly busyChannels: number
 }
 
-/** How one client request ended, as a metric label. Each request ends exactly once. */
+/**
+ * How one client request ended, as a metric label. Each request ends exactly once: a response from the app by its
+ * status class, or the kind of gateway failure, timeout or abort.
+ */
 export type RequestOutcome =
-  | 'completed'
+  | StatusClass
   | 'queue_full'
   | 'no_capacity'
   | 'closing'
@@ -43,6 +54,16 @@ export type RequestOutcome =
   | 'bad_upstream_head'
   | 'upstream_closed'
   | 'tunnel_ordering'
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
+
+const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx']
+
+/** The class label of an HTTP status (anything outside 100–599 is clamped to the nearest class). */
+export function statusClassOf(status: number): StatusClass {
+  const index = Math.min(Math.max(Math.floor(status / 100) - 1, 0), 4)
+  return STATUS_CLASSES[index] as StatusClass
+}
 
 /** Why a channel stream stopped being usable. */
 export type ChannelCloseReason = 'used' | 'goaway' | 'lost' | 'replaced'
@@ -59,34 +80,92 @@ export type Http2ErrorKind =
   | 'tls_error'
   | 'goaway_received'
 
+/** One entry of the dashboard's recent-errors list. */
+export interface RecentError {
+  /** Wall-clock epoch ms. */
+  readonly timeMs: number
+  /** The LD_… code of the error, or a short kind for failures without one (`invoke_failed`, `http2_session_error`). */
+  readonly code: string
+  /** The pool, or undefined for router-wide trouble (control-channel HTTP/2). */
+  readonly poolId: string | undefined
+  readonly message: string
+  readonly requestId?: string | undefined
+  readonly lambdaId?: string | undefined
+}
+
+export interface RouterTelemetryOptions {
+  readonly registry: Registry
+  readonly logger: Logger
+  /** Wall clock (epoch ms) for the rolling windows, recent errors and EMF minutes; Date.now by default. */
+  readonly now?: () => number
+  /** Set to write CloudWatch EMF documents (CloudWatchMetricsEnabled); each call gets one whole line. */
+  readonly emf?: { readonly write: (line: string) => void }
+  /** How many recent errors the dashboard keeps (default 50). */
+  readonly recentErrorLimit?: number
+}
+
 const INSTANCE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing', 'closed']
+const DEFAULT_RECENT_ERROR_LIMIT = 50
+const INVOKES_PER_MINUTE_SECONDS = 60
+
+// Gateway outcomes a client saw as a 5xx: they count as errors in the charts (aborts do not: the client left).
+const ERROR_OUTCOMES: ReadonlySet<RequestOutcome> = new Set<RequestOutcome>([
+  '5xx',
+  'queue_full',
+  'no_capacity',
+  'closing',
+  'queue_timeout',
+  'head_timeout',
+  'body_idle_timeout',
+  'bad_upstream_head',
+  'upstream_closed',
+  'tunnel_ordering',
+])
+
+interface PoolSource {
+  readonly snapshot: () => PoolSnapshot
+  readonly window: RollingWindow
+}
 
 /** Router-wide telemetry: owns the metric families; `forPool` hands out per-pool views with bound labels. */
 export class RouterTelemetry {
   readonly logger: Logger
-  readonly #sources = new Map<string, () => PoolSnapshot>()
+  readonly now: () => number
+  readonly #sources = new Map<string, PoolSource>()
+  readonly #windows = new Map<string, RollingWindow>()
+  readonly #recentErrors: RecentError[] = []
+  readonly #recentErrorLimit: number
+  readonly #errorListeners = new Set<(error: RecentError) => void>()
+  readonly emf: EmfPublisher | undefined
   readonly requests: Counter<'pool' | 'outcome'>
   readonly requestsQueued: Counter<'pool'>
   readonly requestDuration: Histogram<'pool'>
   readonly queueWait: Histogram<'pool'>
+  readonly requestBodyBytes: Counter<'pool'>
+  readonly responseBodyBytes: Counter<'pool'>
+  readonly frontDoorRefusals: Counter<'status' | 'code'>
   readonly channelsOpened: Counter<'pool'>
   readonly channelsClosed: Counter<'pool' | 'reason'>
   readonly controlResponses: Counter<'route' | 'status'>
   readonly instanceTransitions: Counter<'pool' | 'to'>
   readonly instanceStartTimeouts: Counter<'pool'>
+  readonly instanceConnect: Histogram<'pool'>
+  readonly invokesStarted: Counter<'pool' | 'kind'>
   readonly invokes: Counter<'pool' | 'result'>
   readonly invokeExitReasons: Counter<'pool' | 'reason'>
   readonly invokeRefusals: Counter<'pool' | 'reason'>
   readonly orderingViolations: Counter<'pool'>
   readonly http2Errors: Counter<'kind'>
 
-  constructor(options: { registry: Registry; logger: Logger }) {
+  constructor(options: RouterTelemetryOptions) {
     this.logger = options.logger
+    this.now = options.now ?? Date.now
+    this.#recentErrorLimit = options.recentErrorLimit ?? DEFAULT_RECENT_ERROR_LIMIT
     const registers = [options.registry]
     const sources = this.#sources
     this.requests = new Counter({
       name: 'lambda_dispatch_router_requests_total',
-      help: 'Client requests dispatched to a pool, by how they ended',
+      help: 'Client requests dispatched to a pool, by how they ended: the app response status class, or the gateway failure, timeout or abort',
       labelNames: ['pool', 'outcome'],
       registers,
     })
@@ -108,6 +187,24 @@ export class RouterTelemetry {
       help: 'Time queued requests waited for a channel',
       labelNames: ['pool'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    })
+    this.requestBodyBytes = new Counter({
+      name: 'lambda_dispatch_router_request_body_bytes_total',
+      help: 'Client request body bytes written into channels (in)',
+      labelNames: ['pool'],
+      registers,
+    })
+    this.responseBodyBytes = new Counter({
+      name: 'lambda_dispatch_router_response_body_bytes_total',
+      help: 'Response body bytes relayed from channels to clients (out)',
+      labelNames: ['pool'],
+      registers,
+    })
+    this.frontDoorRefusals = new Counter({
+      name: 'lambda_dispatch_router_front_door_refusals_total',
+      help: 'Requests the front door answered itself before any pool (reserved path, name not allowed, closing)',
+      labelNames: ['status', 'code'],
       registers,
     })
     this.channelsOpened = new Counter({
@@ -138,6 +235,19 @@ export class RouterTelemetry {
       name: 'lambda_dispatch_router_instance_start_timeouts_total',
       help: 'Instances that did not connect back within the start timeout',
       labelNames: ['pool'],
+      registers,
+    })
+    this.instanceConnect = new Histogram({
+      name: 'lambda_dispatch_router_instance_connect_seconds',
+      help: 'Cold start as the router sees it: from the invoke to the instance first channel (connect-back)',
+      labelNames: ['pool'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    })
+    this.invokesStarted = new Counter({
+      name: 'lambda_dispatch_router_invokes_started_total',
+      help: 'Lambda invokes sent: one per instance started, plus init-only pre-warm invokes',
+      labelNames: ['pool', 'kind'],
       registers,
     })
     this.invokes = new Counter({
@@ -177,7 +287,7 @@ export class RouterTelemetry {
       registers,
       collect() {
         this.reset()
-        for (const [poolId, source] of sources) this.set({ pool: poolId }, source().queueLength)
+        for (const [poolId, source] of sources) this.set({ pool: poolId }, source.snapshot().queueLength)
       },
     })
     new Gauge({
@@ -187,7 +297,17 @@ export class RouterTelemetry {
       registers,
       collect() {
         this.reset()
-        for (const [poolId, source] of sources) this.set({ pool: poolId }, source().runningRequests)
+        for (const [poolId, source] of sources) this.set({ pool: poolId }, source.snapshot().runningRequests)
+      },
+    })
+    new Gauge({
+      name: 'lambda_dispatch_router_pool_desired_instances',
+      help: 'Instances the scaler wants for the pool now',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [poolId, source] of sources) this.set({ pool: poolId }, source.snapshot().desiredInstances)
       },
     })
     new Gauge({
@@ -199,7 +319,9 @@ export class RouterTelemetry {
         this.reset()
         for (const [poolId, source] of sources) {
           const counts = new Map<InstanceState, number>(INSTANCE_STATES.map((state) => [state, 0]))
-          for (const instance of source().instances) counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1)
+          for (const instance of source.snapshot().instances) {
+            counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1)
+          }
           for (const [state, count] of counts) this.set({ pool: poolId, state }, count)
         }
       },
@@ -214,7 +336,7 @@ export class RouterTelemetry {
         for (const [poolId, source] of sources) {
           let parked = 0
           let busy = 0
-          for (const instance of source().instances) {
+          for (const instance of source.snapshot().instances) {
             parked += instance.parkedChannels
             busy += instance.busyChannels
           }
@@ -223,25 +345,84 @@ export class RouterTelemetry {
         }
       },
     })
+    new Gauge({
+      name: 'lambda_dispatch_router_invokes_per_minute',
+      help: 'Invokes sent in the last 60 seconds (rolling window)',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [poolId, source] of sources) {
+          const second = source.window.currentSecond()
+          const totals = totalsOf([source.window], second - INVOKES_PER_MINUTE_SECONDS + 1, second)
+          this.set({ pool: poolId }, totals.invokes)
+        }
+      },
+    })
+    this.emf =
+      options.emf === undefined
+        ? undefined
+        : new EmfPublisher({ write: options.emf.write, now: this.now, pools: () => this.#emfPools() })
   }
 
   /** A per-pool view with labels bound once, so hot-path events do no label hashing. */
   forPool(poolId: string): PoolTelemetry {
-    return new PoolTelemetry(this, poolId)
+    return new PoolTelemetry(this, poolId, this.windowFor(poolId))
+  }
+
+  /** The pool's rolling window (requests, latency, invokes per second); made on first use, kept for the router's life. */
+  windowFor(poolId: string): RollingWindow {
+    let window = this.#windows.get(poolId)
+    if (window === undefined) {
+      window = new RollingWindow({ now: this.now })
+      this.#windows.set(poolId, window)
+    }
+    return window
   }
 
   /** Makes a pool's gauges visible at scrape time; returns the function that removes them again. */
   registerPool(poolId: string, snapshot: () => PoolSnapshot): () => void {
-    this.#sources.set(poolId, snapshot)
+    const source: PoolSource = { snapshot, window: this.windowFor(poolId) }
+    this.#sources.set(poolId, source)
     return () => {
-      if (this.#sources.get(poolId) === snapshot) this.#sources.delete(poolId)
+      if (this.#sources.get(poolId) === source) this.#sources.delete(poolId)
     }
+  }
+
+  /** The snapshots of the registered pools, for health and the dashboard. */
+  poolSnapshots(): PoolSnapshot[] {
+    return [...this.#sources.values()].map((source) => source.snapshot())
+  }
+
+  /** The newest errors, oldest first (at most the configured limit). */
+  recentErrors(): readonly RecentError[] {
+    return [...this.#recentErrors]
+  }
+
+  /** Calls `listener` with every recent error as it is recorded; returns the function that unsubscribes. */
+  subscribeErrors(listener: (error: RecentError) => void): () => void {
+    this.#errorListeners.add(listener)
+    return () => this.#errorListeners.delete(listener)
+  }
+
+  /** Writes the last EMF minute and stops its timer. Idempotent. */
+  close(): void {
+    this.emf?.close()
+  }
+
+  /** Records an error for the dashboard (called by the event methods here and in PoolTelemetry). */
+  recordError(error: Omit<RecentError, 'timeMs'>): void {
+    const entry: RecentError = { timeMs: this.now(), ...error }
+    this.#recentErrors.push(entry)
+    if (this.#recentErrors.length > this.#recentErrorLimit) this.#recentErrors.shift()
+    for (const listener of this.#errorListeners) listener(entry)
   }
 
   /** The ordering invariant's guard refused a write; the write did not happen. */
   onTunnelOrderingViolation(error: TunnelOrderingError, poolId: string): void {
     this.orderingViolations.inc({ pool: poolId })
     this.logger.error({ err: error, poolId, lambdaId: error.lambdaId, channelId: error.channelId }, 'tunnel ordering')
+    this.recordError({ code: error.code, poolId, message: error.message, lambdaId: error.lambdaId })
   }
 
   /** A control-channel request answered with something other than an accepted channel. */
@@ -257,6 +438,33 @@ export class RouterTelemetry {
   onHttp2Error(kind: Http2ErrorKind, detail: Record<string, unknown>): void {
     this.http2Errors.inc({ kind })
     this.logger.warn({ kind, ...detail }, 'control channel http2 error')
+    const err = detail.err
+    this.recordError({
+      code: `http2_${kind}`,
+      poolId: undefined,
+      message: err instanceof Error ? err.message : `control channel: ${kind.replaceAll('_', ' ')}`,
+    })
+  }
+
+  /** The front door answered a request itself (400 reserved path, 403 name not allowed, 503 closing, …). */
+  onFrontDoorRefused(status: number, code: string): void {
+    this.frontDoorRefusals.inc({ status: String(status), code })
+  }
+
+  *#emfPools(): Iterable<{
+    snapshot: PoolSnapshot
+    minute: (startMs: number) => { requests: number; errors: number; invokes: number }
+  }> {
+    for (const source of this.#sources.values()) {
+      yield {
+        snapshot: source.snapshot(),
+        minute: (startMs) => {
+          const first = Math.floor(startMs / 1000)
+          const totals = totalsOf([source.window], first, first + 59)
+          return { requests: totals.requests, errors: totals.errors, invokes: totals.invokes }
+        },
+      }
+    }
   }
 }
 
@@ -265,21 +473,29 @@ export class PoolTelemetry {
   readonly poolId: string
   readonly logger: Logger
   readonly #router: RouterTelemetry
+  readonly #window: RollingWindow
+  readonly #emf: EmfPublisher | undefined
   readonly #outcomes = new Map<RequestOutcome, Counter.Internal>()
   readonly #channelCloses = new Map<ChannelCloseReason, Counter.Internal>()
   readonly #queued: Counter.Internal
   readonly #duration: Histogram.Internal<'pool'>
   readonly #queueWait: Histogram.Internal<'pool'>
   readonly #channelsOpened: Counter.Internal
+  readonly #requestBytes: Counter.Internal
+  readonly #responseBytes: Counter.Internal
 
-  constructor(router: RouterTelemetry, poolId: string) {
+  constructor(router: RouterTelemetry, poolId: string, window: RollingWindow) {
     this.#router = router
+    this.#window = window
+    this.#emf = router.emf
     this.poolId = poolId
     this.logger = router.logger.child({ poolId })
     this.#queued = router.requestsQueued.labels({ pool: poolId })
     this.#duration = router.requestDuration.labels({ pool: poolId })
     this.#queueWait = router.queueWait.labels({ pool: poolId })
     this.#channelsOpened = router.channelsOpened.labels({ pool: poolId })
+    this.#requestBytes = router.requestBodyBytes.labels({ pool: poolId })
+    this.#responseBytes = router.responseBodyBytes.labels({ pool: poolId })
   }
 
   onRequestQueued(requestId: string, queueLength: number): void {
@@ -289,7 +505,10 @@ export class PoolTelemetry {
 
   /** A request was bound to a channel; `queuedMs` is undefined when it never waited. */
   onRequestDispatched(requestId: string, lambdaId: string, channelId: string, queuedMs: number | undefined): void {
-    if (queuedMs !== undefined) this.#queueWait.observe(queuedMs / 1000)
+    if (queuedMs !== undefined) {
+      this.#queueWait.observe(queuedMs / 1000)
+      this.#emf?.record(this.poolId, 'DispatchDelay', queuedMs)
+    }
     if (this.logger.isLevelEnabled('debug')) {
       this.logger.debug({ requestId, lambdaId, channelId, queuedMs }, 'request dispatched')
     }
@@ -306,11 +525,27 @@ export class PoolTelemetry {
             : 'aborted_queued',
     )
     this.logger.debug({ requestId, reason }, 'request rejected')
+    if (reason === 'queue-full') {
+      this.#router.recordError({
+        code: 'LD_QUEUE_FULL',
+        poolId: this.poolId,
+        message: 'the request queue is full',
+        requestId,
+      })
+    } else if (reason === 'no-capacity') {
+      this.#router.recordError({
+        code: 'LD_NO_CAPACITY',
+        poolId: this.poolId,
+        message: 'the pool cannot start instances now',
+        requestId,
+      })
+    }
   }
 
   onRequestTimedOut(requestId: string, phase: 'queue' | 'head' | 'body-idle', error: RouterError): void {
     this.#ended(phase === 'queue' ? 'queue_timeout' : phase === 'head' ? 'head_timeout' : 'body_idle_timeout')
     this.logger.warn({ requestId, phase, err: error }, 'request timed out')
+    this.#router.recordError({ code: error.code, poolId: this.poolId, message: error.message, requestId })
   }
 
   onRequestAborted(requestId: string, phase: 'queued' | 'running'): void {
@@ -322,6 +557,9 @@ export class PoolTelemetry {
   onRequestDropped(requestId: string, reason: 'no-capacity' | 'closing', error: RouterError): void {
     this.#ended(reason === 'no-capacity' ? 'no_capacity' : 'closing')
     this.logger.info({ requestId, reason, err: error }, 'queued request dropped')
+    if (reason === 'no-capacity') {
+      this.#router.recordError({ code: error.code, poolId: this.poolId, message: error.message, requestId })
+    }
   }
 
   /** The upstream failed the request: bad head, closed stream, or a refused write (ordering). */
@@ -332,12 +570,22 @@ export class PoolTelemetry {
   ): void {
     this.#ended(kind)
     this.logger.warn({ requestId, err: error }, 'request failed upstream')
+    this.#router.recordError({ code: error.code, poolId: this.poolId, message: error.message, requestId })
   }
 
+  /** The app's response was relayed whole; counted by its status class. */
   onRequestCompleted(requestId: string, status: number, durationMs: number): void {
-    this.#ended('completed')
+    this.#count(statusClassOf(status))
+    this.#window.recordRequest(durationMs, status >= 500)
     this.#duration.observe(durationMs / 1000)
+    this.#emf?.record(this.poolId, 'RequestDuration', durationMs)
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, status, durationMs }, 'request completed')
+  }
+
+  /** Body bytes one exchange moved, once when it ends (however it ends). */
+  onExchangeBytes(requestBodyBytes: number, responseBodyBytes: number): void {
+    if (requestBodyBytes > 0) this.#requestBytes.inc(requestBodyBytes)
+    if (responseBodyBytes > 0) this.#responseBytes.inc(responseBodyBytes)
   }
 
   onChannelOpened(lambdaId: string, channelId: string): void {
@@ -350,14 +598,32 @@ export class PoolTelemetry {
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ lambdaId, channelId, reason }, 'channel closed')
   }
 
-  onInstanceStateChanged(lambdaId: string, from: InstanceState, to: InstanceState): void {
+  /** `ageMs` is the instance's age at the transition: entering `open` from `starting` it is the connect-back time. */
+  onInstanceStateChanged(lambdaId: string, from: InstanceState, to: InstanceState, ageMs?: number): void {
     this.#router.instanceTransitions.inc({ pool: this.poolId, to })
+    if (to === 'open' && from === 'starting' && ageMs !== undefined) {
+      this.#router.instanceConnect.observe({ pool: this.poolId }, ageMs / 1000)
+      this.#emf?.record(this.poolId, 'LambdaOpenDelay', ageMs)
+    }
     this.logger.info({ lambdaId, from, to }, 'instance state')
   }
 
   onInstanceStartTimedOut(lambdaId: string, waitedMs: number): void {
     this.#router.instanceStartTimeouts.inc({ pool: this.poolId })
     this.logger.warn({ lambdaId, waitedMs }, 'instance did not connect back within the start timeout')
+    this.#router.recordError({
+      code: 'instance_start_timeout',
+      poolId: this.poolId,
+      message: `instance did not connect back within ${waitedMs} ms`,
+      lambdaId,
+    })
+  }
+
+  /** An invoke was sent: `instance` for an instance start, `pre_warm` for the init-only buddy. */
+  onInvokeStarted(lambdaId: string, kind: 'instance' | 'pre_warm'): void {
+    this.#router.invokesStarted.inc({ pool: this.poolId, kind })
+    this.#window.recordInvoke()
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ lambdaId, kind }, 'invoke sent')
   }
 
   onInvokeRefused(reason: 'rate-limit' | 'backoff' | 'circuit-open', retryInMs: number): void {
@@ -382,6 +648,15 @@ export class PoolTelemetry {
     }
     const level = result === 'completed' || result === 'aborted' ? 'info' : 'warn'
     this.logger[level]({ lambdaId, result, ...detail }, 'invoke returned')
+    if (level === 'warn') {
+      const err = detail.err
+      this.#router.recordError({
+        code: errorCode(err) ?? `invoke_${result}`,
+        poolId: this.poolId,
+        message: err instanceof Error ? err.message : (detail.functionError ?? `invoke ${result.replaceAll('_', ' ')}`),
+        lambdaId,
+      })
+    }
   }
 
   // Per-request counters use label children bound once per pool and label value (no label hashing per event).
@@ -394,7 +669,13 @@ export class PoolTelemetry {
     return child
   }
 
+  // Every request that did not complete with an app response ends here: its outcome and its place in the window.
   #ended(outcome: RequestOutcome): void {
+    this.#count(outcome)
+    this.#window.recordRequest(undefined, ERROR_OUTCOMES.has(outcome))
+  }
+
+  #count(outcome: RequestOutcome): void {
     let child = this.#outcomes.get(outcome)
     if (child === undefined) {
       child = this.#router.requests.labels({ pool: this.poolId, outcome })
@@ -402,4 +683,10 @@ export class PoolTelemetry {
     }
     child.inc()
   }
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined
+  const code = (error as { code: unknown }).code
+  return typeof code === 'string' && code.startsWith('LD_') ? code : undefined
 }

@@ -65,6 +65,9 @@ export class TunnelExchange implements ExchangeController {
   #headDeadlineMs = 0
   #requestEnded = false
   #responseStarted = false
+  // Body bytes each way, reported once when the exchange ends (two additions per chunk, no metric call per chunk).
+  #requestBodyBytes = 0
+  #responseBodyBytes = 0
   #status = 0
   #done = false
 
@@ -179,6 +182,7 @@ export class TunnelExchange implements ExchangeController {
 
   readonly #onBodyData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
+    this.#requestBodyBytes += chunk.length
     if (!this.channel.writer.write(chunk)) this.#body?.pause()
   }
 
@@ -204,6 +208,7 @@ export class TunnelExchange implements ExchangeController {
   readonly #onData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
     if (this.#responseStarted) {
+      this.#responseBodyBytes += chunk.length
       this.#handler.onResponseData(chunk)
       return
     }
@@ -223,7 +228,10 @@ export class TunnelExchange implements ExchangeController {
       exposeInternal: this.#settings.exposeInternalHeaders,
     })
     this.#handler.onResponseStart(parsed.head.status, headers, this)
-    if (!this.#done && parsed.rest.length > 0) this.#handler.onResponseData(parsed.rest)
+    if (!this.#done && parsed.rest.length > 0) {
+      this.#responseBodyBytes += parsed.rest.length
+      this.#handler.onResponseData(parsed.rest)
+    }
   }
 
   // END_STREAM from the extension: the response is complete, or it never started. (A bare RST_STREAM closes the
@@ -288,6 +296,7 @@ export class TunnelExchange implements ExchangeController {
     stream.off('close', this.#onClose)
     this.request.signal.removeEventListener('abort', this)
     this.#detachBody()
+    this.#settings.telemetry.onExchangeBytes(this.#requestBodyBytes, this.#responseBodyBytes)
   }
 
   #finish(): void {

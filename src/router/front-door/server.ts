@@ -86,6 +86,8 @@ export interface FrontDoorOptions {
   readonly logger: Logger
   /** Called once per finished request (not for /health). Must not throw. */
   readonly onAccess?: (entry: AccessLogEntry) => void
+  /** Called once per request the front door answers itself (refusals, client errors), for metrics. Must not throw. */
+  readonly onRefused?: (status: number, error: RouterError) => void
   /** Request ids for clients that sent none; a seam for tests. */
   readonly newRequestId?: () => string
 }
@@ -327,6 +329,7 @@ export class FrontDoor implements ExchangeHost {
     const clientId = getHeader(req.rawHeaders, 'x-request-id')
     const requestId = clientId !== undefined && isValidRequestId(clientId) ? clientId : this.#newRequestId()
     const status = writeErrorResponse(res, error, requestId, http2)
+    this.#options.onRefused?.(status, error)
     this.#options.onAccess?.({
       requestId,
       method: req.method as string,
@@ -405,7 +408,9 @@ export class FrontDoor implements ExchangeHost {
       socket.destroy()
       return
     }
-    const answer = statusFor(clientErrorFor(error, this.#options.limits.maxRequestHeadBytes))
+    const clientError = clientErrorFor(error, this.#options.limits.maxRequestHeadBytes)
+    const answer = statusFor(clientError)
+    this.#options.onRefused?.(answer.status, clientError)
     socket.end(
       `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
         'Content-Type: text/plain; charset=utf-8\r\n' +

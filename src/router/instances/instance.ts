@@ -128,7 +128,7 @@ export class LambdaInstance implements ChannelOwner {
         throw new Error(`unknown instance state ${String(unreachable)}`)
       }
     }
-    this.#telemetry.onInstanceStateChanged(this.lambdaId, previous, to)
+    this.#telemetry.onInstanceStateChanged(this.lambdaId, previous, to, this.ageMs)
     this.#hooks.onStateChanged(this, previous, to)
     return true
   }

@@ -128,6 +128,8 @@ export class Pool implements ControlPool {
       closing: this.#state !== 'open',
       queueLength: this.dispatcher.queueLength,
       runningRequests: this.#registry.outstanding(),
+      desiredInstances: this.#scaler.desiredInstances,
+      breakerState: this.#gate.breakerState,
       noCapacity: this.dispatcher.noCapacity,
       instances,
     }
@@ -265,6 +267,7 @@ export class Pool implements ControlPool {
       initOnly: false,
       ...(this.context.routerCertSha256 === undefined ? {} : { routerCertSha256: this.context.routerCertSha256 }),
     }
+    this.#telemetry.onInvokeStarted(lambdaId, 'instance')
     this.#track(
       this.#invoker
         .invoke({ functionName: this.context.functionName, payload }, instance.invokeSignal)
@@ -279,6 +282,7 @@ export class Pool implements ControlPool {
     if (!admission.ok) return
     const payload: WaiterRequest = { ...main, id: `${main.id}-initonly`, numberOfChannels: 0, initOnly: true }
     const controller = new AbortController()
+    this.#telemetry.onInvokeStarted(payload.id, 'pre_warm')
     this.#track(
       this.#invoker.invoke({ functionName: this.context.functionName, payload }, controller.signal).then((outcome) => {
         this.#gate.recordOutcome(outcome.kind === 'completed' ? 'success' : outcome.kind)

@@ -18,6 +18,11 @@ export interface LocalStackOptions {
   readonly frontDoorPort?: number
   /** Router control channel (h2c); 0 picks a free port. */
   readonly controlPort?: number
+  /**
+   * Router admin listener (dashboard, metrics); 0 picks a free port. Default 5005, or 0 when `frontDoorPort` is 0, so
+   * stacks on free ports (tests) never collide on the admin port.
+   */
+  readonly adminPort?: number
   /** Local Lambda Invoke API port; 0 picks a free port. */
   readonly lambdaPort?: number
   readonly functionName?: string
@@ -55,6 +60,9 @@ export const LOCAL_STACK_DEFAULTS = {
   idleEnvironmentTtlMs: 300_000,
   memoryMb: 1024,
 } as const
+
+// The router's default AdminPort; the local stack keeps it unless it runs on free ports.
+const DEFAULT_ADMIN_PORT = 5005
 
 /** A running local stack. `close()` stops the router first (graceful), then every execution environment. */
 export interface LocalStack {
@@ -100,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         LAMBDA_DISPATCH_FunctionName: settings.functionName,
         LAMBDA_DISPATCH_IncomingRequestHTTPPort: String(settings.frontDoorPort),
         LAMBDA_DISPATCH_ControlChannelInsecureHTTP2Port: String(settings.controlPort),
+        LAMBDA_DISPATCH_AdminPort: String(options.adminPort ?? (settings.frontDoorPort === 0 ? 0 : DEFAULT_ADMIN_PORT)),
         LAMBDA_DISPATCH_AllowInsecureControlChannel: 'true',
         LAMBDA_DISPATCH_PreferredControlChannelScheme: 'http',
         LAMBDA_DISPATCH_RouterCallbackHost: settings.host,

@@ -100,6 +100,11 @@ function oneOf<T extends string>(choices: readonly T[]): (text: string) => Parse
   }
 }
 
+function requiredText(text: string): Parsed {
+  const trimmed = text.trim()
+  return trimmed === '' ? bad('must not be empty') : ok(trimmed)
+}
+
 function optionalText(text: string): Parsed {
   const trimmed = text.trim()
   return ok(trimmed === '' ? undefined : trimmed)
@@ -479,8 +484,16 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     'adminPort',
     'port',
     '5005',
-    'Reserved for the admin listener (metrics, dashboard); validated now, opened by a later release.',
+    'Admin listener: /health, /ready, /metrics, the dashboard and its API (docs/observability.md).',
     port,
+  ),
+  setting(
+    'AdminHost',
+    'adminHost',
+    'IP address',
+    '127.0.0.1',
+    'Address the admin listener binds; loopback only unless set (0.0.0.0 for a load-balancer health check or a scraper).',
+    requiredText,
   ),
   setting('AwsRegion', 'awsRegion', 'AWS region', '(SDK default)', 'Region for Lambda invokes.', optionalText, {
     env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],

@@ -63,8 +63,10 @@ export interface RouterConfig {
   readonly logLevel: LogLevel
   readonly logFormat: 'json' | 'pretty'
   readonly accessLog: boolean
-  /** Reserved for the admin listener (metrics, dashboard); 0 picks a free port. */
+  /** Admin listener (health, readiness, metrics, dashboard); 0 picks a free port. */
   readonly adminPort: number
+  /** Address the admin listener binds: loopback by default, whatever ListenHost says. */
+  readonly adminHost: string
   /** AWS region for Lambda invokes (AWS_REGION, else AWS_DEFAULT_REGION). */
   readonly awsRegion: string | undefined
   /** Lambda endpoint override, e.g. the local Lambda (AWS_ENDPOINT_URL_LAMBDA). */
@@ -117,6 +119,7 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   logFormat: 'json',
   accessLog: true,
   adminPort: 5005,
+  adminHost: '127.0.0.1',
   awsRegion: undefined,
   lambdaEndpoint: undefined,
 })
@@ -215,6 +218,7 @@ export function openedPorts(config: RouterConfig): { readonly key: string; reado
   }
   if (usesTlsControlChannel(config))
     ports.push({ key: 'ControlChannelHTTP2Port', port: config.controlChannelHttp2Port })
+  ports.push({ key: 'AdminPort', port: config.adminPort })
   return ports
 }
 

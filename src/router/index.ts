@@ -1,10 +1,12 @@
 // The router's composition root and the module's public surface: createRouter(config) wires the front door, the
 // control server, one pool per function, the invoker and telemetry, and closes them in order (STYLE.md §7).
 // Importing it starts nothing; start() binds ports and close() releases everything it made.
-import { Registry } from 'prom-client'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { ConfigError, createLogger, createSilentLogger, type Logger } from '../common/index.js'
 import { DEFAULT_HEAD_LIMITS, DEFAULT_POOL_ID } from '../protocol/index.js'
 import { describeHealth, type RouterHealth, type RouterState } from './admin/health.js'
+import { AdminServer, type AdminSource } from './admin/server.js'
+import { type AdminSnapshot, collectAdminSnapshot } from './admin/snapshot.js'
 import { buildDispatcherUrl, discoverCallbackHost } from './callback/discover-callback-host.js'
 import { type RouterConfig, usesTlsControlChannel } from './config.js'
 import { ControlServer } from './control/server.js'
@@ -15,10 +17,17 @@ import type { Invoker } from './invoke/invoker.js'
 import { Pool } from './pools/pool.js'
 import { createPoolContext, type PoolContext } from './pools/pool-context.js'
 import { DEFAULT_SCALING_POLICY } from './scaling/policy.js'
-import { RouterTelemetry } from './telemetry.js'
+import { type RecentError, RouterTelemetry } from './telemetry.js'
 import { createSelfSignedIdentity, loadTlsIdentity, type TlsIdentity } from './tls-certificate.js'
 
-export type { RouterHealth, RouterState } from './admin/health.js'
+export type { ListenerHealth, PoolHealth, PoolServingState, RouterHealth, RouterState } from './admin/health.js'
+export type {
+  AdminSnapshot,
+  InstanceView,
+  PoolView,
+  RecentErrorView,
+  TrafficSummary,
+} from './admin/snapshot.js'
 export {
   ENV_PREFIX,
   isValidFunctionReference,
@@ -30,7 +39,8 @@ export {
 } from './config.js'
 export type { AccessLogEntry } from './front-door/server.js'
 export type { InvokeOutcome, InvokeRequest, Invoker } from './invoke/invoker.js'
-export type { InstanceSnapshot, PoolSnapshot } from './telemetry.js'
+export type { WindowSeries } from './metrics-window.js'
+export type { InstanceSnapshot, PoolSnapshot, RecentError } from './telemetry.js'
 
 export interface RouterOptions {
   readonly logger?: Logger
@@ -42,6 +52,10 @@ export interface RouterOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Credentials for the default AWS invoker; the SDK's default chain when absent (the local stack passes dummies). */
   readonly lambdaCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  /** Where CloudWatch EMF lines go when CloudWatchMetricsEnabled is on; stdout by default. */
+  readonly emfWrite?: (line: string) => void
+  /** Wall clock (epoch ms) for the dashboard's rolling windows, recent errors and EMF minutes; a seam for tests. */
+  readonly now?: () => number
 }
 
 /** Where a started router can be reached. */
@@ -56,6 +70,8 @@ export interface RouterAddresses {
   readonly dispatcherUrl: string
   /** SHA-256 of the control certificate, when Lambdas are told to pin it. */
   readonly routerCertSha256: string | undefined
+  /** Admin listener: /health, /ready, /metrics, the dashboard (`/`) and its API. */
+  readonly adminUrl: string
 }
 
 // Metadata lookups at start (ECS task metadata, EC2 IMDS) share this bound, as the original's 5 s.
@@ -66,7 +82,7 @@ const INVOKE_MAX_ATTEMPTS = 2
 const INVOKE_SPARE_SOCKETS = 16
 
 /** One router: `start()` it, `close()` it (idempotent, graceful). */
-export class Router {
+export class Router implements AdminSource {
   readonly config: RouterConfig
   readonly telemetry: RouterTelemetry
   readonly registry: Registry
@@ -78,6 +94,10 @@ export class Router {
   #ownedInvoker: Invoker | undefined
   #control: ControlServer | undefined
   #frontDoor: FrontDoor | undefined
+  #admin: AdminServer | undefined
+  #addresses: RouterAddresses | undefined
+  #adminUrl: string | undefined
+  #frontDoorListening = false
   #state: RouterState = 'idle'
   #closed: Promise<void> | undefined
 
@@ -88,7 +108,17 @@ export class Router {
     this.#invoker = options.invoker
     this.#lambdaCredentials = options.lambdaCredentials
     this.registry = options.registry ?? new Registry()
-    this.telemetry = new RouterTelemetry({ registry: this.registry, logger: createLogger(this.#logger, 'telemetry') })
+    // Process defaults (CPU, memory, event loop lag, GC) on the router's own registry; once per registry.
+    if (this.registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
+      collectDefaultMetrics({ register: this.registry })
+    }
+    const emfWrite = options.emfWrite ?? ((line: string) => process.stdout.write(line))
+    this.telemetry = new RouterTelemetry({
+      registry: this.registry,
+      logger: createLogger(this.#logger, 'telemetry'),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(config.cloudWatchMetricsEnabled ? { emf: { write: emfWrite } } : {}),
+    })
   }
 
   /** Pools by pool id: `default` for FunctionName, and one per allow-listed name (its id is the name). */
@@ -105,11 +135,41 @@ export class Router {
     return this.#frontDoor?.inFlightCount ?? 0
   }
 
+  /** Liveness, readiness (serving with every listener bound) and each pool's state. */
   health(): RouterHealth {
     return describeHealth(
       this.#state,
       [...this.#pools.values()].map((pool) => pool.snapshot()),
+      this.#listeners(),
     )
+  }
+
+  /** The dashboard's picture: pools, instances, traffic over the last minutes, counters, recent errors. */
+  snapshot(): Promise<AdminSnapshot> {
+    return collectAdminSnapshot({
+      state: this.#state,
+      listeners: this.#listeners(),
+      telemetry: this.telemetry,
+      frontDoorUrl: this.#addresses?.frontDoorUrl,
+      adminUrl: this.#adminUrl,
+    })
+  }
+
+  /** Prometheus text exposition of the router's registry. */
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+
+  subscribeErrors(listener: (error: RecentError) => void): () => void {
+    return this.telemetry.subscribeErrors(listener)
+  }
+
+  #listeners(): { frontDoor: boolean; control: boolean; admin: boolean } {
+    return {
+      frontDoor: this.#frontDoorListening,
+      control: this.#control !== undefined && this.#state !== 'closed',
+      admin: this.#admin?.listening ?? false,
+    }
   }
 
   /**
@@ -131,6 +191,14 @@ export class Router {
 
   async #start(): Promise<RouterAddresses> {
     const config = this.config
+    // The admin listener comes first, so probes see "starting" (503 on /ready) rather than a closed port.
+    this.#admin = new AdminServer({
+      host: config.adminHost,
+      port: config.adminPort,
+      source: this,
+      logger: createLogger(this.#logger, 'admin'),
+    })
+    this.#adminUrl = (await this.#admin.listen()).url
     const callback = await discoverCallbackHost({
       env: this.#env,
       ...(config.routerCallbackHost === undefined ? {} : { routerCallbackHost: config.routerCallbackHost }),
@@ -195,8 +263,10 @@ export class Router {
       resolveDispatcher: (poolKey) => this.#pools.get(poolKey),
       logger: createLogger(this.#logger, 'front-door'),
       ...(config.accessLog ? { onAccess: (entry: AccessLogEntry) => accessLogger.info(entry, 'request') } : {}),
+      onRefused: (status, error) => this.telemetry.onFrontDoorRefused(status, error.code),
     })
     const frontDoor = await this.#frontDoor.listen()
+    this.#frontDoorListening = true
     this.#state = 'serving'
     const addresses: RouterAddresses = {
       frontDoorUrl: frontDoor.httpUrl,
@@ -204,7 +274,9 @@ export class Router {
       controlUrls,
       dispatcherUrl,
       routerCertSha256,
+      adminUrl: this.#adminUrl,
     }
+    this.#addresses = addresses
     this.#logger.info(
       { ...addresses, callbackSource: callback.source, pools: [...this.#pools.keys()], selfSigned: tls?.selfSigned },
       'router listening',
@@ -230,6 +302,7 @@ export class Router {
     const frontDoor = this.#frontDoor
     if (frontDoor) {
       frontDoor.beginClosing()
+      this.#frontDoorListening = false
       const drained = await frontDoor.drain(this.config.shutdownTimeoutMs)
       this.#logger.info(
         { drained, leftOver: frontDoor.inFlightCount, waitedMs: Math.round(performance.now() - startedMs) },
@@ -241,12 +314,16 @@ export class Router {
     this.#logger.info({ tookMs: Math.round(performance.now() - startedMs) }, 'router closed')
   }
 
-  // Releases everything started so far, in close order; also the cleanup of a failed start.
+  // Releases everything started so far, in close order; also the cleanup of a failed start. The admin listener goes
+  // last, so /health and /metrics answer while the router drains.
   async #shutdown(): Promise<void> {
+    this.#frontDoorListening = false
     await this.#frontDoor?.close()
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
     await this.#control?.close()
     await this.#ownedInvoker?.close()
+    this.telemetry.close()
+    await this.#admin?.close()
   }
 
   async #tlsIdentity(callbackHost: string): Promise<TlsIdentity | undefined> {

@@ -69,7 +69,7 @@ export async function startFrontDoor(options: TestFrontDoorOptions): Promise<Tes
   }
 }
 
-/** Settings for a whole router on loopback: free ports, h2c control channel, callback to 127.0.0.1. */
+/** Settings for a whole router on loopback: free ports (admin too), h2c control channel, callback to 127.0.0.1. */
 export const TEST_ROUTER_ENV: Readonly<Record<string, string>> = Object.freeze({
   LAMBDA_DISPATCH_FunctionName: 'my-function',
   LAMBDA_DISPATCH_ListenHost: '127.0.0.1',
@@ -83,6 +83,7 @@ export const TEST_ROUTER_ENV: Readonly<Record<string, string>> = Object.freeze({
   LAMBDA_DISPATCH_IncomingRequestTimeout: '10s',
   LAMBDA_DISPATCH_ShutdownTimeout: '10s',
   LAMBDA_DISPATCH_AccessLog: 'false',
+  LAMBDA_DISPATCH_AdminPort: '0',
 })
 
 export interface TestRouter {

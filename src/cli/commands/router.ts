@@ -61,7 +61,8 @@ async function runRouter(argv: readonly string[]): Promise<number> {
     process.stdout.write(
       `lambda-dispatch router listening: ${addresses.frontDoorUrl}` +
         (addresses.frontDoorHttpsUrl ? ` ${addresses.frontDoorHttpsUrl}` : '') +
-        ` (control ${addresses.controlUrls.join(' ')}; lambdas call back ${addresses.dispatcherUrl})\n`,
+        ` (control ${addresses.controlUrls.join(' ')}; lambdas call back ${addresses.dispatcherUrl};` +
+        ` admin and dashboard ${addresses.adminUrl})\n`,
     )
   } catch (error) {
     process.stderr.write(`lambda-dispatch router: failed to start: ${(error as Error).message}\n`)

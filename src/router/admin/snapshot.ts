@@ -1,0 +1,299 @@
+// The picture the dashboard and `lambda-dispatch status` show: one JSON document built from pool snapshots, the
+// rolling windows, the counters and the recent errors. buildAdminSnapshot is pure (table-tested); collectAdminSnapshot
+// reads the live sources once and calls it.
+import type { InstanceState } from '../instances/instance-states.js'
+import {
+  latencyQuantileMs,
+  type RollingWindow,
+  seriesOf,
+  totalsOf,
+  WINDOW_SECONDS,
+  type WindowSeries,
+} from '../metrics-window.js'
+import type { PoolSnapshot, RecentError, RouterTelemetry } from '../telemetry.js'
+import { describeHealth, type ListenerHealth, type PoolServingState, type RouterState } from './health.js'
+
+/** Bumped when a field changes meaning or goes away; new fields may appear without a bump. */
+export const ADMIN_SNAPSHOT_VERSION = 1
+/** requests/s is the average over this many whole seconds before the current one. */
+export const RATE_SECONDS = 10
+/** p50/p99 are computed over this many seconds up to now. */
+export const LATENCY_SECONDS = 60
+
+/** Traffic over the recent past, router-wide or for one pool. */
+export interface TrafficSummary {
+  /** Every request that ended, since the router started (from the counters). */
+  readonly requestsTotal: number
+  /** Requests that ended per second, over the last RATE_SECONDS whole seconds. */
+  readonly requestsPerSecond: number
+  /** Gateway errors and app 5xx per second, over the same seconds. */
+  readonly errorsPerSecond: number
+  /** Completed-response latency over the last LATENCY_SECONDS; null without a completed response. */
+  readonly p50Ms: number | null
+  readonly p99Ms: number | null
+  /** Invokes sent in the last 60 seconds. */
+  readonly invokesPerMinute: number
+}
+
+export interface InstanceView {
+  readonly lambdaId: string
+  readonly state: InstanceState
+  readonly ageMs: number
+  readonly outstanding: number
+  readonly busyChannels: number
+  readonly idleChannels: number
+}
+
+export interface PoolView {
+  readonly poolId: string
+  readonly functionName: string
+  readonly state: PoolServingState
+  readonly queueLength: number
+  readonly runningRequests: number
+  readonly desiredInstances: number
+  readonly breakerState: PoolSnapshot['breakerState']
+  readonly noCapacity: string | null
+  readonly instancesByState: Readonly<Record<InstanceState, number>>
+  readonly channels: { readonly busy: number; readonly idle: number }
+  readonly instances: readonly InstanceView[]
+  readonly traffic: TrafficSummary
+  /** `lambda_dispatch_router_requests_total` by outcome, since start. */
+  readonly outcomes: Readonly<Record<string, number>>
+  readonly invokes: {
+    readonly started: number
+    /** Returned invokes by result. */
+    readonly results: Readonly<Record<string, number>>
+    readonly exitReasons: Readonly<Record<string, number>>
+  }
+}
+
+export interface RecentErrorView {
+  /** ISO 8601. */
+  readonly time: string
+  readonly code: string
+  readonly poolId: string | null
+  readonly message: string
+  readonly requestId: string | null
+  readonly lambdaId: string | null
+}
+
+export interface AdminSnapshot {
+  readonly version: typeof ADMIN_SNAPSHOT_VERSION
+  /** ISO 8601. */
+  readonly generatedAt: string
+  readonly router: {
+    readonly state: RouterState
+    readonly ready: boolean
+    readonly listeners: ListenerHealth
+    readonly pid: number
+    readonly uptimeS: number
+    readonly rssBytes: number
+    readonly frontDoorUrl: string | null
+    readonly adminUrl: string | null
+  }
+  /** Every pool together. */
+  readonly traffic: TrafficSummary
+  /** Router-wide, one point per second, the last WINDOW_SECONDS seconds up to the current one. */
+  readonly series: WindowSeries
+  readonly pools: readonly PoolView[]
+  /** Oldest first. */
+  readonly recentErrors: readonly RecentErrorView[]
+}
+
+/** One sample of a counter: its labels and value. */
+export interface CounterSample {
+  readonly labels: Readonly<Record<string, string | number>>
+  readonly value: number
+}
+
+export interface SnapshotInput {
+  readonly nowMs: number
+  readonly state: RouterState
+  readonly listeners: ListenerHealth
+  readonly process: { readonly pid: number; readonly uptimeS: number; readonly rssBytes: number }
+  readonly frontDoorUrl: string | undefined
+  readonly adminUrl: string | undefined
+  readonly pools: readonly PoolSnapshot[]
+  /** The rolling window of each pool id (a pool without one shows no traffic). */
+  readonly windows: ReadonlyMap<string, RollingWindow>
+  /** The current epoch second of the windows' clock. */
+  readonly currentSecond: number
+  readonly counters: {
+    readonly requests: readonly CounterSample[]
+    readonly invokesStarted: readonly CounterSample[]
+    readonly invokes: readonly CounterSample[]
+    readonly exitReasons: readonly CounterSample[]
+  }
+  readonly recentErrors: readonly RecentError[]
+}
+
+const INSTANCE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing', 'closed']
+
+/** Builds the snapshot document. Pure: reads only its input (windows are read, never written). */
+export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
+  const health = describeHealth(input.state, input.pools, input.listeners)
+  const allWindows: RollingWindow[] = []
+  const pools = input.pools.map((pool, index): PoolView => {
+    const window = input.windows.get(pool.poolId)
+    if (window !== undefined) allWindows.push(window)
+    const instancesByState = Object.fromEntries(INSTANCE_STATES.map((state) => [state, 0])) as Record<
+      InstanceState,
+      number
+    >
+    let busy = 0
+    let idle = 0
+    for (const instance of pool.instances) {
+      instancesByState[instance.state]++
+      busy += instance.busyChannels
+      idle += instance.parkedChannels
+    }
+    const outcomes = byLabel(input.counters.requests, pool.poolId, 'outcome')
+    return {
+      poolId: pool.poolId,
+      functionName: pool.functionName,
+      state: health.pools[index]?.state ?? 'serving',
+      queueLength: pool.queueLength,
+      runningRequests: pool.runningRequests,
+      desiredInstances: pool.desiredInstances,
+      breakerState: pool.breakerState,
+      noCapacity: pool.noCapacity?.why ?? null,
+      instancesByState,
+      channels: { busy, idle },
+      instances: [...pool.instances]
+        .sort((a, b) => b.ageMs - a.ageMs)
+        .map((instance) => ({
+          lambdaId: instance.lambdaId,
+          state: instance.state,
+          ageMs: Math.round(instance.ageMs),
+          outstanding: instance.outstanding,
+          busyChannels: instance.busyChannels,
+          idleChannels: instance.parkedChannels,
+        })),
+      traffic: trafficOf(window === undefined ? [] : [window], input.currentSecond, sum(outcomes)),
+      outcomes,
+      invokes: {
+        started: sum(byLabel(input.counters.invokesStarted, pool.poolId, 'kind')),
+        results: byLabel(input.counters.invokes, pool.poolId, 'result'),
+        exitReasons: byLabel(input.counters.exitReasons, pool.poolId, 'reason'),
+      },
+    }
+  })
+  return {
+    version: ADMIN_SNAPSHOT_VERSION,
+    generatedAt: new Date(input.nowMs).toISOString(),
+    router: {
+      state: input.state,
+      ready: health.ready,
+      listeners: input.listeners,
+      pid: input.process.pid,
+      uptimeS: Math.round(input.process.uptimeS),
+      rssBytes: input.process.rssBytes,
+      frontDoorUrl: input.frontDoorUrl ?? null,
+      adminUrl: input.adminUrl ?? null,
+    },
+    traffic: trafficOf(
+      allWindows,
+      input.currentSecond,
+      pools.reduce((total, pool) => total + pool.traffic.requestsTotal, 0),
+    ),
+    series: seriesOf(allWindows, input.currentSecond, WINDOW_SECONDS),
+    pools,
+    recentErrors: input.recentErrors.map(recentErrorView),
+  }
+}
+
+/** A recent error as the dashboard and the status command show it (pure). */
+export function recentErrorView(error: RecentError): RecentErrorView {
+  return {
+    time: new Date(error.timeMs).toISOString(),
+    code: error.code,
+    poolId: error.poolId ?? null,
+    message: error.message,
+    requestId: error.requestId ?? null,
+    lambdaId: error.lambdaId ?? null,
+  }
+}
+
+/** The traffic summary of some windows at `currentSecond` (pure). */
+export function trafficOf(
+  windows: readonly RollingWindow[],
+  currentSecond: number,
+  requestsTotal: number,
+): TrafficSummary {
+  const rate = totalsOf(windows, currentSecond - RATE_SECONDS, currentSecond - 1)
+  const latency = totalsOf(windows, currentSecond - LATENCY_SECONDS + 1, currentSecond)
+  const minute = totalsOf(windows, currentSecond - 59, currentSecond)
+  return {
+    requestsTotal,
+    requestsPerSecond: round1(rate.requests / RATE_SECONDS),
+    errorsPerSecond: round1(rate.errors / RATE_SECONDS),
+    p50Ms: roundMs(latencyQuantileMs(latency, 0.5)),
+    p99Ms: roundMs(latencyQuantileMs(latency, 0.99)),
+    invokesPerMinute: minute.invokes,
+  }
+}
+
+/** What the live router hands collectAdminSnapshot. */
+export interface SnapshotSources {
+  readonly state: RouterState
+  readonly listeners: ListenerHealth
+  readonly telemetry: RouterTelemetry
+  readonly frontDoorUrl: string | undefined
+  readonly adminUrl: string | undefined
+}
+
+/** Reads the live sources once (counters are read through prom-client) and builds the snapshot. */
+export async function collectAdminSnapshot(sources: SnapshotSources): Promise<AdminSnapshot> {
+  const { telemetry } = sources
+  const [requests, invokesStarted, invokes, exitReasons] = await Promise.all([
+    telemetry.requests.get(),
+    telemetry.invokesStarted.get(),
+    telemetry.invokes.get(),
+    telemetry.invokeExitReasons.get(),
+  ])
+  const pools = telemetry.poolSnapshots()
+  const windows = new Map(pools.map((pool) => [pool.poolId, telemetry.windowFor(pool.poolId)]))
+  const nowMs = telemetry.now()
+  return buildAdminSnapshot({
+    nowMs,
+    state: sources.state,
+    listeners: sources.listeners,
+    process: { pid: process.pid, uptimeS: process.uptime(), rssBytes: process.memoryUsage.rss() },
+    frontDoorUrl: sources.frontDoorUrl,
+    adminUrl: sources.adminUrl,
+    pools,
+    windows,
+    currentSecond: Math.floor(nowMs / 1000),
+    counters: {
+      requests: requests.values,
+      invokesStarted: invokesStarted.values,
+      invokes: invokes.values,
+      exitReasons: exitReasons.values,
+    },
+    recentErrors: telemetry.recentErrors(),
+  })
+}
+
+function byLabel(samples: readonly CounterSample[], poolId: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const sample of samples) {
+    if (sample.labels.pool !== poolId) continue
+    const key = String(sample.labels[label])
+    out[key] = (out[key] ?? 0) + sample.value
+  }
+  return out
+}
+
+function sum(values: Readonly<Record<string, number>>): number {
+  let total = 0
+  for (const value of Object.values(values)) total += value
+  return total
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10
+}
+
+function roundMs(value: number | undefined): number | null {
+  return value === undefined ? null : Math.round(value * 1000) / 1000
+}

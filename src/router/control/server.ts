@@ -24,6 +24,7 @@ import {
   TUNNEL_CONTENT_TYPE,
 } from '../../protocol/index.js'
 import type { TunnelOrderingError } from '../errors.js'
+import { isOwnReset } from '../http2-reset.js'
 import { Channel } from '../instances/channel.js'
 import type { RouterTelemetry } from '../telemetry.js'
 import {
@@ -225,6 +226,8 @@ export class ControlServer {
 
   // Every stream gets this listener first: an unhandled stream 'error' (a peer RST_STREAM) would crash the process.
   readonly #onStreamError = (err: Error): void => {
+    // Our own resets (client aborts, timeouts) emit 'error' too; only the peer's count.
+    if (isOwnReset(err)) return
     this.#telemetry.onHttp2Error('stream_error', { err })
   }
 

@@ -20,6 +20,7 @@ import {
   TunnelOrderingError,
   UpstreamClosedError,
 } from '../errors.js'
+import { resetStream } from '../http2-reset.js'
 import type { Channel } from '../instances/channel.js'
 import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
@@ -314,7 +315,7 @@ export class TunnelExchange implements ExchangeController {
     if (this.#done) return
     this.#cleanup()
     const stream = this.channel.stream
-    if (!stream.destroyed) stream.close(http2.NGHTTP2_CANCEL)
+    resetStream(stream, 'cancel', `exchange failed: ${kind}`)
     if (this.#body !== null && !this.#requestEnded) this.#body.resume()
     this.channel.release()
     const telemetry = this.#settings.telemetry

@@ -1,0 +1,183 @@
+// `npm run bench`: the same workloads through (a) the app directly, (b) nginx in front of it and (c) the router and
+// extension, over HTTP/1.1 (wrk) and h2c (h2load), with CPU per request and peak RSS of every process from /proc.
+// Writes bench/results/<date>.{json,md,svg} and prints the ratios. Installs nothing: a missing tool skips its cells.
+// Options: --quick, --cells <pattern,…>, --duration <s>, --warmup <s>, --instances <n>, --max-concurrent <n>,
+// --no-large, --large-only, --profile <dir>, --out <dir>. See docs/performance.md.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { buildCells, PATHS, type PathName, selectCells } from './lib/cells.js'
+import { describeMachine, loadAverage1m } from './lib/machine.js'
+import { type LoadTools, measureCell, measureLargeBody } from './lib/measure.js'
+import { startPaths } from './lib/paths.js'
+import { findExecutable } from './lib/processes.js'
+import { ratiosTable, renderMarkdown, targetsTable } from './lib/render-markdown.js'
+import { renderChart } from './lib/render-svg.js'
+import {
+  type BenchReport,
+  type CellResult,
+  evaluateTargets,
+  type LargeBodyResult,
+  ratioRows,
+  resultStamp,
+} from './lib/results.js'
+import { parseScaleupSummary } from './lib/scaleup-summary.js'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const MIB = 1024 * 1024
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    cells: { type: 'string', default: '' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    instances: { type: 'string', default: '1' },
+    'max-concurrent': { type: 'string', default: '100' },
+    'no-large': { type: 'boolean', default: false },
+    'large-only': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    out: { type: 'string', default: join(ROOT, 'bench/results') },
+  },
+})
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`)
+  return value
+}
+
+const durationS = positive('duration', values.duration, values.quick ? 3 : 10)
+const warmupS = positive('warmup', values.warmup, values.quick ? 1 : 3)
+const instances = positive('instances', values.instances, 1)
+const maxConcurrentCount = positive('max-concurrent', values['max-concurrent'], 100)
+const patterns = values.cells
+  .split(',')
+  .map((pattern) => pattern.trim())
+  .filter((pattern) => pattern !== '')
+const cells = values['large-only'] ? [] : selectCells(buildCells({}), patterns)
+const largeRuns = values['no-large']
+  ? []
+  : [
+      { bodyBytes: 9 * MIB, repetitions: values.quick ? 2 : 5 },
+      { bodyBytes: 100 * MIB, repetitions: values.quick ? 1 : 3 },
+    ]
+
+/** The newest bench/results/scaleup-*.json, summarised, if there is one. */
+function latestScaleup(dir: string): BenchReport['scaleup'] {
+  if (!existsSync(dir)) return undefined
+  const file = readdirSync(dir)
+    .filter((name) => /^scaleup-.*\.json$/.test(name))
+    .sort()
+    .at(-1)
+  if (file === undefined) return undefined
+  const summary = parseScaleupSummary(JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown)
+  return summary === undefined ? undefined : { file, ...summary }
+}
+
+async function main(): Promise<void> {
+  const tools = {
+    wrk: findExecutable('wrk'),
+    h2load: findExecutable('h2load'),
+    nginx: findExecutable('nginx') ?? findExecutable('/usr/sbin/nginx'),
+  }
+  process.stdout.write(
+    'needs: wrk (Debian wrk), h2load (nghttp2-client), nginx (nginx-light); a missing one skips its cells.\n',
+  )
+  for (const [name, path] of Object.entries(tools)) {
+    process.stdout.write(`  ${name}: ${path ?? 'MISSING: its cells are skipped'}\n`)
+  }
+  for (const bundle of ['dist/cli.js', 'dist/extension.js', 'dist/demo-app.js']) {
+    if (!existsSync(join(ROOT, bundle))) throw new Error(`${bundle} is missing: run npm run build first`)
+  }
+  const startedAt = new Date()
+  const loadStart = loadAverage1m()
+  process.stdout.write(`load average (1 min) at start: ${loadStart.toFixed(2)}\n`)
+  const paths = PATHS.filter(
+    (path: PathName) =>
+      cells.some((cell) => cell.path === path) || (largeRuns.length > 0 && (path !== 'nginx' || tools.nginx)),
+  )
+  const profileDir = values.profile === undefined ? undefined : resolve(values.profile)
+  const started = await startPaths({
+    root: ROOT,
+    nginxPath: tools.nginx,
+    paths,
+    instances,
+    maxConcurrentCount,
+    ...(profileDir === undefined ? {} : { profileDir }),
+  })
+  const tmpDir = mkdtempSync(join(tmpdir(), 'ld-bench-'))
+  const loadTools: LoadTools = {
+    wrk: tools.wrk,
+    h2load: tools.h2load,
+    wrkScript: join(ROOT, 'bench/wrk-report.lua'),
+    tmpDir,
+  }
+  const results: CellResult[] = []
+  const largeBodies: LargeBodyResult[] = []
+  try {
+    for (const [index, cell] of cells.entries()) {
+      const result = await measureCell(cell, started.targets[cell.path], started.unavailable[cell.path], loadTools, {
+        durationS,
+        warmupS,
+      })
+      results.push(result)
+      const load = result.load
+      const line = load
+        ? `${Math.round(load.requestsPerS)} req/s, p50 ${(load.p50Us / 1000).toFixed(2)} ms, p99 ${(load.p99Us / 1000).toFixed(2)} ms, ` +
+          `errors ${load.errors}, CPU µs/req ${Object.entries(result.cpuUsPerRequest ?? {})
+            .map(([label, us]) => `${label} ${Math.round(us)}`)
+            .join(' ')}`
+        : `${result.status}: ${result.reason}`
+      process.stdout.write(`[${index + 1}/${cells.length}] ${cell.id}: ${line}\n`)
+    }
+    for (const run of largeRuns) {
+      for (const path of PATHS) {
+        const target = started.targets[path]
+        if (target === undefined) continue
+        const result = await measureLargeBody(target, run.bodyBytes, run.repetitions)
+        largeBodies.push(result)
+        process.stdout.write(
+          `echo ${run.bodyBytes / MIB} MiB via ${path}: ${result.medianMBps?.toFixed(0) ?? '–'} MB/s (median of ` +
+            `${result.allMBps.length}${result.failures > 0 ? `, ${result.failures} failed: ${result.failure}` : ''})\n`,
+        )
+      }
+    }
+  } finally {
+    await started.close()
+    rmSync(tmpDir, { recursive: true, force: true })
+  }
+  const outDir = resolve(values.out)
+  mkdirSync(outDir, { recursive: true })
+  const scaleup = latestScaleup(outDir)
+  const report: BenchReport = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: await describeMachine(tools),
+    loadAverage: {
+      start: loadStart,
+      end: loadAverage1m(),
+      max: Math.max(loadStart, ...results.map((result) => result.loadAverage1m)),
+    },
+    settings: { durationS, warmupS, instances, maxConcurrentCount },
+    cells: results,
+    largeBodies,
+    ratios: ratioRows(results),
+    targets: evaluateTargets(results, largeBodies, scaleup),
+    ...(scaleup === undefined ? {} : { scaleup }),
+  }
+  const base = join(outDir, resultStamp(startedAt))
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(`${base}.md`, renderMarkdown(report))
+  writeFileSync(`${base}.svg`, renderChart(results, `Lambda Dispatch benchmark ${report.startedAt}`))
+  process.stdout.write(
+    `\n${ratiosTable(report.ratios)}\n\n${targetsTable(report.targets)}\n\nwrote ${base}.{json,md,svg}\n`,
+  )
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`)
+  process.exitCode = 1
+})

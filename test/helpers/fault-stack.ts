@@ -54,6 +54,8 @@ export interface LogRecord {
 export interface FaultStackOptions extends Omit<LocalStackOptions, 'logger' | 'frontDoorPort' | 'controlPort'> {
   /** Runs test/helpers/fault-app.ts as the app (the demo app plus fault routes and request reports). */
   readonly faultApp?: boolean
+  /** Level of the log lines kept as events: `debug` adds per-request and per-channel lines. Default `info`. */
+  readonly logLevel?: 'info' | 'debug'
 }
 
 export interface FaultStack {
@@ -87,11 +89,11 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const log = new EventLog<LogRecord>()
   const app = new EventLog<FaultAppReport>()
   const logger = createRootLogger({
-    level: 'info',
+    level: options.logLevel ?? 'info',
     destination: { write: (line: string) => log.push(JSON.parse(line) as LogRecord) },
   })
   const reports = options.faultApp ? await startReportServer(app) : undefined
-  const { faultApp, functionEnv, routerSettings, ...stackOptions } = options
+  const { faultApp, logLevel: _logLevel, functionEnv, routerSettings, ...stackOptions } = options
   let stack: LocalStack
   try {
     stack = await startLocalStack({

@@ -1,0 +1,93 @@
+// Issue 6 item 3, fault matrix: the router resets a busy channel stream on its own (BodyIdleTimeout: the app's
+// response stalls after its first bytes; the same reset follows a response-head timeout or a client abort, see
+// app-hangs and client-aborts). The client's response is cut off, the extension aborts the app request, re-opens
+// that very channel and the invoke carries on: the same instance serves, no new Lambda is invoked, nothing leaks.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { request } from 'undici'
+import {
+  assertPoolAtRest,
+  closeAndAssertNoOrphans,
+  type FaultStack,
+  onlyInstance,
+  startFaultStack,
+} from '../helpers/fault-stack.js'
+
+const BODY_IDLE_TIMEOUT_MS = 500
+
+describe('the router resets a channel stream', () => {
+  let fault: FaultStack
+  before(async () => {
+    fault = await startFaultStack({
+      faultApp: true,
+      logLevel: 'debug',
+      routerSettings: {
+        LAMBDA_DISPATCH_MinInstances: '1',
+        LAMBDA_DISPATCH_MaxInstances: '1',
+        LAMBDA_DISPATCH_MaxConcurrentCount: '4',
+        LAMBDA_DISPATCH_ChannelCount: '4',
+        LAMBDA_DISPATCH_BodyIdleTimeout: `${BODY_IDLE_TIMEOUT_MS}ms`,
+      },
+    })
+  })
+  after(() => fault.close())
+
+  test('a response that stalls past BodyIdleTimeout is cut off, the app request is aborted, and the extension re-opens the channel and serves on', async () => {
+    assert.equal((await fault.fetchText('/ping')).body, 'pong')
+    const lambdaId = onlyInstance(fault)
+    const invokesBefore = fault.stack.lambda.stats(fault.stack.functionName).invokes.RequestResponse
+    const logFrom = fault.log.mark()
+    const target = '/sse?n=3&interval=5000'
+    const appAborted = fault.app.next(
+      (report) => report.event === 'aborted' && report.target === target,
+      fault.app.mark(),
+    )
+
+    const response = await request(`${fault.url}${target}`, {
+      dispatcher: fault.agent,
+      headers: { 'x-request-id': 'stalled-sse' },
+    })
+    assert.equal(response.statusCode, 200)
+    let received = ''
+    await assert.rejects(async () => {
+      for await (const chunk of response.body) received += String(chunk)
+    }, 'the stalled body is aborted, never completed')
+    assert.equal(received, 'data: 0\n\n')
+    await appAborted
+
+    const dispatched = await fault.log.next(
+      (record) => record.msg === 'request dispatched' && record.requestId === 'stalled-sse',
+      logFrom,
+    )
+    assert.equal(dispatched.lambdaId, lambdaId)
+    await fault.log.next(
+      (record) =>
+        record.msg === 'request timed out' && record.requestId === 'stalled-sse' && record.phase === 'body-idle',
+      logFrom,
+    )
+    // The reset channel comes back: the extension POSTs the same channel id again on the same invoke.
+    const failedAt = fault.log.records.findIndex(
+      (record, index) => index >= logFrom && record.msg === 'request timed out' && record.requestId === 'stalled-sse',
+    )
+    await fault.log.next(
+      (record) =>
+        record.msg === 'channel opened' && record.lambdaId === lambdaId && record.channelId === dispatched.channelId,
+      failedAt,
+    )
+
+    const concurrent = await Promise.all([1, 2, 3, 4].map(() => fault.fetchText('/delay?ms=100')))
+    assert.deepEqual(
+      concurrent.map((answer) => answer.status),
+      [200, 200, 200, 200],
+    )
+    assert.equal(onlyInstance(fault), lambdaId, 'the same instance serves')
+    assert.equal(fault.stack.lambda.stats(fault.stack.functionName).invokes.RequestResponse, invokesBefore)
+    await assertPoolAtRest(fault)
+    const metrics = await fault.stack.router.registry.getSingleMetricAsString('lambda_dispatch_router_requests_total')
+    assert.match(metrics, /outcome="body_idle_timeout"} 1$/m)
+  })
+
+  test('the stack then closes and leaves no process or socket behind', async () => {
+    await closeAndAssertNoOrphans(fault)
+  })
+})

@@ -314,15 +314,16 @@ export class Router implements AdminSource {
     this.#logger.info({ tookMs: Math.round(performance.now() - startedMs) }, 'router closed')
   }
 
-  // Releases everything started so far, in close order; also the cleanup of a failed start. The admin listener goes
-  // last, so /health and /metrics answer while the router drains.
+  // Releases everything started so far, in close order; also the cleanup of a failed start. The last EMF minute is
+  // written once no request is left and while the pools still report; the admin listener goes last, so /health and
+  // /metrics answer while the router drains.
   async #shutdown(): Promise<void> {
     this.#frontDoorListening = false
     await this.#frontDoor?.close()
+    this.telemetry.close()
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
     await this.#control?.close()
     await this.#ownedInvoker?.close()
-    this.telemetry.close()
     await this.#admin?.close()
   }
 

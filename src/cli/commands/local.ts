@@ -8,6 +8,7 @@ import { formatStatusLine, type StatusSample, sampleStatus } from '../status-lin
 interface LocalCommandOptions {
   port: number
   controlPort: number
+  adminPort: number
   app?: string
   functionName: string
   coldStart: number
@@ -15,6 +16,7 @@ interface LocalCommandOptions {
   concurrency: number
   freeze: boolean
   logLevel: LogLevel
+  logFormat?: string
   routerSetting: string[]
   env: string[]
   status: boolean
@@ -26,6 +28,7 @@ export function registerLocalCommand(program: Command): void {
     .description('run the whole system on this machine: local Lambda service, router and the demo app (or your app)')
     .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', integer, LOCAL_STACK_DEFAULTS.frontDoorPort)
     .option('--control-port <port>', 'router control channel port (h2c)', integer, LOCAL_STACK_DEFAULTS.controlPort)
+    .option('--admin-port <port>', 'router admin port: dashboard, /metrics, /health, /ready', integer, 5005)
     .option('--app <command>', "your app's command line; it must listen on $PORT (default: the demo app)")
     .option('--function-name <name>', 'name of the local function', LOCAL_STACK_DEFAULTS.functionName)
     .option('--cold-start <ms>', 'simulated cold start of each new execution environment', integer, 0)
@@ -33,6 +36,7 @@ export function registerLocalCommand(program: Command): void {
     .option('--concurrency <n>', 'concurrent invokes allowed (beyond: 429 throttles)', integer, 50)
     .option('--no-freeze', 'do not freeze idle execution environments (SIGSTOP) between invokes')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'warn')
+    .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
     .option(
       '--router-setting <KEY=VALUE>',
       'a router setting by env name, e.g. MaxConcurrentCount=5 (repeatable)',
@@ -62,12 +66,18 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
   }
   // The SDK warns that its releases after January 2027 need Node 22; the pinned version runs on Node 20.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-  const logger = createRootLogger({ level: options.logLevel, pretty: process.stdout.isTTY === true }, { app: 'local' })
+  if (options.logFormat !== undefined && options.logFormat !== 'json' && options.logFormat !== 'pretty') {
+    process.stderr.write('lambda-dispatch local: --log-format must be json or pretty\n')
+    return 1
+  }
+  const pretty = options.logFormat === undefined ? process.stdout.isTTY === true : options.logFormat === 'pretty'
+  const logger = createRootLogger({ level: options.logLevel, pretty }, { app: 'local' })
   let stack: LocalStack
   try {
     stack = await startLocalStack({
       frontDoorPort: options.port,
       controlPort: options.controlPort,
+      adminPort: options.adminPort,
       functionName: options.functionName,
       ...(options.app === undefined ? {} : { appCommand: ['/bin/sh', '-c', options.app] }),
       coldStartDelayMs: options.coldStart,
@@ -91,7 +101,9 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       `  Try:   curl ${url}/ping`,
       `         curl -X POST --data-binary @package.json ${url}/echo`,
       `         curl -N ${url}/sse?n=5\\&interval=500`,
+      `  Dashboard:  ${stack.addresses.adminUrl}/   (or: lambda-dispatch status --url ${stack.addresses.adminUrl})`,
       `  Router front door ${url}   control ${stack.addresses.controlUrls.join(' ')}`,
+      `  Metrics    ${stack.addresses.adminUrl}/metrics`,
       `  Local Lambda API  ${stack.lambda.endpoint}`,
       '  Press Ctrl-C to stop.',
       '',

@@ -85,7 +85,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       <svg id="chart-rps" class="chart" viewBox="0 0 600 180" preserveAspectRatio="none" role="img" aria-label="requests per second, last 5 minutes"></svg>
     </section>
     <section>
-      <h2>Latency <span class="legend"><span><i style="background:var(--accent)"></i>p50</span><span><i style="background:var(--accent2)"></i>p99</span></span></h2>
+      <h2>Latency (log scale) <span class="legend"><span><i style="background:var(--accent)"></i>p50</span><span><i style="background:var(--accent2)"></i>p99</span></span></h2>
       <svg id="chart-latency" class="chart" viewBox="0 0 600 180" preserveAspectRatio="none" role="img" aria-label="p50 and p99 latency, last 5 minutes"></svg>
     </section>
   </div>
@@ -179,38 +179,59 @@ export const DASHBOARD_HTML = `<!doctype html>
     for (var key in attrs) node.setAttribute(key, attrs[key]);
     return node;
   }
-  // Draws series (arrays of numbers or nulls, one per second) into an SVG: grid, y labels, one path per series.
-  function drawChart(svg, series, format) {
-    var max = 0, count = 0;
+  // A linear scale from 0 to a round maximum, or (log) decades around the values: latency spans ms to seconds.
+  function scaleFor(series, log) {
+    var min = Infinity, max = 0;
     series.forEach(function (s) {
-      count = Math.max(count, s.values.length);
-      s.values.forEach(function (v) { if (v !== null && v > max) max = v; });
+      s.values.forEach(function (v) { if (v !== null && v > 0) { if (v > max) max = v; if (v < min) min = v; } });
     });
-    max = niceMax(max);
+    if (!log) {
+      var top = niceMax(max);
+      return { ticks: [0, top / 4, top / 2, (3 * top) / 4, top], at: function (v) { return v / top; } };
+    }
+    if (max === 0) { min = 1; max = 100; }
+    var lo = Math.floor(Math.log10(min)), hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
+    var ticks = [];
+    for (var d = lo; d <= hi; d++) ticks.push(Math.pow(10, d));
+    return { ticks: ticks, at: function (v) { return v <= 0 ? 0 : Math.max(0, (Math.log10(v) - lo) / (hi - lo)); } };
+  }
+  // Draws series (arrays of numbers or nulls, one per second) into an SVG: grid, y labels, one path per series, and
+  // an area under the series marked "fill".
+  function drawChart(svg, series, format, log) {
+    var count = 0;
+    series.forEach(function (s) { count = Math.max(count, s.values.length); });
+    var scale = scaleFor(series, log);
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var plotW = CHART_W - PAD_L - PAD_R, plotH = CHART_H - PAD_T - PAD_B;
-    for (var g = 0; g <= 4; g++) {
-      var gy = PAD_T + plotH - (plotH * g) / 4;
+    scale.ticks.forEach(function (tick) {
+      var gy = PAD_T + plotH - plotH * scale.at(tick);
       svg.appendChild(svgNode('line', { x1: PAD_L, x2: CHART_W - PAD_R, y1: gy, y2: gy, class: 'grid' }));
       var label = svgNode('text', { x: PAD_L - 4, y: gy + 3, 'text-anchor': 'end' });
-      label.textContent = format((max * g) / 4);
+      label.textContent = format(tick);
       svg.appendChild(label);
-    }
+    });
     var ticks = [[0, '-5m'], [0.2, '-4m'], [0.4, '-3m'], [0.6, '-2m'], [0.8, '-1m'], [1, 'now']];
     ticks.forEach(function (t) {
       var tx = svgNode('text', { x: PAD_L + plotW * t[0], y: CHART_H - 4, 'text-anchor': t[0] === 0 ? 'start' : t[0] === 1 ? 'end' : 'middle' });
       tx.textContent = t[1];
       svg.appendChild(tx);
     });
+    var baseY = (PAD_T + plotH).toFixed(1);
     series.forEach(function (s) {
-      var d = '', pen = false;
+      var d = '', area = '', pen = false, firstX = null, lastX = null;
       for (var i = 0; i < s.values.length; i++) {
         var v = s.values[i];
         if (v === null) { pen = false; continue; }
-        var x = PAD_L + (count <= 1 ? plotW : (plotW * i) / (count - 1));
-        var y = PAD_T + plotH - (plotH * v) / max;
-        d += (pen ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1);
+        var x = (PAD_L + (count <= 1 ? plotW : (plotW * i) / (count - 1))).toFixed(1);
+        var y = (PAD_T + plotH - plotH * scale.at(v)).toFixed(1);
+        d += (pen ? 'L' : 'M') + x + ' ' + y;
+        if (firstX === null) firstX = x;
+        lastX = x;
         pen = true;
+      }
+      if (s.fill && firstX !== null) {
+        area = 'M' + firstX + ' ' + baseY + d.replace(/^M/, 'L') + 'L' + lastX + ' ' + baseY + 'Z';
+        svg.appendChild(svgNode('path', { d: area, fill: s.color, 'fill-opacity': 0.15, stroke: 'none' }));
       }
       var path = svgNode('path', { d: d, fill: 'none', stroke: s.color, 'stroke-width': 1.8, 'stroke-linejoin': 'round', 'vector-effect': 'non-scaling-stroke' });
       path.setAttribute('data-series', s.name);
@@ -314,13 +335,13 @@ export const DASHBOARD_HTML = `<!doctype html>
     fillKv($('#exit-reasons'), sorted(reasons));
 
     drawChart($('#chart-rps'), [
-      { name: 'requests', color: '#4aa8ff', values: s.series.requests },
+      { name: 'requests', color: '#4aa8ff', values: s.series.requests, fill: true },
       { name: 'errors', color: '#f85149', values: s.series.errors }
-    ], function (v) { return v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10); });
+    ], function (v) { return v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10); }, false);
     drawChart($('#chart-latency'), [
       { name: 'p50', color: '#4aa8ff', values: s.series.p50Ms },
       { name: 'p99', color: '#ffb454', values: s.series.p99Ms }
-    ], function (v) { return v >= 1000 ? (v / 1000).toFixed(1) + 's' : (v >= 10 ? String(Math.round(v)) : v.toFixed(1)) + 'ms'; });
+    ], function (v) { return v >= 1000 ? v / 1000 + ' s' : v >= 1 ? v + ' ms' : v + ' ms'; }, true);
 
     recentErrors = s.recentErrors.slice();
     renderErrors();

@@ -93,7 +93,7 @@ export interface AdminSnapshot {
   }
   /** Every pool together. */
   readonly traffic: TrafficSummary
-  /** Router-wide, one point per second, the last WINDOW_SECONDS seconds up to the current one. */
+  /** Router-wide, one point per second: the last WINDOW_SECONDS whole seconds (the current one is not over yet). */
   readonly series: WindowSeries
   readonly pools: readonly PoolView[]
   /** Oldest first. */
@@ -196,7 +196,8 @@ export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
       input.currentSecond,
       pools.reduce((total, pool) => total + pool.traffic.requestsTotal, 0),
     ),
-    series: seriesOf(allWindows, input.currentSecond, WINDOW_SECONDS),
+    // Whole seconds only: the current second is still filling and would always draw as a dip.
+    series: seriesOf(allWindows, input.currentSecond - 1, WINDOW_SECONDS),
     pools,
     recentErrors: input.recentErrors.map(recentErrorView),
   }

@@ -130,9 +130,10 @@ test('buildAdminSnapshot derives per-pool counts, sorts instances oldest first a
   assert.equal(snapshot.traffic.requestsTotal, 10)
   assert.equal(snapshot.traffic.requestsPerSecond, 3)
   assert.equal(snapshot.series.requests.length, WINDOW_SECONDS)
-  assert.equal(snapshot.series.endSecond, currentSecond)
-  assert.deepEqual(snapshot.series.requests.slice(-11), [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1])
-  assert.deepEqual(snapshot.series.p99Ms.slice(-1), [1000])
+  assert.equal(snapshot.series.endSecond, currentSecond - 1, 'the series ends with the last whole second')
+  assert.deepEqual(snapshot.series.requests.slice(-11), [0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3])
+  assert.deepEqual(snapshot.series.errors.slice(-2), [1, 1])
+  assert.deepEqual(snapshot.series.p50Ms.slice(-1), [20.614])
   assert.deepEqual(snapshot.recentErrors, [
     {
       time: new Date(START_MS).toISOString(),

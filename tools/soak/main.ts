@@ -1,27 +1,14 @@
 // `npm run soak -- --requests N --concurrency C [--seed S] [--duration D] [--instances I] …`: builds the bundles when
 // they are stale, runs one soak against the local stack, prints the report and exits 0 (pass) or 1 (fail).
-import { spawnSync } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { Command } from 'commander'
 import pino from 'pino'
 import { createRootLogger } from '../../src/common/index.js'
 import { resolveSoakOptions, type SoakArgs } from './options.js'
 import { formatReport } from './report.js'
 import { runSoak } from './run-soak.js'
-import { isBuildStale, mtimeMsOrUndefined, newestMtimeMs } from './system.js'
-
-const ROOT = join(import.meta.dirname, '..', '..')
-
-/** Builds dist/ with the project's build script when a bundle is missing or older than src/. */
-export function ensureBundles(log: (text: string) => void): void {
-  const bundles = ['dist/extension.js', 'dist/demo-app.js'].map((path) => mtimeMsOrUndefined(join(ROOT, path)))
-  if (!isBuildStale(bundles, newestMtimeMs(join(ROOT, 'src')))) return
-  log('soak: dist/ is missing or older than src/; building')
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' })
-  if (result.status !== 0) throw new Error(`the build failed (exit ${result.status ?? result.signal})`)
-}
+import { ensureBundles } from './system.js'
 
 async function main(): Promise<number> {
   const program = new Command('soak')
@@ -51,7 +38,7 @@ async function main(): Promise<number> {
     for (const problem of resolved.problems) process.stderr.write(`soak: ${problem}\n`)
     return 2
   }
-  if (resolved.options.runtime === 'bundle') ensureBundles((text) => process.stdout.write(`${text}\n`))
+  if (resolved.options.runtime === 'bundle') ensureBundles((text) => process.stdout.write(`soak: ${text}\n`))
   const interrupt = new AbortController()
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

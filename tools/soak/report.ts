@@ -41,7 +41,8 @@ export function formatReport(report: SoakReport): string {
       `in flight ${figures.leftOver.inFlightRequests}; probes ${figures.probes.ok}/${figures.probes.sent} ok; ` +
       `child processes ${figures.processes.afterClose} after close (baseline ${figures.processes.baseline}), ` +
       `environments alive ${lambda.environmentsAliveAfterClose}`,
-    `memory: max rss ${Math.round(report.memory.maxRssBytes / MIB)} MiB, heap at end ${Math.round(report.memory.endHeapUsedBytes / MIB)} MiB`,
+    `memory: max rss ${Math.round(report.memory.maxRssBytes / MIB)} MiB, heap at end ${Math.round(report.memory.endHeapUsedBytes / MIB)} MiB; ` +
+      `event-loop delay p99 ${report.eventLoopDelayMs.p99} ms, max ${report.eventLoopDelayMs.max} ms`,
   ]
   if (report.failures.length > 0) {
     lines.push(`first ${report.failures.length} unexpected:`)

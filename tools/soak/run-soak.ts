@@ -1,7 +1,7 @@
 // Runs one soak: starts the local stack (router + local Lambda + demo app + extension), drives the request mix
 // through HTTP/1.1 and h2c clients at a fixed concurrency, checks every answer, then probes, inspects what is left
 // over, closes everything and returns the figures and the verdict. Owns the stack, the clients and its timers.
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { type LocalStack, startLocalStack } from '../../src/cli/local-stack.js'
 import type { Logger } from '../../src/common/index.js'
 import { BodyCheck, ExpectedBodies } from './body-check.js'
@@ -126,6 +126,11 @@ export interface SoakReport {
     readonly environmentsAliveAfterClose: number
   }
   readonly memory: { readonly maxRssBytes: number; readonly endHeapUsedBytes: number }
+  /**
+   * This process's event-loop delay while the load ran: the router, the local Lambda and the clients share it, so a
+   * long stall delays the router's HTTP/2 answers (the extension pings a silent router after 2 s and gives up after 1 s).
+   */
+  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number }
 }
 
 const KEPT_FAILURES = 20
@@ -185,6 +190,8 @@ export async function runSoak(
   let unexpected = 0
   let maxRssBytes = 0
   let interrupted = false
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 })
+  loopDelay.enable()
   const startedMs = performance.now()
   const rate = { atMs: startedMs, settled: 0, rps: 0 }
 
@@ -316,6 +323,7 @@ export async function runSoak(
   const drained = await settleWithin(workers, whenStopped, options.requestTimeoutMs + DRAIN_EXTRA_MS)
   clearTimeout(durationTimer)
   lulls.close()
+  loopDelay.disable()
   const elapsedMs = performance.now() - startedMs
   printer.stop()
   io.interrupt?.removeEventListener('abort', onInterrupt)
@@ -381,6 +389,10 @@ export async function runSoak(
       environmentsAliveAfterClose: stats.environments.alive,
     },
     memory: { maxRssBytes, endHeapUsedBytes: process.memoryUsage().heapUsed },
+    eventLoopDelayMs: {
+      p99: Math.round(loopDelay.percentile(99) / 1e6),
+      max: Math.round(loopDelay.max / 1e6),
+    },
   }
 }
 

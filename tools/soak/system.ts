@@ -1,5 +1,6 @@
-// The soak's few facts about the machine: child processes of this process (from /proc) and whether the esbuild
-// bundles in dist/ are older than the sources. Reads files only; isBuildStale is pure.
+// The soak's few facts about the machine: child processes of this process (from /proc), and whether the esbuild
+// bundles in dist/ are older than the sources (rebuilt then). isBuildStale is pure; the rest reads files or builds.
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -47,4 +48,15 @@ export function mtimeMsOrUndefined(path: string): number | undefined {
   } catch {
     return undefined
   }
+}
+
+const ROOT = join(import.meta.dirname, '..', '..')
+
+/** Builds dist/ with the project's build script when a bundle is missing or older than src/. */
+export function ensureBundles(log: (text: string) => void): void {
+  const bundles = ['dist/extension.js', 'dist/demo-app.js'].map((path) => mtimeMsOrUndefined(join(ROOT, path)))
+  if (!isBuildStale(bundles, newestMtimeMs(join(ROOT, 'src')))) return
+  log('dist/ is missing or older than src/; building')
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`the build failed (exit ${result.status ?? result.signal})`)
 }

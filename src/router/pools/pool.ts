@@ -308,7 +308,7 @@ export class Pool implements ControlPool {
       this.#gate.recordOutcome(outcome.kind === 'completed' ? 'never-connected' : outcome.kind)
     }
     instance.transition(LIVE_STATES, 'closed')
-    if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.backoffRemainingMs)
+    if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.nextAdmissionInMs)
   }
 
   readonly #onInstanceStateChanged = (instance: LambdaInstance, _from: InstanceState, to: InstanceState): void => {
@@ -332,11 +332,12 @@ export class Pool implements ControlPool {
 
   readonly #onStartTimeout = (): void => {
     this.#gate.recordOutcome('never-connected')
-    if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.backoffRemainingMs)
+    if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.nextAdmissionInMs)
   }
 
   // With the breaker open and no instance able to serve, waiting requests could only time out: refuse them now with
-  // NoCapacityError (503 + Retry-After) instead.
+  // NoCapacityError (503 + Retry-After) instead. Callers pass the gate's nextAdmissionInMs: while the breaker is open
+  // that is its cool-down, far longer than the backoff, so a client that honours Retry-After is not refused again.
   #refuseWhileBreakerOpen(retryAfterMs: number): void {
     for (const instance of this.#registry.values()) {
       if (instance.state === 'open' || instance.state === 'draining') return

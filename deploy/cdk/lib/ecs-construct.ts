@@ -327,6 +327,8 @@ function routerEnvironment(input: RouterEnvironmentInput): Record<string, string
     // The router refuses an allow-list that repeats FunctionName: the default pool needs no entry.
     [ROUTER_ENV.allowedLambdaNames]: otherArns.length > 0 ? otherArns.join(',') : undefined,
     [ROUTER_ENV.adminPort]: input.adminPort,
+    // The admin listener binds loopback by default; the ALB's health check reaches it on the task's address.
+    [ROUTER_ENV.adminHost]: input.adminPort === undefined ? undefined : '0.0.0.0',
     [ROUTER_ENV.minInstances]: settings.minInstances,
     [ROUTER_ENV.functionTimeout]: settings.functionTimeout && `${settings.functionTimeout.toSeconds()}s`,
     [ROUTER_ENV.shutdownTimeout]: settings.shutdownTimeout && `${settings.shutdownTimeout.toSeconds()}s`,

@@ -12,7 +12,7 @@ export const ROUTER_DEFAULT_PORTS = {
   controlInsecureHttp2: 5003,
   /** Control channel, TLS with ALPN h2. */
   controlTlsHttp2: 5004,
-  /** Admin listener (`/health`, `/ready`, `/metrics`); reserved by the router's config, see docs/router.md. */
+  /** Admin listener (`/health`, `/ready`, `/metrics`, the dashboard); loopback-only unless `AdminHost` is set. */
   admin: 5005,
 } as const
 
@@ -43,6 +43,7 @@ export const ROUTER_ENV = {
   allowInsecureControlChannel: 'LAMBDA_DISPATCH_AllowInsecureControlChannel',
   preferredControlChannelScheme: 'LAMBDA_DISPATCH_PreferredControlChannelScheme',
   adminPort: 'LAMBDA_DISPATCH_AdminPort',
+  adminHost: 'LAMBDA_DISPATCH_AdminHost',
 } as const
 
 /** The extension settings the Lambda construct sets (docs/extension.md). */

@@ -167,6 +167,7 @@ test('with health checks on the admin listener the ALB also reaches the admin po
     healthProbe(ROUTER_DEFAULT_PORTS.admin),
   ])
   assert.equal(environmentOf(container)[ROUTER_ENV.adminPort], String(ROUTER_DEFAULT_PORTS.admin))
+  assert.equal(environmentOf(container)[ROUTER_ENV.adminHost], '0.0.0.0', 'the ALB reaches the admin port')
 })
 
 test('the Lambda security group has no inbound rules: the extension only dials out', () => {

@@ -3,7 +3,7 @@
 // happen), loopback-only by default, its own port in the conflict check, and no effect on the front door.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { connect as netConnect } from 'node:net'
+import { type AddressInfo, createServer, connect as netConnect } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { test } from 'node:test'
 import { request as undiciRequest } from 'undici'
@@ -222,4 +222,13 @@ test('garbage on the admin port does not disturb the front door', async (t) => {
   const response = await undiciRequest(`${addresses.frontDoorUrl}/after`)
   assert.equal(response.statusCode, 200)
   assert.equal(await response.body.text(), 'ok')
+})
+
+test('a router whose admin port is taken fails to start and releases what it bound', async (t) => {
+  const blocker = createServer()
+  blocker.listen(0, '127.0.0.1')
+  await once(blocker, 'listening')
+  t.after(() => blocker.close())
+  const port = (blocker.address() as AddressInfo).port
+  await assert.rejects(startRouter({ env: { LAMBDA_DISPATCH_AdminPort: String(port) } }), /EADDRINUSE/)
 })

@@ -8,7 +8,7 @@ import { formatStatusLine, type StatusSample, sampleStatus } from '../status-lin
 interface LocalCommandOptions {
   port: number
   controlPort: number
-  adminPort: number
+  adminPort?: number
   app?: string
   functionName: string
   coldStart: number
@@ -28,7 +28,11 @@ export function registerLocalCommand(program: Command): void {
     .description('run the whole system on this machine: local Lambda service, router and the demo app (or your app)')
     .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', integer, LOCAL_STACK_DEFAULTS.frontDoorPort)
     .option('--control-port <port>', 'router control channel port (h2c)', integer, LOCAL_STACK_DEFAULTS.controlPort)
-    .option('--admin-port <port>', 'router admin port: dashboard, /metrics, /health, /ready', integer, 5005)
+    .option(
+      '--admin-port <port>',
+      'router admin port: dashboard, /metrics, /health, /ready (default 5005; 0 with --port 0)',
+      integer,
+    )
     .option('--app <command>', "your app's command line; it must listen on $PORT (default: the demo app)")
     .option('--function-name <name>', 'name of the local function', LOCAL_STACK_DEFAULTS.functionName)
     .option('--cold-start <ms>', 'simulated cold start of each new execution environment', integer, 0)
@@ -77,7 +81,7 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
     stack = await startLocalStack({
       frontDoorPort: options.port,
       controlPort: options.controlPort,
-      adminPort: options.adminPort,
+      ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
       functionName: options.functionName,
       ...(options.app === undefined ? {} : { appCommand: ['/bin/sh', '-c', options.app] }),
       coldStartDelayMs: options.coldStart,

@@ -53,6 +53,11 @@ export async function fetchSnapshot(url: string): Promise<AdminSnapshot> {
 }
 
 async function runStatus(options: StatusOptions): Promise<number> {
+  // `lambda-dispatch status | head`: the reader went away; that is the end of the output, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
   let snapshot: AdminSnapshot
   try {
     snapshot = await fetchSnapshot(options.url)

@@ -35,6 +35,9 @@ const DEFAULT_EVENT_INTERVAL_MS = 1000
 const SSE_RETRY_MS = 2000
 // A client that reads slower than snapshots arrive is cut off rather than buffered without bound.
 const SSE_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+// Errors pushed the moment they happen, at most this many per refresh; in an error storm (a full queue refusing
+// thousands of requests a second) the rest reach the page with the next snapshot's list.
+const MAX_ERROR_EVENTS_PER_TICK = 20
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }
 
 /** One Server-Sent Events message: `event:` name and one `data:` line of JSON (JSON has no raw newlines). */
@@ -49,6 +52,7 @@ export class AdminServer {
   #timer: NodeJS.Timeout | undefined
   #unsubscribe: (() => void) | undefined
   #ticking = false
+  #errorEventsThisTick = 0
   #listening = false
   #closed: Promise<void> | undefined
 
@@ -195,6 +199,7 @@ export class AdminServer {
 
   // A display refresh: one snapshot built per tick and sent to every client; a slow build skips the next tick.
   readonly #onTick = (): void => {
+    this.#errorEventsThisTick = 0
     if (this.#ticking) return
     this.#ticking = true
     this.#options.source
@@ -207,6 +212,8 @@ export class AdminServer {
   }
 
   readonly #onRecentError = (error: RecentError): void => {
+    if (this.#errorEventsThisTick >= MAX_ERROR_EVENTS_PER_TICK) return
+    this.#errorEventsThisTick++
     this.#broadcast(formatServerSentEvent('recent-error', recentErrorView(error)))
   }
 

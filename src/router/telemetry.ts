@@ -365,7 +365,7 @@ export class RouterTelemetry {
         : new EmfPublisher({ write: options.emf.write, now: this.now, pools: () => this.#emfPools() })
   }
 
-  /** A per-pool view with labels bound once, so hot-path events do no label hashing. */
+  /** A per-pool view with its label children bound once, so hot-path events build no label objects. */
   forPool(poolId: string): PoolTelemetry {
     return new PoolTelemetry(this, poolId, this.windowFor(poolId))
   }
@@ -659,7 +659,7 @@ export class PoolTelemetry {
     }
   }
 
-  // Per-request counters use label children bound once per pool and label value (no label hashing per event).
+  // Per-request counters use label children bound once per pool and label value (no label object per event).
   #channelClosed(reason: ChannelCloseReason): Counter.Internal {
     let child = this.#channelCloses.get(reason)
     if (child === undefined) {

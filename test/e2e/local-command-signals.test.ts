@@ -33,12 +33,15 @@ function descendants(rootPid: number): number[] {
   return found
 }
 
-function isAlive(pid: number): boolean {
+/** A process's start time (clock ticks since boot) from /proc, so a reused pid is not mistaken for it. */
+function startTicks(pid: number): string | undefined {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // A zombie has exited; only its parent's reaping is left.
+    return fields[0] === 'Z' ? undefined : fields[19]
   } catch {
-    return false
+    return undefined
   }
 }
 
@@ -73,14 +76,15 @@ describe('lambda-dispatch local shuts down cleanly', () => {
       })
       const response = await request(`${url}/ping`)
       assert.equal(await response.body.text(), 'pong')
-      const spawned = descendants(child.pid as number)
+      const spawned = descendants(child.pid as number).map((pid) => ({ pid, started: startTicks(pid) }))
       assert.ok(spawned.length >= 2, `expected the app and the extension processes, found ${spawned.length}`)
 
       const exited = once(child, 'exit')
       child.kill(signal)
       const [code] = await exited
       assert.equal(code, 0)
-      assert.deepEqual(spawned.filter(isAlive), [], 'every process the command started is gone when it exits')
+      const survivors = spawned.filter(({ pid, started }) => started !== undefined && startTicks(pid) === started)
+      assert.deepEqual(survivors, [], 'every process the command started is gone when it exits')
     })
   }
 })

@@ -3,7 +3,18 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { request } from 'undici'
+import type { LocalStack } from '../../src/cli/local-stack.js'
 import { busyChannelsAndQueue, h1Client, startE2eStack } from '../helpers/e2e-stack.js'
+
+/** Instances invoked and not yet retired (starting, open or draining), across pools. */
+function liveInstances(stack: LocalStack): number {
+  let live = 0
+  for (const pool of stack.router.pools.values()) {
+    for (const instance of pool.snapshot().instances)
+      if (instance.state !== 'closing' && instance.state !== 'closed') live++
+  }
+  return live
+}
 
 describe('scaling and recycling across cold starts', () => {
   test('100 concurrent clients arriving while 2 instances cold-start all get 200', async (t) => {
@@ -17,10 +28,12 @@ describe('scaling and recycling across cold starts', () => {
       },
     })
     const agent = h1Client(t, 100)
+    let mostLiveInstances = 0
     const statuses = await Promise.all(
       Array.from({ length: 100 }, async (_, index) => {
         const response = await request(`${stack.addresses.frontDoorUrl}/delay?ms=20&i=${index}`, { dispatcher: agent })
         await response.body.text()
+        mostLiveInstances = Math.max(mostLiveInstances, liveInstances(stack))
         return response.statusCode
       }),
     )
@@ -28,8 +41,9 @@ describe('scaling and recycling across cold starts', () => {
       statuses.filter((status) => status !== 200),
       [],
     )
+    assert.ok(mostLiveInstances <= 2, `${mostLiveInstances} instances were live at once; the cap is 2`)
     const stats = stack.lambda.stats(stack.functionName)
-    assert.equal(stats.coldStarts, 2, 'exactly the two instances cold-started, and the cap held')
+    assert.ok(stats.coldStarts >= 2, 'both instances cold-started')
     assert.equal(stats.throttles, 0)
     for (const pool of stack.router.pools.values()) await pool.dispatcher.whenIdle()
     assert.deepEqual(busyChannelsAndQueue(stack), { busyChannels: 0, queued: 0 })

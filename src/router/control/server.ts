@@ -36,6 +36,9 @@ import {
   resolveControlPoolId,
 } from './routes.js'
 
+// nghttp2_error NGHTTP2_ERR_BAD_CLIENT_MAGIC (nghttp2.h): the connection did not start with the HTTP/2 preface.
+const NGHTTP2_ERR_BAD_CLIENT_MAGIC = -903
+
 /** What the control server needs from a pool. `Pool` implements it. Calls are synchronous and must not throw. */
 export interface ControlPool {
   readonly poolId: string
@@ -62,6 +65,10 @@ export interface ControlHttp2Settings {
   readonly maxSessionMemoryMb: number
   /** Must exceed an instance's channel count + 2 (its ping and close share the connection). */
   readonly maxConcurrentStreams: number
+  /** How often the router PINGs each session to find connections that died without a close (see #keepAlive). */
+  readonly keepAlivePingIntervalMs: number
+  /** A session whose PING is not answered within this is destroyed and its channels are lost. */
+  readonly keepAlivePingTimeoutMs: number
 }
 
 export const DEFAULT_CONTROL_HTTP2_SETTINGS: ControlHttp2Settings = Object.freeze({
@@ -69,6 +76,9 @@ export const DEFAULT_CONTROL_HTTP2_SETTINGS: ControlHttp2Settings = Object.freez
   connectionWindowSize: 32 * 1024 * 1024,
   maxSessionMemoryMb: 64,
   maxConcurrentStreams: 1000,
+  // Extensions ping every 5 s anyway; one PING frame per session and interval costs nothing.
+  keepAlivePingIntervalMs: 5_000,
+  keepAlivePingTimeoutMs: 3_000,
 })
 
 export interface ControlServerOptions {
@@ -211,12 +221,42 @@ export class ControlServer {
       this.#logger.debug({ err }, 'could not raise the connection window')
     }
     if (this.#state === 'closing' || this.#state === 'closed') session.close()
+    this.#keepAlive(session)
+  }
+
+  // nghttp2 answers a peer's protocol error (DATA on an idle stream, a bad frame size) with GOAWAY, and Node then only
+  // stops reading the connection, with no event: the socket is never closed (RFC 9113 §5.4.1 wants it closed) and
+  // not even the peer's FIN is read, so the session, its socket and its parked channels would stay until the router
+  // closes, and every request sent to such a channel would wait out its head timeout. A PING that gets no answer finds
+  // such a session (nothing leaves it any more); destroying it closes its channels as lost.
+  #keepAlive(session: Http2Session): void {
+    const { keepAlivePingIntervalMs, keepAlivePingTimeoutMs } = this.#settings
+    let timer: NodeJS.Timeout | undefined
+    const onUnanswered = (): void => {
+      this.#telemetry.onHttp2Error('session_error', { reason: `no PING answer within ${keepAlivePingTimeoutMs} ms` })
+      session.destroy()
+    }
+    const probe = (): void => {
+      if (session.closed || session.destroyed) return
+      timer = setTimeout(onUnanswered, keepAlivePingTimeoutMs)
+      session.ping((err) => {
+        // A cancelled PING means the session is going away anyway; its 'close' clears the timer.
+        if (err !== null) return
+        clearTimeout(timer)
+        timer = setTimeout(probe, keepAlivePingIntervalMs)
+      })
+    }
+    timer = setTimeout(probe, keepAlivePingIntervalMs)
+    session.once('close', () => clearTimeout(timer))
   }
 
   readonly #onSessionError = (err: Error): void => {
-    // An HTTP/1.1 request on the h2c port fails the connection preface and ends here too.
-    const code = (err as NodeJS.ErrnoException).code
-    this.#telemetry.onHttp2Error(code === 'ERR_HTTP2_ERROR' ? 'bad_preface' : 'session_error', { err })
+    // An HTTP/1.1 request on the h2c port fails the connection preface and ends here too (nghttp2's bad client magic);
+    // every other nghttp2 error is a protocol violation by an HTTP/2 peer (a HEADERS frame on stream 0, an invalid
+    // SETTINGS value…), a session error.
+    const { code, errno } = err as NodeJS.ErrnoException
+    const badPreface = code === 'ERR_HTTP2_ERROR' && errno === NGHTTP2_ERR_BAD_CLIENT_MAGIC
+    this.#telemetry.onHttp2Error(badPreface ? 'bad_preface' : 'session_error', { err })
   }
 
   readonly #onUnknownProtocol = (socket: Socket): void => {

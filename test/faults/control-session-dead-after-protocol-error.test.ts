@@ -1,0 +1,106 @@
+// Issue 6 item 3, fault matrix, the raw HTTP/2 peer case seen from the router's pool: a peer parks a channel for a
+// live instance, then breaks the protocol (DATA on a stream it never opened). nghttp2 answers GOAWAY PROTOCOL_ERROR
+// and Node stops reading that connection without telling anyone, so neither the peer's close nor anything else
+// would ever end the session. The control server's keep-alive PING finds it (no answer), counts a session error and
+// destroys it: the parked channel is lost, the TCP connection is closed (RFC 9113 §5.4.1), no request is ever written
+// to it, and the real extension's channel serves on. Short keep-alive settings keep the case fast; the whole-system
+// version with the defaults is raw-h2-peer-breaks-protocol.test.ts.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { checkHandler } from '../helpers/checked-handler.js'
+import { dataFrame, FRAME_TYPE, goawayOf, H2_ERROR, headersFrame, RawH2Peer } from '../helpers/fault-h2-raw-peer.js'
+import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
+import { manualBehaviour } from '../helpers/router-scripted-invoker.js'
+import { ScriptedExtension } from '../helpers/scripted-extension.js'
+
+const KEEP_ALIVE = { keepAlivePingIntervalMs: 100, keepAlivePingTimeoutMs: 200 }
+
+for (const peerCloses of [true, false]) {
+  test(`a session that broke the protocol is destroyed by the keep-alive PING${peerCloses ? ' although the peer closed its side' : ' and its connection closed although the peer kept it open'}; its channel is lost and never used`, async (t) => {
+    const manual = manualBehaviour()
+    const router = await startRouterHarness(t, {
+      pools: [
+        { poolId: 'default', maxConcurrentCount: 1, channelCount: 1, scaling: { minInstances: 1, maxInstances: 1 } },
+      ],
+      behaviour: manual.behaviour,
+      control: { settings: KEEP_ALIVE },
+    })
+    const invocation = await manual.next()
+    const lambdaId = invocation.payload.id
+    t.after(() => invocation.complete())
+    const extension = await ScriptedExtension.connect(router.url)
+    t.after(() => extension.destroy())
+    const real = extension.openChannel(lambdaId, 'real')
+    assert.equal((await real.response)?.status, 200)
+
+    const peer = await RawH2Peer.connect(Number(new URL(router.url).port))
+    t.after(() => peer.destroy())
+    peer.start()
+    peer.send(
+      headersFrame(1, [
+        [':method', 'POST'],
+        [':scheme', 'http'],
+        [':authority', 'router'],
+        [':path', `/api/chunked/request/${lambdaId}/rogue`],
+        ['x-lambda-id', lambdaId],
+        ['x-channel-id', 'rogue'],
+      ]),
+    )
+    await peer.nextFrame(FRAME_TYPE.HEADERS, 1)
+    assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 2)
+
+    peer.send(dataFrame(3, 'a stream never opened'))
+    assert.deepEqual(goawayOf(await peer.nextFrame(FRAME_TYPE.GOAWAY)), {
+      lastStreamId: 1,
+      errorCode: H2_ERROR.PROTOCOL_ERROR,
+    })
+    // The peer's FIN (end()) is never read: either way the connection closes only once the router, its PING
+    // unanswered, destroys the session.
+    if (peerCloses) peer.socket.end()
+    await peer.closed
+    assert.equal(
+      await router.metric('lambda_dispatch_router_channels_closed_total', { pool: 'default', reason: 'lost' }),
+      1,
+    )
+    assert.equal(await router.metric('lambda_dispatch_router_http2_errors_total', { kind: 'session_error' }), 1)
+    assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 1)
+
+    const handler = checkHandler()
+    router.pool.dispatch(testRequest({ target: '/after' }).request, handler)
+    const head = await real.requestHead
+    assert.equal(head?.target, '/after')
+    real.respond(200, ['Content-Type', 'text/plain'], 'served by the real channel')
+    assert.equal(await handler.settled, 'end')
+    assert.equal(handler.body.toString(), 'served by the real channel')
+    assert.equal(
+      peer.frames.records.filter((received) => received.type === FRAME_TYPE.DATA).length,
+      0,
+      'nothing was ever written to the rogue channel',
+    )
+  })
+}
+
+test('a healthy extension session answers the keep-alive PINGs and keeps its channels', async (t) => {
+  const manual = manualBehaviour()
+  const router = await startRouterHarness(t, {
+    pools: [{ poolId: 'default', channelCount: 1, scaling: { minInstances: 1, maxInstances: 1 } }],
+    behaviour: manual.behaviour,
+    control: { settings: KEEP_ALIVE },
+  })
+  const invocation = await manual.next()
+  t.after(() => invocation.complete())
+  const extension = await ScriptedExtension.connect(router.url)
+  t.after(() => extension.destroy())
+  let pings = 0
+  const fivePings = new Promise<void>((resolve) => {
+    extension.session.on('ping', () => {
+      if (++pings === 5) resolve()
+    })
+  })
+  const channel = extension.openChannel(invocation.payload.id, 'c1')
+  assert.equal((await channel.response)?.status, 200)
+  await fivePings
+  assert.equal(extension.session.destroyed, false)
+  assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 1)
+  assert.equal(await router.metric('lambda_dispatch_router_http2_errors_total', { kind: 'session_error' }), 0)
+})

@@ -237,13 +237,14 @@ export async function closeAndAssertNoOrphans(fault: FaultStack): Promise<void> 
   assert.deepEqual(sockets, [], 'no socket or listener of the stack is left open in this process')
 }
 
-interface ReportServer {
+export interface ReportServer {
+  /** The loopback port to give the fault app in FAULT_APP_REPORT_PORT. */
   readonly port: number
   close(): Promise<void>
 }
 
-// The fault app connects here and writes one JSON line per request event.
-async function startReportServer(app: EventLog<FaultAppReport>): Promise<ReportServer> {
+/** A listener the fault app connects to and writes one JSON line per request event to; each lands in `app`. */
+export async function startReportServer(app: EventLog<FaultAppReport>): Promise<ReportServer> {
   const sockets = new Set<Socket>()
   const server: Server = createServer((socket) => {
     sockets.add(socket)

@@ -10,4 +10,5 @@ export {
   type LoggerSettings,
   type LogLevel,
 } from './logger.js'
+export { type Corkable, TurnCork } from './turn-cork.js'
 export { parseBytes, parseDurationMs } from './units.js'

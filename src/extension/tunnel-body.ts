@@ -3,12 +3,17 @@
 import type { ClientHttp2Stream } from 'node:http2'
 import { Readable } from 'node:stream'
 
-const BODY_HIGH_WATER_MARK_BYTES = 64 * 1024
+/** Read ahead of the app by up to this much, so a chunk is ready whenever the app's socket drains. */
+export const BODY_HIGH_WATER_MARK_BYTES = 256 * 1024
 
 /** Bytes after the request head until the router's END_STREAM, with back-pressure; never buffers a whole body. */
 export class TunnelRequestBody extends Readable {
   readonly #source: ClientHttp2Stream
   #attached = true
+  // DATA frames of the current loop turn, handed to the app's socket together at the check phase.
+  #batch: Buffer[] = []
+  #batchBytes = 0
+  #flush: NodeJS.Immediate | undefined
 
   /** `first` holds the body bytes that arrived with the head (may be empty). The source must be paused. */
   constructor(source: ClientHttp2Stream, first: Buffer) {
@@ -25,6 +30,7 @@ export class TunnelRequestBody extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#detach()
+    this.#dropBatch()
     callback(error)
   }
 
@@ -35,6 +41,7 @@ export class TunnelRequestBody extends Readable {
   discard(): void {
     if (!this.#attached) return
     this.#detach()
+    this.#dropBatch()
     this.#source.resume()
     if (!this.readableEnded) this.push(null)
   }
@@ -46,12 +53,41 @@ export class TunnelRequestBody extends Readable {
     this.#source.off('end', this.#onEnd)
   }
 
+  // The router's upload arrives in DATA frames of at most 16 KiB, each its own callback; pushed one by one, each
+  // became a socket write to the app. Batched per loop turn (bounded by one socket read), they leave in one.
   readonly #onData = (chunk: Buffer): void => {
-    if (!this.push(chunk)) this.#source.pause()
+    this.#batch.push(chunk)
+    this.#batchBytes += chunk.length
+    // A paused stream resumed with a full window delivers it all in one turn; hand it on a read-ahead at a time.
+    if (this.#batchBytes >= BODY_HIGH_WATER_MARK_BYTES) {
+      if (this.#flush !== undefined) clearImmediate(this.#flush)
+      this.#pushBatch()
+      return
+    }
+    this.#flush ??= setImmediate(this.#pushBatch)
+  }
+
+  readonly #pushBatch = (): void => {
+    this.#flush = undefined
+    const batch = this.#batch
+    if (batch.length === 0) return
+    const data = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, this.#batchBytes)
+    this.#batch = []
+    this.#batchBytes = 0
+    if (!this.push(data) && this.#attached) this.#source.pause()
+  }
+
+  #dropBatch(): void {
+    if (this.#flush !== undefined) clearImmediate(this.#flush)
+    this.#flush = undefined
+    this.#batch = []
+    this.#batchBytes = 0
   }
 
   readonly #onEnd = (): void => {
     this.#detach()
+    if (this.#flush !== undefined) clearImmediate(this.#flush)
+    this.#pushBatch()
     this.push(null)
   }
 }

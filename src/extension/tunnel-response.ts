@@ -2,6 +2,7 @@
 // or gzipped, with back-pressure both ways. Touches only the channel stream it was given.
 import type { ClientHttp2Stream } from 'node:http2'
 import type { Gzip } from 'node:zlib'
+import { TurnCork } from '../common/index.js'
 import {
   getHeader,
   type RawHeaders,
@@ -13,6 +14,13 @@ import { compressedHeaders, createGzipEncoder, shouldCompress } from './compress
 import type { AppRequestError } from './errors.js'
 import type { RelayController, RelayHandler } from './relay.js'
 import { resetStream } from './router-session.js'
+
+/**
+ * Response bytes queued on the channel stream before the app's response is paused. Node's HTTP/2 streams signal
+ * back-pressure at 16 KiB, a quarter of one 64 KiB read from the app: pausing there turns every chunk into a
+ * stop-and-wait round trip. The stream's 'drain' resumes; the HTTP/2 window bounds what is in flight beyond.
+ */
+export const TUNNEL_WRITE_BUFFER_BYTES = 256 * 1024
 
 /** How one response ended, reported once to the channel. */
 export type ResponseOutcome =
@@ -46,11 +54,12 @@ export class TunnelResponseWriter implements RelayHandler {
   #controller: RelayController | undefined
   #status = 0
   #done = false
-  #uncork: NodeJS.Immediate | undefined
+  readonly #cork: TurnCork
 
   constructor(stream: ClientHttp2Stream, options: TunnelResponseOptions) {
     this.#stream = stream
     this.#options = options
+    this.#cork = new TurnCork(stream)
   }
 
   onResponseStart(status: number, headers: RawHeaders, controller: RelayController): void {
@@ -76,8 +85,7 @@ export class TunnelResponseWriter implements RelayHandler {
     // phase (or the end), the head, the body bytes the app sent with it and END_STREAM leave in one frame: a small
     // response costs one socket write here and one read in the router instead of three. A streamed body (SSE) is
     // released within this loop turn.
-    this.#stream.cork()
-    this.#uncork = setImmediate(this.#uncorkNow)
+    this.#cork.hold()
     this.#stream.write(tunnelResponseHead(status, head, options.lambdaId, options.channelId))
     if (compress) {
       const gzip = createGzipEncoder()
@@ -93,15 +101,21 @@ export class TunnelResponseWriter implements RelayHandler {
 
   onResponseData(chunk: Buffer): void {
     if (this.#stream.destroyed) return
-    const accepted = this.#gzip ? this.#gzip.write(chunk) : this.#stream.write(chunk)
-    if (!accepted) this.#controller?.pause()
+    if (this.#gzip) {
+      if (!this.#gzip.write(chunk)) this.#controller?.pause()
+      return
+    }
+    // Every read from the app in this loop turn leaves in one socket write.
+    this.#cork.hold()
+    this.#stream.write(chunk)
+    if (this.#stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) this.#controller?.pause()
   }
 
   onResponseEnd(): void {
     if (this.#gzip) {
       this.#gzip.end()
     } else {
-      this.#releaseCork()
+      this.#cork.flush()
       if (!this.#stream.destroyed) this.#stream.end()
     }
     this.#finish({ kind: 'complete', status: this.#status })
@@ -112,7 +126,7 @@ export class TunnelResponseWriter implements RelayHandler {
     if (!this.#stream.destroyed) {
       if (headSent) {
         // The head is out: the only honest signal left is a reset, so the router aborts its client at once.
-        this.#releaseCork()
+        this.#cork.flush()
         this.#gzip?.destroy()
         resetStream(this.#stream, 'the app response broke mid-body')
       } else {
@@ -128,19 +142,7 @@ export class TunnelResponseWriter implements RelayHandler {
   /** The router reset the stream: stop compressing; the relay is aborted by the channel. */
   destroy(): void {
     this.#gzip?.destroy()
-    this.#releaseCork()
-  }
-
-  readonly #uncorkNow = (): void => {
-    this.#uncork = undefined
-    if (!this.#stream.destroyed) this.#stream.uncork()
-  }
-
-  // end() uncorks by itself (Writable.end flushes every cork level); only the timer is left to clear.
-  #releaseCork(): void {
-    if (this.#uncork === undefined) return
-    clearImmediate(this.#uncork)
-    this.#uncork = undefined
+    this.#cork.flush()
   }
 
   #finish(outcome: ResponseOutcome): void {

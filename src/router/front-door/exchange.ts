@@ -3,6 +3,7 @@
 
 import type { ServerResponse } from 'node:http'
 import { type Http2ServerResponse, constants as http2Constants } from 'node:http2'
+import { TurnCork } from '../../common/index.js'
 import type { RawHeaders } from '../../protocol/index.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from '../dispatch/exchange.js'
 import { ClientAbortedError, type RouterError } from '../errors.js'
@@ -16,6 +17,17 @@ export type ClientResponse = ServerResponse | Http2ServerResponse
 // keeping repeats such as Set-Cookie); @types/node declares it only for ServerResponse.
 function asWriter(res: ClientResponse): ServerResponse {
   return res as ServerResponse
+}
+
+/**
+ * Response bytes queued for a client before the upstream is paused. Node reports back-pressure at 16 KiB, one HTTP/2
+ * DATA frame from the channel: pausing there makes every frame a stop-and-wait round trip. 'drain' resumes.
+ */
+export const CLIENT_WRITE_BUFFER_BYTES = 256 * 1024
+
+// Bytes written to the client and not yet handed to the kernel (HTTP/2: the stream's queue, under the compat object).
+function queuedBytes(res: ClientResponse, http2: boolean): number {
+  return http2 ? (res as Http2ServerResponse).stream.writableLength : (res as ServerResponse).writableLength
 }
 
 /** How one exchange ended, for the access log and metrics. */
@@ -56,6 +68,7 @@ export class ClientExchange implements ExchangeHandler {
   #waitingForDrain = false
   #bodyStarted = false
   #headFlush: NodeJS.Immediate | undefined
+  readonly #cork: TurnCork
   #status = 0
 
   /**
@@ -74,6 +87,8 @@ export class ClientExchange implements ExchangeHandler {
     this.#res = res
     this.#abort = abort
     this.#host = options.host
+    // HTTP/2: the compat response has no cork(); its stream does, and carries every write.
+    this.#cork = new TurnCork(options.http2 ? (res as Http2ServerResponse).stream : (res as ServerResponse))
     res.once('close', this.#onClientClose)
   }
 
@@ -113,7 +128,10 @@ export class ClientExchange implements ExchangeHandler {
     if (this.#state !== 'streaming') return
     this.#bodyStarted = true
     this.#cancelHeadFlush()
-    if (!asWriter(this.#res).write(chunk) && !this.#waitingForDrain) {
+    // The DATA frames of one read from the channel arrive as separate callbacks; they leave in one client write.
+    this.#cork.hold()
+    asWriter(this.#res).write(chunk)
+    if (!this.#waitingForDrain && queuedBytes(this.#res, this.http2) >= CLIENT_WRITE_BUFFER_BYTES) {
       this.#waitingForDrain = true
       this.#controller?.pause()
       this.#res.once('drain', this.#onDrain)
@@ -124,6 +142,7 @@ export class ClientExchange implements ExchangeHandler {
     if (this.#state !== 'streaming') return
     this.#state = 'done'
     this.#cancelHeadFlush()
+    this.#cork.flush()
     this.#res.end()
     this.#host.onExchangeDone(this, { status: this.#status, result: 'complete', error: undefined })
   }
@@ -136,6 +155,7 @@ export class ClientExchange implements ExchangeHandler {
     }
     this.#state = 'done'
     this.#cancelHeadFlush()
+    this.#cork.flush()
     this.#res.removeListener('drain', this.#onDrain)
     // Never append text to a started body: abort, so the client sees a broken response, not a short one.
     abortResponse(this.#res, this.http2)
@@ -176,6 +196,7 @@ export class ClientExchange implements ExchangeHandler {
     if (this.#state === 'done') return
     this.#state = 'done'
     this.#cancelHeadFlush()
+    this.#cork.flush()
     const error = new ClientAbortedError(this.request.requestId)
     this.#res.removeListener('drain', this.#onDrain)
     this.#abort.abort(error)

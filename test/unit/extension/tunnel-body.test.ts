@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import type { ClientHttp2Stream } from 'node:http2'
 import { PassThrough } from 'node:stream'
 import { test } from 'node:test'
-import { TunnelRequestBody } from '../../../src/extension/tunnel-body.js'
+import { BODY_HIGH_WATER_MARK_BYTES, TunnelRequestBody } from '../../../src/extension/tunnel-body.js'
 
 const CHUNK = Buffer.alloc(64 * 1024, 7)
 
@@ -18,18 +18,18 @@ function source(): PassThrough {
 test('the tunnel stream pauses while nobody reads the body, and resumes when the app reads', async () => {
   const tunnel = source()
   const body = new TunnelRequestBody(tunnel as unknown as ClientHttp2Stream, Buffer.from('first'))
-  for (let index = 0; index < 8; index++) tunnel.write(CHUNK)
+  for (let index = 0; index < (2 * BODY_HIGH_WATER_MARK_BYTES) / CHUNK.length; index++) tunnel.write(CHUNK)
   // Start the flow once, then stop reading: the body's buffer fills and the tunnel is paused.
   body.read(0)
   await once(tunnel, 'pause')
   assert.equal(tunnel.isPaused(), true)
-  assert.ok(body.readableLength <= 64 * 1024 + CHUNK.length, `buffered ${body.readableLength}`)
+  assert.ok(body.readableLength <= BODY_HIGH_WATER_MARK_BYTES + CHUNK.length, `buffered ${body.readableLength}`)
   // Reading everything pulls the rest through, in order.
   tunnel.end()
   const chunks: Buffer[] = []
   for await (const chunk of body) chunks.push(chunk as Buffer)
   const all = Buffer.concat(chunks)
-  assert.equal(all.length, 5 + 8 * CHUNK.length)
+  assert.equal(all.length, 5 + 2 * BODY_HIGH_WATER_MARK_BYTES)
   assert.equal(all.subarray(0, 5).toString(), 'first')
 })
 

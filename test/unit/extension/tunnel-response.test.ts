@@ -12,6 +12,7 @@ import { AppRequestError } from '../../../src/extension/errors.js'
 import type { RelayController } from '../../../src/extension/relay.js'
 import {
   type ResponseOutcome,
+  TUNNEL_WRITE_BUFFER_BYTES,
   TunnelResponseWriter,
   tunnelResponseHead,
 } from '../../../src/extension/tunnel-response.js'
@@ -87,7 +88,13 @@ test('a full channel stream pauses the app response, and its drain resumes it', 
   const controller = recordingController()
   const tunnel = writer(held.stream)
   tunnel.onResponseStart(200, ['content-type', 'application/octet-stream'], controller)
-  tunnel.onResponseData(Buffer.alloc(64 * 1024))
+  // Node's own 16 KiB mark does not pause the app; TUNNEL_WRITE_BUFFER_BYTES queued does.
+  const chunk = Buffer.alloc(64 * 1024)
+  for (let queued = chunk.length; queued < TUNNEL_WRITE_BUFFER_BYTES; queued += chunk.length) {
+    tunnel.onResponseData(chunk)
+  }
+  assert.deepEqual(controller.calls, [])
+  tunnel.onResponseData(chunk)
   assert.deepEqual(controller.calls, ['pause'])
   const drained = once(held.writable, 'drain')
   held.release()

@@ -2,7 +2,7 @@
 // extension, over HTTP/1.1 (wrk) and h2c (h2load), with CPU per request and peak RSS of every process from /proc.
 // Writes bench/results/<date>.{json,md,svg} and prints the ratios. Installs nothing: a missing tool skips its cells.
 // Options: --quick, --cells <pattern,…>, --duration <s>, --warmup <s>, --instances <n>, --max-concurrent <n>,
-// --no-large, --large-only, --profile <dir>, --out <dir>. See docs/performance.md.
+// --paths direct,nginx,dispatch, --no-large, --large-only, --profile <dir>, --out <dir>. See docs/performance.md.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'max-concurrent': { type: 'string', default: '100' },
     'no-large': { type: 'boolean', default: false },
     'large-only': { type: 'boolean', default: false },
+    paths: { type: 'string', default: PATHS.join(',') },
     profile: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
   },
@@ -57,7 +58,11 @@ const patterns = values.cells
   .split(',')
   .map((pattern) => pattern.trim())
   .filter((pattern) => pattern !== '')
-const cells = values['large-only'] ? [] : selectCells(buildCells({}), patterns)
+const chosenPaths = values.paths.split(',').map((path) => path.trim())
+for (const path of chosenPaths) {
+  if (!PATHS.includes(path as PathName)) throw new Error(`--paths takes ${PATHS.join(', ')}; got "${path}"`)
+}
+const cells = values['large-only'] ? [] : selectCells(buildCells({ paths: chosenPaths as PathName[] }), patterns)
 const largeRuns = values['no-large']
   ? []
   : [
@@ -97,7 +102,8 @@ async function main(): Promise<void> {
   process.stdout.write(`load average (1 min) at start: ${loadStart.toFixed(2)}\n`)
   const paths = PATHS.filter(
     (path: PathName) =>
-      cells.some((cell) => cell.path === path) || (largeRuns.length > 0 && (path !== 'nginx' || tools.nginx)),
+      chosenPaths.includes(path) &&
+      (cells.some((cell) => cell.path === path) || (largeRuns.length > 0 && (path !== 'nginx' || tools.nginx))),
   )
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile)
   const started = await startPaths({

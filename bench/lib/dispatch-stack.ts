@@ -77,6 +77,7 @@ export async function startDispatchStack(options: DispatchStackOptions): Promise
       FunctionName: functionName,
       IncomingRequestHTTPPort: '0',
       ControlChannelInsecureHTTP2Port: '0',
+      AdminPort: '0',
       AllowInsecureControlChannel: 'true',
       PreferredControlChannelScheme: 'http',
       RouterCallbackHost: '127.0.0.1',

@@ -1,6 +1,7 @@
-// Large-body client: POSTs a generated body to /echo, streaming it with back-pressure, and hashes the echo as it
-// arrives. The body is a fixed pseudo-random 1 MiB block repeated, so the expected hash is computed once per size.
-import { createHash } from 'node:crypto'
+// Large-body client: POSTs a generated body to /echo, streaming it with back-pressure, and checks every byte of the
+// echo as it arrives against the same pattern (a memcmp per chunk: cheap enough that the client does not compete
+// with the paths it measures for CPU, as hashing at a few hundred MB/s would). The body is a fixed pseudo-random
+// 1 MiB block repeated.
 import { request } from 'node:http'
 
 const BLOCK_BYTES = 1024 * 1024
@@ -25,28 +26,74 @@ export function* bodyChunks(block: Buffer, totalBytes: number): Generator<Buffer
   }
 }
 
-/** SHA-256 of the generated body of `totalBytes`, hex. */
-export function expectedDigest(block: Buffer, totalBytes: number): string {
-  const hash = createHash('sha256')
-  for (const chunk of bodyChunks(block, totalBytes)) hash.update(chunk)
-  return hash.digest('hex')
+/** Checks a stream of chunks against `block` repeated, wherever the chunk boundaries fall. */
+export class PatternCheck {
+  readonly #block: Buffer
+  #offset = 0
+  #firstMismatch: number | undefined
+
+  constructor(block: Buffer) {
+    this.#block = block
+  }
+
+  /** Bytes checked so far. */
+  get bytes(): number {
+    return this.#offset
+  }
+
+  /** Offset of the first byte that differed, or undefined when all matched. */
+  get firstMismatch(): number | undefined {
+    return this.#firstMismatch
+  }
+
+  update(chunk: Buffer): void {
+    const block = this.#block
+    let position = 0
+    while (position < chunk.length) {
+      const inBlock = this.#offset % block.length
+      const length = Math.min(chunk.length - position, block.length - inBlock)
+      if (
+        this.#firstMismatch === undefined &&
+        chunk.compare(block, inBlock, inBlock + length, position, position + length) !== 0
+      ) {
+        // Rare path: find the exact byte.
+        let index = 0
+        while (chunk[position + index] === block[inBlock + index]) index++
+        this.#firstMismatch = this.#offset + index
+      }
+      position += length
+      this.#offset += length
+    }
+  }
 }
 
 export interface EchoResult {
   readonly status: number
   readonly receivedBytes: number
-  readonly digest: string
+  /** True when every received byte matched the body sent. */
+  readonly intact: boolean
   /** From the first byte written until the last byte of the echo arrived. */
   readonly seconds: number
 }
 
-/** One POST of `totalBytes` to `${baseUrl}/echo` over HTTP/1.1 (Content-Length, a fresh connection). */
-export function postEcho(baseUrl: string, block: Buffer, totalBytes: number): Promise<EchoResult> {
+/**
+ * One POST of `totalBytes` to `${baseUrl}/echo` over HTTP/1.1 (Content-Length, a fresh connection). Rejects when no
+ * byte moved either way for `stallMs` (a proxy that relays half-duplex deadlocks on a streaming echo).
+ */
+export function postEcho(baseUrl: string, block: Buffer, totalBytes: number, stallMs = 10_000): Promise<EchoResult> {
   const url = new URL('/echo', baseUrl)
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const hash = createHash('sha256')
-    let receivedBytes = 0
+    const check = new PatternCheck(block)
+    let lastMoved = Date.now()
+    const stallTimer = setInterval(() => {
+      if (Date.now() - lastMoved < stallMs) return
+      req.destroy(new Error(`stalled: no byte moved for ${stallMs / 1000} s after ${check.bytes} echoed bytes`))
+    }, 250)
+    const fail = (error: Error): void => {
+      clearInterval(stallTimer)
+      reject(error)
+    }
     const req = request(
       url,
       {
@@ -56,19 +103,26 @@ export function postEcho(baseUrl: string, block: Buffer, totalBytes: number): Pr
       },
       (res) => {
         res.on('data', (chunk: Buffer) => {
-          receivedBytes += chunk.length
-          hash.update(chunk)
+          lastMoved = Date.now()
+          check.update(chunk)
         })
         res.once('end', () => {
+          clearInterval(stallTimer)
           const seconds = Number(process.hrtime.bigint() - started) / 1e9
-          resolve({ status: res.statusCode ?? 0, receivedBytes, digest: hash.digest('hex'), seconds })
+          resolve({
+            status: res.statusCode ?? 0,
+            receivedBytes: check.bytes,
+            intact: check.firstMismatch === undefined,
+            seconds,
+          })
         })
-        res.once('error', reject)
+        res.once('error', fail)
       },
     )
-    req.once('error', reject)
+    req.once('error', fail)
     const chunks = bodyChunks(block, totalBytes)
     const writeMore = (): void => {
+      lastMoved = Date.now()
       for (let next = chunks.next(); !next.done; next = chunks.next()) {
         if (!req.write(next.value)) {
           req.once('drain', writeMore)

@@ -11,8 +11,9 @@ export interface NginxConfigInput {
 /**
  * One worker process, to be fair to the single-threaded Node router it is compared with; a keep-alive upstream pool
  * to the app (HTTP/1.1, `Connection` cleared, as a production proxy runs it); no access log (the router's is off
- * too). Request bodies stream to the app as they arrive, and responses are buffered in memory only (never spooled to
- * disk), like the router, which streams both ways. `keepalive_requests` is lifted on both sides: nginx otherwise closes a connection after 1000 requests, which
+ * too). Bodies stream both ways as they arrive, like the router: with buffering on, nginx would spool large bodies to
+ * disk first. Either way nginx relays an HTTP/1.1 upstream half-duplex at heart, so a streaming echo larger than the
+ * socket buffers can stall it; the large-body client reports such a stall as a failure. `keepalive_requests` is lifted on both sides: nginx otherwise closes a connection after 1000 requests, which
  * h2load counts as failures and wrk as reconnects. The h2c listener speaks HTTP/2 with prior knowledge only.
  */
 export function renderNginxConfig(input: NginxConfigInput): string {
@@ -48,9 +49,9 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_request_buffering off;
+      proxy_buffering off;
       proxy_buffer_size 16k;
-      proxy_buffers 16 16k;
-      proxy_max_temp_file_size 0;
+      proxy_buffers 8 16k;
     }
   }
 }

@@ -1,6 +1,7 @@
 // Starts the three paths a benchmark compares: the app on its own (direct), nginx in front of it, and the dispatch
 // stack. Each comes with the URLs to load and the pids to meter. close() stops everything that was started.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -100,7 +101,12 @@ export async function startPaths(options: PathOptions): Promise<StartedPaths> {
         const nginx = started.process
         stops.push(() => nginx.stop())
         const h1 = `http://127.0.0.1:${h1Port}`
-        await waitUntilServing(h1)
+        // nginx prints nothing when it is ready; a bad configuration makes it exit at once, with the reason in its log.
+        const exited = once(nginx.child, 'exit').then(() => {
+          throw new Error(`nginx exited: ${readFileSync(join(dir, 'error.log'), 'utf8').trim()}`)
+        })
+        exited.catch(() => undefined)
+        await Promise.race([waitUntilServing(h1), exited])
         const appProcess = app
         targets.nginx = {
           name: 'nginx',

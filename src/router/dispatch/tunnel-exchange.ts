@@ -3,6 +3,7 @@
 // Every way it ends goes through #finish, which releases the channel exactly once. Touches one stream and one body.
 import { constants as http2 } from 'node:http2'
 import type { Readable } from 'node:stream'
+import { TurnCork } from '../../common/index.js'
 import {
   createResponseHeadParser,
   filterClientResponseHeaders,
@@ -24,6 +25,13 @@ import { resetStream } from '../http2-reset.js'
 import type { Channel } from '../instances/channel.js'
 import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
+
+/**
+ * Upload bytes queued on a channel stream before the client's body is paused. Node's HTTP/2 streams signal back-pressure
+ * at 16 KiB, a quarter of one 64 KiB client read: pausing there turns every chunk into a stop-and-wait round trip
+ * between the processes. The stream's 'drain' resumes the body; the HTTP/2 window bounds what is in flight beyond.
+ */
+export const TUNNEL_WRITE_BUFFER_BYTES = 256 * 1024
 
 /** Per-pool settings every exchange of the pool shares. */
 export interface ExchangeSettings {
@@ -61,6 +69,7 @@ export class TunnelExchange implements ExchangeController {
   readonly #onDone: (exchange: TunnelExchange) => void
   readonly #parser: HeadParser<ResponseHead>
   #body: Readable | null
+  #cork: TurnCork | undefined
   #timer: NodeJS.Timeout | undefined
   #lastActivityMs = 0
   #headDeadlineMs = 0
@@ -184,7 +193,11 @@ export class TunnelExchange implements ExchangeController {
   readonly #onBodyData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
     this.#requestBodyBytes += chunk.length
-    if (!this.channel.writer.write(chunk)) this.#body?.pause()
+    // An HTTP/2 client's upload arrives in 16 KiB frames, one callback each: they leave in one channel write.
+    this.#cork ??= new TurnCork(this.channel.stream)
+    this.#cork.hold()
+    this.channel.writer.write(chunk)
+    if (this.channel.stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) this.#body?.pause()
   }
 
   readonly #onDrain = (): void => {
@@ -194,6 +207,7 @@ export class TunnelExchange implements ExchangeController {
   readonly #onBodyEnd = (): void => {
     this.#detachBody()
     if (this.#done) return
+    this.#cork?.flush()
     this.channel.writer.end()
     this.#requestWritten()
   }
@@ -297,6 +311,7 @@ export class TunnelExchange implements ExchangeController {
     stream.off('close', this.#onClose)
     this.request.signal.removeEventListener('abort', this)
     this.#detachBody()
+    this.#cork?.flush()
     this.#settings.telemetry.onExchangeBytes(this.#requestBodyBytes, this.#responseBodyBytes)
   }
 

@@ -1,5 +1,6 @@
 // Pure. Decides what the front door does with a request before anything is dispatched: answer /health itself,
-// refuse reserved paths and unusable targets, and pick the pool from X-Lambda-Name against the allow-list.
+// refuse reserved paths, unusable targets and smuggling-shaped framing, and pick the pool from X-Lambda-Name against
+// the allow-list.
 // No I/O.
 import { DEFAULT_POOL_ID, RESERVED_PATH_PREFIX } from '../../protocol/index.js'
 import { BadClientRequestError, LambdaNameNotAllowedError, ReservedPathError, type RouterError } from '../errors.js'
@@ -58,6 +59,25 @@ export function admitRequest(target: string, lambdaName: string | undefined, pol
 }
 
 const HEALTH: Admission = Object.freeze({ kind: 'health' })
+
+/**
+ * Two HTTP/1.x framing rules Node's parser lets through, both request-smuggling vectors when another hop reads the
+ * message differently: more than one Host field line (RFC 9112 §3.2: 400) and Transfer-Encoding in an HTTP/1.0
+ * request (RFC 9112 §6.1: the framing is faulty; close the connection). Returns what is wrong, or undefined.
+ */
+export function http1FramingProblem(httpVersion: string, rawHeaders: readonly string[]): string | undefined {
+  let hosts = 0
+  let transferEncoding = false
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    // Per request: compare lengths first so most names cost no lower-casing.
+    const name = rawHeaders[index] as string
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++
+    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') transferEncoding = true
+  }
+  if (hosts > 1) return 'more than one Host header'
+  if (transferEncoding && httpVersion === '1.0') return 'Transfer-Encoding in an HTTP/1.0 request'
+  return undefined
+}
 
 // The extension compares the goaway target exactly; refusing the whole prefix in any letter case keeps every
 // router-only path out of client reach, now and for paths added later.

@@ -30,7 +30,7 @@ import {
   RouterClosingError,
   type RouterError,
 } from '../errors.js'
-import { type AdmissionPolicy, admitRequest } from './admission.js'
+import { type AdmissionPolicy, admitRequest, http1FramingProblem } from './admission.js'
 import { statusFor } from './error-status.js'
 import {
   ClientExchange,
@@ -280,6 +280,11 @@ export class FrontDoor implements ExchangeHost {
       return
     }
     const rawHeaders = req.rawHeaders
+    const framingProblem = http2 ? undefined : http1FramingProblem(req.httpVersion, rawHeaders)
+    if (framingProblem !== undefined) {
+      this.#refuse(req, res, http2, new BadClientRequestError(framingProblem), receivedAtMs)
+      return
+    }
     // url and method are always set on a server-side request (the types also cover client-side messages).
     const admission = admitRequest(
       req.url as string,

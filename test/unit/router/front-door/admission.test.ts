@@ -1,7 +1,7 @@
 // admitRequest decides, before any dispatch, between /health, a refusal and a pool (issue 3 items 2, 4, 9).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { admitRequest } from '../../../../src/router/front-door/admission.js'
+import { admitRequest, http1FramingProblem } from '../../../../src/router/front-door/admission.js'
 
 const policy = {
   defaultFunctionName: 'my-function',
@@ -101,5 +101,41 @@ for (const row of cases) {
           ? `refuse ${admission.error.code}`
           : 'health'
     assert.equal(summary, row.expect)
+  })
+}
+
+// RFC 9112 §3.2 and §6.1: framing Node's parser accepts but a proxy must refuse (issue 6 item 4, smuggling).
+const framing: { name: string; version: string; headers: string[]; expect: string | undefined }[] = [
+  { name: 'one Host is fine', version: '1.1', headers: ['Host', 'a'], expect: undefined },
+  {
+    name: 'two Host lines are refused',
+    version: '1.1',
+    headers: ['Host', 'a', 'host', 'b'],
+    expect: 'more than one Host header',
+  },
+  {
+    name: 'the same Host twice is refused too',
+    version: '1.1',
+    headers: ['Host', 'a', 'Host', 'a'],
+    expect: 'more than one Host header',
+  },
+  {
+    name: 'chunked HTTP/1.1 is fine',
+    version: '1.1',
+    headers: ['Host', 'a', 'Transfer-Encoding', 'chunked'],
+    expect: undefined,
+  },
+  {
+    name: 'Transfer-Encoding in HTTP/1.0 is refused',
+    version: '1.0',
+    headers: ['Host', 'a', 'transfer-encoding', 'chunked'],
+    expect: 'Transfer-Encoding in an HTTP/1.0 request',
+  },
+  { name: 'HTTP/1.0 with Content-Length is fine', version: '1.0', headers: ['Content-Length', '3'], expect: undefined },
+]
+
+for (const row of framing) {
+  test(`framing: ${row.name}`, () => {
+    assert.equal(http1FramingProblem(row.version, row.headers), row.expect)
   })
 }

@@ -140,14 +140,24 @@ export class RouterSession {
   checkAlive(): Promise<boolean> {
     if (this.#state === 'lost') return Promise.resolve(false)
     this.#aliveCheck ??= new Promise<boolean>((resolve) => {
+      let answered = false
+      let verdict: NodeJS.Immediate | undefined
       const timer = setTimeout(() => {
-        this.destroy('ping-timeout', `no PING ack within ${this.#settings.pingTimeoutMs} ms`)
-        resolve(false)
+        // Timers run before I/O in each loop turn: after a busy turn (a large body, a starved CPU share) the ack may
+        // already sit unread in the socket. Decide only after one more I/O poll, or a live router is declared dead
+        // and every request in flight on the session is cut off.
+        verdict = setImmediate(() => {
+          if (answered) return
+          this.destroy('ping-timeout', `no PING ack within ${this.#settings.pingTimeoutMs} ms`)
+          resolve(false)
+        })
       }, this.#settings.pingTimeoutMs)
       let sent: boolean
       try {
         sent = this.#session.ping((error) => {
+          answered = true
           clearTimeout(timer)
+          clearImmediate(verdict)
           resolve(error === null)
         })
       } catch {

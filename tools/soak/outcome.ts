@@ -31,6 +31,9 @@ export function classifyOutcome(plan: RequestPlan, seen: Observation): Outcome {
   }
   if (plan.abort !== undefined) {
     if (!seen.abortedAsPlanned) {
+      if (seen.status !== undefined && seen.status !== plan.expectedStatus) {
+        return unexpected('status', `status ${seen.status}, expected ${plan.expectedStatus}: ${quote(seen.body.head)}`)
+      }
       if (seen.error !== undefined) {
         return unexpected('error', `failed before the planned ${plan.abort.side} abort: ${seen.error}`)
       }

@@ -5,7 +5,7 @@ import { type FrameCheckResult, violationTotal } from './check-frames.js'
 import type { DecodeSummary } from './decode.js'
 
 export interface FrameRunFigures {
-  readonly capture: CaptureStats
+  readonly capture: CaptureStats & { readonly flushed: boolean }
   readonly decode: DecodeSummary
   readonly check: FrameCheckResult
   /** The soak that produced the traffic: 0 when it passed. */
@@ -18,6 +18,8 @@ export function frameVerdict(figures: FrameRunFigures): { exitCode: 0 | 1; probl
   if (figures.soakExitCode !== 0) problems.push('the soak that made the traffic failed')
   if (capture.captured === undefined) problems.push('tshark did not report how many packets it captured')
   else if (capture.captured === 0) problems.push('nothing was captured')
+  if (!capture.flushed)
+    problems.push("the capture's end marker never came through tshark: its last packets may be missing")
   if (capture.dropped > 0) problems.push(`${capture.dropped} packets were dropped: the capture is incomplete`)
   if (capture.captured !== undefined && decode.packets !== capture.captured) {
     problems.push(`tshark captured ${capture.captured} packets but decoded ${decode.packets}`)

@@ -98,6 +98,12 @@ const cases: { name: string; plan: RequestPlan; seen: Observation; expect: Outco
     expect: 'abort-not-reached',
   },
   {
+    name: 'a gateway answer instead of the body being aborted is reported by its status',
+    plan: downloadAbort,
+    seen: { ...seen, status: 502, abortedAsPlanned: false },
+    expect: 'status',
+  },
+  {
     name: 'a gateway status before a planned abort is unexpected',
     plan: downloadAbort,
     seen: { ...seen, status: 503, abortedAsPlanned: true },

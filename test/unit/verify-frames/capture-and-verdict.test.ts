@@ -41,7 +41,7 @@ const dirty = checkFrames([
   { packet: 2, connection: 0, fromRouter: true, streamId: 1, type: T.DATA, flags: 0 },
 ])
 const good: FrameRunFigures = {
-  capture: { captured: 3, dropped: 0 },
+  capture: { captured: 3, dropped: 0, flushed: true },
   decode: { packets: 3, lostSegmentPackets: 0, malformedPackets: 0, problems: [] },
   check: clean,
   soakExitCode: 0,
@@ -50,10 +50,14 @@ const good: FrameRunFigures = {
 const verdicts: { name: string; figures: FrameRunFigures; problem?: RegExp }[] = [
   { name: 'a whole capture with no violation passes', figures: good },
   { name: 'a violation fails', figures: { ...good, check: dirty }, problem: /data-before-headers/ },
-  { name: 'dropped packets fail', figures: { ...good, capture: { captured: 3, dropped: 1 } }, problem: /dropped/ },
+  {
+    name: 'dropped packets fail',
+    figures: { ...good, capture: { captured: 3, dropped: 1, flushed: true } },
+    problem: /dropped/,
+  },
   {
     name: 'an empty capture fails',
-    figures: { ...good, capture: { captured: 0, dropped: 0 } },
+    figures: { ...good, capture: { captured: 0, dropped: 0, flushed: true } },
     problem: /nothing was captured/,
   },
   { name: 'no frames decoded fails', figures: { ...good, check: checkFrames([]) }, problem: /no HTTP\/2 frame/ },
@@ -72,10 +76,15 @@ const verdicts: { name: string; figures: FrameRunFigures; problem?: RegExp }[] =
     figures: { ...good, decode: { ...good.decode, malformedPackets: 2 } },
     problem: /could not be dissected/,
   },
+  {
+    name: 'a capture whose end marker never came through fails',
+    figures: { ...good, capture: { captured: 3, dropped: 0, flushed: false } },
+    problem: /end marker/,
+  },
   { name: 'a failed soak fails', figures: { ...good, soakExitCode: 1 }, problem: /soak/ },
   {
     name: 'unknown capture counts fail',
-    figures: { ...good, capture: { captured: undefined, dropped: 0 } },
+    figures: { ...good, capture: { captured: undefined, dropped: 0, flushed: true } },
     problem: /did not report/,
   },
 ]

@@ -22,8 +22,10 @@ export function niceCeiling(value: number): number {
 }
 
 function compact(value: number): string {
-  if (value >= 10_000) return `${Math.round(value / 1000)}k`
-  if (value >= 1000) return `${(value / 1000).toFixed(1)}k`
+  const thousands = value / 1000
+  if (value >= 10_000)
+    return `${Number.isInteger(Math.round(thousands * 10) / 10) ? Math.round(thousands) : thousands.toFixed(1)}k`
+  if (value >= 1000) return `${thousands.toFixed(1)}k`
   return String(Math.round(value))
 }
 

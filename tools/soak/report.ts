@@ -44,6 +44,11 @@ export function formatReport(report: SoakReport): string {
     `memory: max rss ${Math.round(report.memory.maxRssBytes / MIB)} MiB, heap at end ${Math.round(report.memory.endHeapUsedBytes / MIB)} MiB; ` +
       `event-loop delay p99 ${report.eventLoopDelayMs.p99} ms, max ${report.eventLoopDelayMs.max} ms`,
   ]
+  const groups = Object.entries(report.unexpectedByKind).sort((left, right) => right[1] - left[1])
+  if (groups.length > 0) {
+    lines.push('unexpected by what happened:')
+    for (const [group, count] of groups) lines.push(`  ${count} × ${group}`)
+  }
   if (report.failures.length > 0) {
     lines.push(`first ${report.failures.length} unexpected:`)
     for (const failure of report.failures) lines.push(`  ${formatFailure(failure)}`)

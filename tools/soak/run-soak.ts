@@ -113,6 +113,8 @@ export interface SoakReport {
   readonly latency: Readonly<Record<RequestKind, KindLatency>>
   readonly byProtocol: Readonly<Record<ClientProtocol, number>>
   readonly unexpectedByReason: Readonly<Record<string, number>>
+  /** Unexpected outcomes grouped by what happened (numbers masked), for runs with more than the kept failures. */
+  readonly unexpectedByKind: Readonly<Record<string, number>>
   readonly failures: readonly FailureRecord[]
   readonly bytes: { readonly sent: number; readonly received: number }
   readonly router: RouterCounters
@@ -134,6 +136,7 @@ export interface SoakReport {
 }
 
 const KEPT_FAILURES = 20
+const MAX_FAILURE_GROUPS = 50
 const PROBES_PER_PROTOCOL = 8
 // After issuing stops, requests still open get their own timeout plus this to settle; the rest count as lost.
 const DRAIN_EXTRA_MS = 30_000
@@ -181,6 +184,7 @@ export async function runSoak(
   >
   const byProtocol: Record<ClientProtocol, number> = { h1: 0, h2c: 0 }
   const unexpectedByReason: Record<string, number> = {}
+  const unexpectedByKind: Record<string, number> = {}
   const failures: FailureRecord[] = []
   const bytes = { sent: 0, received: 0 }
   let issued = 0
@@ -271,6 +275,10 @@ export async function runSoak(
         unexpected++
         tally.unexpected++
         unexpectedByReason[outcome.reason] = (unexpectedByReason[outcome.reason] ?? 0) + 1
+        const group = failureGroup(plan, outcome.reason, outcome.detail)
+        const key =
+          group in unexpectedByKind || Object.keys(unexpectedByKind).length < MAX_FAILURE_GROUPS ? group : 'other'
+        unexpectedByKind[key] = (unexpectedByKind[key] ?? 0) + 1
         const record: FailureRecord = {
           index,
           atMs: Math.round(performance.now() - startedMs),
@@ -376,6 +384,7 @@ export async function runSoak(
     ) as Record<RequestKind, KindLatency>,
     byProtocol,
     unexpectedByReason,
+    unexpectedByKind,
     failures,
     bytes,
     router,
@@ -403,6 +412,11 @@ export function describePlan(plan: RequestPlan): string {
     parts.push(`${plan.uploadBytes} B`, plan.declaresLength ? 'content-length' : 'unannounced length')
   if (plan.abort !== undefined) parts.push(`abort ${plan.abort.side} at byte ${plan.abort.afterBytes}`)
   return `${plan.method} ${plan.target}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}`
+}
+
+/** `h1 status: status #, expected #: "the app closed…"`: what failed, with sizes and offsets masked. */
+export function failureGroup(plan: RequestPlan, reason: string, detail: string): string {
+  return `${plan.protocol} ${plan.kind} ${reason}: ${detail.replace(/\d+/g, '#').slice(0, 100)}`
 }
 
 export function formatFailure(record: FailureRecord): string {

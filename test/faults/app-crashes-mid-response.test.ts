@@ -11,6 +11,7 @@ import {
   closeAndAssertNoOrphans,
   type FaultStack,
   instanceEntered,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -22,7 +23,7 @@ describe('the app crashes mid-response', () => {
   let fault: FaultStack
   before(async () => {
     fault = await startFaultStack({
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
   })
   after(() => fault.close())

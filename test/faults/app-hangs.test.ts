@@ -7,6 +7,7 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -21,8 +22,7 @@ describe('the app hangs', () => {
     fault = await startFaultStack({
       faultApp: true,
       routerSettings: {
-        LAMBDA_DISPATCH_MinInstances: '1',
-        LAMBDA_DISPATCH_MaxInstances: '1',
+        ...ONE_INSTANCE,
         LAMBDA_DISPATCH_ResponseHeadTimeout: `${HEAD_TIMEOUT_MS}ms`,
       },
     })

@@ -9,7 +9,7 @@
 //   measured 4 of 150 POSTs with this spacing (docs/faults.md).
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { closeAndAssertNoOrphans, type FaultStack, startFaultStack } from '../helpers/fault-stack.js'
+import { closeAndAssertNoOrphans, type FaultStack, ONE_INSTANCE, startFaultStack } from '../helpers/fault-stack.js'
 
 const APP_IDLE_MS = 100
 const LOOPS = 4
@@ -42,7 +42,7 @@ describe('the app closes idle connections as requests arrive (Node app, timeout 
   before(async () => {
     fault = await startFaultStack({
       functionEnv: { DEMO_APP_KEEP_ALIVE_TIMEOUT_MS: String(APP_IDLE_MS) },
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
   })
   after(() => fault.close())
@@ -66,7 +66,7 @@ describe('the app closes idle connections as requests arrive (no Keep-Alive head
         FAULT_APP_IDLE_CLOSE_MS: String(APP_IDLE_MS),
         LAMBDA_DISPATCH_APP_KEEP_ALIVE_TIMEOUT_MS: String(APP_IDLE_MS / 2),
       },
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
   })
   after(() => fault.close())

@@ -9,6 +9,7 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -18,7 +19,7 @@ describe('the app sends a malformed response head', () => {
   before(async () => {
     fault = await startFaultStack({
       faultApp: true,
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
   })
   after(() => fault.close())

@@ -15,7 +15,9 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  http2ErrorCount,
   instanceEntered,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -31,8 +33,7 @@ describe('bad input on the control channel', () => {
   before(async () => {
     fault = await startFaultStack({
       routerSettings: {
-        LAMBDA_DISPATCH_MinInstances: '1',
-        LAMBDA_DISPATCH_MaxInstances: '1',
+        ...ONE_INSTANCE,
         LAMBDA_DISPATCH_MaxConcurrentCount: '1',
         LAMBDA_DISPATCH_ChannelCount: '1',
       },
@@ -46,13 +47,8 @@ describe('bad input on the control channel', () => {
     await fault.close()
   })
 
-  async function http2Errors(kind: string): Promise<number> {
-    const text = await fault.stack.router.registry.getSingleMetricAsString('lambda_dispatch_router_http2_errors_total')
-    return Number(new RegExp(`kind="${kind}"} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
-  }
-
   test('HTTP/1.1 on the h2c-only control port gets no HTTP/1.1 answer, is counted as a bad preface and closed', async () => {
-    const before = await http2Errors('bad_preface')
+    const before = await http2ErrorCount(fault, 'bad_preface')
     const socket = netConnect(fault.controlPort, '127.0.0.1')
     socket.on('error', () => {})
     const chunks: Buffer[] = []
@@ -61,7 +57,7 @@ describe('bad input on the control channel', () => {
     socket.write(`GET /api/chunked/ping/${lambdaId} HTTP/1.1\r\nHost: x\r\n\r\n`)
     await once(socket, 'close')
     assert.doesNotMatch(Buffer.concat(chunks).toString('latin1'), /HTTP\/1\.1/)
-    assert.equal(await http2Errors('bad_preface'), before + 1)
+    assert.equal(await http2ErrorCount(fault, 'bad_preface'), before + 1)
     assert.equal((await fault.fetchText('/ping')).body, 'pong')
   })
 

@@ -14,6 +14,7 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -198,8 +199,7 @@ describe('bad input at the front door', () => {
     fault = await startFaultStack({
       faultApp: true,
       routerSettings: {
-        LAMBDA_DISPATCH_MinInstances: '1',
-        LAMBDA_DISPATCH_MaxInstances: '1',
+        ...ONE_INSTANCE,
         LAMBDA_DISPATCH_MaxRequestHeadBytes: String(MAX_HEAD_BYTES),
         LAMBDA_DISPATCH_AllowedLambdaNames: 'another-function',
       },

@@ -10,6 +10,7 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -21,7 +22,7 @@ describe('a client aborts mid-upload and mid-download', () => {
   before(async () => {
     fault = await startFaultStack({
       faultApp: true,
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
     assert.equal((await fault.fetchText('/ping')).body, 'pong')
     lambdaId = onlyInstance(fault)

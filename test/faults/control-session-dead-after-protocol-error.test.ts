@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { checkHandler } from '../helpers/checked-handler.js'
-import { dataFrame, FRAME_TYPE, goawayOf, H2_ERROR, headersFrame, RawH2Peer } from '../helpers/fault-h2-raw-peer.js'
+import { channelPostFrame, dataFrame, FRAME_TYPE, goawayOf, H2_ERROR, RawH2Peer } from '../helpers/fault-h2-raw-peer.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
@@ -36,16 +36,7 @@ for (const peerCloses of [true, false]) {
     const peer = await RawH2Peer.connect(Number(new URL(router.url).port))
     t.after(() => peer.destroy())
     peer.start()
-    peer.send(
-      headersFrame(1, [
-        [':method', 'POST'],
-        [':scheme', 'http'],
-        [':authority', 'router'],
-        [':path', `/api/chunked/request/${lambdaId}/rogue`],
-        ['x-lambda-id', lambdaId],
-        ['x-channel-id', 'rogue'],
-      ]),
-    )
+    peer.send(channelPostFrame(1, lambdaId, 'rogue', 'router'))
     await peer.nextFrame(FRAME_TYPE.HEADERS, 1)
     assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 2)
 

@@ -10,6 +10,7 @@ import {
   closeAndAssertNoOrphans,
   type FaultStack,
   instanceEntered,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -39,7 +40,7 @@ describe('the extension process is killed mid-request', () => {
   before(async () => {
     fault = await startFaultStack({
       faultApp: true,
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
   })
   after(() => fault.close())

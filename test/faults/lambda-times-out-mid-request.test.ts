@@ -14,22 +14,19 @@ import {
   closeAndAssertNoOrphans,
   type FaultStack,
   instanceEntered,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
 import { isGone, nextEvent } from '../helpers/local-lambda.js'
 
 const FUNCTION_TIMEOUT_MS = 3000
-const ONE_INSTANCE = {
-  LAMBDA_DISPATCH_MinInstances: '1',
-  LAMBDA_DISPATCH_MaxInstances: '1',
-  LAMBDA_DISPATCH_ResponseHeadTimeout: '60s',
-}
+const SETTINGS = { ...ONE_INSTANCE, LAMBDA_DISPATCH_ResponseHeadTimeout: '60s' }
 
 describe('a request outlives the invoke, and the extension knows the deadline', () => {
   let fault: FaultStack
   before(async () => {
-    fault = await startFaultStack({ functionTimeoutMs: FUNCTION_TIMEOUT_MS, routerSettings: ONE_INSTANCE })
+    fault = await startFaultStack({ functionTimeoutMs: FUNCTION_TIMEOUT_MS, routerSettings: SETTINGS })
   })
   after(() => fault.close())
 
@@ -76,7 +73,7 @@ describe('a request outlives the invoke, and Lambda times the invoke out', () =>
       functionTimeoutMs: FUNCTION_TIMEOUT_MS,
       // The extension believes it has 10 minutes, so Lambda's 3 s timeout is what ends the invoke.
       functionEnv: { LAMBDA_DISPATCH_FORCE_DEADLINE: '600' },
-      routerSettings: ONE_INSTANCE,
+      routerSettings: SETTINGS,
     })
   })
   after(() => fault.close())

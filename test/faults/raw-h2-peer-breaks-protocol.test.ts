@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import {
+  channelPostFrame,
   dataFrame,
   FRAME_TYPE,
   frame,
@@ -23,6 +24,8 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  http2ErrorCount,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -40,8 +43,7 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
     fault = await startFaultStack({
       logLevel: 'debug',
       routerSettings: {
-        LAMBDA_DISPATCH_MinInstances: '1',
-        LAMBDA_DISPATCH_MaxInstances: '1',
+        ...ONE_INSTANCE,
         LAMBDA_DISPATCH_MaxConcurrentCount: String(CHANNELS),
         LAMBDA_DISPATCH_ChannelCount: String(CHANNELS),
       },
@@ -50,11 +52,6 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
     lambdaId = onlyInstance(fault)
   })
   after(() => fault.close())
-
-  async function http2Errors(kind: string): Promise<number> {
-    const text = await fault.stack.router.registry.getSingleMetricAsString('lambda_dispatch_router_http2_errors_total')
-    return Number(new RegExp(`kind="${kind}"} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
-  }
 
   async function assertRealInstanceServes(): Promise<void> {
     const answers = await Promise.all(Array.from({ length: 2 * CHANNELS }, () => fault.fetchText('/ping')))
@@ -112,7 +109,7 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
     { name: 'SETTINGS_MAX_FRAME_SIZE below 16384', bytes: () => settingsFrame([[SETTINGS_MAX_FRAME_SIZE, 100]]) },
   ]) {
     test(`${row.name}: the router counts a session error and closes the connection, and the real instance serves on`, async (t) => {
-      const before = await http2Errors('session_error')
+      const before = await http2ErrorCount(fault, 'session_error')
       const peer = await RawH2Peer.connect(fault.controlPort)
       t.after(() => peer.destroy())
       peer.start()
@@ -122,7 +119,7 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
         peer.frames.records.some((received) => received.type === FRAME_TYPE.GOAWAY),
         'a GOAWAY came first',
       )
-      assert.ok((await http2Errors('session_error')) >= before + 1, 'counted as a session error')
+      assert.ok((await http2ErrorCount(fault, 'session_error')) >= before + 1, 'counted as a session error')
       await assertRealInstanceServes()
     })
   }
@@ -131,17 +128,7 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
     const peer = await RawH2Peer.connect(fault.controlPort)
     t.after(() => peer.destroy())
     peer.start()
-    peer.send(
-      headersFrame(1, [
-        [':method', 'POST'],
-        [':scheme', 'http'],
-        [':authority', `127.0.0.1:${fault.controlPort}`],
-        [':path', `/api/chunked/request/${lambdaId}/rogue-channel`],
-        ['x-pool-id', 'default'],
-        ['x-lambda-id', lambdaId],
-        ['x-channel-id', 'rogue-channel'],
-      ]),
-    )
+    peer.send(channelPostFrame(1, lambdaId, 'rogue-channel', `127.0.0.1:${fault.controlPort}`))
     const accepted = await peer.nextFrame(FRAME_TYPE.HEADERS, 1)
     assert.equal(accepted.flags & 0x1, 0, 'the channel is answered 200 and parked, not ended')
     const from = fault.log.mark()
@@ -154,12 +141,12 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
       lastStreamId: 1,
       errorCode: H2_ERROR.PROTOCOL_ERROR,
     })
-    const errorsBefore = await http2Errors('session_error')
+    const errorsBefore = await http2ErrorCount(fault, 'session_error')
     // The peer closes its side; the router never reads that FIN, its keep-alive PING finds the session dead.
     peer.socket.end()
     await lost
     await peer.closed
-    assert.ok((await http2Errors('session_error')) > errorsBefore, 'the dead session was counted')
+    assert.ok((await http2ErrorCount(fault, 'session_error')) > errorsBefore, 'the dead session was counted')
     await assertRealInstanceServes()
     assert.equal(
       peer.frames.records.filter((received) => received.type === FRAME_TYPE.DATA).length,

@@ -9,6 +9,7 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -22,8 +23,7 @@ describe('the router resets a channel stream', () => {
       faultApp: true,
       logLevel: 'debug',
       routerSettings: {
-        LAMBDA_DISPATCH_MinInstances: '1',
-        LAMBDA_DISPATCH_MaxInstances: '1',
+        ...ONE_INSTANCE,
         LAMBDA_DISPATCH_MaxConcurrentCount: '4',
         LAMBDA_DISPATCH_ChannelCount: '4',
         LAMBDA_DISPATCH_BodyIdleTimeout: `${BODY_IDLE_TIMEOUT_MS}ms`,

@@ -11,6 +11,7 @@ import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
   type FaultStack,
+  ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -38,7 +39,7 @@ describe('a slow client reads a large response 1 byte a second', () => {
   before(async () => {
     fault = await startFaultStack({
       faultApp: true,
-      routerSettings: { LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' },
+      routerSettings: ONE_INSTANCE,
     })
   })
   after(() => fault.close())

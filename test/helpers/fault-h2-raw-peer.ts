@@ -76,6 +76,19 @@ export function headersFrame(
   return frame(FRAME_TYPE.HEADERS, FLAG.END_HEADERS | (endStream ? FLAG.END_STREAM : 0), streamId, block)
 }
 
+/** A channel POST (original-protocol.md §3.5) for `lambdaId`, as HEADERS without END_STREAM on `streamId`. */
+export function channelPostFrame(streamId: number, lambdaId: string, channelId: string, authority: string): Buffer {
+  return headersFrame(streamId, [
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':authority', authority],
+    [':path', `/api/chunked/request/${lambdaId}/${channelId}`],
+    ['x-pool-id', 'default'],
+    ['x-lambda-id', lambdaId],
+    ['x-channel-id', channelId],
+  ])
+}
+
 export function dataFrame(streamId: number, payload: Buffer | string, endStream = false): Buffer {
   return frame(FRAME_TYPE.DATA, endStream ? FLAG.END_STREAM : 0, streamId, Buffer.from(payload))
 }

@@ -16,6 +16,9 @@ import { isGone } from './local-lambda.js'
 
 export const FAULT_APP = resolve(import.meta.dirname, 'fault-app.ts')
 
+/** Router settings of the cases that run on exactly one instance, started before the first request. */
+export const ONE_INSTANCE = Object.freeze({ LAMBDA_DISPATCH_MinInstances: '1', LAMBDA_DISPATCH_MaxInstances: '1' })
+
 /** Records of one kind in arrival order, and promises for records still to come. */
 export class EventLog<T> {
   readonly records: T[] = []
@@ -168,6 +171,12 @@ function defaultPool(stack: LocalStack) {
   const pool = stack.router.pools.get('default')
   assert.ok(pool, 'the router has a default pool')
   return pool
+}
+
+/** The router's `lambda_dispatch_router_http2_errors_total` for `kind` (0 before the first one). */
+export async function http2ErrorCount(fault: FaultStack, kind: string): Promise<number> {
+  const text = await fault.stack.router.registry.getSingleMetricAsString('lambda_dispatch_router_http2_errors_total')
+  return Number(new RegExp(`kind="${kind}"} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
 }
 
 /** Waits until the default pool has nothing queued or running. */

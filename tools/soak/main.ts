@@ -21,6 +21,7 @@ async function main(): Promise<number> {
     .option('--max-instances <n>', 'MaxInstances (default 2 × --instances)')
     .option('--max-concurrent-count <n>', 'requests per instance at once (default 10)')
     .option('--function-timeout <d>', 'function timeout; instances close themselves before it (default 12s)')
+    .option('--ping-timeout <d>', "the extension's router PING timeout; 0 keeps its default of 1s (default 5s)")
     .option('--deadline-margin <d>', 'the extension asks to close this long before the deadline (default 6s)')
     .option('--lull-every <d>', 'pause issuing this often so instances idle out; 0 never (default 20s)')
     .option('--lull <d>', 'length of each pause (default 700ms)')

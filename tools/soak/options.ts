@@ -14,6 +14,7 @@ export interface SoakArgs {
   readonly maxConcurrentCount?: string
   readonly functionTimeout?: string
   readonly deadlineMargin?: string
+  readonly pingTimeout?: string
   readonly lullEvery?: string
   readonly lull?: string
   readonly requestTimeout?: string
@@ -85,6 +86,7 @@ export function resolveSoakOptions(args: SoakArgs, fallbackSeed: number): Resolv
     ),
     functionTimeoutMs: duration('--function-timeout', args.functionTimeout, SOAK_DEFAULTS.functionTimeoutMs) as number,
     deadlineMarginMs: duration('--deadline-margin', args.deadlineMargin, SOAK_DEFAULTS.deadlineMarginMs) as number,
+    pingTimeoutMs: duration('--ping-timeout', args.pingTimeout, SOAK_DEFAULTS.pingTimeoutMs) as number,
     idleEnvironmentTtlMs: SOAK_DEFAULTS.idleEnvironmentTtlMs,
     lullEveryMs: duration('--lull-every', args.lullEvery, SOAK_DEFAULTS.lullEveryMs) as number,
     lullMs: duration('--lull', args.lull, SOAK_DEFAULTS.lullMs) as number,

@@ -42,6 +42,12 @@ export interface SoakOptions {
    * running at the hard stop (1 s before the deadline) are reset, so the margin must leave the slowest request room.
    */
   readonly deadlineMarginMs: number
+  /**
+   * The extension's PING timeout (LAMBDA_DISPATCH_ROUTER_PING_TIMEOUT_MS, 1 s by default). The soak runs the router,
+   * its clients and every environment on the same few cores, where the router's event loop can stall past 1 s; the
+   * extension would then drop a healthy session with every request on it. 0 keeps the extension's default.
+   */
+  readonly pingTimeoutMs: number
   readonly idleEnvironmentTtlMs: number
   /** Every this often, issuing pauses for `lullMs` so instances go idle and close themselves (0: never). */
   readonly lullEveryMs: number
@@ -70,6 +76,7 @@ export const SOAK_DEFAULTS = Object.freeze({
   // cores (a 4 MiB echo) — shorter margins turn that slowness into resets the soak would rightly count.
   functionTimeoutMs: 12_000,
   deadlineMarginMs: 6_000,
+  pingTimeoutMs: 5_000,
   idleEnvironmentTtlMs: 20_000,
   lullEveryMs: 20_000,
   lullMs: 700,
@@ -158,7 +165,10 @@ export async function runSoak(
     runtime: options.runtime,
     childOutput: options.logger === undefined ? 'ignore' : 'log',
     functionTimeoutMs: options.functionTimeoutMs,
-    functionEnv: { LAMBDA_DISPATCH_DEADLINE_MARGIN_MS: String(options.deadlineMarginMs) },
+    functionEnv: {
+      LAMBDA_DISPATCH_DEADLINE_MARGIN_MS: String(options.deadlineMarginMs),
+      ...(options.pingTimeoutMs > 0 ? { LAMBDA_DISPATCH_ROUTER_PING_TIMEOUT_MS: String(options.pingTimeoutMs) } : {}),
+    },
     idleEnvironmentTtlMs: options.idleEnvironmentTtlMs,
     concurrencyLimit: options.maxInstances * 2 + 4,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -229,7 +239,9 @@ export async function runSoak(
     `soak: seed ${options.seed}, ${options.requests ?? 'unbounded'} requests` +
       `${options.durationMs === undefined ? '' : ` or ${Math.round(options.durationMs / 1000)} s`}, ` +
       `concurrency ${options.concurrency}, instances ${options.instances}–${options.maxInstances}, ` +
-      `function timeout ${options.functionTimeoutMs} ms; front door ${origin}, control ${stack.addresses.controlUrls.join(' ')}`,
+      `function timeout ${options.functionTimeoutMs} ms (close ${options.deadlineMarginMs} ms before), ` +
+      `extension ping timeout ${options.pingTimeoutMs > 0 ? `${options.pingTimeoutMs} ms` : 'default'}, ` +
+      `large bodies ${options.largePercent} %; front door ${origin}, control ${stack.addresses.controlUrls.join(' ')}`,
   )
 
   const runOne = async (index: number, plan: RequestPlan): Promise<void> => {

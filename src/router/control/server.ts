@@ -232,16 +232,29 @@ export class ControlServer {
   #keepAlive(session: Http2Session): void {
     const { keepAlivePingIntervalMs, keepAlivePingTimeoutMs } = this.#settings
     let timer: NodeJS.Timeout | undefined
-    const onUnanswered = (): void => {
-      this.#telemetry.onHttp2Error('session_error', { reason: `no PING answer within ${keepAlivePingTimeoutMs} ms` })
-      session.destroy()
+    let answered = false
+    // Judged one poll phase later: after an event-loop stall the expired timer runs before the socket is read, and an
+    // answer already waiting there must still count.
+    const onDeadline = (): void => {
+      setImmediate(() => {
+        if (answered || session.destroyed) return
+        // A session closing gracefully that stops answering is just destroyed; only a live one is an error.
+        if (!session.closed) {
+          this.#telemetry.onHttp2Error('session_error', {
+            reason: `no PING answer within ${keepAlivePingTimeoutMs} ms`,
+          })
+        }
+        session.destroy()
+      })
     }
     const probe = (): void => {
       if (session.closed || session.destroyed) return
-      timer = setTimeout(onUnanswered, keepAlivePingTimeoutMs)
+      answered = false
+      timer = setTimeout(onDeadline, keepAlivePingTimeoutMs)
       session.ping((err) => {
         // A cancelled PING means the session is going away anyway; its 'close' clears the timer.
         if (err !== null) return
+        answered = true
         clearTimeout(timer)
         timer = setTimeout(probe, keepAlivePingIntervalMs)
       })

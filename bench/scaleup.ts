@@ -4,15 +4,18 @@
 // environments used, invokes, p50/p99/max, and how long requests waited on cold starts. Writes
 // bench/results/scaleup-<date>.{json,md}. Options: --requests, --concurrency, --work-ms, --cold-start-ms,
 // --baseline-warm, --dispatch-warm, --max-instances, --max-concurrent, --only baseline|dispatch, --out.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import { startLocalLambda } from '../src/local/index.js'
-import { ApiGateway, INVOKE_ID_HEADER } from './lib/api-gateway.js'
-import { runClosedLoop } from './lib/closed-loop.js'
-import { startDispatchStack, waitUntilServing } from './lib/dispatch-stack.js'
+import { INVOKE_ID_HEADER } from './lib/api-gateway.js'
+import type { RequestRecord } from './lib/closed-loop.js'
+import { type DispatchStack, startDispatchStack, waitUntilServing } from './lib/dispatch-stack.js'
 import { loadAverage1m } from './lib/machine.js'
 import { renderScaleupMarkdown, type ScaleupReport, type ScaleupSideReport } from './lib/render-scaleup.js'
 import { resultStamp } from './lib/results.js'
@@ -57,6 +60,47 @@ const settings = {
 const CONCURRENCY_LIMIT = Math.max(200, settings.concurrency * 2)
 const APP_ENV = { DEMO_APP_STARTUP_DELAY_MS: String(settings.coldStartMs) }
 
+interface LoadPhase {
+  readonly name: string
+  readonly path: string
+  readonly concurrency: number
+  readonly total: number
+  readonly keepHeaders: readonly string[]
+  readonly requestIdPrefix?: string
+  readonly timeoutMs: number
+}
+
+/**
+ * Runs bench/scaleup-load.ts in its own process with `plan`, calling `beforePhase(name)` as each phase is about to
+ * start (the child waits for it), and resolves with each phase's records.
+ */
+async function runLoad(
+  plan: { url?: string; gateway?: { lambdaEndpoint: string; functionName: string; maxSockets: number } },
+  phases: readonly LoadPhase[],
+  beforePhase: (name: string) => void | Promise<void>,
+): Promise<Record<string, RequestRecord[]>> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/scaleup-load.ts'), JSON.stringify({ ...plan, phases })],
+    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const results: Record<string, RequestRecord[]> = {}
+  const exited = once(child, 'exit')
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line.startsWith('PHASE ')) {
+      await beforePhase(line.slice('PHASE '.length))
+      child.stdin.write('go\n')
+    } else if (line.startsWith('RESULT ')) {
+      const rest = line.slice('RESULT '.length)
+      const space = rest.indexOf(' ')
+      results[rest.slice(0, space)] = JSON.parse(rest.slice(space + 1)) as RequestRecord[]
+    }
+  }
+  const [code] = (await exited) as [number | null]
+  if (code !== 0) throw new Error(`the load process exited with ${code}`)
+  return results
+}
+
 interface InvokeSeen {
   readonly environmentId: string
   readonly isColdStart: boolean
@@ -90,7 +134,6 @@ async function runBaseline(tmp: string): Promise<ScaleupSideReport> {
       },
     },
   })
-  const gateway = new ApiGateway({ lambdaEndpoint: lambda.endpoint, functionName, maxSockets: CONCURRENCY_LIMIT })
   try {
     const invokes = new Map<string, InvokeSeen>()
     const initMs = new Map<string, number>()
@@ -103,26 +146,40 @@ async function runBaseline(tmp: string): Promise<ScaleupSideReport> {
       })
     })
     lambda.events.on('environment-ready', (event) => initMs.set(event.environmentId, event.initDurationMs))
-    const url = await gateway.listen()
-    process.stdout.write(`direct Lambda: warming ${settings.baselineWarm} environments\n`)
-    const warm = await runClosedLoop({
-      url: `${url}/ping`,
-      concurrency: settings.baselineWarm,
-      total: settings.baselineWarm,
-      keepHeaders: [],
-      timeoutMs: 60_000,
-    })
-    if (warm.some((record) => record.status !== 200)) throw new Error('direct Lambda: a warm-up request failed')
-    const warmEnvironments = lambda.environments(functionName).length
-    burst = true
-    process.stdout.write(`direct Lambda: burst of ${settings.requests} at c=${settings.concurrency}\n`)
-    const records = await runClosedLoop({
-      url: `${url}/delay?ms=${settings.workMs}`,
-      concurrency: settings.concurrency,
-      total: settings.requests,
-      keepHeaders: [INVOKE_ID_HEADER],
-      timeoutMs: 120_000,
-    })
+    let warmEnvironments = 0
+    const results = await runLoad(
+      { gateway: { lambdaEndpoint: lambda.endpoint, functionName, maxSockets: CONCURRENCY_LIMIT } },
+      [
+        {
+          name: 'warm',
+          path: '/ping',
+          concurrency: settings.baselineWarm,
+          total: settings.baselineWarm,
+          keepHeaders: [],
+          timeoutMs: 60_000,
+        },
+        {
+          name: 'burst',
+          path: `/delay?ms=${settings.workMs}`,
+          concurrency: settings.concurrency,
+          total: settings.requests,
+          keepHeaders: [INVOKE_ID_HEADER],
+          timeoutMs: 120_000,
+        },
+      ],
+      (phase) => {
+        if (phase === 'warm') {
+          process.stdout.write(`direct Lambda: warming ${settings.baselineWarm} environments\n`)
+          return
+        }
+        warmEnvironments = lambda.environments(functionName).length
+        burst = true
+        process.stdout.write(`direct Lambda: burst of ${settings.requests} at c=${settings.concurrency}\n`)
+      },
+    )
+    if (results.warm?.some((record) => record.status !== 200))
+      throw new Error('direct Lambda: a warm-up request failed')
+    const records = results.burst ?? []
     const burstInvokes = [...invokes.values()].filter((invoke) => invoke.duringBurst)
     const coldWaits: number[] = []
     const perRequest = records.map((record) => {
@@ -142,9 +199,12 @@ async function runBaseline(tmp: string): Promise<ScaleupSideReport> {
       perRequest,
     }
   } finally {
-    await gateway.close()
     await lambda.close()
   }
+}
+
+function serving(stack: DispatchStack): number {
+  return stack.lambda.environments(stack.functionName).filter((environment) => environment.state === 'invoking').length
 }
 
 async function runDispatch(): Promise<ScaleupSideReport> {
@@ -183,22 +243,39 @@ async function runDispatch(): Promise<ScaleupSideReport> {
       })
     })
     await waitUntilServing(stack.frontDoorUrl)
-    const warmEnvironments = stack.lambda.environments(stack.functionName).length
-    const invokingAtStart = stack.lambda
-      .environments(stack.functionName)
-      .filter((environment) => environment.state === 'invoking')
-      .map((environment) => environment.id)
-    burst = true
-    burstStartedAtMs = Date.now()
-    process.stdout.write(`dispatch: burst of ${settings.requests} at c=${settings.concurrency}\n`)
-    const records = await runClosedLoop({
-      url: `${stack.frontDoorUrl}/delay?ms=${settings.workMs}`,
-      concurrency: settings.concurrency,
-      total: settings.requests,
-      keepHeaders: [],
-      headersFor: (index) => ({ 'x-request-id': `scaleup-${index}` }),
-      timeoutMs: 120_000,
-    })
+    let warmEnvironments = 0
+    let invokingAtStart: string[] = []
+    const results = await runLoad(
+      { url: stack.frontDoorUrl },
+      [
+        {
+          name: 'burst',
+          path: `/delay?ms=${settings.workMs}`,
+          concurrency: settings.concurrency,
+          total: settings.requests,
+          keepHeaders: [],
+          requestIdPrefix: 'scaleup-',
+          timeoutMs: 120_000,
+        },
+      ],
+      async () => {
+        // An idle extension leaves its invoke after 250 ms and the router invokes again, so "warm" has to be made
+        // true right before the burst: requests on every warm instance, then the burst within that grace.
+        await waitUntilServing(stack.frontDoorUrl, () => serving(stack) >= settings.dispatchWarm)
+        await Promise.all(
+          Array.from({ length: settings.dispatchWarm * settings.maxConcurrentCount }, () =>
+            fetch(`${stack.frontDoorUrl}/ping`).then((response) => response.arrayBuffer()),
+          ),
+        )
+        const environments = stack.lambda.environments(stack.functionName)
+        warmEnvironments = environments.length
+        invokingAtStart = environments.filter((environment) => environment.state === 'invoking').map((env) => env.id)
+        burst = true
+        burstStartedAtMs = Date.now()
+        process.stdout.write(`dispatch: burst of ${settings.requests} at c=${settings.concurrency}\n`)
+      },
+    )
+    const records = results.burst ?? []
     // Let the last log lines arrive.
     await new Promise((done) => setTimeout(done, 200))
     const burstInvokes = [...invokes.values()].filter((invoke) => invoke.duringBurst)

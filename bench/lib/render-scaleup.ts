@@ -7,7 +7,7 @@ export interface ScaleupSideReport extends ScaleupSide {
   readonly requests: number
   readonly errors: number
   readonly errorsByStatus: Readonly<Record<string, number>>
-  /** Environments alive before the burst. */
+  /** Environments alive (serving or idle) just before the burst. */
   readonly warmEnvironments: number
   /** Environments cold-started during the burst. */
   readonly environmentsCreated: number
@@ -64,7 +64,7 @@ export function renderScaleupMarkdown(report: ScaleupReport): string {
     '',
     '| | direct Lambda | dispatch |',
     '| --- | ---: | ---: |',
-    row('environments warm before the burst', (side) => String(side.warmEnvironments)),
+    row('environments alive before the burst', (side) => String(side.warmEnvironments)),
     row('environments used in the burst', (side) => String(side.environmentsUsed)),
     row('environments cold-started in the burst', (side) => String(side.environmentsCreated)),
     row('invokes in the burst', (side) => String(side.invokes)),

@@ -257,7 +257,9 @@ export class TunnelExchange implements ExchangeController {
     // extension's process (rstCode CANCEL). Only an 'end' with no error code is the extension's END_STREAM; the rest
     // must not complete a response that was cut off.
     const rstCode = this.channel.stream.rstCode
-    if (rstCode !== undefined && rstCode !== http2.NGHTTP2_NO_ERROR) {
+    // A session destroyed under the stream (the keep-alive's unanswered PING, a close out of grace) ends it with no
+    // code at all; only then is the stream already destroyed, which a real END_STREAM never leaves it.
+    if ((rstCode !== undefined && rstCode !== http2.NGHTTP2_NO_ERROR) || this.channel.stream.destroyed) {
       this.#onClose()
       return
     }

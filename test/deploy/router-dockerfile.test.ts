@@ -158,6 +158,7 @@ test('the router started as the image starts it answers /health, then exits 0 on
       LAMBDA_DISPATCH_FunctionName: 'image-test',
       LAMBDA_DISPATCH_IncomingRequestHTTPPort: '0',
       LAMBDA_DISPATCH_ControlChannelHTTP2Port: '0',
+      LAMBDA_DISPATCH_AdminPort: '0',
       LAMBDA_DISPATCH_RouterCallbackHost: '127.0.0.1',
       LAMBDA_DISPATCH_ListenHost: '127.0.0.1',
       LAMBDA_DISPATCH_LogLevel: 'warn',

@@ -12,6 +12,7 @@ import { loadAverage1m } from './lib/machine.js'
 import { measureCell } from './lib/measure.js'
 import { startPaths } from './lib/paths.js'
 import { findExecutable } from './lib/processes.js'
+import { closeOnSignal } from './lib/signals.js'
 import { median, ratio } from './lib/stats.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     instances: 1,
     maxConcurrentCount: 100,
   })
+  const disarm = closeOnSignal(() => started.close())
   const tmpDir = mkdtempSync(join(tmpdir(), 'ld-bench-ci-'))
   const ratios: number[] = []
   try {
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await started.close()
+    disarm()
     rmSync(tmpDir, { recursive: true, force: true })
   }
   const measured = median(ratios) ?? 0

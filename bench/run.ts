@@ -23,6 +23,7 @@ import {
   resultStamp,
 } from './lib/results.js'
 import { parseScaleupSummary } from './lib/scaleup-summary.js'
+import { closeOnSignal } from './lib/signals.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const MIB = 1024 * 1024
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     maxConcurrentCount,
     ...(profileDir === undefined ? {} : { profileDir }),
   })
+  const disarm = closeOnSignal(() => started.close())
   const tmpDir = mkdtempSync(join(tmpdir(), 'ld-bench-'))
   const loadTools: LoadTools = {
     wrk: tools.wrk,
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await started.close()
+    disarm()
     rmSync(tmpDir, { recursive: true, force: true })
   }
   const outDir = resolve(values.out)

@@ -20,6 +20,7 @@ import { loadAverage1m } from './lib/machine.js'
 import { renderScaleupMarkdown, type ScaleupReport, type ScaleupSideReport } from './lib/render-scaleup.js'
 import { resultStamp } from './lib/results.js'
 import { coldWait, latencySummary, parseRouterLogLine } from './lib/scaleup-analysis.js'
+import { closeOnSignal } from './lib/signals.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 // The pinned SDK runs on Node 20; its notice about later releases would only clutter the report.
@@ -134,6 +135,7 @@ async function runBaseline(tmp: string): Promise<ScaleupSideReport> {
       },
     },
   })
+  const disarm = closeOnSignal(() => lambda.close())
   try {
     const invokes = new Map<string, InvokeSeen>()
     const initMs = new Map<string, number>()
@@ -200,6 +202,7 @@ async function runBaseline(tmp: string): Promise<ScaleupSideReport> {
     }
   } finally {
     await lambda.close()
+    disarm()
   }
 }
 
@@ -232,6 +235,7 @@ async function runDispatch(): Promise<ScaleupSideReport> {
       }
     },
   })
+  const disarm = closeOnSignal(() => stack.close())
   try {
     const invokes = new Map<string, InvokeSeen>()
     let burst = false
@@ -306,6 +310,7 @@ async function runDispatch(): Promise<ScaleupSideReport> {
     }
   } finally {
     await stack.close()
+    disarm()
   }
 }
 

@@ -15,7 +15,9 @@ import {
   type Http2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  constants as http2Constants,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2'
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls'
@@ -106,6 +108,8 @@ const HTTP2_INITIAL_WINDOW_BYTES = 1024 * 1024
 const HTTP2_CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024
 const HTTP2_MAX_CONCURRENT_STREAMS = 256
 const HTTP2_MAX_SESSION_MEMORY_MB = 64
+// Resets on one client connection before it is asked to reconnect: well under HTTP2_MAX_CONCURRENT_STREAMS (see #onSession).
+const HTTP2_RESETS_BEFORE_GOAWAY = 100
 // Node's default of 128 pairs is below what HTTP/1.1 clients may send (Node allows 2000); the byte limit is the real
 // bound, so both protocols accept the same heads.
 const HTTP2_MAX_HEADER_LIST_PAIRS = 2000
@@ -396,6 +400,18 @@ export class FrontDoor implements ExchangeHost {
   readonly #onSession = (session: ServerHttp2Session): void => {
     this.#sessions.add(session)
     session.once('close', () => this.#sessions.delete(session))
+    // Node 20 keeps a stream reset while its data still waited for the socket in the session's stream table, which
+    // admits only HTTP2_MAX_CONCURRENT_STREAMS: after a few hundred resets on one connection every new stream is
+    // refused (ENHANCE_YOUR_CALM), then the session fails with everything multiplexed on it. A graceful GOAWAY moves
+    // the client to a fresh connection long before; requests in flight finish.
+    let resets = 0
+    session.on('stream', (stream: ServerHttp2Stream) => {
+      stream.once('close', () => {
+        if (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR && ++resets === HTTP2_RESETS_BEFORE_GOAWAY) {
+          session.close()
+        }
+      })
+    })
     session.on('error', (error: Error) => this.#logger.debug({ err: error }, 'client HTTP/2 session error'))
     session.once('connect', () => session.setLocalWindowSize(HTTP2_CONNECTION_WINDOW_BYTES))
     if (this.#closingError) session.close()

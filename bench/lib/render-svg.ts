@@ -8,6 +8,16 @@ const PANEL_WIDTH = 460
 const PANEL_HEIGHT = 280
 const MARGIN = { top: 34, right: 12, bottom: 36, left: 58 }
 const LEGEND_HEIGHT = 40
+const CPU_PANEL_HEIGHT = 300
+const CPU_CONCURRENCY = 50
+// The processes a request's CPU is split into, bottom to top of a stacked bar.
+const GROUPS = ['app', 'nginx', 'extension', 'router'] as const
+const GROUP_COLORS: Readonly<Record<(typeof GROUPS)[number], string>> = {
+  app: '#9ecae9',
+  nginx: '#ffbf79',
+  extension: '#88d27a',
+  router: '#2f7d32',
+}
 
 export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`)
@@ -89,6 +99,75 @@ function panel(
   return parts.join('\n')
 }
 
+// CPU per request at one concurrency: per workload, one stacked bar per path, split by process.
+function cpuPanel(cells: readonly CellResult[], y0: number, width: number): string {
+  const measured = cells.filter((cell) => cell.status === 'ok' && cell.concurrency === CPU_CONCURRENCY)
+  const workloads: Array<{ route: RouteName; protocol: Protocol }> = []
+  for (const route of ROUTE_NAMES) {
+    for (const protocol of PROTOCOLS) {
+      if (measured.some((cell) => cell.route === route && cell.protocol === protocol))
+        workloads.push({ route, protocol })
+    }
+  }
+  if (workloads.length === 0) return ''
+  const plotWidth = width - MARGIN.left - MARGIN.right
+  const plotHeight = CPU_PANEL_HEIGHT - MARGIN.top - MARGIN.bottom - 20
+  const total = (cell: CellResult | undefined): number =>
+    GROUPS.reduce((sum, group) => sum + (cell?.cpuUsPerRequest?.[group] ?? 0), 0)
+  const top = niceCeiling(Math.max(0, ...measured.map(total)))
+  const parts: string[] = [
+    `<g transform="translate(0,${y0})">`,
+    `<text x="${MARGIN.left}" y="20" font-size="14" font-weight="bold">CPU µs per request at c=${CPU_CONCURRENCY}, by process</text>`,
+    ...GROUPS.map(
+      (group, index) =>
+        `<rect x="${width - 330 + index * 80}" y="10" width="12" height="12" fill="${GROUP_COLORS[group]}"/>` +
+        `<text x="${width - 314 + index * 80}" y="20" font-size="12">${group}</text>`,
+    ),
+  ]
+  for (let tick = 0; tick <= 4; tick++) {
+    const y = MARGIN.top + plotHeight - (plotHeight * tick) / 4
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${y}" y2="${y}" stroke="#ddd"/>`,
+      `<text x="${MARGIN.left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${compact((top * tick) / 4)}</text>`,
+    )
+  }
+  const groupWidth = plotWidth / workloads.length
+  const barWidth = (groupWidth * 0.8) / PATHS.length
+  workloads.forEach((workload, index) => {
+    const gx = MARGIN.left + index * groupWidth + groupWidth * 0.1
+    PATHS.forEach((path, pathIndex) => {
+      const cell = measured.find(
+        (entry) => entry.route === workload.route && entry.protocol === workload.protocol && entry.path === path,
+      )
+      const x = gx + pathIndex * barWidth
+      const label = `<text x="${(x + barWidth / 2 - 1).toFixed(1)}" y="${MARGIN.top + plotHeight + 14}" font-size="10" text-anchor="middle">${path}</text>`
+      if (cell === undefined) {
+        parts.push(label)
+        return
+      }
+      let base = MARGIN.top + plotHeight
+      for (const group of GROUPS) {
+        const us = cell.cpuUsPerRequest?.[group] ?? 0
+        if (us <= 0) continue
+        const height = (plotHeight * us) / top
+        base -= height
+        parts.push(
+          `<rect x="${x.toFixed(1)}" y="${base.toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${height.toFixed(1)}" fill="${GROUP_COLORS[group]}"><title>${escapeXml(`${cell.id} ${group}: ${Math.round(us)} µs`)}</title></rect>`,
+        )
+      }
+      parts.push(
+        `<text x="${(x + barWidth / 2 - 1).toFixed(1)}" y="${(base - 3).toFixed(1)}" font-size="9" text-anchor="middle">${Math.round(total(cell))}</text>`,
+        label,
+      )
+    })
+    parts.push(
+      `<text x="${gx + groupWidth * 0.4}" y="${MARGIN.top + plotHeight + 30}" font-size="11" text-anchor="middle">${escapeXml(`${workload.route} ${workload.protocol}`)}</text>`,
+    )
+  })
+  parts.push('</g>')
+  return parts.join('\n')
+}
+
 /** The chart for a run's cells; panels with no measured cell are left out. */
 export function renderChart(cells: readonly CellResult[], title: string): string {
   const panels: Array<{ route: RouteName; protocol: Protocol }> = []
@@ -103,7 +182,8 @@ export function renderChart(cells: readonly CellResult[], title: string): string
   const columns = 2
   const rows = Math.max(1, Math.ceil(panels.length / columns))
   const width = PANEL_WIDTH * columns
-  const height = LEGEND_HEIGHT + PANEL_HEIGHT * rows
+  const hasCpu = cells.some((cell) => cell.status === 'ok' && cell.concurrency === CPU_CONCURRENCY)
+  const height = LEGEND_HEIGHT + PANEL_HEIGHT * rows + (hasCpu ? CPU_PANEL_HEIGHT : 0)
   const legend = PATHS.map(
     (path, index) =>
       `<rect x="${12 + index * 150}" y="26" width="12" height="12" fill="${COLORS[path]}"/>` +
@@ -124,6 +204,7 @@ export function renderChart(cells: readonly CellResult[], title: string): string
         LEGEND_HEIGHT + Math.floor(index / columns) * PANEL_HEIGHT,
       ),
     ),
+    cpuPanel(cells, LEGEND_HEIGHT + PANEL_HEIGHT * rows, width),
     '</svg>',
     '',
   ].join('\n')

@@ -139,7 +139,10 @@ test('the chart has one bar per measured cell, marks missing ones, and escapes i
   )
   assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'))
   assert.ok(svg.trimEnd().endsWith('</svg>'))
-  assert.equal(svg.match(/<\/rect>/g)?.length, 5)
+  assert.equal(svg.match(/req\/s<\/title><\/rect>/g)?.length, 5)
+  // The CPU panel stacks each path's processes at c=50: only dispatch has CPU figures in this fixture.
+  assert.equal(svg.match(/ µs<\/title><\/rect>/g)?.length, 3)
+  assert.match(svg, /<title>ping\/h1\/c50\/dispatch router: 240 µs<\/title>/)
   assert.match(svg, /<title>dispatch c=50: 10000 req\/s<\/title>/)
   assert.match(svg, /run &#60;1&#62; &#38; &#34;2&#34;/)
   assert.match(svg, />n\/a</)

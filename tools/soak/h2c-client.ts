@@ -10,6 +10,7 @@ import { describeError, uploadPieces } from './upload.js'
 // Larger than Node's 64 KiB defaults so multi-MiB bodies are not paced by window updates (DESIGN.md §6).
 const STREAM_WINDOW_BYTES = 1024 * 1024
 const SESSION_WINDOW_BYTES = 16 * 1024 * 1024
+const MAX_REFUSED_RETRIES = 3
 
 export class H2cClient {
   readonly #origin: string
@@ -22,7 +23,33 @@ export class H2cClient {
     this.#sessions = new Array(Math.max(1, sessionCount)).fill(undefined)
   }
 
-  execute(plan: RequestPlan, upload: Buffer | undefined, check: BodyCheck, timeoutMs: number): Promise<Observation> {
+  /** Requests sent again because the server refused their stream unprocessed (REFUSED_STREAM, RFC 9113 §8.7). */
+  refusedRetries = 0
+
+  /**
+   * Sends one request. A stream refused with REFUSED_STREAM (it raced a graceful GOAWAY) was not processed, so it is
+   * sent again on a fresh session, as any HTTP/2 client would; up to MAX_REFUSED_RETRIES times.
+   */
+  async execute(
+    plan: RequestPlan,
+    upload: Buffer | undefined,
+    check: BodyCheck,
+    timeoutMs: number,
+  ): Promise<Observation> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(plan, upload, check, timeoutMs, attempt < MAX_REFUSED_RETRIES)
+      if (!outcome.refused) return outcome.observation
+      this.refusedRetries++
+    }
+  }
+
+  #attempt(
+    plan: RequestPlan,
+    upload: Buffer | undefined,
+    check: BodyCheck,
+    timeoutMs: number,
+    mayRetry: boolean,
+  ): Promise<{ refused: false; observation: Observation } | { refused: true }> {
     return new Promise((resolve) => {
       let timedOut = false
       let abortedAsPlanned = false
@@ -35,7 +62,17 @@ export class H2cClient {
       try {
         stream = this.#session().request(headers, { endStream: upload === undefined || upload.length === 0 })
       } catch (caught) {
-        resolve({ status, body: check.result(), ended, abortedAsPlanned, error: describeError(caught), timedOut })
+        resolve({
+          observation: {
+            status,
+            body: check.result(),
+            ended,
+            abortedAsPlanned,
+            error: describeError(caught),
+            timedOut,
+          },
+          refused: false,
+        })
         return
       }
       const timer = setTimeout(() => {
@@ -63,13 +100,23 @@ export class H2cClient {
       })
       stream.on('close', () => {
         clearTimeout(timer)
+        // Refused before anything came back: the server never saw it, and the check has consumed nothing yet.
+        const refused =
+          stream.rstCode === http2.NGHTTP2_REFUSED_STREAM && status === undefined && check.receivedBytes === 0
+        if (refused && mayRetry) {
+          resolve({ refused: true })
+          return
+        }
         if (!abortedAsPlanned && !timedOut && error === undefined && stream.rstCode !== http2.NGHTTP2_NO_ERROR) {
           error = `stream closed with RST_STREAM code ${stream.rstCode}`
         }
         if (!abortedAsPlanned && !timedOut && error === undefined && !ended) {
           error = 'stream closed before the response ended'
         }
-        resolve({ status, body: check.result(), ended, abortedAsPlanned, error, timedOut })
+        resolve({
+          observation: { status, body: check.result(), ended, abortedAsPlanned, error, timedOut },
+          refused: false,
+        })
       })
       if (upload !== undefined && upload.length > 0) {
         const stopAfter = plan.abort?.side === 'upload' ? plan.abort.afterBytes : undefined

@@ -26,7 +26,8 @@ export function formatReport(report: SoakReport): string {
       return `${kind} ${latency.p50Ms}/${latency.p99Ms}/${latency.maxMs}`
     }).join(', ')}`,
     `  by client: h1 ${report.byProtocol.h1}, h2c ${report.byProtocol.h2c}; ` +
-      `bytes sent ${(report.bytes.sent / MIB).toFixed(1)} MiB, received ${(report.bytes.received / MIB).toFixed(1)} MiB`,
+      `bytes sent ${(report.bytes.sent / MIB).toFixed(1)} MiB, received ${(report.bytes.received / MIB).toFixed(1)} MiB; ` +
+      `h2c requests sent again after REFUSED_STREAM ${report.refusedRetries}`,
     `  unexpected by reason: ${formatCounts(report.unexpectedByReason)}`,
     `router: tunnel ordering violations ${router.orderingViolations}, ` +
       `control-channel HTTP/2 errors ${sum(router.http2ErrorsByKind)} (${formatCounts(router.http2ErrorsByKind)})`,

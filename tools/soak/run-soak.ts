@@ -124,6 +124,8 @@ export interface SoakReport {
   readonly unexpectedByKind: Readonly<Record<string, number>>
   readonly failures: readonly FailureRecord[]
   readonly bytes: { readonly sent: number; readonly received: number }
+  /** h2c requests sent again after a REFUSED_STREAM (a graceful GOAWAY raced them; never processed). */
+  readonly refusedRetries: number
   readonly router: RouterCounters
   readonly lambda: {
     readonly invokes: number
@@ -399,6 +401,7 @@ export async function runSoak(
     unexpectedByKind,
     failures,
     bytes,
+    refusedRetries: h2c.refusedRetries,
     router,
     lambda: {
       invokes: stats.invokes.RequestResponse + stats.invokes.Event,

@@ -19,12 +19,16 @@ export const TSHARK_FIELDS = [
   'tcp.analysis.lost_segment',
   'tcp.analysis.ack_lost_segment',
   'frame.protocols',
+  'tcp.seq',
+  'tcp.nxtseq',
 ] as const
 
 export interface ParsedPacket {
   readonly frames: readonly DecodedFrame[]
-  /** tshark saw a gap in the TCP sequence: the capture lost data, so frames may be missing. */
+  /** tshark saw a gap in the TCP sequence before this packet (lost, or only captured out of order). */
   readonly lostSegment: boolean
+  /** The packet's TCP connection, direction and sequence range (relative), for telling a loss from a reordering. */
+  readonly segment: TcpSegment
   /** tshark could not dissect the packet (`_ws.malformed`). */
   readonly malformed: boolean
   /** Set when the line cannot be read as frames (columns of different lengths): the decode cannot be trusted. */
@@ -48,11 +52,19 @@ export function parseFieldLine(line: string, controlPort: number): ParsedPacket 
   const goawayErrors = column(7).map(Number)
   const lostSegment = column(8).length > 0 || column(9).length > 0
   const malformed = (columns[10] ?? '').split(':').includes('_ws.malformed')
+  const seq = Number(columns[11] || 0)
+  const segment: TcpSegment = {
+    connection,
+    fromRouter: sourcePort === controlPort,
+    seq,
+    nextSeq: columns[12] ? Number(columns[12]) : seq,
+  }
   if (streamIds.length !== types.length || types.length !== flags.length) {
     return {
       frames: [],
       lostSegment,
       malformed,
+      segment,
       problem: `packet ${columns[0]}: ${streamIds.length} stream ids, ${types.length} types, ${flags.length} flags`,
     }
   }
@@ -63,6 +75,7 @@ export function parseFieldLine(line: string, controlPort: number): ParsedPacket 
       frames: [],
       lostSegment,
       malformed,
+      segment,
       problem: `packet ${columns[0]}: ${rstCount} RST_STREAM frames with ${rstErrors.length} codes, ${goawayCount} GOAWAY with ${goawayErrors.length}`,
     }
   }
@@ -81,12 +94,68 @@ export function parseFieldLine(line: string, controlPort: number): ParsedPacket 
     if (type === FRAME_TYPES.GOAWAY) return { ...base, errorCode: goawayErrors[nextGoaway++] as number }
     return base
   })
-  return { frames, lostSegment, malformed, problem: undefined }
+  return { frames, lostSegment, malformed, segment, problem: undefined }
+}
+
+export interface TcpSegment {
+  readonly connection: number
+  readonly fromRouter: boolean
+  readonly seq: number
+  /** The sequence number after this segment's payload (equal to `seq` without payload). */
+  readonly nextSeq: number
+}
+
+/**
+ * Pure state. tshark flags a "lost segment" whenever a packet's sequence number jumps ahead, but on loopback with two
+ * CPUs the capture sometimes records two segments in swapped order, and the missing one comes right after. A gap
+ * counts as lost only if no later segment of that direction fills it.
+ */
+export class SegmentGaps {
+  readonly #highest = new Map<string, number>()
+  readonly #open = new Map<string, Array<{ start: number; end: number }>>()
+
+  observe(segment: TcpSegment, flaggedLost: boolean): void {
+    const key = `${segment.connection}/${segment.fromRouter ? 'r' : 'e'}`
+    const highest = this.#highest.get(key)
+    if (flaggedLost && highest !== undefined && segment.seq > highest) {
+      const gaps = this.#open.get(key) ?? []
+      gaps.push({ start: highest, end: segment.seq })
+      this.#open.set(key, gaps)
+    } else {
+      this.#fill(key, segment.seq, segment.nextSeq)
+    }
+    if (highest === undefined || segment.nextSeq > highest) this.#highest.set(key, segment.nextSeq)
+  }
+
+  /** Gaps no later segment filled: data the capture really lost. */
+  get unfilled(): number {
+    let count = 0
+    for (const gaps of this.#open.values()) count += gaps.length
+    return count
+  }
+
+  #fill(key: string, start: number, end: number): void {
+    const gaps = this.#open.get(key)
+    if (gaps === undefined || end <= start) return
+    const remaining: Array<{ start: number; end: number }> = []
+    for (const gap of gaps) {
+      if (end <= gap.start || start >= gap.end) remaining.push(gap)
+      else {
+        if (start > gap.start) remaining.push({ start: gap.start, end: start })
+        if (end < gap.end) remaining.push({ start: end, end: gap.end })
+      }
+    }
+    if (remaining.length === 0) this.#open.delete(key)
+    else this.#open.set(key, remaining)
+  }
 }
 
 export interface DecodeSummary {
   readonly packets: number
+  /** Gaps in a TCP direction no later segment filled: data the capture lost. */
   readonly lostSegmentPackets: number
+  /** Gaps tshark flagged that a later segment did fill: the capture only recorded them out of order. */
+  readonly reorderedGaps: number
   readonly malformedPackets: number
   readonly problems: readonly string[]
 }
@@ -108,6 +177,9 @@ export async function decodeCapture(
     `tcp.port==${controlPort},http2`,
     '-o',
     'tcp.desegment_tcp_streams:TRUE',
+    // A segment the capture recorded after the next one must still reassemble into the frames it belongs to.
+    '-o',
+    'tcp.reassemble_out_of_order:TRUE',
     '-Y',
     `tcp.port==${controlPort}`,
     '-T',
@@ -127,14 +199,16 @@ export async function decodeCapture(
   })
   const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>
   let packets = 0
-  let lostSegmentPackets = 0
+  let flaggedGaps = 0
   let malformedPackets = 0
+  const gaps = new SegmentGaps()
   const problems: string[] = []
   for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
     if (line === '') continue
     packets++
     const parsed = parseFieldLine(line, controlPort)
-    if (parsed.lostSegment) lostSegmentPackets++
+    if (parsed.lostSegment) flaggedGaps++
+    gaps.observe(parsed.segment, parsed.lostSegment)
     if (parsed.malformed) malformedPackets++
     if (parsed.problem !== undefined && problems.length < 20) problems.push(parsed.problem)
     for (const frame of parsed.frames) onFrame(frame)
@@ -142,5 +216,11 @@ export async function decodeCapture(
   const [code, signal] = await exited
   if (code !== 0)
     problems.push(`tshark -r exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`)
-  return { packets, lostSegmentPackets, malformedPackets, problems }
+  return {
+    packets,
+    lostSegmentPackets: gaps.unfilled,
+    reorderedGaps: flaggedGaps - gaps.unfilled,
+    malformedPackets,
+    problems,
+  }
 }

@@ -89,7 +89,8 @@ async function main(): Promise<number> {
     const verdict = frameVerdict({ capture: stats, decode, check, soakExitCode: report.verdict.exitCode })
     const lines = [
       `decoded ${decode.packets} packets in ${((performance.now() - decodeStartedMs) / 1000).toFixed(1)} s: ` +
-        `${decode.lostSegmentPackets} after a lost segment, ${decode.malformedPackets} malformed`,
+        `${decode.lostSegmentPackets} TCP gaps never filled (lost), ${decode.reorderedGaps} captured out of order, ` +
+        `${decode.malformedPackets} malformed`,
       `${check.connections} connections, ${check.streams} streams (each direction counted), ${check.frames} frames checked`,
       `  frames by type: ${formatCounts(check.framesByType)}`,
       `  RST_STREAM by code: ${formatCounts(named(check.resetsByCode))}; GOAWAY by code: ${formatCounts(named(check.goawaysByCode))}`,

@@ -25,7 +25,7 @@ export function frameVerdict(figures: FrameRunFigures): { exitCode: 0 | 1; probl
     problems.push(`tshark captured ${capture.captured} packets but decoded ${decode.packets}`)
   }
   if (decode.lostSegmentPackets > 0) {
-    problems.push(`${decode.lostSegmentPackets} packets follow a TCP segment missing from the capture`)
+    problems.push(`${decode.lostSegmentPackets} TCP segments are missing from the capture`)
   }
   if (decode.malformedPackets > 0) problems.push(`${decode.malformedPackets} packets could not be dissected`)
   for (const problem of decode.problems) problems.push(`decode: ${problem}`)

@@ -42,7 +42,7 @@ const dirty = checkFrames([
 ])
 const good: FrameRunFigures = {
   capture: { captured: 3, dropped: 0, flushed: true },
-  decode: { packets: 3, lostSegmentPackets: 0, malformedPackets: 0, problems: [] },
+  decode: { packets: 3, lostSegmentPackets: 0, reorderedGaps: 0, malformedPackets: 0, problems: [] },
   check: clean,
   soakExitCode: 0,
 }
@@ -70,6 +70,10 @@ const verdicts: { name: string; figures: FrameRunFigures; problem?: RegExp }[] =
     name: 'a lost segment fails',
     figures: { ...good, decode: { ...good.decode, lostSegmentPackets: 1 } },
     problem: /missing from the capture/,
+  },
+  {
+    name: 'segments only captured out of order pass',
+    figures: { ...good, decode: { ...good.decode, reorderedGaps: 2 } },
   },
   {
     name: 'a malformed packet fails',

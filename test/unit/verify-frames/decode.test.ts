@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { FRAME_TYPES as T } from '../../../tools/verify-frames/check-frames.js'
-import { parseFieldLine, TSHARK_FIELDS } from '../../../tools/verify-frames/decode.js'
+import { parseFieldLine, SegmentGaps, TSHARK_FIELDS } from '../../../tools/verify-frames/decode.js'
 
 const PORT = 45999
 /** A line in TSHARK_FIELDS order. */
@@ -52,8 +52,17 @@ test('a packet from an extension port is sent by the extension', () => {
 })
 
 test('a bare ACK carries no frame', () => {
-  const parsed = parseFieldLine(line({ 'frame.number': '8', 'tcp.stream': '0', 'tcp.srcport': '53334' }), PORT)
-  assert.deepEqual(parsed, { frames: [], lostSegment: false, malformed: false, problem: undefined })
+  const parsed = parseFieldLine(
+    line({ 'frame.number': '8', 'tcp.stream': '0', 'tcp.srcport': '53334', 'tcp.seq': '120' }),
+    PORT,
+  )
+  assert.deepEqual(parsed, {
+    frames: [],
+    lostSegment: false,
+    malformed: false,
+    segment: { connection: 0, fromRouter: false, seq: 120, nextSeq: 120 },
+    problem: undefined,
+  })
 })
 
 test('a gap in the TCP sequence and a malformed packet are reported', () => {
@@ -80,4 +89,26 @@ test('columns that do not line up are a decode problem, not frames', () => {
     PORT,
   )
   assert.match(codes.problem ?? '', /1 RST_STREAM frames with 0 codes/)
+})
+
+const r = (seq: number, nextSeq: number) => ({ connection: 1, fromRouter: true, seq, nextSeq })
+
+test('a gap tshark flags that the next captured segment fills is a reordering, not a loss', () => {
+  const gaps = new SegmentGaps()
+  gaps.observe(r(1, 1001), false)
+  gaps.observe(r(2001, 3001), true)
+  gaps.observe(r(1001, 2001), false)
+  gaps.observe(r(3001, 4001), false)
+  assert.equal(gaps.unfilled, 0)
+})
+
+test('a gap no later segment fills is a loss, counted once per gap and per direction', () => {
+  const gaps = new SegmentGaps()
+  gaps.observe(r(1, 1001), false)
+  gaps.observe(r(2001, 3001), true)
+  gaps.observe(r(1001, 1501), false)
+  assert.equal(gaps.unfilled, 1, 'half of the gap is still missing')
+  gaps.observe({ connection: 1, fromRouter: false, seq: 1, nextSeq: 1 }, false)
+  gaps.observe({ connection: 1, fromRouter: false, seq: 500, nextSeq: 600 }, true)
+  assert.equal(gaps.unfilled, 2)
 })

@@ -18,7 +18,7 @@ import type { RequestRecord } from './lib/closed-loop.js'
 import { type DispatchStack, startDispatchStack, waitUntilServing } from './lib/dispatch-stack.js'
 import { loadAverage1m } from './lib/machine.js'
 import { renderScaleupMarkdown, type ScaleupReport, type ScaleupSideReport } from './lib/render-scaleup.js'
-import { resultStamp } from './lib/results.js'
+import { jsonWithCompactRows, resultStamp } from './lib/results.js'
 import { coldWait, latencySummary, parseRouterLogLine } from './lib/scaleup-analysis.js'
 import { closeOnSignal } from './lib/signals.js'
 
@@ -334,7 +334,7 @@ async function main(): Promise<void> {
     const outDir = resolve(values.out)
     mkdirSync(outDir, { recursive: true })
     const base = join(outDir, `scaleup-${resultStamp(startedAt)}`)
-    writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`)
+    writeFileSync(`${base}.json`, jsonWithCompactRows(report, 'perRequest'))
     const markdown = renderScaleupMarkdown(report)
     writeFileSync(`${base}.md`, markdown)
     process.stdout.write(`\n${markdown}\nwrote ${base}.{json,md}\n`)

@@ -229,3 +229,23 @@ export interface BenchReport {
   /** The latest scale-up run found in bench/results, if any. */
   readonly scaleup?: { readonly file: string; readonly baseline: ScaleupSide; readonly dispatch: ScaleupSide }
 }
+
+/**
+ * JSON with two-space indentation, except that the arrays under `rowKey` keep one element per line: per-request rows
+ * stay readable and diffable without six lines each. The result parses to the same value.
+ */
+export function jsonWithCompactRows(value: unknown, rowKey: string): string {
+  const blocks: string[] = []
+  const text = JSON.stringify(
+    value,
+    (key, entry: unknown) => {
+      if (key !== rowKey || !Array.isArray(entry)) return entry
+      blocks.push(
+        entry.length === 0 ? '[]' : `[\n${entry.map((row) => `      ${JSON.stringify(row)}`).join(',\n')}\n    ]`,
+      )
+      return `\u0000rows${blocks.length - 1}`
+    },
+    2,
+  )
+  return `${text.replace(/"\\u0000rows(\d+)"/g, (_, index: string) => blocks[Number(index)] ?? '[]')}\n`
+}

@@ -9,6 +9,7 @@ import {
   type CellResult,
   cpuPerRequest,
   evaluateTargets,
+  jsonWithCompactRows,
   type LargeBodyResult,
   medianThroughput,
   ratioRows,
@@ -98,6 +99,23 @@ test('each target is judged on its own cell, and one that was not measured says 
   const unmeasured = evaluateTargets([], [], undefined)
   assert.ok(unmeasured.every((verdict) => verdict.met === undefined))
   assert.match(unmeasured[5]?.measured ?? '', /npm run bench:scaleup/)
+})
+
+test('per-request rows are written one per line, and the JSON reads back the same', () => {
+  const value = {
+    side: {
+      p50Ms: 3,
+      perRequest: [
+        { latencyMs: 1, status: 200 },
+        { latencyMs: 2, status: 502 },
+      ],
+    },
+    empty: { perRequest: [] },
+  }
+  const text = jsonWithCompactRows(value, 'perRequest')
+  assert.deepEqual(JSON.parse(text), value)
+  assert.match(text, /\n {6}\{"latencyMs":1,"status":200\},\n {6}\{"latencyMs":2,"status":502\}\n/)
+  assert.ok(text.endsWith('}\n'))
 })
 
 test('result files are named by the UTC minute the run started', () => {

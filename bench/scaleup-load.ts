@@ -4,25 +4,10 @@
 // `RESULT <name> <json records>`. Spawned by bench/scaleup.ts only.
 import { createInterface } from 'node:readline'
 import { ApiGateway } from './lib/api-gateway.js'
-import { type RequestRecord, runClosedLoop } from './lib/closed-loop.js'
+import { type LoadPhase, type LoadPlan, type RequestRecord, runClosedLoop } from './lib/closed-loop.js'
 
-interface Phase {
-  readonly name: string
-  readonly path: string
-  readonly concurrency: number
-  readonly total: number
-  readonly keepHeaders: readonly string[]
-  /** When set, request i carries `X-Request-Id: <prefix><i>`. */
-  readonly requestIdPrefix?: string
-  readonly timeoutMs: number
-}
-
-interface Plan {
-  /** Load this URL, or… */
-  readonly url?: string
-  /** …start an API Gateway stand-in in front of this function and load it. */
-  readonly gateway?: { readonly lambdaEndpoint: string; readonly functionName: string; readonly maxSockets: number }
-  readonly phases: readonly Phase[]
+interface Plan extends LoadPlan {
+  readonly phases: readonly LoadPhase[]
 }
 
 async function main(): Promise<void> {

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import { startLocalLambda } from '../src/local/index.js'
 import { INVOKE_ID_HEADER } from './lib/api-gateway.js'
-import type { RequestRecord } from './lib/closed-loop.js'
+import type { LoadPhase, LoadPlan, RequestRecord } from './lib/closed-loop.js'
 import { type DispatchStack, startDispatchStack, waitUntilServing } from './lib/dispatch-stack.js'
 import { loadAverage1m } from './lib/machine.js'
 import { renderScaleupMarkdown, type ScaleupReport, type ScaleupSideReport } from './lib/render-scaleup.js'
@@ -61,22 +61,12 @@ const settings = {
 const CONCURRENCY_LIMIT = Math.max(200, settings.concurrency * 2)
 const APP_ENV = { DEMO_APP_STARTUP_DELAY_MS: String(settings.coldStartMs) }
 
-interface LoadPhase {
-  readonly name: string
-  readonly path: string
-  readonly concurrency: number
-  readonly total: number
-  readonly keepHeaders: readonly string[]
-  readonly requestIdPrefix?: string
-  readonly timeoutMs: number
-}
-
 /**
  * Runs bench/scaleup-load.ts in its own process with `plan`, calling `beforePhase(name)` as each phase is about to
  * start (the child waits for it), and resolves with each phase's records.
  */
 async function runLoad(
-  plan: { url?: string; gateway?: { lambdaEndpoint: string; functionName: string; maxSockets: number } },
+  plan: LoadPlan,
   phases: readonly LoadPhase[],
   beforePhase: (name: string) => void | Promise<void>,
 ): Promise<Record<string, RequestRecord[]>> {

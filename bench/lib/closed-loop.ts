@@ -2,6 +2,25 @@
 // last one answered, until `total` requests were sent. Records every request's timing, status and chosen headers.
 import { Agent, request } from 'node:http'
 
+/** One phase of load the scale-up comparison's load process runs (bench/scaleup-load.ts). */
+export interface LoadPhase {
+  readonly name: string
+  readonly path: string
+  readonly concurrency: number
+  readonly total: number
+  /** Response headers to keep, lower case. */
+  readonly keepHeaders: readonly string[]
+  /** When set, request i carries `X-Request-Id: <prefix><i>`. */
+  readonly requestIdPrefix?: string
+  readonly timeoutMs: number
+}
+
+/** What the load process loads: a URL, or an API Gateway stand-in it starts in front of a function. */
+export interface LoadPlan {
+  readonly url?: string
+  readonly gateway?: { readonly lambdaEndpoint: string; readonly functionName: string; readonly maxSockets: number }
+}
+
 export interface RequestRecord {
   readonly index: number
   /** Milliseconds since the run started. */

@@ -14,7 +14,6 @@ import {
   createServer as createHttp2Server,
   type Http2Server,
   type Http2ServerRequest,
-  type Http2ServerResponse,
   constants as http2Constants,
   type ServerHttp2Session,
   type ServerHttp2Stream,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { Registry } from 'prom-client'
-import { createSilentLogger } from '../../src/common/index.js'
+import { createSilentLogger, type Logger } from '../../src/common/index.js'
 import type { RawHeaders } from '../../src/protocol/index.js'
 import { ControlServer, type ControlServerOptions } from '../../src/router/control/server.js'
 import type { DispatchRequest } from '../../src/router/dispatch/exchange.js'
@@ -24,6 +24,10 @@ export interface RouterHarnessOptions {
   readonly behaviour: InvokeBehaviour
   readonly control?: Partial<Pick<ControlServerOptions, 'breakOrderingInvariant' | 'settings'>>
   readonly now?: () => number
+  /** Instance ids the pools hand out (a fixed id makes tunnelled bytes comparable with a transcript). */
+  readonly newLambdaId?: () => string
+  /** Where the router's log lines go; silent by default. */
+  readonly logger?: Logger
 }
 
 export interface RouterHarness {
@@ -49,7 +53,7 @@ export const TEST_SCALING: Partial<ScalingPolicy> = {
 
 export async function startRouterHarness(t: TestContext, options: RouterHarnessOptions): Promise<RouterHarness> {
   const registry = new Registry()
-  const logger = createSilentLogger()
+  const logger = options.logger ?? createSilentLogger()
   const telemetry = new RouterTelemetry({ registry, logger })
   const pools = new Map<string, Pool>()
   const control = new ControlServer({
@@ -72,7 +76,13 @@ export async function startRouterHarness(t: TestContext, options: RouterHarnessO
     })
     pools.set(
       spec.poolId,
-      new Pool(context, { invoker, telemetry, logger, ...(options.now === undefined ? {} : { now: options.now }) }),
+      new Pool(context, {
+        invoker,
+        telemetry,
+        logger,
+        ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.newLambdaId === undefined ? {} : { newLambdaId: options.newLambdaId }),
+      }),
     )
   }
   t.after(async () => {

@@ -9,6 +9,7 @@ import {
   DEFAULT_POOL_ID,
 } from '../protocol/index.js'
 import type { RouterConfig } from './config.js'
+import { MAX_INSTANCES_LIMIT, parsePoolInstanceLimits } from './pool-instance-limits.js'
 
 /** One row of the settings table: where a value comes from, what it means, how it is checked. */
 export interface RouterSetting {
@@ -359,18 +360,26 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
   setting(
     'MinInstances',
     'minInstances',
-    'integer 0–10000',
+    `integer 0–${MAX_INSTANCES_LIMIT}`,
     '0',
     'Instances kept up per pool, even idle.',
-    integer(0, 10_000),
+    integer(0, MAX_INSTANCES_LIMIT),
   ),
   setting(
     'MaxInstances',
     'maxInstances',
-    'integer 1–10000',
+    `integer 1–${MAX_INSTANCES_LIMIT}`,
     '20',
     'Most instances per pool, starting or serving: the cost cap.',
-    integer(1, 10_000),
+    integer(1, MAX_INSTANCES_LIMIT),
+  ),
+  setting(
+    'PoolInstanceLimits',
+    'poolInstanceLimits',
+    'name=min:max[,name=min:max…]',
+    '(none)',
+    'MinInstances and MaxInstances for named pools: FunctionName (the default pool) or an AllowedLambdaNames entry.',
+    parsePoolInstanceLimits,
   ),
   setting(
     'MaxInvokesPerMinute',

@@ -10,6 +10,7 @@ import {
   DEFAULT_HEAD_LIMITS,
 } from '../protocol/index.js'
 import { boolean, ENV_PREFIX, ROUTER_SETTINGS, type RouterSetting } from './config-settings.js'
+import { type PoolInstanceLimit, unknownPoolNames } from './pool-instance-limits.js'
 
 export { ENV_PREFIX, isValidFunctionReference, ROUTER_SETTINGS, type RouterSetting } from './config-settings.js'
 
@@ -42,8 +43,11 @@ export interface RouterConfig {
   readonly responseHeadTimeoutMs: number
   readonly bodyIdleTimeoutMs: number
   readonly instanceStartTimeoutMs: number
+  /** Limits of every pool without its own entry in `poolInstanceLimits`. */
   readonly minInstances: number
   readonly maxInstances: number
+  /** Per-pool MinInstances/MaxInstances, by FunctionName (the default pool) or allow-listed name. */
+  readonly poolInstanceLimits: readonly PoolInstanceLimit[]
   readonly maxInvokesPerMinute: number
   /** The function's own timeout; invokes get this plus a margin as their HTTP request timeout. */
   readonly functionTimeoutMs: number
@@ -101,6 +105,7 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   instanceStartTimeoutMs: 30_000,
   minInstances: 0,
   maxInstances: 20,
+  poolInstanceLimits: Object.freeze([]),
   maxInvokesPerMinute: 300,
   functionTimeoutMs: 15 * 60_000,
   shutdownTimeoutMs: 20_000,
@@ -202,6 +207,14 @@ export function loadRouterConfig(
     problems.push(
       `${name('allowedLambdaNames')} must not repeat FunctionName "${config.functionName}": it is the default pool`,
     )
+  }
+  if (config.functionName !== undefined) {
+    const unknown = unknownPoolNames(config.poolInstanceLimits, config.functionName, config.allowedLambdaNames)
+    if (unknown.length > 0) {
+      problems.push(
+        `${name('poolInstanceLimits')} names ${unknown.map((pool) => `"${pool}"`).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} neither FunctionName nor on AllowedLambdaNames`,
+      )
+    }
   }
   problems.push(...portConflicts(config))
   if (problems.length > 0) throw new ConfigError(problems)

@@ -14,6 +14,7 @@ import { type AccessLogEntry, FrontDoor } from './front-door/server.js'
 import { createAwsInvoker, invokeRequestTimeoutMs } from './invoke/aws-invoker.js'
 import { DEFAULT_INVOKE_GATE_POLICY } from './invoke/invoke-gate.js'
 import type { Invoker } from './invoke/invoker.js'
+import { instanceLimitsFor } from './pool-instance-limits.js'
 import { Pool } from './pools/pool.js'
 import { createPoolContext, type PoolContext } from './pools/pool-context.js'
 import { DEFAULT_SCALING_POLICY } from './scaling/policy.js'
@@ -353,7 +354,7 @@ export class Router implements AdminSource {
       region,
       ...(config.lambdaEndpoint === undefined ? {} : { endpoint: config.lambdaEndpoint }),
       ...(this.#lambdaCredentials === undefined ? {} : { credentials: { ...this.#lambdaCredentials } }),
-      maxSockets: (1 + config.allowedLambdaNames.length) * config.maxInstances * 2 + INVOKE_SPARE_SOCKETS,
+      maxSockets: invokeSocketsNeeded(config),
       requestTimeoutMs: invokeRequestTimeoutMs(config.functionTimeoutMs),
       maxAttempts: INVOKE_MAX_ATTEMPTS,
       logger: createLogger(this.#logger, 'invoker'),
@@ -367,7 +368,10 @@ export function createRouter(config: RouterConfig, options: RouterOptions = {}):
   return new Router(config, options)
 }
 
-/** The frozen per-pool settings derived from the router configuration; every pool gets the same ones. */
+/**
+ * The frozen per-pool settings derived from the router configuration; every pool gets the same ones, except the
+ * instance limits that PoolInstanceLimits sets for the pool named `functionName`.
+ */
 export function poolContextFor(
   config: RouterConfig,
   poolId: string,
@@ -395,14 +399,23 @@ export function poolContextFor(
       algorithm: config.scalingAlgorithm,
       maxConcurrentCount: config.maxConcurrentCount,
       instanceCountMultiplier: config.instanceCountMultiplier,
-      minInstances: config.minInstances,
-      maxInstances: config.maxInstances,
+      ...instanceLimitsFor(functionName, config.poolInstanceLimits, config),
     },
     invokeGate: { ...DEFAULT_INVOKE_GATE_POLICY, maxInvokesPerMinute: config.maxInvokesPerMinute },
     ...(routerCertSha256 === undefined ? {} : { routerCertSha256 }),
     preWarmInvokes: config.preWarmInvokes,
     exposeInternalHeaders: config.exposeInternalHeaders,
   })
+}
+
+// Each running instance holds one Invoke open, and instances still returning overlap their replacements (DESIGN.md
+// §6): twice every pool's cap, plus spares.
+function invokeSocketsNeeded(config: RouterConfig): number {
+  let maxInstances = 0
+  for (const name of [config.functionName, ...config.allowedLambdaNames]) {
+    maxInstances += instanceLimitsFor(name, config.poolInstanceLimits, config).maxInstances
+  }
+  return maxInstances * 2 + INVOKE_SPARE_SOCKETS
 }
 
 function urlHost(host: string): string {

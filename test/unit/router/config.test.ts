@@ -252,6 +252,44 @@ test('cross-setting rules: min/max instances, TLS pair, client timeouts, duplica
   )
 })
 
+test('PoolInstanceLimits reads per-pool limits from env or flag, by FunctionName or allow-listed name', () => {
+  const env = {
+    ...BASE,
+    LAMBDA_DISPATCH_AllowedLambdaNames: 'reports',
+    LAMBDA_DISPATCH_PoolInstanceLimits: 'my-function=1:3, reports=0:1',
+  }
+  assert.deepEqual(loadRouterConfig(env).poolInstanceLimits, [
+    { poolName: 'my-function', minInstances: 1, maxInstances: 3 },
+    { poolName: 'reports', minInstances: 0, maxInstances: 1 },
+  ])
+  assert.deepEqual(loadRouterConfig(env, ['--pool-instance-limits', 'reports=2:2']).poolInstanceLimits, [
+    { poolName: 'reports', minInstances: 2, maxInstances: 2 },
+  ])
+  assert.deepEqual(loadRouterConfig(BASE).poolInstanceLimits, [])
+})
+
+test('PoolInstanceLimits naming no pool, or a bad entry, is reported with the other bad settings, by env or flag', () => {
+  assert.deepEqual(
+    problemsOf({
+      ...BASE,
+      LAMBDA_DISPATCH_AllowedLambdaNames: 'reports',
+      LAMBDA_DISPATCH_PoolInstanceLimits: 'reports=0:1,default=1:2,elsewhere=0:1',
+      LAMBDA_DISPATCH_QueueLimit: '-1',
+    }),
+    [
+      'LAMBDA_DISPATCH_QueueLimit must be an integer 0–1000000, got "-1"',
+      'LAMBDA_DISPATCH_PoolInstanceLimits names "default", "elsewhere", which are neither FunctionName nor on AllowedLambdaNames',
+    ],
+  )
+  assert.deepEqual(problemsOf(BASE, ['--pool-instance-limits=my-function=3:1,x=0:1', '--max-instances', '0']), [
+    '--max-instances must be an integer 1–10000, got "0"',
+    '--pool-instance-limits must be name=min:max[,name=min:max…] with integers 0 ≤ min ≤ max and 1 ≤ max ≤ 10000, each pool once; not valid: my-function=3:1 (min above max), got "my-function=3:1,x=0:1"',
+  ])
+  assert.deepEqual(problemsOf(BASE, ['--pool-instance-limits', 'other=0:1']), [
+    '--pool-instance-limits names "other", which is neither FunctionName nor on AllowedLambdaNames',
+  ])
+})
+
 test('AWS region and the Lambda endpoint come from the SDK variables', () => {
   const config = loadRouterConfig({
     ...BASE,

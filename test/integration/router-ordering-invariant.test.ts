@@ -6,16 +6,19 @@ import { constants as http2 } from 'node:http2'
 import { test } from 'node:test'
 import { TunnelOrderingError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { captureLogs } from '../helpers/log-capture.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
 
-test('a channel published before its HEADERS is refused by the guard and no DATA frame leaves', async (t) => {
+test('a channel published before its HEADERS is refused by the guard, counted and logged, and no DATA frame leaves', async (t) => {
+  const logs = captureLogs('info')
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', scaling: { minInstances: 1, maxInstances: 1 } }],
     behaviour: manual.behaviour,
     control: { breakOrderingInvariant: true },
+    logger: logs.logger,
   })
   const invocation = await manual.next()
   const handler = checkHandler()
@@ -39,6 +42,15 @@ test('a channel published before its HEADERS is refused by the guard and no DATA
   )
   assert.equal(router.pool.snapshot().instances[0]?.busyChannels, 0)
   assert.deepEqual(handler.violations, [])
+  // The guard logs the refused write once, at error level, through the router's logger.
+  const refusals = logs.lines.filter((line) => line.msg === 'tunnel ordering')
+  assert.equal(refusals.length, 1)
+  const [line] = refusals
+  assert.equal(line?.level, 'error')
+  assert.equal(line?.poolId, 'default')
+  assert.equal(line?.lambdaId, invocation.payload.id)
+  assert.equal(line?.channelId, 'c1')
+  assert.equal((line?.err as { code?: unknown } | undefined)?.code, 'LD_TUNNEL_ORDERING')
 })
 
 test('with the invariant intact the same sequence serves the request and counts no violation', async (t) => {

@@ -1,6 +1,7 @@
 // Lints deploy/router/Dockerfile (issue 9): pinned bases, npm ci, no remote ADD, COPY sources that exist, a non-root
-// final stage started by tini, a HEALTHCHECK on /health with Node's fetch, the router's default ports exposed, and the
-// bundled CLI that the image runs working with nothing but package.json beside it. hadolint runs too when installed.
+// final stage started by tini, a HEALTHCHECK on the admin listener's /health with Node's fetch, the router's default
+// ports exposed, and the bundled CLI that the image runs working with nothing but package.json beside it (its
+// HEALTHCHECK program run against it). hadolint runs too when installed.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -82,22 +83,41 @@ test('tini is installed without recommends and is PID 1; CMD starts the router f
   assert.deepEqual(instructionsOf(runtime, 'CMD').at(-1)?.exec, ['node', 'dist/cli.js', 'router'])
 })
 
-test('the HEALTHCHECK probes the front door /health with Node fetch, on the port the router is configured with', () => {
+/** The HEALTHCHECK's Node program (`node -e <program>`), checked to be the only HEALTHCHECK of the final stage. */
+function healthcheckProgram(): string {
   const [healthcheck, ...more] = instructionsOf(runtime, 'HEALTHCHECK')
   assert.ok(healthcheck, 'the final stage has a HEALTHCHECK')
   assert.equal(more.length, 0)
-  assert.deepEqual(Object.keys(healthcheck.flags).sort(), ['interval', 'retries', 'start-period', 'timeout'])
   const [node, flag, program] = healthcheck.exec ?? []
   assert.equal(node, 'node')
   assert.equal(flag, '-e')
   assert.ok(program)
-  const frontDoor = ROUTER_SETTINGS.find((setting) => setting.field === 'incomingRequestHttpPort')
-  assert.ok(frontDoor)
-  assert.ok(program.includes(`process.env.${frontDoor.env[0]}`), `reads ${frontDoor.env[0]}`)
-  assert.ok(program.includes(`||${ROUTER_DEFAULTS.incomingRequestHttpPort})`), 'falls back to the default port')
+  return program
+}
+
+const ADMIN_PORT_ENV = ROUTER_SETTINGS.find((setting) => setting.field === 'adminPort')?.env[0] ?? ''
+
+test('the HEALTHCHECK probes the admin /health on loopback with Node fetch, on the AdminPort the router is given', () => {
+  const [healthcheck] = instructionsOf(runtime, 'HEALTHCHECK')
+  assert.deepEqual(Object.keys(healthcheck?.flags ?? {}).sort(), ['interval', 'retries', 'start-period', 'timeout'])
+  const program = healthcheckProgram()
+  assert.equal(ADMIN_PORT_ENV, 'LAMBDA_DISPATCH_AdminPort')
+  assert.ok(program.includes(`process.env.${ADMIN_PORT_ENV}`), `reads ${ADMIN_PORT_ENV} when the check runs`)
+  assert.ok(program.includes(`||${ROUTER_DEFAULTS.adminPort})`), 'falls back to the default admin port')
+  assert.equal(ROUTER_DEFAULTS.adminHost, '127.0.0.1', 'the admin listener binds loopback by default')
   assert.match(program, /^fetch\('http:\/\/127\.0\.0\.1:'.+'\/health'/)
   assert.match(program, /AbortSignal\.timeout\(\d+\)/)
 })
+
+/** Runs the image's HEALTHCHECK program as Docker would, with the container's AdminPort; resolves its exit code. */
+async function runHealthcheck(adminPort: string): Promise<number | null> {
+  const probe = spawn(process.execPath, ['-e', healthcheckProgram()], {
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH ?? '', [ADMIN_PORT_ENV]: adminPort },
+  })
+  const [code] = (await once(probe, 'exit')) as [number | null]
+  return code
+}
 
 test('EXPOSE lists exactly the router default ports: front door HTTP/HTTPS, control h2c/TLS, admin', () => {
   const exposed = instructionsOf(runtime, 'EXPOSE')
@@ -144,7 +164,7 @@ test('the bundled CLI the image runs needs nothing but package.json beside it', 
   assert.doesNotMatch(result.stderr, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)/)
 })
 
-test('the router started as the image starts it answers /health, then exits 0 on SIGTERM', async (t) => {
+test('the router started as the image starts it passes the image HEALTHCHECK, then exits 0 on SIGTERM and fails it', async (t) => {
   const app = imageApp(t)
   if (!app) return
   const [command, ...args] = instructionsOf(runtime, 'CMD').at(-1)?.exec ?? []
@@ -178,19 +198,25 @@ test('the router started as the image starts it answers /health, then exits 0 on
     stderr += chunk
   })
   const lines = createInterface({ input: child.stdout })
-  const frontDoor = await new Promise<string>((resolveUrl, reject) => {
+  const { frontDoor, admin } = await new Promise<{ frontDoor: string; admin: string }>((resolveUrls, reject) => {
     lines.on('line', (line) => {
-      const match = /^lambda-dispatch router listening: (http:\/\/\S+)/.exec(line)
-      if (match?.[1]) resolveUrl(match[1])
+      const match = /^lambda-dispatch router listening: (http:\/\/\S+).* admin and dashboard (http:\/\/\S+?)\)?$/.exec(
+        line,
+      )
+      if (match?.[1] && match[2]) resolveUrls({ frontDoor: match[1], admin: match[2] })
     })
     void exited.then(([code]) => reject(new Error(`the router exited with ${code} before listening:\n${stderr}`)))
   })
   const health = await fetch(new URL('/health', frontDoor), { signal: AbortSignal.timeout(5000) })
   assert.equal(health.status, 200)
   await health.arrayBuffer()
+  const adminPort = new URL(admin).port
+  assert.equal(new URL(admin).hostname, '127.0.0.1', 'the admin listener is on loopback, where the check looks')
+  assert.equal(await runHealthcheck(adminPort), 0, 'the HEALTHCHECK passes against the serving router')
   child.kill('SIGTERM')
   const [code, signal] = await exited
   assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr)
+  assert.equal(await runHealthcheck(adminPort), 1, 'the HEALTHCHECK fails once the router is gone')
 })
 
 test('hadolint finds nothing to report (when installed)', (t) => {

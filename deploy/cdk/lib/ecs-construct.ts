@@ -14,8 +14,8 @@ import {
 } from './router-settings.js'
 
 // The router as an ECS Fargate service behind an ALB listener. It owns the task role (invoke only the configured
-// functions), the router security group (ALB → front door, and the admin port when health checks use it; Lambdas →
-// the advertised control port only) and CPU autoscaling.
+// functions), the router security group (ALB → front door and, for its health checks, the admin port; Lambdas → the
+// advertised control port only) and CPU autoscaling.
 
 /** How the Lambdas dial back: `http` is h2c on the insecure control port, `https` is TLS (ALPN h2). */
 export type ControlChannelScheme = 'http' | 'https'
@@ -85,8 +85,10 @@ export interface EcsConstructProps {
    */
   readonly controlChannelScheme?: ControlChannelScheme
   /**
-   * Where the ALB health check probes `/health`: the front door (default; the router answers it without a Lambda) or
-   * the admin listener (`AdminPort`), which then also opens to the ALB's security group.
+   * Where the ALB health check probes `/health`. `admin` (default): the admin listener (`AdminPort`), which then binds
+   * `0.0.0.0` and opens to the ALB's security group only. `front-door`: the client port (the router answers it without
+   * a Lambda), and the admin listener stays on loopback. The container health check probes the admin `/health` on
+   * loopback either way.
    */
   readonly healthCheckListener?: 'front-door' | 'admin'
   /**
@@ -136,7 +138,9 @@ export class EcsConstruct extends Construct {
   /** The port the Lambdas dial back on (the advertised control port). */
   readonly controlPort: number
   readonly frontDoorPort: number
-  /** The port the ALB health check probes (the front door or the admin listener). */
+  /** The admin listener's port: the container health check probes its `/health` on loopback. */
+  readonly adminPort: number
+  /** The port the ALB health check probes (the admin listener or the front door). */
   readonly healthCheckPort: number
 
   constructor(scope: Construct, id: string, props: EcsConstructProps) {
@@ -150,7 +154,8 @@ export class EcsConstruct extends Construct {
     const scheme = props.controlChannelScheme ?? 'https'
     this.frontDoorPort = props.ports?.frontDoorHttp ?? ROUTER_DEFAULT_PORTS.frontDoorHttp
     const adminPort = props.ports?.admin ?? ROUTER_DEFAULT_PORTS.admin
-    const healthOnAdmin = (props.healthCheckListener ?? 'front-door') === 'admin'
+    this.adminPort = adminPort
+    const healthOnAdmin = (props.healthCheckListener ?? 'admin') === 'admin'
     this.healthCheckPort = healthOnAdmin ? adminPort : this.frontDoorPort
     const insecurePort = props.ports?.controlInsecureHttp2 ?? ROUTER_DEFAULT_PORTS.controlInsecureHttp2
     const tlsPort = props.ports?.controlTlsHttp2 ?? ROUTER_DEFAULT_PORTS.controlTlsHttp2
@@ -203,14 +208,17 @@ export class EcsConstruct extends Construct {
         frontDoorPort: this.frontDoorPort,
         insecurePort,
         tlsPort,
-        adminPort: healthOnAdmin ? adminPort : undefined,
+        adminPort,
+        adminReachableFromAlb: healthOnAdmin,
         trustForwardedHeaders: props.trustForwardedHeaders ?? false,
         settings: props.router ?? {},
       }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'router' }),
-      // ECS ignores the image's HEALTHCHECK, so the same probe is declared here. Node's fetch: slim has no curl.
+      // ECS ignores the image's HEALTHCHECK, so the same probe is declared here: the admin /health on loopback, which
+      // the container reaches whatever AdminHost is (the probe runs in the task's network namespace). Node's fetch:
+      // slim has no curl.
       healthCheck: {
-        command: ['CMD', 'node', '-e', healthProbe(this.healthCheckPort)],
+        command: ['CMD', 'node', '-e', healthProbe(adminPort)],
         interval: Duration.seconds(10),
         timeout: Duration.seconds(3),
         retries: 3,
@@ -314,7 +322,9 @@ interface RouterEnvironmentInput {
   readonly frontDoorPort: number
   readonly insecurePort: number
   readonly tlsPort: number
-  readonly adminPort: number | undefined
+  readonly adminPort: number
+  /** The ALB health-checks the admin port, so the listener must bind beyond loopback. */
+  readonly adminReachableFromAlb: boolean
   readonly trustForwardedHeaders: boolean
   readonly settings: RouterSettings
 }
@@ -326,9 +336,8 @@ function routerEnvironment(input: RouterEnvironmentInput): Record<string, string
   const optional: Record<string, number | string | undefined> = {
     // The router refuses an allow-list that repeats FunctionName: the default pool needs no entry.
     [ROUTER_ENV.allowedLambdaNames]: otherArns.length > 0 ? otherArns.join(',') : undefined,
-    [ROUTER_ENV.adminPort]: input.adminPort,
     // The admin listener binds loopback by default; the ALB's health check reaches it on the task's address.
-    [ROUTER_ENV.adminHost]: input.adminPort === undefined ? undefined : '0.0.0.0',
+    [ROUTER_ENV.adminHost]: input.adminReachableFromAlb ? '0.0.0.0' : undefined,
     [ROUTER_ENV.minInstances]: settings.minInstances,
     [ROUTER_ENV.functionTimeout]: settings.functionTimeout && `${settings.functionTimeout.toSeconds()}s`,
     [ROUTER_ENV.shutdownTimeout]: settings.shutdownTimeout && `${settings.shutdownTimeout.toSeconds()}s`,
@@ -345,6 +354,8 @@ function routerEnvironment(input: RouterEnvironmentInput): Record<string, string
     [ROUTER_ENV.frontDoorHttpPort]: String(input.frontDoorPort),
     [ROUTER_ENV.controlInsecurePort]: String(input.insecurePort),
     [ROUTER_ENV.controlTlsPort]: String(input.tlsPort),
+    // Written even at the default, so the container health check and the router never disagree on the port.
+    [ROUTER_ENV.adminPort]: String(input.adminPort),
     [ROUTER_ENV.allowInsecureControlChannel]: String(input.scheme === 'http'),
     [ROUTER_ENV.preferredControlChannelScheme]: input.scheme,
     [ROUTER_ENV.trustForwardedHeaders]: String(input.trustForwardedHeaders),

@@ -101,13 +101,14 @@ function ingressIntoRouter(
     .sort((a, b) => Number(a.port) - Number(b.port) || a.from.localeCompare(b.from))
 }
 
-test('by default the Lambdas reach the router only on the TLS control port, and the ALB only on the front door', () => {
+test('by default the Lambdas reach the router only on the TLS control port, and the ALB on the front door and admin port', () => {
   const fixture = buildRouterStack({ functionCount: 2 })
   const template = Template.fromStack(fixture.stack)
   assert.deepEqual(ingressIntoRouter(fixture, template), [
     { from: 'alb', port: 5001, toPort: 5001 },
     { from: 'lambda0', port: 5004, toPort: 5004 },
     { from: 'lambda1', port: 5004, toPort: 5004 },
+    { from: 'alb', port: ROUTER_DEFAULT_PORTS.admin, toPort: ROUTER_DEFAULT_PORTS.admin },
   ])
   const routerSg = logicalId(fixture, fixture.router.securityGroup)
   const lambdaSg = logicalId(fixture, fixture.functions[0]!.securityGroup)
@@ -130,6 +131,7 @@ test('with the http scheme the Lambdas reach only the h2c control port, and 5004
   assert.deepEqual(ingressIntoRouter(fixture, template), [
     { from: 'alb', port: 5001, toPort: 5001 },
     { from: 'lambda0', port: 5003, toPort: 5003 },
+    { from: 'alb', port: 5005, toPort: 5005 },
   ])
   const container = routerContainer(template)
   const environment = environmentOf(container)
@@ -137,12 +139,13 @@ test('with the http scheme the Lambdas reach only the h2c control port, and 5004
   assert.equal(environment[ROUTER_ENV.allowInsecureControlChannel], 'true')
   assert.deepEqual(
     (container.PortMappings as Json[]).map((mapping) => mapping.ContainerPort),
-    [5001, 5003],
+    [5001, 5003, 5005],
   )
 })
 
-test('with health checks on the admin listener the ALB also reaches the admin port, and nothing else changes', () => {
-  const fixture = buildRouterStack({ router: { healthCheckListener: 'admin' } })
+test('by default both health checks probe the admin /health: the ALB on the task address, the container on loopback', () => {
+  const fixture = buildRouterStack()
+  assert.equal(fixture.router.healthCheckPort, ROUTER_DEFAULT_PORTS.admin)
   const template = Template.fromStack(fixture.stack)
   assert.deepEqual(ingressIntoRouter(fixture, template), [
     { from: 'alb', port: 5001, toPort: 5001 },
@@ -168,6 +171,37 @@ test('with health checks on the admin listener the ALB also reaches the admin po
   ])
   assert.equal(environmentOf(container)[ROUTER_ENV.adminPort], String(ROUTER_DEFAULT_PORTS.admin))
   assert.equal(environmentOf(container)[ROUTER_ENV.adminHost], '0.0.0.0', 'the ALB reaches the admin port')
+  assert.match(healthProbe(ROUTER_DEFAULT_PORTS.admin), /^fetch\('http:\/\/127\.0\.0\.1:5005\/health'/)
+})
+
+test("with healthCheckListener 'front-door' the ALB probes the front door, and the admin port stays on loopback", () => {
+  const fixture = buildRouterStack({ router: { healthCheckListener: 'front-door' } })
+  assert.equal(fixture.router.healthCheckPort, 5001)
+  const template = Template.fromStack(fixture.stack)
+  assert.deepEqual(ingressIntoRouter(fixture, template), [
+    { from: 'alb', port: 5001, toPort: 5001 },
+    { from: 'lambda0', port: 5004, toPort: 5004 },
+  ])
+  template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    Port: 5001,
+    HealthCheckPath: '/health',
+    HealthCheckPort: '5001',
+  })
+  const container = routerContainer(template)
+  assert.deepEqual(container.PortMappings, [
+    { Name: 'front-door', ContainerPort: 5001, Protocol: 'tcp' },
+    { Name: 'control', ContainerPort: 5004, Protocol: 'tcp' },
+  ])
+  // The container check runs inside the task, so it still reaches the loopback-bound admin listener.
+  assert.deepEqual((container.HealthCheck as Json).Command, [
+    'CMD',
+    'node',
+    '-e',
+    healthProbe(ROUTER_DEFAULT_PORTS.admin),
+  ])
+  const environment = environmentOf(container)
+  assert.equal(environment[ROUTER_ENV.adminPort], String(ROUTER_DEFAULT_PORTS.admin))
+  assert.equal(ROUTER_ENV.adminHost in environment, false, 'the admin listener keeps its loopback default')
 })
 
 test('the Lambda security group has no inbound rules: the extension only dials out', () => {
@@ -209,6 +243,8 @@ test('the router container gets its environment: default function, allow-list of
     [ROUTER_ENV.frontDoorHttpPort]: '5001',
     [ROUTER_ENV.controlInsecurePort]: '5003',
     [ROUTER_ENV.controlTlsPort]: '5004',
+    [ROUTER_ENV.adminPort]: '5005',
+    [ROUTER_ENV.adminHost]: '0.0.0.0',
     [ROUTER_ENV.allowInsecureControlChannel]: 'false',
     [ROUTER_ENV.preferredControlChannelScheme]: 'https',
     [ROUTER_ENV.trustForwardedHeaders]: 'false',
@@ -245,15 +281,16 @@ test('extraEnvironment reaches the container verbatim and wins over the typed se
   assert.equal(environment.LAMBDA_DISPATCH_LogLevel, 'debug')
 })
 
-test('the container maps the front-door and control ports and its health check probes the front door /health', () => {
+test('the container maps the front-door, control and admin ports and its health check probes the admin /health', () => {
   const fixture = buildRouterStack()
   const container = routerContainer(Template.fromStack(fixture.stack))
   assert.deepEqual(container.PortMappings, [
     { Name: 'front-door', ContainerPort: 5001, Protocol: 'tcp' },
     { Name: 'control', ContainerPort: 5004, Protocol: 'tcp' },
+    { Name: 'admin', ContainerPort: 5005, Protocol: 'tcp' },
   ])
   assert.deepEqual(container.HealthCheck, {
-    Command: ['CMD', 'node', '-e', healthProbe(5001)],
+    Command: ['CMD', 'node', '-e', healthProbe(5005)],
     Interval: 10,
     Timeout: 3,
     Retries: 3,
@@ -266,7 +303,7 @@ test('the container maps the front-door and control ports and its health check p
 
 test('custom ports move the mappings, the environment, the target group and the rules together', () => {
   const fixture = buildRouterStack({
-    router: { ports: { frontDoorHttp: 8080, controlTlsHttp2: 8443, admin: 9000 }, healthCheckListener: 'admin' },
+    router: { ports: { frontDoorHttp: 8080, controlTlsHttp2: 8443, admin: 9000 } },
   })
   const template = Template.fromStack(fixture.stack)
   const container = routerContainer(template)
@@ -279,6 +316,7 @@ test('custom ports move the mappings, the environment, the target group and the 
   assert.equal(environment[ROUTER_ENV.controlTlsPort], '8443')
   assert.equal(environment[ROUTER_ENV.adminPort], '9000')
   template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, HealthCheckPort: '9000' })
+  assert.deepEqual((container.HealthCheck as Json).Command, ['CMD', 'node', '-e', healthProbe(9000)])
   assert.deepEqual(ingressIntoRouter(fixture, template), [
     { from: 'alb', port: 8080, toPort: 8080 },
     { from: 'lambda0', port: 8443, toPort: 8443 },
@@ -286,7 +324,7 @@ test('custom ports move the mappings, the environment, the target group and the 
   ])
 })
 
-test('the target group sends traffic to the front door and health-checks its /health', () => {
+test('the target group sends traffic to the front door and health-checks the admin /health', () => {
   const fixture = buildRouterStack()
   const template = Template.fromStack(fixture.stack)
   template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1)
@@ -295,7 +333,7 @@ test('the target group sends traffic to the front door and health-checks its /he
     Protocol: 'HTTP',
     TargetType: 'ip',
     HealthCheckPath: '/health',
-    HealthCheckPort: '5001',
+    HealthCheckPort: '5005',
     HealthCheckProtocol: 'HTTP',
     Matcher: { HttpCode: '200' },
     HealthCheckIntervalSeconds: 10,

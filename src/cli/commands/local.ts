@@ -3,7 +3,13 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { ConfigError, createRootLogger, LOG_LEVELS, type LogLevel } from '../../common/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
-import { formatStatusLine, type StatusSample, sampleStatus } from '../status-line.js'
+import {
+  formatStatusLine,
+  type PrintedStatus,
+  type StatusSample,
+  sampleStatus,
+  statusLineOutput,
+} from '../status-line.js'
 
 interface LocalCommandOptions {
   port: number
@@ -131,23 +137,19 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
   return 0
 }
 
-// One line, rewritten in place on a terminal; elsewhere a line only when the picture changes, at most every 5 s.
-// The interval is a display refresh for a person watching, not a wait for anything.
+// One line, rewritten in place on a terminal; elsewhere a line only when the picture changes, at most every 5 s
+// (statusLineOutput). The interval is a display refresh for a person watching, not a wait for anything.
 function startStatusLine(stack: LocalStack): () => void {
-  const tty = process.stdout.isTTY === true
+  const terminal = process.stdout.isTTY === true
   let previous: StatusSample | undefined
-  let lastPrinted = ''
-  let lastPrintedAtMs = 0
+  let printed: PrintedStatus | undefined
   const timer = setInterval(() => {
     void sampleStatus(stack, previous).then((sample) => {
       previous = sample
-      const line = formatStatusLine(sample)
-      if (tty) process.stdout.write(`\r\x1b[2K${line}`)
-      else if (line !== lastPrinted && Date.now() - lastPrintedAtMs >= 5000) {
-        process.stdout.write(`${line}\n`)
-        lastPrinted = line
-        lastPrintedAtMs = Date.now()
-      }
+      const output = statusLineOutput(formatStatusLine(sample), terminal, printed, Date.now())
+      if (output === undefined) return
+      process.stdout.write(output.text)
+      printed = output.printed
     })
   }, 1000)
   timer.unref()

@@ -1,13 +1,11 @@
 // Issue 5: `lambda-dispatch local` stops cleanly on Ctrl-C (SIGINT) or SIGTERM: exit 0 and no process left behind,
 // including the execution environments' app and extension processes.
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { request } from 'undici'
-
-const ROOT = new URL('../../', import.meta.url).pathname
+import { startLocalCommand } from '../helpers/local-command.js'
 
 /** Every live descendant of `rootPid`, read from /proc. */
 function descendants(rootPid: number): number[] {
@@ -43,28 +41,6 @@ function startTicks(pid: number): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Starts `lambda-dispatch local` on free ports and resolves with its front-door URL once it prints it. */
-async function startLocalCommand(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'local', '--port', '0', '--control-port', '0', '--no-status'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /curl (http:\/\/127\.0\.0\.1:\d+)\/ping/.exec(output)
-      if (match) resolve(match[1] as string)
-    })
-    child.once('exit', (code) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))
-  })
-  return { child, url }
 }
 
 describe('lambda-dispatch local shuts down cleanly', () => {

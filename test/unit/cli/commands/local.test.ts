@@ -1,0 +1,45 @@
+// `lambda-dispatch local --help` (issue 5): the command documents every flag it takes, with the defaults a user
+// gets, and exits 0 without starting anything.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { runCli } from '../../../helpers/local-command.js'
+
+// Every option of `lambda-dispatch local`, as --help must show it.
+const FLAGS = [
+  '--port <port>',
+  '--control-port <port>',
+  '--admin-port <port>',
+  '--app <command>',
+  '--function-name <name>',
+  '--cold-start <ms>',
+  '--function-timeout <ms>',
+  '--concurrency <n>',
+  '--no-freeze',
+  '--log-level <level>',
+  '--log-format <format>',
+  '--router-setting <KEY=VALUE>',
+  '--env <KEY=VALUE>',
+  '--no-status',
+  '-h, --help',
+]
+
+test('local --help lists every flag with its defaults and exits 0 without starting the stack', async () => {
+  const { code, stdout, stderr } = await runCli(['local', '--help'])
+  assert.equal(code, 0)
+  assert.equal(stderr, '')
+  assert.match(stdout, /^Usage: lambda-dispatch local \[options\]\n/)
+  assert.match(stdout, /run the whole system on this machine/)
+  const listed = stdout
+    .split('\n')
+    .flatMap((line) => /^ {2}(-[^ ].*?)(?: {2,}|$)/.exec(line)?.[1] ?? [])
+    .map((flag) => flag.trim())
+  assert.deepEqual(listed, FLAGS, 'exactly these flags, in this order')
+  // Commander wraps descriptions at 80 columns off a terminal; the words are what matter.
+  const text = stdout.replace(/\s+/g, ' ')
+  assert.ok(text.includes('--port <port> router front door port (HTTP/1.1 and h2c) (default: 5001)'))
+  assert.ok(text.includes('--control-port <port> router control channel port (h2c) (default: 5003)'))
+  assert.match(text, /--function-name <name> [^-]*\(default: "lambda-dispatch-demo"\)/)
+  assert.match(text, /--concurrency <n> [^-]*\(default: 50\)/)
+  assert.match(text, /--log-level <level> [^-]*\(default: "warn"\)/)
+  assert.doesNotMatch(stdout, /Lambda Dispatch is running locally/, 'help starts nothing')
+})

@@ -1,7 +1,6 @@
 // Entry point of the demo app, a stand-in for a user's unmodified web app. It reads its settings from the
 // environment, listens, prints one ready line, and closes on SIGTERM/SIGINT. It imports nothing from src/.
-import type { AddressInfo } from 'node:net'
-import { createDemoServer, DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './server.js'
+import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, startDemoApp } from './server.js'
 
 interface DemoAppSettings {
   readonly port: number
@@ -39,22 +38,19 @@ function main(): void {
     process.exitCode = 1
     return
   }
-  const server = createDemoServer({ keepAliveTimeoutMs: settings.keepAliveTimeoutMs })
   // The start-up delay simulates a slow app init; a signal during it must still end the process at once.
-  const startTimer = setTimeout(() => {
-    server.listen(settings.port, settings.host, () => {
-      const { port } = server.address() as AddressInfo
-      process.stdout.write(`demo-app listening on http://${settings.host}:${port}\n`)
-    })
-  }, settings.startupDelayMs)
-  const stop = (): void => {
-    clearTimeout(startTimer)
-    server.close()
-    // In-flight responses (SSE, /hang) would otherwise keep the process alive past the signal.
-    server.closeAllConnections()
-  }
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
+  const app = startDemoApp(settings)
+  app.listening.then(
+    ({ port }) => process.stdout.write(`demo-app listening on http://${settings.host}:${port}\n`),
+    (error: Error) => {
+      process.stderr.write(`demo-app: cannot listen on ${settings.host}:${settings.port}: ${error.message}\n`)
+      process.exitCode = 1
+      app.stop()
+    },
+  )
+  // In-flight responses (SSE, /hang) would otherwise keep the process alive past the signal.
+  process.once('SIGTERM', app.stop)
+  process.once('SIGINT', app.stop)
 }
 
 main()

@@ -1,5 +1,8 @@
-// Builds the demo app's node:http server. No side effects on import: nothing listens until the caller says so.
+// Builds the demo app's node:http server, and starts it after its simulated start-up delay. No side effects on import:
+// nothing listens until the caller says so.
+import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createBodySources, matchRoute, type RouteContext, sendNoRoute } from './routes.js'
 
 /** Node's own default, kept explicit because the extension's app pool must stay below it. */
@@ -29,4 +32,43 @@ export function createDemoServer(options: DemoServerOptions = {}): Server {
   })
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS
   return server
+}
+
+export interface DemoAppListenOptions extends DemoServerOptions {
+  readonly port: number
+  readonly host: string
+  /** A simulated slow app init: nothing listens until this has passed. 0 listens at once. */
+  readonly startupDelayMs: number
+}
+
+/** The demo app, listening (or about to). */
+export interface DemoApp {
+  readonly server: Server
+  /** Resolves with the bound address once listening; rejects when listen fails; never settles if stopped first. */
+  readonly listening: Promise<AddressInfo>
+  /** Cancels a pending start, closes the server and its connections (SSE and /hang included). */
+  stop(): void
+}
+
+/** Creates the demo server and listens on `host:port` after `startupDelayMs`. */
+export function startDemoApp(options: DemoAppListenOptions): DemoApp {
+  const server = createDemoServer(options)
+  let startTimer: NodeJS.Timeout | undefined
+  const listening = new Promise<AddressInfo>((resolve, reject) => {
+    // The one timer here is the simulated init itself, not a wait for anything.
+    startTimer = setTimeout(() => {
+      startTimer = undefined
+      once(server, 'listening').then(() => resolve(server.address() as AddressInfo), reject)
+      server.listen(options.port, options.host)
+    }, options.startupDelayMs)
+  })
+  return {
+    server,
+    listening,
+    stop() {
+      clearTimeout(startTimer)
+      server.close()
+      server.closeAllConnections()
+    },
+  }
 }

@@ -2,9 +2,12 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { connect } from 'node:net'
 import { test } from 'node:test'
 import { patternBytes } from '../../../src/demo-app/routes.js'
+import { startDemoApp } from '../../../src/demo-app/server.js'
 import { startInProcessDemoApp } from '../../helpers/local-demo-app.js'
+import { freePort } from '../../helpers/local-lambda.js'
 
 interface Reply {
   status: number
@@ -249,4 +252,47 @@ test('GET /exit-mid-response writes a head and some bytes, then asks to exit wit
   assert.ok(chunk.length > 0)
   assert.equal(await exitRequested, 1)
   req.destroy()
+})
+
+/** Resolves with the error code of a TCP connect to `port` on loopback, or 'connected'. */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve('connected')
+    })
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
+  })
+}
+
+test('DEMO_APP_STARTUP_DELAY_MS: nothing listens during the start-up delay, /ping answers pong once it has passed', async (t) => {
+  const startupDelayMs = 300
+  const port = await freePort()
+  const app = startDemoApp({ port, host: '127.0.0.1', startupDelayMs })
+  t.after(() => app.stop())
+  const order: string[] = []
+  // Set in the same turn as the app's start timer, one millisecond shorter, so it runs no later than that timer (and
+  // listen() only binds after that timer has run): the last moment of the delay.
+  const lastMoment = new Promise<void>((resolve) => {
+    setTimeout(() => {
+      order.push(`${startupDelayMs - 1} ms: listening=${app.server.listening}`)
+      resolve()
+    }, startupDelayMs - 1)
+  })
+  void app.listening.then(() => order.push('listening'))
+
+  assert.equal(await connectOutcome(port), 'ECONNREFUSED', 'a client at once finds no listener')
+  order.push(`connect at once: refused, listening=${app.server.listening}`)
+  await lastMoment
+  const address = await app.listening
+  assert.equal(address.port, port)
+  const ping = await send(`http://127.0.0.1:${port}`, '/ping')
+  assert.equal(ping.status, 200)
+  assert.equal(ping.body.toString(), 'pong')
+  assert.deepEqual(order, [
+    'connect at once: refused, listening=false',
+    `${startupDelayMs - 1} ms: listening=false`,
+    'listening',
+  ])
 })

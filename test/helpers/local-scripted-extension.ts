@@ -7,7 +7,10 @@
 //   SCRIPTED_EXTENSION_LOG     file that gets one JSON line per event and signal received
 //   PORT                       the app's port; when set, its /health must answer 200 before the first /next
 //   SCRIPTED_EXTENSION_IGNORE_SHUTDOWN=1  log SHUTDOWN but keep running (to be killed at the deadline)
+//   SCRIPTED_EXTENSION_RECORDER_PORT  a loopback port that gets a line `extension <what>` for each of those entries
+//                                     (registered, an event type, a signal), on one connection its exit closes
 import { appendFileSync } from 'node:fs'
+import { connect } from 'node:net'
 
 const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}`
 const logPath = process.env.SCRIPTED_EXTENSION_LOG
@@ -15,8 +18,14 @@ const appUrl = process.env.PORT ? `http://127.0.0.1:${process.env.PORT}` : undef
 const initMode = process.env.SCRIPTED_EXTENSION_INIT ?? 'ready'
 const events = (process.env.SCRIPTED_EXTENSION_EVENTS ?? 'SHUTDOWN').split(',').filter(Boolean)
 
+const recorderPort = process.env.SCRIPTED_EXTENSION_RECORDER_PORT
+const recorder = recorderPort ? connect(Number(recorderPort), '127.0.0.1') : undefined
+
 function record(entry: Record<string, unknown>): void {
   if (logPath) appendFileSync(logPath, `${JSON.stringify({ pid: process.pid, ...entry })}\n`)
+  const event = entry.event as { eventType?: string } | undefined
+  const what = 'registered' in entry ? 'registered' : (event?.eventType ?? entry.signal)
+  if (recorder && typeof what === 'string') recorder.write(`extension ${what}\n`)
 }
 
 process.on('SIGTERM', () => {

@@ -1,12 +1,13 @@
 // Issue 8 item 2: the router's Prometheus metrics, scraped from the admin listener's /metrics after scripted traffic
 // through the real router (front door, pool, control channel) and scripted extensions: exact counters by pool and
-// outcome, histogram counts, bytes each way, gauges, the connect-back histogram, invokes and exit reasons, the
-// front door's refusals, the control channel's HTTP/2 errors, and the process defaults. No label carries an id.
+// outcome (queue timeouts and aborts while queued included), histogram counts, bytes each way, gauges, the
+// connect-back histogram, invokes and exit reasons, the front door's refusals, the control channel's HTTP/2 errors,
+// and the process defaults. No label carries an id.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { type ClientHttp2Stream, connect as http2Connect } from 'node:http2'
 import { connect as netConnect } from 'node:net'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import { createRouter, loadRouterConfig } from '../../src/router/index.js'
 import { captureLogs } from '../helpers/log-capture.js'
@@ -39,6 +40,34 @@ function h2Get(stream: ClientHttp2Stream): Promise<{ status: number; body: strin
   })
 }
 
+/**
+ * The real router with one instance (kept up: MinInstances) and one channel, so a held request makes every other one
+ * queue; `env` adds settings. Resolves once that instance is open. `logLevel` debug makes queueing an awaitable line.
+ */
+async function startOneChannelRouter(
+  t: TestContext,
+  app: ScriptedApp,
+  env: Record<string, string>,
+  logLevel: 'info' | 'debug' = 'info',
+) {
+  const logs = captureLogs(logLevel)
+  const router = createRouter(
+    loadRouterConfig({
+      ...TEST_ROUTER_ENV,
+      LAMBDA_DISPATCH_MaxConcurrentCount: '1',
+      LAMBDA_DISPATCH_ChannelCount: '1',
+      LAMBDA_DISPATCH_MinInstances: '1',
+      LAMBDA_DISPATCH_MaxInstances: '1',
+      ...env,
+    }),
+    { invoker: new ScriptedInvoker(connectBack(app)), logger: logs.logger, env: {} },
+  )
+  const addresses = await router.start()
+  t.after(() => router.close())
+  await logs.waitFor((line) => line.msg === 'instance state' && line.to === 'open')
+  return { router, addresses, logs }
+}
+
 test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows exactly those counts', async (t) => {
   let holdStarted!: (channel: ScriptedChannel) => void
   const held = new Promise<ScriptedChannel>((resolve) => {
@@ -53,23 +82,9 @@ test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows 
     else if (head.target === '/hold') holdStarted(channel)
     else channel.respond(200, ['Content-Type', 'text/plain'], 'ok')
   }
-  // One instance (kept up: MinInstances) with one channel and a queue of one: the hold request fills the channel, the
-  // next one queues, and the one after that finds the queue full.
-  const logs = captureLogs()
-  const router = createRouter(
-    loadRouterConfig({
-      ...TEST_ROUTER_ENV,
-      LAMBDA_DISPATCH_MaxConcurrentCount: '1',
-      LAMBDA_DISPATCH_ChannelCount: '1',
-      LAMBDA_DISPATCH_MinInstances: '1',
-      LAMBDA_DISPATCH_MaxInstances: '1',
-      LAMBDA_DISPATCH_QueueLimit: '1',
-    }),
-    { invoker: new ScriptedInvoker(connectBack(app)), logger: logs.logger, env: {} },
-  )
-  const addresses = await router.start()
-  t.after(() => router.close())
-  await logs.waitFor((line) => line.msg === 'instance state' && line.to === 'open')
+  // A queue of one: the hold request fills the only channel, the next one queues, and the one after that finds the
+  // queue full.
+  const { router, addresses } = await startOneChannelRouter(t, app, { LAMBDA_DISPATCH_QueueLimit: '1' })
   const front = addresses.frontDoorUrl
   const requestIds: string[] = []
   const get = async (path: string, init: { method?: string; body?: string } = {}) => {
@@ -169,4 +184,63 @@ test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows 
   assert.equal(after.value('lambda_dispatch_router_invoke_exit_reasons_total', { ...pool, reason: 'RouterGoAway' }), 1)
   assert.equal(after.value('lambda_dispatch_router_instance_transitions_total', { ...pool, to: 'closed' }), 1)
   assert.deepEqual(after.all('lambda_dispatch_router_pool_instances'), [])
+})
+
+test('a queue timeout and a client abort while queued are counted under their own outcomes on /metrics', async (t) => {
+  let holdStarted!: (channel: ScriptedChannel) => void
+  const held = new Promise<ScriptedChannel>((resolve) => {
+    holdStarted = resolve
+  })
+  const app: ScriptedApp = async (head, channel) => {
+    await channel.requestBody
+    if (head.target === '/hold') holdStarted(channel)
+    else channel.respond(200, ['Content-Type', 'text/plain'], 'ok')
+  }
+  // While /hold runs, every other request queues until its 1 s queue timeout.
+  const { addresses, logs } = await startOneChannelRouter(
+    t,
+    app,
+    { LAMBDA_DISPATCH_IncomingRequestTimeout: '1s' },
+    'debug',
+  )
+  const front = addresses.frontDoorUrl
+  const queued = (requestId: string) =>
+    logs.waitFor((line) => line.msg === 'request queued' && line.requestId === requestId)
+
+  const holding = undiciRequest(`${front}/hold`, { headers: { 'x-request-id': 'hold' } })
+  const holdChannel = await held
+
+  // The client of a queued request gives up before its queue timeout: the request leaves the queue uninvoked.
+  const abort = new AbortController()
+  const abandoned = undiciRequest(`${front}/abandoned`, {
+    headers: { 'x-request-id': 'abandoned' },
+    signal: abort.signal,
+  }).catch((error: Error) => error)
+  await queued('abandoned')
+  abort.abort()
+  assert.ok((await abandoned) instanceof Error)
+  await logs.waitFor((line) => line.msg === 'request aborted by the client' && line.requestId === 'abandoned')
+
+  // Nobody frees the channel for this one: it waits out the queue timeout and gets 504.
+  const timedOut = await undiciRequest(`${front}/waits`, { headers: { 'x-request-id': 'waits' } })
+  assert.equal(timedOut.statusCode, 504)
+  assert.match(await timedOut.body.text(), /LD_QUEUE_TIMEOUT/)
+
+  holdChannel.respond(200, ['Content-Type', 'text/plain'], 'released')
+  const released = await holding
+  assert.equal(released.statusCode, 200)
+  assert.equal(await released.body.text(), 'released')
+
+  const metrics = await scrape(addresses.adminUrl)
+  const pool = { pool: 'default' }
+  assert.deepEqual(
+    metrics
+      .all('lambda_dispatch_router_requests_total')
+      .map((sample) => `${sample.labels.pool} ${sample.labels.outcome}=${sample.value}`)
+      .sort(),
+    ['default 2xx=1', 'default aborted_queued=1', 'default queue_timeout=1'],
+  )
+  assert.equal(metrics.value('lambda_dispatch_router_requests_queued_total', pool), 2, 'both waited in the queue')
+  assert.equal(metrics.value('lambda_dispatch_router_invokes_started_total', { ...pool, kind: 'instance' }), 1)
+  assert.equal(metrics.value('lambda_dispatch_router_pool_queue_length', pool), 0)
 })

@@ -85,9 +85,35 @@ test('the legacy result with only PoolId and Id decodes with the other fields un
   assert.deepEqual(decodeWaiterResponse('{"PoolId":"default","Id":"x"}'), { poolId: 'default', id: 'x' })
 })
 
-test('a result with an unknown ExitReason is refused naming ExitReason', () => {
-  assert.throws(
-    () => decodeWaiterResponse('{"PoolId":"default","Id":"x","ExitReason":"Bored"}'),
-    (error: unknown) => error instanceof InvalidWaiterError && error.field === 'ExitReason',
-  )
+const RESULT = { PoolId: 'default', Id: 'x', RequestCount: 3, InvokeDuration: 1200, ExitReason: 'RouterGoAway' }
+
+test('a full result decodes to the camelCase fields', () => {
+  assert.deepEqual(decodeWaiterResponse(JSON.stringify(RESULT)), {
+    poolId: 'default',
+    id: 'x',
+    requestCount: 3,
+    invokeDurationMs: 1200,
+    exitReason: 'RouterGoAway',
+  })
 })
+
+const INVALID_RESULTS: ReadonlyArray<{ name: string; change: Record<string, unknown>; field: string }> = [
+  { name: 'a missing Id', change: { Id: undefined }, field: 'Id' },
+  { name: 'a numeric Id', change: { Id: 7 }, field: 'Id' },
+  { name: 'a string RequestCount', change: { RequestCount: '3' }, field: 'RequestCount' },
+  { name: 'a negative RequestCount', change: { RequestCount: -1 }, field: 'RequestCount' },
+  { name: 'a fractional InvokeDuration', change: { InvokeDuration: 1.5 }, field: 'InvokeDuration' },
+  { name: 'a null InvokeDuration', change: { InvokeDuration: null }, field: 'InvokeDuration' },
+  { name: 'an unknown ExitReason', change: { ExitReason: 'Bored' }, field: 'ExitReason' },
+]
+
+for (const row of INVALID_RESULTS) {
+  test(`a result with ${row.name} is refused naming ${row.field}`, () => {
+    // JSON.stringify drops the undefined values, so a row can remove a key.
+    const wire = JSON.stringify({ ...RESULT, ...row.change })
+    assert.throws(
+      () => decodeWaiterResponse(wire),
+      (error: unknown) => error instanceof InvalidWaiterError && error.field === row.field,
+    )
+  })
+}

@@ -19,6 +19,31 @@ export class RouterUnreachableError extends ExtensionError {
   }
 }
 
+/** How far one connect attempt got before its time ran out. */
+export type ConnectPhase = 'tcp' | 'tls' | 'http2-settings'
+
+const PHASE_TEXT: Readonly<Record<ConnectPhase, string>> = {
+  tcp: 'the TCP connection',
+  tls: 'the TLS handshake',
+  'http2-settings': "the router's HTTP/2 SETTINGS",
+}
+
+/**
+ * One connect attempt did not finish within `connectTimeoutMs`: the TCP connect, the TLS handshake, or the router's
+ * first HTTP/2 SETTINGS frame (a peer that accepts the connection but never speaks HTTP/2) took too long.
+ */
+export class RouterConnectTimeoutError extends ExtensionError {
+  readonly code = 'LD_ROUTER_CONNECT_TIMEOUT'
+
+  constructor(
+    readonly routerUrl: string,
+    readonly phase: ConnectPhase,
+    readonly connectTimeoutMs: number,
+  ) {
+    super(`connect attempt to ${routerUrl} timed out after ${connectTimeoutMs} ms waiting for ${PHASE_TEXT[phase]}`)
+  }
+}
+
 /** The router's TLS certificate does not match the SHA-256 fingerprint the invoke asked us to pin. */
 export class RouterCertificateMismatchError extends ExtensionError {
   readonly code = 'LD_ROUTER_CERT_MISMATCH'

@@ -6,6 +6,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import {
   ControlRequestTimeoutError,
   RouterCertificateMismatchError,
+  RouterConnectTimeoutError,
   RouterSessionLostError,
   type SessionLossReason,
 } from './errors.js'
@@ -31,7 +32,8 @@ export interface SessionSettings {
   readonly maxSessionMemoryMb: number
 }
 
-export type SessionState = 'ready' | 'draining' | 'lost'
+/** `connecting` until the router's first SETTINGS frame; `open()` returns only sessions that got that far. */
+export type SessionState = 'connecting' | 'ready' | 'draining' | 'lost'
 
 /**
  * Resets `stream` with RST_STREAM so the router fails it at once. Not `stream.close(code)`: Node 20 ends the writable
@@ -53,16 +55,23 @@ export class RouterSession {
   readonly #session: ClientHttp2Session
   readonly #settings: SessionSettings
   readonly #onLost: (error: RouterSessionLostError) => void
-  #state: SessionState = 'ready'
+  #state: SessionState = 'connecting'
   #aliveCheck: Promise<boolean> | undefined
+  /** Set while `connecting`: ends the connect attempt with this error instead of reporting a loss. */
+  #onConnectFailed: ((error: Error) => void) | undefined
 
-  /** Connects within `connectTimeoutMs` and verifies TLS before any HTTP/2 byte is sent. One attempt, no retry. */
+  /**
+   * One connect attempt, no retry: TCP, TLS (verified or pinned before any HTTP/2 byte is sent) and the router's first
+   * SETTINGS frame, all within `connectTimeoutMs`. Rejects with RouterConnectTimeoutError naming the phase that ran
+   * out of time, or with the connection's error.
+   */
   static async open(
     id: number,
     target: RouterTarget,
     settings: SessionSettings,
     onLost: (error: RouterSessionLostError) => void,
   ): Promise<RouterSession> {
+    const startedAtMs = performance.now()
     const socket = await connectSocket(target, settings.connectTimeoutMs)
     const session = connectHttp2(target.url.origin, {
       createConnection: () => socket,
@@ -71,7 +80,10 @@ export class RouterSession {
       // Until the router's SETTINGS arrive; channels + ping + close must fit (original-protocol.md §3.3).
       peerMaxConcurrentStreams: 1000,
     })
-    return new RouterSession(id, session, settings, onLost)
+    const routerSession = new RouterSession(id, session, settings, onLost)
+    const remainingMs = Math.max(0, settings.connectTimeoutMs - (performance.now() - startedAtMs))
+    await routerSession.#awaitRouterSettings(target.url.origin, remainingMs)
+    return routerSession
   }
 
   private constructor(
@@ -96,6 +108,34 @@ export class RouterSession {
 
   get state(): SessionState {
     return this.#state
+  }
+
+  /**
+   * RFC 9113 §3.4: the server's connection preface is a SETTINGS frame, sent at once. A TCP connect alone proves only
+   * that something listens; a peer that accepts and stays silent (a wrong port, a stuck proxy, a frozen router) would
+   * otherwise take the channels and leave them waiting for HEADERS until the PING check, on every reconnect.
+   */
+  #awaitRouterSettings(routerUrl: string, remainingMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        settle(new RouterConnectTimeoutError(routerUrl, 'http2-settings', this.#settings.connectTimeoutMs))
+        this.#state = 'lost'
+        this.#session.destroy()
+      }, remainingMs)
+      const onSettings = (): void => {
+        if (this.#state === 'connecting') this.#state = 'ready'
+        settle(undefined)
+      }
+      const settle = (error: Error | undefined): void => {
+        clearTimeout(timer)
+        this.#onConnectFailed = undefined
+        this.#session.off('remoteSettings', onSettings)
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      this.#onConnectFailed = settle
+      this.#session.once('remoteSettings', onSettings)
+    })
   }
 
   /** True while new streams may be opened on this session. */
@@ -232,6 +272,13 @@ export class RouterSession {
   }
 
   #lose(reason: SessionLossReason, detail: string, cause?: Error): void {
+    if (this.#state === 'connecting') {
+      // Not a loss: the attempt fails, and whoever opened the session retries or gives up.
+      this.#state = 'lost'
+      this.#onConnectFailed?.(cause ?? new Error(`the router connection ended before its HTTP/2 SETTINGS (${detail})`))
+      if (!this.#session.destroyed) this.#session.destroy()
+      return
+    }
     const wasReady = this.#state === 'ready'
     // After a GOAWAY or a retire, streams in flight may still finish here; after anything else nothing can.
     const draining = reason === 'goaway' || reason === 'stream-without-response'
@@ -263,7 +310,10 @@ function connectSocket(target: RouterTarget, timeoutMs: number): Promise<Socket 
       socket.destroy()
       reject(error)
     }
-    const timer = setTimeout(() => fail(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(() => {
+      const phase = secure && !socket.connecting ? 'tls' : 'tcp'
+      fail(new RouterConnectTimeoutError(url.origin, phase, timeoutMs))
+    }, timeoutMs)
     socket.once('error', fail)
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer)

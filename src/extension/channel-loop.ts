@@ -54,6 +54,35 @@ export interface ChannelHost {
 
 type Step = 'again' | 'stop'
 
+/**
+ * A router that resets the same channel's POST this many times in a row before HEADERS gets its session replaced:
+ * the reset no longer looks like one stream's trouble, and replacing the session puts the reconnect backoff and the
+ * session-loss limit between us and a POST/RST loop.
+ */
+export const MAX_RESETS_BEFORE_HEADERS_IN_A_ROW = 3
+
+/** What a channel does when its stream closed before the router's response HEADERS. */
+export type UnansweredCloseAction = 'reopen' | 'stop' | 'replace-session'
+
+/**
+ * Pure. `rstCode` is the stream's RST_STREAM code, `sessionUsable` whether its session still takes new streams, and
+ * `resetsInARow` how many POSTs of this channel in a row (this one included) closed this way.
+ */
+export function decideUnansweredClose(close: {
+  readonly rstCode: number
+  readonly sessionUsable: boolean
+  readonly resetsInARow: number
+}): UnansweredCloseAction {
+  // The session is gone or going (GOAWAY, error, a protocol error found by the PING check): move to a new one.
+  if (!close.sessionUsable) return 'replace-session'
+  // The router has fewer streams than we have channels; this channel is one too many.
+  if (close.rstCode === constants.NGHTTP2_REFUSED_STREAM) return 'stop'
+  // No reset code and no HEADERS is not something a working peer does to one stream.
+  if (close.rstCode === constants.NGHTTP2_NO_ERROR) return 'replace-session'
+  // The router reset this one stream (CANCEL, INTERNAL_ERROR…) on a healthy session: POST the channel again there.
+  return close.resetsInARow < MAX_RESETS_BEFORE_HEADERS_IN_A_ROW ? 'reopen' : 'replace-session'
+}
+
 export class ChannelLoop {
   readonly id: string
   readonly #host: ChannelHost
@@ -63,6 +92,7 @@ export class ChannelLoop {
   #writer: TunnelResponseWriter | undefined
   #head: RequestHead | undefined
   #requestOpen = false
+  #resetsInARow = 0
 
   constructor(id: string, host: ChannelHost) {
     this.id = id
@@ -122,6 +152,7 @@ export class ChannelLoop {
       session.watchForResponse(stream, () => host.telemetry.channelSilent(this.id, session.id, host.headersTimeoutMs))
       stream.once('response', (headers) => {
         responded = true
+        this.#resetsInARow = 0
         const status = Number(headers[':status'])
         if (status === 200) {
           this.#onOpened(stream)
@@ -137,19 +168,33 @@ export class ChannelLoop {
       stream.once('close', () => {
         this.#stream = undefined
         if (this.#requestOpen) this.#onResetMidRequest()
-        if (!responded) {
-          // REFUSED_STREAM on a healthy session: the router has fewer streams than we have channels.
-          if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM && session.isUsable) {
-            host.telemetry.channelRefused(this.id)
-            step = 'stop'
-          } else {
-            host.onStreamWithoutResponse(this, session, stream.rstCode ?? 0, streamError)
-          }
-        }
+        if (!responded) step = this.#onUnansweredClose(session, stream.rstCode ?? 0, streamError)
         this.#state = 'idle'
         resolve(step)
       })
     })
+  }
+
+  #onUnansweredClose(session: RouterSession, rstCode: number, streamError: Error | undefined): Step {
+    const host = this.#host
+    this.#resetsInARow++
+    const action = decideUnansweredClose({ rstCode, sessionUsable: session.isUsable, resetsInARow: this.#resetsInARow })
+    switch (action) {
+      case 'reopen':
+        if (!host.isStopping) host.telemetry.channelResetBeforeHeaders(this.id, session.id, rstCode)
+        return 'again'
+      case 'stop':
+        host.telemetry.channelRefused(this.id)
+        return 'stop'
+      case 'replace-session':
+        this.#resetsInARow = 0
+        host.onStreamWithoutResponse(this, session, rstCode, streamError)
+        return 'again'
+      default: {
+        const unknown: never = action
+        throw new Error(`unknown action ${String(unknown)}`)
+      }
+    }
   }
 
   #onOpened(stream: ClientHttp2Stream): void {

@@ -75,8 +75,9 @@ export class RouterSessionLostError extends ExtensionError {
 }
 
 /**
- * A channel stream closed before the router's response HEADERS arrived. Node 20's client does this when a peer sends
- * DATA before HEADERS (it answers GOAWAY(PROTOCOL_ERROR) and the stream ends with no 'response' and no 'error').
+ * A channel stream closed before the router's response HEADERS arrived, and the session is to blame. Node 20's client
+ * does this when a peer sends DATA before HEADERS (it answers GOAWAY(PROTOCOL_ERROR) and the stream ends with no
+ * 'response' and no 'error'); a router that resets the same channel's POST again and again ends here too.
  */
 export class ChannelEndedWithoutResponseError extends ExtensionError {
   readonly code = 'LD_CHANNEL_NO_RESPONSE'
@@ -88,7 +89,7 @@ export class ChannelEndedWithoutResponseError extends ExtensionError {
   ) {
     super(
       `channel ${channelId} stream ended without response HEADERS (session ${sessionId}, RST code ${rstCode}); ` +
-        'the router may have sent DATA before HEADERS; replacing the session',
+        'the router may have sent DATA before HEADERS, or reset this channel again and again; replacing the session',
     )
   }
 }

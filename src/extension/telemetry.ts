@@ -127,6 +127,13 @@ export class ExtensionTelemetry {
     this.logger.error({ err: error, channelId: error.channelId, sessionId: error.sessionId, cause }, error.message)
   }
 
+  channelResetBeforeHeaders(channelId: string, sessionId: number, rstCode: number): void {
+    this.logger.warn(
+      { channelId, sessionId, rstCode },
+      'the router reset the channel stream before its response HEADERS; opening the channel again on the same session',
+    )
+  }
+
   channelRefused(channelId: string): void {
     this.logger.warn(
       { channelId },

@@ -25,6 +25,8 @@ export interface ScriptedRouterOptions {
   readonly tls?: { readonly key: string; readonly cert: string }
   /** The status for each channel POST; default 200. 0 destroys the whole session instead of answering. */
   readonly channelStatus?: (post: ChannelPost) => number
+  /** An RST_STREAM code to reset a channel POST with before any HEADERS, instead of answering it; undefined answers. */
+  readonly channelReset?: (post: ChannelPost) => number | undefined
   readonly pingStatus?: number
   readonly closeStatus?: number
   /** After answering /close, send goaway into every parked channel of that lambda, as the original does (default). */
@@ -202,6 +204,11 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
       },
     }
     posts.push(post)
+    const resetCode = options.channelReset?.(post)
+    if (resetCode !== undefined) {
+      stream.close(resetCode)
+      return
+    }
     const status = options.channelStatus?.(post) ?? 200
     if (status === 0) {
       stream.session?.destroy()

@@ -1,6 +1,7 @@
 // The common module's public surface: domain-free helpers every other module may use.
 export { anySignal, delay, timeoutSignal } from './abort.js'
 export { ConfigError, LambdaDispatchError } from './errors.js'
+export { goawayGracefully, goawaySent, openedAfterGoaway } from './http2-goaway.js'
 export {
   createLogger,
   createRootLogger,

@@ -13,7 +13,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Logger } from '../../common/index.js'
+import { goawayGracefully, type Logger, openedAfterGoaway } from '../../common/index.js'
 import {
   CONTROL_BODY_NO_LAMBDA_ID,
   CONTROL_BODY_NO_ROUTE,
@@ -184,7 +184,7 @@ export class ControlServer {
       : []
     const sessionsClosed = [...this.#sessions].map((session) => {
       const closed = once(session, 'close').then(() => undefined)
-      session.close()
+      goawayGracefully(session)
       return closed
     })
     const graceMs = options.graceMs ?? 1000
@@ -220,7 +220,7 @@ export class ControlServer {
     } catch (err) {
       this.#logger.debug({ err }, 'could not raise the connection window')
     }
-    if (this.#state === 'closing' || this.#state === 'closed') session.close()
+    if (this.#state === 'closing' || this.#state === 'closed') goawayGracefully(session)
     this.#keepAlive(session)
   }
 
@@ -294,6 +294,7 @@ export class ControlServer {
     _flags: number,
     rawHeaders: string[],
   ): void => {
+    if (openedAfterGoaway(stream)) return
     stream.on('error', this.#onStreamError)
     const path = headers[':path']
     const route = typeof path === 'string' ? parseControlPath(path) : undefined

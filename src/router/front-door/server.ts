@@ -13,14 +13,14 @@ import {
 import {
   createServer as createHttp2Server,
   type Http2Server,
-  type Http2ServerRequest,
+  Http2ServerRequest,
   constants as http2Constants,
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2'
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls'
-import type { Logger } from '../../common/index.js'
+import { goawayGracefully, type Logger, openedAfterGoaway } from '../../common/index.js'
 import { getHeader, HEADER_LAMBDA_NAME, type RawHeaders } from '../../protocol/index.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import {
@@ -171,7 +171,7 @@ export class FrontDoor implements ExchangeHost {
     this.#http2.on('sessionError', this.#onSessionError)
     // An idle session gets a graceful GOAWAY: streams still open (a quiet SSE response) finish, new ones go elsewhere.
     this.#http2.setTimeout(limits.keepAliveTimeoutMs)
-    this.#http2.on('timeout', (session: ServerHttp2Session) => session.close())
+    this.#http2.on('timeout', (session: ServerHttp2Session) => goawayGracefully(session))
 
     if (options.https) {
       this.#tls = createTlsServer({
@@ -220,7 +220,7 @@ export class FrontDoor implements ExchangeHost {
       // that would cut off the very requests shutdown lets finish. Connections idle now get 503 on their next request.
       NetServer.prototype.close.call(server)
     }
-    for (const session of this.#sessions) session.close()
+    for (const session of this.#sessions) goawayGracefully(session)
   }
 
   /** Resolves true when every accepted request has finished, or false when `timeoutMs` ran out first. */
@@ -278,6 +278,7 @@ export class FrontDoor implements ExchangeHost {
   readonly #onRequest = (req: ClientRequest, res: ClientResponse): void => {
     const receivedAtMs = performance.now()
     const http2 = req.httpVersionMajor === 2
+    if (req instanceof Http2ServerRequest && openedAfterGoaway(req.stream)) return
     if (this.#closingError) {
       this.#refuse(req, res, http2, this.#closingError, receivedAtMs)
       return
@@ -407,13 +408,13 @@ export class FrontDoor implements ExchangeHost {
     session.on('stream', (stream: ServerHttp2Stream) => {
       stream.once('close', () => {
         if (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR && ++resets === HTTP2_RESETS_BEFORE_GOAWAY) {
-          session.close()
+          goawayGracefully(session)
         }
       })
     })
     session.on('error', (error: Error) => this.#logger.debug({ err: error }, 'client HTTP/2 session error'))
     session.once('connect', () => session.setLocalWindowSize(HTTP2_CONNECTION_WINDOW_BYTES))
-    if (this.#closingError) session.close()
+    if (this.#closingError) goawayGracefully(session)
   }
 
   readonly #onSessionError = (error: Error): void => {

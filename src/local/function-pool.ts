@@ -10,6 +10,7 @@ import {
   type InvocationOutcome,
   type InvocationRequest,
 } from './environment/execution-environment.js'
+import type { GroupWatcher } from './environment/orphan-reaper.js'
 import { isBusy, isIdle, pickEnvironment } from './pick-environment.js'
 import type { FunctionCounters, FunctionTelemetry } from './telemetry.js'
 
@@ -20,6 +21,8 @@ export interface FunctionPoolOptions {
   readonly childOutput: ChildOutput
   readonly logger: Logger
   readonly telemetry: FunctionTelemetry
+  /** Passed to every environment, so a hard kill of this process kills their process groups too. */
+  readonly watcher?: GroupWatcher
 }
 
 /** The answer to a RequestResponse invoke: throttled at once, or running with its outcome to come. */
@@ -143,6 +146,7 @@ export class FunctionPool {
       accountId: this.#options.accountId,
       childOutput: this.#options.childOutput,
       logger: this.#options.logger,
+      watcher: this.#options.watcher,
       listener: {
         onTransition: (env, from, to) => {
           telemetry.environmentTransition(env.id, from, to)

@@ -1,5 +1,6 @@
-// The local Lambda service: the Invoke API listener, one FunctionPool per function, the typed event stream, and
-// the process-exit hook that kills every child if this process ends without close().
+// The local Lambda service: the Invoke API listener, one FunctionPool per function, the typed event stream, the
+// process-exit hook that kills every child if this process ends without close(), and the orphan reaper that does the
+// same when this process is killed outright.
 import { EventEmitter, once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -7,6 +8,7 @@ import { createLogger, createSilentLogger, type Logger } from '../common/index.j
 import type { LocalLambdaConfig, ResolvedLocalLambdaConfig } from './config.js'
 import { resolveLocalLambdaConfig } from './config.js'
 import type { EnvironmentSnapshot } from './environment/execution-environment.js'
+import { OrphanReaper } from './environment/orphan-reaper.js'
 import { FunctionPool, type LocalFunctionStats } from './function-pool.js'
 import { createInvokeHandler } from './invoke-api.js'
 import { FunctionTelemetry, type LocalLambdaEvents } from './telemetry.js'
@@ -18,6 +20,7 @@ export class LocalLambda {
   readonly #logger: Logger
   readonly #pools = new Map<string, FunctionPool>()
   readonly #server: Server
+  readonly #reaper: OrphanReaper
   readonly #onProcessExit = (): void => {
     for (const pool of this.#pools.values()) pool.killSync()
   }
@@ -26,6 +29,7 @@ export class LocalLambda {
   private constructor(config: ResolvedLocalLambdaConfig, logger: Logger) {
     this.#config = config
     this.#logger = logger
+    this.#reaper = new OrphanReaper(logger)
     for (const [name, functionConfig] of config.functions) {
       const functionLogger = logger.child({ functionName: name })
       this.#pools.set(
@@ -37,6 +41,7 @@ export class LocalLambda {
           childOutput: config.childOutput,
           logger: functionLogger,
           telemetry: new FunctionTelemetry(name, this.events, functionLogger),
+          watcher: this.#reaper,
         }),
       )
     }
@@ -55,7 +60,10 @@ export class LocalLambda {
     this.#server.headersTimeout = 121_000
   }
 
-  /** Validates `config`, listens, and installs the exit hook. Rejects with ConfigError on invalid settings. */
+  /**
+   * Validates `config`, listens, installs the exit hook and starts the orphan reaper. Rejects with ConfigError on
+   * invalid settings.
+   */
   static async start(config: LocalLambdaConfig): Promise<LocalLambda> {
     const resolved = resolveLocalLambdaConfig(config, process.cwd())
     const logger = createLogger(config.logger ?? createSilentLogger(), 'local-lambda')
@@ -63,6 +71,7 @@ export class LocalLambda {
     lambda.#server.listen(resolved.port, resolved.host)
     await once(lambda.#server, 'listening')
     process.on('exit', lambda.#onProcessExit)
+    lambda.#reaper.start()
     logger.info({ endpoint: lambda.endpoint, functions: [...resolved.functions.keys()] }, 'local Lambda listening')
     return lambda
   }
@@ -90,8 +99,8 @@ export class LocalLambda {
 
   /**
    * Stops accepting invokes (they get 500 ServiceException), shuts every environment down (SHUTDOWN to extensions,
-   * then signals; running invokes end with a function error), closes the listener, removes the exit hook.
-   * Resolves when no child process is left. Idempotent.
+   * then signals; running invokes end with a function error), closes the listener, removes the exit hook and
+   * ends the orphan reaper. Resolves when no child process is left, the reaper included. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close()
@@ -103,6 +112,7 @@ export class LocalLambda {
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
     this.#server.closeAllConnections()
     process.off('exit', this.#onProcessExit)
+    await this.#reaper.close()
     this.#logger.info('local Lambda closed')
   }
 

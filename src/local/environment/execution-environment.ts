@@ -26,6 +26,7 @@ import {
   type InvocationRequest,
   reportedErrorOutcome,
 } from './invocation.js'
+import type { GroupWatcher } from './orphan-reaper.js'
 import { type ProcessExit, ProcessGroup } from './process-group.js'
 import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
 import { runShutdownSequence } from './shutdown-sequence.js'
@@ -48,6 +49,8 @@ export interface ExecutionEnvironmentOptions {
   readonly childOutput: ChildOutput
   readonly logger: Logger
   readonly listener: EnvironmentListener
+  /** Watches every process group spawned here (see OrphanReaper). */
+  readonly watcher?: GroupWatcher
   /** Epoch milliseconds; injected so tests can pin deadlines. */
   readonly now?: () => number
 }
@@ -291,6 +294,7 @@ export class ExecutionEnvironment {
       cwd: this.#config.cwd,
       output: this.#options.childOutput,
       logger: this.#logger.child({ environmentId: this.id }),
+      watcher: this.#options.watcher,
     })
     this.#logger.debug({ environmentId: this.id, process: name, pid: group.pid }, 'process started')
     void group.exited.then((exit) => this.#onProcessExit(group, role, exit))

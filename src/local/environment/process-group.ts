@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { Logger } from '../../common/index.js'
 import type { ChildOutput } from '../config.js'
+import type { GroupWatcher } from './orphan-reaper.js'
 
 export interface ProcessExit {
   readonly exitCode: number | null
@@ -20,6 +21,8 @@ export interface ProcessGroupOptions {
   readonly cwd: string
   readonly output: ChildOutput
   readonly logger: Logger
+  /** Told the group id at spawn and again once the leader is reaped, so a hard kill of this process kills the group. */
+  readonly watcher?: GroupWatcher
 }
 
 export class ProcessGroup {
@@ -46,8 +49,12 @@ export class ProcessGroup {
       ],
     })
     this.pid = this.#child.pid
+    const pid = this.pid
+    if (pid !== undefined) options.watcher?.watch(pid)
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (exitCode, signal) => {
+        // At once: from here on the pid may be reused, and the reaper must not kill a stranger's group.
+        if (pid !== undefined) options.watcher?.forget(pid)
         this.#exit = { exitCode, signal }
         resolve(this.#exit)
       })

@@ -80,6 +80,9 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings = { ...LOCAL_STACK_DEFAULTS, ...definedOnly(options) }
   const logger = options.logger ?? createSilentLogger()
+  // The router's AWS SDK client warns that SDK releases after January 2027 need Node 22; the pinned one runs on
+  // Node 20, and on a local stack the notice is only noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const commands = childCommands(options.runtime ?? currentRuntime())
   const lambda = await startLocalLambda({
     host: settings.host,

@@ -13,8 +13,6 @@ import { Agent, request } from 'undici'
 import { startLocalStack } from '../../src/cli/local-stack.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-// The pinned SDK runs on Node 20; its notice about releases after January 2027 is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT === '1'
 const SCREENSHOT_PATH = resolve(import.meta.dirname, '../../docs/images/dashboard.png')
 // Never download a browser: Debian's, headless, no network side traffic, a fresh profile.

@@ -13,8 +13,6 @@ import { TEST_ROUTER_ENV } from '../helpers/start-router.js'
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-
 async function routerWith(
   env: Record<string, string | undefined>,
   options: { emf?: string[]; now?: () => number } = {},

@@ -11,8 +11,6 @@ import { runSoak } from './run-soak.js'
 import { ensureBundles } from './system.js'
 
 async function main(): Promise<number> {
-  // The SDK warns that its releases after January 2027 need Node 22; the pinned version runs on Node 20.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const program = new Command('soak')
     .description('Soak the local stack with a checked request mix; exits 1 on any lost or unexpected request.')
     .option('--requests <n>', 'requests to issue (default 10000; without it, --duration alone bounds the run)')

@@ -38,8 +38,6 @@ function named(counts: Readonly<Record<string, number>>): Record<string, number>
 }
 
 async function main(): Promise<number> {
-  // The SDK warns that its releases after January 2027 need Node 22; the pinned version runs on Node 20.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const program = new Command('verify-frames')
     .description('Capture the control channel during a soak and check HTTP/2 frame order on every stream.')
     .option('--requests <n>', 'soak requests (default 20000)', '20000')

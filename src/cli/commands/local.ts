@@ -74,8 +74,6 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
     process.stderr.write(`lambda-dispatch local: ${(error as Error).message}\n`)
     return 1
   }
-  // The SDK warns that its releases after January 2027 need Node 22; the pinned version runs on Node 20.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   if (options.logFormat !== undefined && options.logFormat !== 'json' && options.logFormat !== 'pretty') {
     process.stderr.write('lambda-dispatch local: --log-format must be json or pretty\n')
     return 1

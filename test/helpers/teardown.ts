@@ -1,6 +1,9 @@
 // Test teardown that runs last-in first-out, like a try/finally stack or Go's t.Cleanup. node:test runs t.after()
 // hooks first-in first-out, so "remove the profile directory" registered before "close the browser" would run while
-// the browser still writes there. Every cleanup runs even when an earlier one throws; all failures are reported.
+// the browser still writes there, and once one hook throws node:test skips the hooks after it, so a child process
+// whose kill was registered later lives on. Every cleanup here runs even when another throws; all failures are
+// reported. Helpers that take the test's context register through `teardown(t)` too: every call with the same
+// context pushes onto one stack, so what a test starts after a helper's server is stopped before that server.
 
 /** What a teardown registers its one hook on: a TestContext, a SuiteContext's `after`, or `{ after }` from node:test. */
 export interface AfterHookTarget {
@@ -22,16 +25,27 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+// One stack per hook target, so a test and the helpers it calls share one order. Keyed weakly by the context, it
+// lives exactly as long as the test does.
+const stacks = new WeakMap<AfterHookTarget, Cleanup[]>()
+
 /**
  * Returns `defer(cleanup)`. Cleanups run in reverse order of registration, one at a time (each awaited), in a single
- * `after` hook registered now. A failing cleanup does not stop the rest: one failure is rethrown as itself, several
- * as `TeardownErrors`, so the test fails and names every one.
+ * `after` hook registered by the first call for `target`; later calls with the same target add to the same stack. A
+ * failing cleanup does not stop the rest: one failure is rethrown as itself, several as `TeardownErrors`, so the test
+ * fails and names every one. For a suite, pass one `{ after }` object to every call, not a fresh literal each time.
  */
 export function teardown(target: AfterHookTarget): (cleanup: Cleanup) => void {
-  const cleanups: Cleanup[] = []
-  target.after(() => runLastInFirstOut(cleanups))
+  let cleanups = stacks.get(target)
+  if (cleanups === undefined) {
+    const created: Cleanup[] = []
+    target.after(() => runLastInFirstOut(created))
+    stacks.set(target, created)
+    cleanups = created
+  }
+  const stack = cleanups
   return (cleanup) => {
-    cleanups.push(cleanup)
+    stack.push(cleanup)
   }
 }
 

@@ -24,6 +24,16 @@ test('cleanups run last-in first-out, each awaited before the next starts', asyn
   assert.deepEqual(order, ['close page', 'close browser', 'remove directory'])
 })
 
+test("every teardown of one context shares one stack, so a helper's server is stopped after what the test started on it", async () => {
+  const target = hookTarget()
+  const order: string[] = []
+  teardown(target)(() => order.push('close server'))
+  teardown(target)(() => order.push('close client'))
+  assert.equal(target.hooks.length, 1, 'one after hook for the context')
+  await target.hooks[0]?.()
+  assert.deepEqual(order, ['close client', 'close server'])
+})
+
 test('a cleanup that throws does not stop the ones registered before it, and its error is rethrown', async () => {
   const order: string[] = []
   const failure = new Error('rmdir: directory not empty')

@@ -5,6 +5,7 @@ import http2 from 'node:http2'
 import type { TestContext } from 'node:test'
 import { Agent, request } from 'undici'
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/cli/local-stack.js'
+import { teardown } from './teardown.js'
 
 /** A local stack on ephemeral ports, closed when the test (or suite) ends. */
 export async function startE2eStack(
@@ -19,7 +20,7 @@ export async function startE2eStack(
     freezeWhenIdle: false,
     ...options,
   })
-  t.after(() => stack.close())
+  teardown(t)(() => stack.close())
   return stack
 }
 
@@ -42,7 +43,7 @@ export function sha256(data: Buffer | Uint8Array): string {
 /** An HTTP/1.1 client with keep-alive, closed with the test. */
 export function h1Client(t: Pick<TestContext, 'after'>, connections = 128): Agent {
   const agent = new Agent({ connections, keepAliveTimeout: 10_000, bodyTimeout: 120_000, headersTimeout: 120_000 })
-  t.after(() => agent.close())
+  teardown(t)(() => agent.close())
   return agent
 }
 
@@ -59,7 +60,7 @@ export async function getText(
 export function h2cSession(t: Pick<TestContext, 'after'>, origin: string): http2.ClientHttp2Session {
   const session = http2.connect(origin)
   session.on('error', () => {})
-  t.after(() => {
+  teardown(t)(() => {
     session.close()
   })
   return session

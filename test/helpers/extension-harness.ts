@@ -1,5 +1,5 @@
 // Runs the real extension as a child process (node --import tsx src/extension/main.ts) against a scripted router, a
-// scripted Runtime API and the demo app; reads its JSON log lines back. Everything is torn down by t.after().
+// scripted Runtime API and the demo app; reads its JSON log lines back. Everything is torn down last-in first-out by teardown(t).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
@@ -14,6 +14,7 @@ import { createDemoServer } from '../../src/demo-app/server.js'
 import { encodeWaiterRequest, type WaiterRequest } from '../../src/protocol/index.js'
 import { type ScriptedRouter, type ScriptedRouterOptions, startScriptedRouter } from './scripted-router.js'
 import { type InvokeResult, type ScriptedRuntimeApi, startScriptedRuntimeApi } from './scripted-runtime-api.js'
+import { teardown } from './teardown.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -32,7 +33,7 @@ export interface ExtensionProcess {
 const SOURCE_COMMAND = [process.execPath, '--import', 'tsx', 'src/extension/main.ts']
 
 /**
- * Spawns the extension with `env` (plus PATH); killed with SIGKILL by t.after() if still running. `command` replaces
+ * Spawns the extension with `env` (plus PATH); killed with SIGKILL at teardown if still running. `command` replaces
  * the default (the source entry through tsx), e.g. with the layer's launcher.
  */
 export function startExtensionProcess(
@@ -67,7 +68,7 @@ export function startExtensionProcess(
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }))
-  t.after(async () => {
+  teardown(t)(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL')
       await exited
@@ -93,7 +94,7 @@ export async function startDemoApp(
   const server = createDemoServer({ keepAliveTimeoutMs, exitProcess: () => server.closeAllConnections() })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => {
+  teardown(t)(() => {
     server.closeAllConnections()
     server.close()
   })
@@ -111,7 +112,7 @@ export async function startDemoAppProcess(
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
-  t.after(async () => {
+  teardown(t)(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL')
       await exited
@@ -205,9 +206,9 @@ export async function startHarness(t: TestContext, options: HarnessOptions = {})
   const app = options.appPort === undefined ? await startDemoApp(t) : undefined
   const appPort = options.appPort ?? (app?.port as number)
   const router = await startScriptedRouter(options.router)
-  t.after(() => router.close())
+  teardown(t)(() => router.close())
   const runtime = await startScriptedRuntimeApi()
-  t.after(() => runtime.close())
+  teardown(t)(() => runtime.close())
   const extension = startExtensionProcess(
     t,
     { AWS_LAMBDA_RUNTIME_API: runtime.address, LAMBDA_DISPATCH_PORT: String(appPort), ...options.env },

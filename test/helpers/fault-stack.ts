@@ -1,7 +1,7 @@
 // The whole local stack (local Lambda, router, app and extension as child processes) for the fault and bad-input
 // matrices (issue 6 items 3 and 4), with what their cases await and check: the router's log lines as events, the
 // fault app's request reports, every process id any environment had, and the "nothing leaked" checks each case ends
-// with. Everything it starts is released by close(); register that with after()/t.after().
+// with. Everything it starts is released by close(); register that with teardown(t) (or a suite's after()).
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
@@ -13,6 +13,7 @@ import { createRootLogger } from '../../src/common/index.js'
 import type { PoolSnapshot } from '../../src/router/index.js'
 import type { FaultAppReport } from './fault-app.js'
 import { isGone } from './local-lambda.js'
+import { runLastInFirstOut } from './teardown.js'
 
 export const FAULT_APP = resolve(import.meta.dirname, 'fault-app.ts')
 
@@ -156,12 +157,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       return [...pids]
     },
     close() {
-      closing ??= (async () => {
-        recordPids()
-        await agent.close()
-        await stack.close()
-        await reports?.close()
-      })()
+      recordPids()
+      // The client first, the report server last; a failing step does not keep the stack's children alive.
+      closing ??= runLastInFirstOut([() => reports?.close(), () => stack.close(), () => agent.close()])
       return closing
     },
   }

@@ -1,6 +1,6 @@
 // Runs `lambda-dispatch` from source as a child process, as a user runs it: a one-shot command with its output, or
-// `lambda-dispatch local` on free ports, resolved once it has printed its banner. Callers kill what they start in
-// t.after().
+// `lambda-dispatch local` on free ports, resolved once it has printed its banner. Callers kill what they start with
+// teardown(t); a start that fails kills its child itself.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { resolve } from 'node:path'
@@ -50,17 +50,23 @@ export async function startLocalCommand(extraArgs: readonly string[] = []): Prom
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
   })
-  const banner = await new Promise<string>((resolveBanner, reject) => {
-    let stdout = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-      output += chunk.toString()
-      const end = stdout.indexOf(BANNER_END)
-      if (end !== -1) resolveBanner(stdout.slice(0, end + BANNER_END.length))
+  try {
+    const banner = await new Promise<string>((resolveBanner, reject) => {
+      let stdout = ''
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString()
+        output += chunk.toString()
+        const end = stdout.indexOf(BANNER_END)
+        if (end !== -1) resolveBanner(stdout.slice(0, end + BANNER_END.length))
+      })
+      child.once('exit', (code) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))
     })
-    child.once('exit', (code) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))
-  })
-  const url = /curl (http:\/\/127\.0\.0\.1:\d+)\/ping/.exec(banner)?.[1]
-  if (!url) throw new Error(`lambda-dispatch local printed no front-door URL: ${banner}`)
-  return { child, url, banner }
+    const url = /curl (http:\/\/127\.0\.0\.1:\d+)\/ping/.exec(banner)?.[1]
+    if (!url) throw new Error(`lambda-dispatch local printed no front-door URL: ${banner}`)
+    return { child, url, banner }
+  } catch (error) {
+    // The caller gets no handle to kill: a command that printed something unexpected is killed here.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    throw error
+  }
 }

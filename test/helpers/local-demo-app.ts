@@ -1,5 +1,5 @@
 // Starts the demo app for tests: in-process (its server object) or as a real child process (its ready line).
-// Everything started here is stopped by the returned handle; callers register that with t.after().
+// Everything started here is stopped by the returned handle; callers register that with teardown(t).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
@@ -63,6 +63,11 @@ export async function spawnDemoApp(env: Record<string, string> = {}): Promise<De
       else reject(new Error(`unexpected first line from the demo app: ${line}`))
     })
     exited.then((code) => reject(new Error(`demo app exited with ${code} before it was ready`)))
+  }).catch(async (error: unknown) => {
+    // The caller gets no handle to stop: an app that printed something unexpected is killed here.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+    throw error
   })
   return {
     child,

@@ -14,6 +14,7 @@ import {
   startLocalLambda,
 } from '../../src/local/index.js'
 import { demoAppCommand } from './local-demo-app.js'
+import { teardown } from './teardown.js'
 
 const SCRIPTED_EXTENSION = resolve(import.meta.dirname, 'local-scripted-extension.ts')
 
@@ -56,7 +57,7 @@ export async function startTestLambda(
   // LOCAL_LAMBDA_TEST_OUTPUT=1 shows the children's output while debugging a test.
   const childOutput = process.env.LOCAL_LAMBDA_TEST_OUTPUT ? 'inherit' : 'ignore'
   const lambda = await startLocalLambda({ functions, childOutput, ...options })
-  t.after(() => lambda.close())
+  teardown(t)(() => lambda.close())
   return lambda
 }
 
@@ -67,7 +68,7 @@ export function lambdaClient(t: TestContext, endpoint: string, maxAttempts = 1):
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     maxAttempts,
   })
-  t.after(() => client.destroy())
+  teardown(t)(() => client.destroy())
   return client
 }
 
@@ -180,7 +181,7 @@ export async function startCallHolder(t: TestContext): Promise<CallHolder> {
   })
   server.listen(0, '127.0.0.1')
   await new Promise((resolveListening) => server.once('listening', resolveListening))
-  t.after(() => {
+  teardown(t)(() => {
     server.closeAllConnections()
     server.close()
   })

@@ -1,5 +1,5 @@
 // A loopback HTTP/2 server and client for unit tests that need real ServerHttp2Streams (channels, the tunnel
-// writer): `open()` starts a client POST and hands back both ends. Cleans up with t.after().
+// writer): `open()` starts a client POST and hands back both ends. Cleans up through teardown(t).
 import { once } from 'node:events'
 import {
   type ClientHttp2Session,
@@ -12,6 +12,7 @@ import {
 } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
+import { teardown } from './teardown.js'
 
 export interface StreamPair {
   readonly server: ServerHttp2Stream
@@ -41,7 +42,7 @@ export async function startH2Pair(t: TestContext): Promise<{ open(path?: string)
   await once(server, 'listening')
   const session: ClientHttp2Session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
   session.on('error', () => {})
-  t.after(async () => {
+  teardown(t)(async () => {
     // Node 20 spins forever in session.destroy() called in the same turn as a stream's 'close' (a test body that
     // just awaited one); a turn boundary first avoids it.
     await new Promise((resolve) => setImmediate(resolve))

@@ -1,5 +1,5 @@
 // Starts the router's Lambda-facing half for a test: a real ControlServer on a loopback port, real Pools behind it,
-// a scripted Invoker, telemetry on a private Registry. Cleans up with t.after(). Also builds DispatchRequests.
+// a scripted Invoker, telemetry on a private Registry. Cleans up through teardown(t). Also builds DispatchRequests.
 import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { TestContext } from 'node:test'
@@ -13,6 +13,7 @@ import { createPoolContext, type PoolContextInput } from '../../src/router/pools
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../../src/router/scaling/policy.js'
 import { RouterTelemetry } from '../../src/router/telemetry.js'
 import { type InvokeBehaviour, ScriptedInvoker } from './router-scripted-invoker.js'
+import { teardown } from './teardown.js'
 
 export type PoolSpec = Omit<PoolContextInput, 'dispatcherUrl' | 'functionName' | 'scaling'> & {
   readonly functionName?: string
@@ -85,7 +86,7 @@ export async function startRouterHarness(t: TestContext, options: RouterHarnessO
       }),
     )
   }
-  t.after(async () => {
+  teardown(t)(async () => {
     await Promise.all([...pools.values()].map((pool) => pool.close({ graceMs: 200 })))
     await control.close({ graceMs: 200 })
   })

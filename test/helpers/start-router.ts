@@ -1,5 +1,5 @@
 // Starts router pieces on loopback for tests: a FrontDoor in front of scripted dispatchers, or the whole router with
-// a scripted invoker whose Lambdas connect back as scripted extensions. Everything started here is stopped by the returned handle's close(); register it with t.after().
+// a scripted invoker whose Lambdas connect back as scripted extensions. Everything started here is stopped by the returned handle's close(); register it with teardown(t).
 import { createSilentLogger } from '../../src/common/index.js'
 import { DEFAULT_POOL_ID } from '../../src/protocol/index.js'
 import {

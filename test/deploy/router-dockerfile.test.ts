@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { type TestContext, test } from 'node:test'
 import { ROUTER_DEFAULTS, ROUTER_SETTINGS } from '../../src/router/config.js'
+import { teardown } from '../helpers/teardown.js'
 import { copyOperands } from './dockerfile.js'
 import {
   finalStage,
@@ -143,7 +144,7 @@ function imageApp(t: TestContext): string | undefined {
     return undefined
   }
   const app = mkdtempSync(join(tmpdir(), 'router-image-app-'))
-  t.after(() => rmSync(app, { recursive: true, force: true }))
+  teardown(t)(() => rmSync(app, { recursive: true, force: true }))
   mkdirSync(join(app, 'dist'))
   copyFileSync(join(REPO_ROOT, 'package.json'), join(app, 'package.json'))
   copyFileSync(bundle, join(app, 'dist/cli.js'))
@@ -190,8 +191,12 @@ test('the router started as the image starts it passes the image HEALTHCHECK, th
     },
   })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  // Killed, and gone, before its directory is removed.
+  teardown(t)(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
   })
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

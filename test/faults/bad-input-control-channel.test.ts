@@ -22,6 +22,7 @@ import {
   startFaultStack,
 } from '../helpers/fault-stack.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
+import { teardown } from '../helpers/teardown.js'
 
 const NO_INSTANCE = /^No LambdaInstance found for X-PoolId: default, X-Lambda-Id: /
 
@@ -29,6 +30,8 @@ describe('bad input on the control channel', () => {
   let fault: FaultStack
   let extension: ScriptedExtension
   let lambdaId: string
+
+  const defer = teardown({ after })
 
   before(async () => {
     fault = await startFaultStack({
@@ -38,13 +41,11 @@ describe('bad input on the control channel', () => {
         LAMBDA_DISPATCH_ChannelCount: '1',
       },
     })
+    defer(() => fault.close())
     assert.equal((await fault.fetchText('/ping')).body, 'pong')
     lambdaId = onlyInstance(fault)
     extension = await ScriptedExtension.connect(fault.stack.addresses.controlUrls[0] as string)
-  })
-  after(async () => {
-    extension?.destroy()
-    await fault.close()
+    defer(() => extension.destroy())
   })
 
   test('HTTP/1.1 on the h2c-only control port gets no HTTP/1.1 answer, is counted as a bad preface and closed', async () => {

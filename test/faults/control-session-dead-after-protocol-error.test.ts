@@ -12,11 +12,13 @@ import { channelPostFrame, dataFrame, FRAME_TYPE, goawayOf, H2_ERROR, RawH2Peer 
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
+import { teardown } from '../helpers/teardown.js'
 
 const KEEP_ALIVE = { keepAlivePingIntervalMs: 100, keepAlivePingTimeoutMs: 200 }
 
 for (const peerCloses of [true, false]) {
   test(`a session that broke the protocol is destroyed by the keep-alive PING${peerCloses ? ' although the peer closed its side' : ' and its connection closed although the peer kept it open'}; its channel is lost and never used`, async (t) => {
+    const defer = teardown(t)
     const manual = manualBehaviour()
     const router = await startRouterHarness(t, {
       pools: [
@@ -27,14 +29,14 @@ for (const peerCloses of [true, false]) {
     })
     const invocation = await manual.next()
     const lambdaId = invocation.payload.id
-    t.after(() => invocation.complete())
+    defer(() => invocation.complete())
     const extension = await ScriptedExtension.connect(router.url)
-    t.after(() => extension.destroy())
+    defer(() => extension.destroy())
     const real = extension.openChannel(lambdaId, 'real')
     assert.equal((await real.response)?.status, 200)
 
     const peer = await RawH2Peer.connect(Number(new URL(router.url).port))
-    t.after(() => peer.destroy())
+    defer(() => peer.destroy())
     peer.start()
     peer.send(channelPostFrame(1, lambdaId, 'rogue', 'router'))
     await peer.nextFrame(FRAME_TYPE.HEADERS, 1)
@@ -72,6 +74,7 @@ for (const peerCloses of [true, false]) {
 }
 
 test('a healthy extension session answers the keep-alive PINGs and keeps its channels', async (t) => {
+  const defer = teardown(t)
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', channelCount: 1, scaling: { minInstances: 1, maxInstances: 1 } }],
@@ -79,9 +82,9 @@ test('a healthy extension session answers the keep-alive PINGs and keeps its cha
     control: { settings: KEEP_ALIVE },
   })
   const invocation = await manual.next()
-  t.after(() => invocation.complete())
+  defer(() => invocation.complete())
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   let pings = 0
   const fivePings = new Promise<void>((resolve) => {
     extension.session.on('ping', () => {

@@ -12,6 +12,7 @@ import { Agent, request } from 'undici'
 import type { FaultAppReport } from '../helpers/fault-app.js'
 import { EventLog, FAULT_APP, startReportServer } from '../helpers/fault-stack.js'
 import { isGone, processState } from '../helpers/local-lambda.js'
+import { teardown } from '../helpers/teardown.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -48,9 +49,10 @@ const STREAMS = Array.from({ length: 4 }, (_, index) => `/sse?n=10&interval=150&
 const UPLOAD_BYTES = 2 * 1024 * 1024
 
 test('SIGTERM under load: every request in flight completes, the command exits 0, and no process is left', async (t) => {
+  const defer = teardown(t)
   const app = new EventLog<FaultAppReport>()
   const reports = await startReportServer(app)
-  t.after(() => reports.close())
+  defer(() => reports.close())
   const child = spawn(
     process.execPath,
     [
@@ -79,7 +81,7 @@ test('SIGTERM under load: every request in flight completes, the command exits 0
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   )
-  t.after(() => {
+  defer(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   let output = ''
@@ -96,7 +98,7 @@ test('SIGTERM under load: every request in flight completes, the command exits 0
     void exited.then(([code]) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))
   })
   const agent = new Agent({ connections: 32 })
-  t.after(() => agent.close())
+  defer(() => agent.close())
   const warm = await request(`${url}/ping`, { dispatcher: agent })
   assert.equal(await warm.body.text(), 'pong')
 

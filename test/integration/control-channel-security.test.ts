@@ -16,6 +16,7 @@ import { type LocalStack, startLocalStack } from '../../src/cli/local-stack.js'
 import { decodeWaiterResponse, encodeWaiterRequest } from '../../src/protocol/index.js'
 import { loadRouterConfig } from '../../src/router/index.js'
 import { createSelfSignedIdentity } from '../../src/router/tls-certificate.js'
+import { type AfterHookTarget, teardown } from '../helpers/teardown.js'
 
 const TLS_SETTINGS = {
   LAMBDA_DISPATCH_PreferredControlChannelScheme: 'https',
@@ -25,7 +26,7 @@ const TLS_SETTINGS = {
   LAMBDA_DISPATCH_AccessLog: 'false',
 }
 
-async function tlsStack(t: { after(fn: () => Promise<void>): void }, extra: Record<string, string> = {}) {
+async function tlsStack(t: AfterHookTarget, extra: Record<string, string> = {}) {
   const stack = await startLocalStack({
     frontDoorPort: 0,
     controlPort: 0,
@@ -36,7 +37,7 @@ async function tlsStack(t: { after(fn: () => Promise<void>): void }, extra: Reco
     functionEnv: { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000' },
     routerSettings: { ...TLS_SETTINGS, ...extra },
   })
-  t.after(() => stack.close())
+  teardown(t)(() => stack.close())
   return stack
 }
 
@@ -57,10 +58,10 @@ async function liveInstanceId(stack: LocalStack): Promise<string> {
 }
 
 /** A TLS HTTP/2 client that verifies nothing, like the original Rust extension (AcceptAnyServerCert). */
-function unpinnedClient(t: { after(fn: () => void): void }, controlUrl: string): ClientHttp2Session {
+function unpinnedClient(t: AfterHookTarget, controlUrl: string): ClientHttp2Session {
   const session = http2Connect(controlUrl, { rejectUnauthorized: false, ALPNProtocols: ['h2'] })
   session.on('error', () => {})
-  t.after(() => session.destroy())
+  teardown(t)(() => session.destroy())
   return session
 }
 
@@ -73,7 +74,7 @@ async function status(session: ClientHttp2Session, headers: Record<string, strin
 }
 
 /** A TLS server with its own certificate that records what reaches it after the handshake. */
-async function impostor(t: { after(fn: () => void): void }) {
+async function impostor(t: AfterHookTarget) {
   const identity = createSelfSignedIdentity(['127.0.0.1', 'localhost'])
   const seen = { connections: 0, handshakes: 0, bytesAfterHandshake: 0 }
   let onFirstBytes: () => void = () => {}
@@ -97,7 +98,7 @@ async function impostor(t: { after(fn: () => void): void }) {
   server.on('tlsClientError', () => {})
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => server.close())
+  teardown(t)(() => server.close())
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/chunked`, seen, identity, firstBytes }
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { startHarness } from '../helpers/extension-harness.js'
+import { teardown } from '../helpers/teardown.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const BUNDLE = join(ROOT, 'dist/extension.js')
@@ -17,8 +18,9 @@ const missing = !existsSync(BUNDLE)
     : false
 
 test('the bundled extension runs from a layer layout through its launcher', { skip: missing }, async (t) => {
+  const defer = teardown(t)
   const opt = mkdtempSync(join(tmpdir(), 'ld-extension-layer-'))
-  t.after(() => rmSync(opt, { recursive: true, force: true }))
+  defer(() => rmSync(opt, { recursive: true, force: true }))
   mkdirSync(join(opt, 'extensions'))
   mkdirSync(join(opt, 'lambda-dispatch'))
   copyFileSync(LAUNCHER, join(opt, 'extensions/lambda-dispatch'))

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { test } from 'node:test'
 import { startHarness } from '../helpers/extension-harness.js'
+import { teardown } from '../helpers/teardown.js'
 
 const PYTHON = '/usr/bin/python3'
 const PEER = resolve(import.meta.dirname, '../helpers/extension-h2-raw-peer.py')
@@ -17,9 +18,10 @@ type PeerEvent = { event: string } & Record<string, unknown>
 test('DATA before HEADERS on one channel: the session is replaced, the error is logged, and requests keep flowing', {
   skip: hasH2 ? false : `${PYTHON} with the h2 module (Debian python3-h2) is not installed`,
 }, async (t) => {
+  const defer = teardown(t)
   const served = 3
   const peer = spawn(PYTHON, [PEER, String(served)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.after(() => peer.kill('SIGKILL'))
+  defer(() => peer.kill('SIGKILL'))
   const events: PeerEvent[] = []
   const waiters: Array<{ predicate: (events: PeerEvent[]) => boolean; resolve: () => void }> = []
   createInterface({ input: peer.stdout }).on('line', (line) => {

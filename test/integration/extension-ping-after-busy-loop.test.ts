@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import { RouterSession } from '../../src/extension/router-session.js'
+import { teardown } from '../helpers/teardown.js'
 
 const SERVER = `
 const http2 = require('node:http2')
@@ -15,8 +16,9 @@ process.on('disconnect', () => server.close())
 `
 
 test('a PING answered while the extension was busy past its timeout keeps the session', async (t) => {
+  const defer = teardown(t)
   const router = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
-  t.after(() => {
+  defer(() => {
     if (router.connected) router.disconnect()
   })
   const [port] = (await once(router, 'message')) as [number]
@@ -34,7 +36,7 @@ test('a PING answered while the extension was busy past its timeout keeps the se
     },
     (error) => losses.push(error.message),
   )
-  t.after(() => session.destroy())
+  defer(() => session.destroy())
   // One healthy round trip first, so the connection and SETTINGS are done.
   assert.equal(await session.checkAlive(), true)
 

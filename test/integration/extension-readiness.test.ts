@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { createDemoServer } from '../../src/demo-app/server.js'
 import { freePort, startHarness } from '../helpers/extension-harness.js'
+import { teardown } from '../helpers/teardown.js'
 
 const ENV = { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000' }
 
@@ -16,7 +17,7 @@ async function startAppOn(t: TestContext, port: number, seen: string[] = []): Pr
   server.on('request', (req: IncomingMessage) => seen.push(req.url ?? ''))
   server.listen(port, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => {
+  teardown(t)(() => {
     server.closeAllConnections()
     server.close()
   })
@@ -24,6 +25,7 @@ async function startAppOn(t: TestContext, port: number, seen: string[] = []): Pr
 }
 
 test('the extension takes no invoke before the app answers its readiness check', async (t) => {
+  const defer = teardown(t)
   const port = await freePort()
   const harness = await startHarness(t, { env: ENV, appPort: port, waitForPoll: false })
   await harness.runtime.registration
@@ -33,7 +35,7 @@ test('the extension takes no invoke before the app answers its readiness check',
     if (req.url === '/health') callsAtFirstHealth ??= [...harness.runtime.calls]
   })
   app.listen(port, '127.0.0.1')
-  t.after(() => {
+  defer(() => {
     app.closeAllConnections()
     app.close()
   })

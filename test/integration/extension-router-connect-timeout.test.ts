@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { startHarness } from '../helpers/extension-harness.js'
+import { teardown } from '../helpers/teardown.js'
 
 const CONNECT_TIMEOUT_MS = 300
 const ATTEMPTS = 3
@@ -25,6 +26,7 @@ interface SilentConnection {
 }
 
 test('a router address that accepts TCP but never sends SETTINGS: each attempt times out within its bound, the attempts stop, the invoke returns RouterUnreachable', async (t) => {
+  const defer = teardown(t)
   const connections: SilentConnection[] = []
   const sockets = new Set<Socket>()
   const silent = createServer((socket) => {
@@ -43,7 +45,7 @@ test('a router address that accepts TCP but never sends SETTINGS: each attempt t
   })
   silent.listen(0, '127.0.0.1')
   await once(silent, 'listening')
-  t.after(() => {
+  defer(() => {
     for (const socket of sockets) socket.destroy()
     silent.close()
   })

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { type TestContext, test } from 'node:test'
 import type { EnvironmentShutdownEvent } from '../../src/local/index.js'
 import { demoFunction, invokeJson, lambdaClient, nextEvent, startTestLambda } from '../helpers/local-lambda.js'
+import { teardown } from '../helpers/teardown.js'
 
 const TEARDOWN_APP = resolve(import.meta.dirname, '../helpers/local-teardown-app.ts')
 const SHUTDOWN_TIMEOUT_MS = 1000
@@ -73,7 +74,7 @@ async function startRecorder(t: TestContext): Promise<Recorder> {
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => {
+  teardown(t)(() => {
     for (const socket of sockets) socket.destroy()
     server.close()
   })

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline'
 import { type TestContext, test } from 'node:test'
 import { REPO_ROOT } from '../helpers/local-demo-app.js'
 import { isGone, untilProcessState } from '../helpers/local-lambda.js'
+import { teardown } from '../helpers/teardown.js'
 
 const FIXTURE = resolve(import.meta.dirname, '../helpers/local-owner-killed.ts')
 
@@ -50,7 +51,7 @@ async function startHoldServer(
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => {
+  teardown(t)(() => {
     for (const socket of connections) socket.destroy()
     server.close()
   })
@@ -73,7 +74,7 @@ for (const mode of ['running', 'frozen'] as const) {
       env: { ...process.env, HOLD_PORT: String(hold.port), FREEZE: mode === 'frozen' ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    t.after(() => {
+    teardown(t)(() => {
       if (owner.exitCode === null && owner.signalCode === null) owner.kill('SIGKILL')
     })
     const lines = createInterface({ input: owner.stdout })

@@ -11,6 +11,7 @@ import { ConfigError } from '../../src/common/index.js'
 import { type AdminSnapshot, loadRouterConfig } from '../../src/router/index.js'
 import type { ScriptedApp } from '../helpers/scripted-extension.js'
 import { startRouter, TEST_ROUTER_ENV } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 async function getJson(url: string): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
   const response = await undiciRequest(url)
@@ -92,8 +93,9 @@ test('/health and /ready answer with the router and pool states; other paths get
 })
 
 test('/api/snapshot pictures the pools and traffic; /api/events sends a snapshot at once and each error as it happens', async (t) => {
+  const defer = teardown(t)
   const { addresses, close } = await startRouter({ app })
-  t.after(close)
+  defer(close)
   const front = addresses.frontDoorUrl
   const ok = await undiciRequest(`${front}/ok`)
   assert.equal(ok.statusCode, 200)
@@ -112,7 +114,7 @@ test('/api/snapshot pictures the pools and traffic; /api/events sends a snapshot
   assert.equal(snapshot.series.requests.length, 300)
 
   const controller = new AbortController()
-  t.after(() => controller.abort())
+  defer(() => controller.abort())
   const events = await undiciRequest(`${addresses.adminUrl}/api/events`, { signal: controller.signal })
   assert.equal(events.statusCode, 200)
   assert.match(String(events.headers['content-type']), /^text\/event-stream/)

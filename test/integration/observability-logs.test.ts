@@ -10,6 +10,7 @@ import { createRouter, loadRouterConfig } from '../../src/router/index.js'
 import { captureLogs, type LogLine } from '../helpers/log-capture.js'
 import { connectBack, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
 import { TEST_ROUTER_ENV } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
@@ -115,9 +116,10 @@ test('a client X-Request-Id reaches the app through the local stack, and the rou
 })
 
 test('CloudWatch EMF is off by default and, when on, writes one document per pool with the pool dimension', async (t) => {
+  const defer = teardown(t)
   const silent: string[] = []
   const off = await routerWith({}, { emf: silent })
-  t.after(() => off.router.close())
+  defer(() => off.router.close())
   assert.equal(await get(`${off.addresses.frontDoorUrl}/a`), 200)
   await off.router.close()
   assert.deepEqual(silent, [])
@@ -129,7 +131,7 @@ test('CloudWatch EMF is off by default and, when on, writes one document per poo
     { LAMBDA_DISPATCH_CloudWatchMetricsEnabled: 'true' },
     { emf: lines, now: () => minuteMs + 30_000 },
   )
-  t.after(() => on.router.close())
+  defer(() => on.router.close())
   for (let index = 0; index < 3; index++) assert.equal(await get(`${on.addresses.frontDoorUrl}/b${index}`), 200)
   // Closing writes the current minute (the timer would, at the minute's end).
   await on.router.close()

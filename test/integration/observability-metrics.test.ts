@@ -15,6 +15,7 @@ import { type PrometheusScrape, parsePrometheusText } from '../helpers/prometheu
 import { connectBack, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp, ScriptedChannel } from '../helpers/scripted-extension.js'
 import { TEST_ROUTER_ENV } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 async function scrape(adminUrl: string): Promise<PrometheusScrape> {
   const response = await undiciRequest(`${adminUrl}/metrics`)
@@ -63,7 +64,7 @@ async function startOneChannelRouter(
     { invoker: new ScriptedInvoker(connectBack(app)), logger: logs.logger, env: {} },
   )
   const addresses = await router.start()
-  t.after(() => router.close())
+  teardown(t)(() => router.close())
   await logs.waitFor((line) => line.msg === 'instance state' && line.to === 'open')
   return { router, addresses, logs }
 }
@@ -105,7 +106,7 @@ test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows 
   const holdChannel = await held
   // One h2c session keeps the order: /queued is queued before /full arrives and finds the queue full.
   const session = http2Connect(front)
-  t.after(() => session.close())
+  teardown(t)(() => session.close())
   const queued = h2Get(session.request({ ':path': '/queued' }))
   const full = await h2Get(session.request({ ':path': '/full' }))
   assert.equal(full.status, 503)

@@ -15,6 +15,7 @@ import { createSelfSignedIdentity } from '../../src/router/tls-certificate.js'
 import { type RouterHarness, startRouterHarness } from '../helpers/router-harness.js'
 import { type ManualInvocation, manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
+import { teardown } from '../helpers/teardown.js'
 
 async function metricOf(telemetry: RouterTelemetry, kind: string): Promise<number> {
   const { values } = await telemetry.http2Errors.get()
@@ -36,7 +37,7 @@ async function withInstance(
   })
   const invocation = await manual.next()
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  teardown(t)(() => extension.destroy())
   return { router, invocation, extension }
 }
 
@@ -212,6 +213,7 @@ test('the control channel announces 4 MiB stream windows, a 32 MiB connection wi
 })
 
 test('the TLS control listener speaks HTTP/2 over ALPN h2 and refuses clients that offer only http/1.1', async (t) => {
+  const defer = teardown(t)
   const identity = createSelfSignedIdentity(['127.0.0.1', 'localhost'])
   const telemetry = new RouterTelemetry({ registry: new Registry(), logger: createSilentLogger() })
   const control = new ControlServer({
@@ -223,10 +225,10 @@ test('the TLS control listener speaks HTTP/2 over ALPN h2 and refuses clients th
     telemetry,
   })
   const { tlsPort, h2cPort } = await control.listen()
-  t.after(() => control.close({ graceMs: 100 }))
+  defer(() => control.close({ graceMs: 100 }))
   assert.equal(h2cPort, undefined)
   const extension = await ScriptedExtension.connect(`https://127.0.0.1:${tlsPort}`)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   assert.equal(extension.session.alpnProtocol, 'h2')
   const answer = await extension.ping('L')
   assert.equal(answer.status, 409)

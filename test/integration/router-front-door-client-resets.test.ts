@@ -9,10 +9,12 @@ import { type ClientHttp2Session, constants as http2, connect as http2Connect } 
 import { test } from 'node:test'
 import { recordingController, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 const CHUNK = Buffer.alloc(64 * 1024, 1)
 
 test('clients that abort hundreds of downloads on one connection are moved on, never refused', async (t) => {
+  const defer = teardown(t)
   // Each response queues 256 KiB at once, so a reset finds data still waiting for the socket.
   const pool = new ScriptedDispatcher((call) => {
     call.handler.onResponseStart(200, ['Content-Type', 'application/octet-stream'], recordingController())
@@ -20,7 +22,7 @@ test('clients that abort hundreds of downloads on one connection are moved on, n
     call.handler.onResponseEnd()
   })
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
 
   let session: ClientHttp2Session | undefined
   let sessions = 0
@@ -32,7 +34,7 @@ test('clients that abort hundreds of downloads on one connection are moved on, n
     }
     return session
   }
-  t.after(() => session?.destroy())
+  defer(() => session?.destroy())
   const errors: string[] = []
   const abortOne = async (): Promise<void> => {
     const stream = current().request({ ':method': 'GET', ':path': '/big' })

@@ -20,6 +20,7 @@ import {
 } from '../../src/router/errors.js'
 import { recordingController, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 const beforeStart: { error: () => RouterError; status: number; retryAfter?: string; close?: true }[] = [
   { error: () => new QueueFullError('default', 100), status: 503, retryAfter: '1' },
@@ -34,9 +35,10 @@ const beforeStart: { error: () => RouterError; status: number; retryAfter?: stri
 for (const row of beforeStart) {
   const sample = row.error()
   test(`${sample.code} before the response started answers ${row.status} over HTTP/1.1 and HTTP/2`, async (t) => {
+    const defer = teardown(t)
     const pool = new ScriptedDispatcher((call) => call.handler.onResponseError(row.error()))
     const door = await startFrontDoor({ pools: { default: pool } })
-    t.after(() => door.close())
+    defer(() => door.close())
 
     const overH1 = await undiciRequest(`${door.httpUrl}/x`, { headers: { 'x-request-id': 'req-123' } })
     assert.equal(overH1.statusCode, row.status)
@@ -47,7 +49,7 @@ for (const row of beforeStart) {
     assert.match(await overH1.body.text(), new RegExp(`\\(${sample.code}\\)\\n$`))
 
     const session = http2Connect(door.httpUrl)
-    t.after(() => session.destroy())
+    defer(() => session.destroy())
     const stream = session.request({ ':path': '/x', ':method': 'GET' })
     const [headers] = (await once(stream, 'response')) as [Record<string, unknown>]
     assert.equal(headers[':status'], row.status)
@@ -76,15 +78,16 @@ test('an upstream failure after the response started aborts the HTTP/1.1 connect
 })
 
 test('an upstream failure after the response started resets only that HTTP/2 stream with INTERNAL_ERROR', async (t) => {
+  const defer = teardown(t)
   const pool = new ScriptedDispatcher((call) => {
     call.handler.onResponseStart(200, [], recordingController())
     call.handler.onResponseData(Buffer.from('partial'))
     setImmediate(() => call.handler.onResponseError(new UpstreamClosedError('l1', 'c1', true)))
   })
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.destroy())
+  defer(() => session.destroy())
   const stream = session.request({ ':path': '/x', ':method': 'GET' })
   stream.on('error', () => {})
   stream.resume()
@@ -112,14 +115,15 @@ test('a client that goes away while its request waits aborts request.signal with
 })
 
 test('an HTTP/2 client that cancels its stream mid-response aborts request.signal', async (t) => {
+  const defer = teardown(t)
   const pool = new ScriptedDispatcher((call) => {
     call.handler.onResponseStart(200, [], recordingController())
     call.handler.onResponseData(Buffer.from('first'))
   })
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.destroy())
+  defer(() => session.destroy())
   const stream = session.request({ ':path': '/stream', ':method': 'GET' })
   await once(stream, 'data')
   stream.close(http2Constants.NGHTTP2_CANCEL)
@@ -130,6 +134,7 @@ test('an HTTP/2 client that cancels its stream mid-response aborts request.signa
 })
 
 test('a client that reads slowly pauses the upstream and resumes it on drain, and every byte arrives', async (t) => {
+  const defer = teardown(t)
   const controller = recordingController()
   const chunk = Buffer.alloc(256 * 1024, 0x61)
   const chunkCount = 32
@@ -154,9 +159,9 @@ test('a client that reads slowly pauses the upstream and resumes it on drain, an
     pump()
   })
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const socket = netConnect(door.port, '127.0.0.1')
-  t.after(() => socket.destroy())
+  defer(() => socket.destroy())
   await once(socket, 'connect')
   socket.pause()
   socket.write('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
@@ -190,6 +195,7 @@ test('a response head Node refuses to write becomes 502 and aborts the upstream'
 })
 
 test('connection-specific response headers never reach an HTTP/2 client and a repeated single-value header keeps its first value', async (t) => {
+  const defer = teardown(t)
   const pool = new ScriptedDispatcher((call) => {
     call.handler.onResponseStart(
       200,
@@ -217,9 +223,9 @@ test('connection-specific response headers never reach an HTTP/2 client and a re
     call.handler.onResponseEnd()
   })
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.destroy())
+  defer(() => session.destroy())
   const stream = session.request({ ':path': '/x', ':method': 'GET' })
   const [headers] = (await once(stream, 'response')) as [Record<string, unknown>]
   stream.setEncoding('utf8')

@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import { Agent, request as undiciRequest } from 'undici'
 import { respondWith, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 function h2Get(
   session: ClientHttp2Session,
@@ -66,11 +67,12 @@ test('an HTTP/1.1 GET and POST reach the default pool and the response bytes com
 })
 
 test('an h2c prior-knowledge client on the same port gets the same request path', async (t) => {
+  const defer = teardown(t)
   const pool = echoPool()
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.close())
+  defer(() => session.close())
 
   const get = await h2Get(session, { ':path': '/ping', ':method': 'GET' })
   assert.equal(get.status, 200)
@@ -91,11 +93,12 @@ test('an h2c prior-knowledge client on the same port gets the same request path'
 })
 
 test('HTTP/1.1 and h2c connections interleave on one port without mixing up responses', async (t) => {
+  const defer = teardown(t)
   const pool = echoPool()
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.close())
+  defer(() => session.close())
   const results = await Promise.all(
     Array.from({ length: 20 }, (_, index) =>
       index % 2 === 0
@@ -110,20 +113,21 @@ test('HTTP/1.1 and h2c connections interleave on one port without mixing up resp
 })
 
 test('HTTPS negotiates h2 or http/1.1 by ALPN and marks the request as https', async (t) => {
+  const defer = teardown(t)
   const pool = echoPool()
   const door = await startFrontDoor({ pools: { default: pool }, https: true })
-  t.after(() => door.close())
+  defer(() => door.close())
   assert.ok(door.httpsUrl)
   const ca = door.tls?.certPem as string
 
   const session = http2Connect(door.httpsUrl, { ca, servername: 'localhost' })
-  t.after(() => session.close())
+  defer(() => session.close())
   const overH2 = await h2Get(session, { ':path': '/secure', ':method': 'GET' })
   assert.equal(overH2.status, 200)
   assert.equal(overH2.body, 'GET /secure 0:')
 
   const agent = new Agent({ connect: { ca, servername: 'localhost' } })
-  t.after(() => agent.close())
+  defer(() => agent.close())
   const overH1 = await undiciRequest(`${door.httpsUrl}/secure1`, { dispatcher: agent })
   assert.equal(overH1.statusCode, 200)
   assert.equal(await overH1.body.text(), 'GET /secure1 0:')
@@ -140,16 +144,17 @@ test('HTTPS negotiates h2 or http/1.1 by ALPN and marks the request as https', a
 })
 
 test('/health is answered 200 OK by the router on both protocols and never reaches a pool', async (t) => {
+  const defer = teardown(t)
   const pool = echoPool()
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
 
   const overH1 = await undiciRequest(`${door.httpUrl}/health`)
   assert.equal(overH1.statusCode, 200)
   assert.equal(await overH1.body.text(), 'OK')
 
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.close())
+  defer(() => session.close())
   const overH2 = await h2Get(session, { ':path': '/health?probe=alb', ':method': 'GET' })
   assert.equal(overH2.status, 200)
   assert.equal(overH2.body, 'OK')

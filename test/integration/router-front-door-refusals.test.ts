@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import { respondWith, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 const okPool = (): ScriptedDispatcher =>
   new ScriptedDispatcher((call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'app'))
@@ -65,11 +66,12 @@ test('an absolute-form goaway target is refused too, and other absolute targets 
 })
 
 test('a reserved path over h2c is refused with 400 on that stream only', async (t) => {
+  const defer = teardown(t)
   const pool = okPool()
   const door = await startFrontDoor({ pools: { default: pool } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.close())
+  defer(() => session.close())
   const stream = session.request({ ':path': '/_lambda_dispatch/goaway', ':method': 'GET' })
   const [headers] = (await once(stream, 'response')) as [Record<string, unknown>]
   assert.equal(headers[':status'], 400)
@@ -143,11 +145,12 @@ test('an HTTP/1.1 request head over the limit gets 431 and the connection is clo
 })
 
 test('an HTTP/2 request head over the limit is refused on its stream and the session stays usable', async (t) => {
+  const defer = teardown(t)
   const pool = okPool()
   const door = await startFrontDoor({ pools: { default: pool }, limits: { maxRequestHeadBytes: 4096 } })
-  t.after(() => door.close())
+  defer(() => door.close())
   const session = http2Connect(door.httpUrl)
-  t.after(() => session.close())
+  defer(() => session.close())
   session.on('error', () => {})
   await once(session, 'remoteSettings')
   assert.equal(session.remoteSettings.maxHeaderListSize, 4096)

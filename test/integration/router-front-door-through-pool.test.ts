@@ -10,6 +10,7 @@ import type { RequestHead } from '../../src/protocol/index.js'
 import { neverConnects } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp } from '../helpers/scripted-extension.js'
 import { startRouter } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 /** Echoes method, target and body, and reports which headers the app saw. */
 function echoApp(seen: RequestHead[]): ScriptedApp {
@@ -42,9 +43,10 @@ function headerNames(head: RequestHead): string[] {
 }
 
 test('GET and POST over HTTP/1.1 and h2c reach the app through the real pool, with clean headers both ways', async (t) => {
+  const defer = teardown(t)
   const seen: RequestHead[] = []
   const { addresses, close } = await startRouter({ app: echoApp(seen) })
-  t.after(close)
+  defer(close)
 
   const get = await undiciRequest(`${addresses.frontDoorUrl}/ping?x=1`, {
     headers: { 'x-lambda-dispatch-debug': 'true', 'x-pool-id': 'evil', te: 'trailers', 'x-request-id': 'rid-1' },
@@ -61,7 +63,7 @@ test('GET and POST over HTTP/1.1 and h2c reach the app through the real pool, wi
   assert.equal(await post.body.text(), 'POST /echo hello')
 
   const session = http2Connect(addresses.frontDoorUrl)
-  t.after(() => session.close())
+  defer(() => session.close())
   const stream = session.request({ ':path': '/h2', ':method': 'POST' })
   stream.end('over h2c')
   const [headers] = (await once(stream, 'response')) as [Record<string, unknown>]
@@ -127,13 +129,14 @@ test('an allow-listed X-Lambda-Name is served by its own pool, invoking that fun
 })
 
 test('a full queue answers 503 with Retry-After, and the WaiterRequest advertises the bound control port', async (t) => {
+  const defer = teardown(t)
   const { addresses, invoker, close } = await startRouter({
     behaviour: neverConnects(),
     env: { LAMBDA_DISPATCH_QueueLimit: '1', LAMBDA_DISPATCH_InstanceStartTimeout: '30s' },
   })
-  t.after(close)
+  defer(close)
   const controller = new AbortController()
-  t.after(() => controller.abort())
+  defer(() => controller.abort())
   const waiting = undiciRequest(`${addresses.frontDoorUrl}/wait`, { signal: controller.signal }).catch(() => undefined)
   await invoker.invoked(1)
   const refused = await undiciRequest(`${addresses.frontDoorUrl}/refused`)

@@ -16,6 +16,7 @@ import { startRouterHarness } from '../helpers/router-harness.js'
 import { connectBack, manualBehaviour, neverConnects, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
 import { startRouter, TEST_ROUTER_ENV } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/transcripts/${name}`, import.meta.url))
 
@@ -61,6 +62,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 }
 
 test('the golden request sent to the front door is tunnelled byte for byte, with only the documented header changes', async (t) => {
+  const defer = teardown(t)
   const golden = fixture('request-post-echo.bin')
   const tunnelled = deferred<Buffer>()
   const logs = captureLogs('info')
@@ -75,12 +77,12 @@ test('the golden request sent to the front door is tunnelled byte for byte, with
     env: {},
   })
   const addresses = await router.start()
-  t.after(() => router.close())
+  defer(() => router.close())
 
   // The transcript is a complete HTTP/1.1 request: a client writes exactly those bytes.
   const socket = netConnect(Number(new URL(addresses.frontDoorUrl).port), '127.0.0.1')
   socket.on('error', () => {})
-  t.after(() => socket.destroy())
+  defer(() => socket.destroy())
   await once(socket, 'connect')
   socket.write(golden)
 
@@ -160,6 +162,7 @@ for (const name of ['response-gzip.bin', 'response-no-reason.bin']) {
 }
 
 test('the goaway the router writes to an idle channel is the golden goaway, byte for byte', async (t) => {
+  const defer = teardown(t)
   const { lambdaId, channelId } = transcriptIds()
   const ids = [lambdaId]
   const manual = manualBehaviour()
@@ -172,7 +175,7 @@ test('the goaway the router writes to an idle channel is the golden goaway, byte
   const invocation = await manual.next()
   assert.equal(invocation.payload.id, lambdaId)
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   const parked = extension.openChannel(lambdaId, channelId)
   assert.equal((await parked.response)?.status, 200)
 
@@ -185,10 +188,11 @@ test('the goaway the router writes to an idle channel is the golden goaway, byte
 })
 
 test('a channel POST for an unknown instance or pool gets the golden 409 body, byte for byte', async (t) => {
+  const defer = teardown(t)
   const { lambdaId, channelId } = transcriptIds()
   const router = await startRouterHarness(t, { behaviour: neverConnects() })
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
 
   const unknownInstance = extension.openChannel(lambdaId, channelId)
   assert.equal((await unknownInstance.response)?.status, 409)

@@ -8,6 +8,7 @@ import { checkHandler } from '../helpers/checked-handler.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack, manualBehaviour, neverConnects } from '../helpers/router-scripted-invoker.js'
 import { type ScriptedChannel, ScriptedExtension, type ServeResult } from '../helpers/scripted-extension.js'
+import { teardown } from '../helpers/teardown.js'
 
 async function openParked(
   extension: ScriptedExtension,
@@ -20,6 +21,7 @@ async function openParked(
 }
 
 test('an instance runs at most MaxConcurrentCount requests; its spare channels stay hidden and the rest wait', async (t) => {
+  const defer = teardown(t)
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
     pools: [
@@ -29,7 +31,7 @@ test('an instance runs at most MaxConcurrentCount requests; its spare channels s
   })
   const invocation = await manual.next()
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   const channels = await openParked(extension, invocation.payload.id, ['c1', 'c2', 'c3', 'c4'])
   const handlers = [checkHandler(), checkHandler(), checkHandler()]
   const decisions = handlers.map((handler) => router.pool.dispatch(testRequest().request, handler).kind)
@@ -53,6 +55,7 @@ test('an instance runs at most MaxConcurrentCount requests; its spare channels s
 })
 
 test('requests go to the instance with the fewest in flight', async (t) => {
+  const defer = teardown(t)
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
     pools: [
@@ -63,7 +66,7 @@ test('requests go to the instance with the fewest in flight', async (t) => {
   const first = await manual.next()
   const second = await manual.next()
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   await openParked(extension, first.payload.id, ['a1', 'a2', 'a3', 'a4'])
   await openParked(extension, second.payload.id, ['b1', 'b2', 'b3', 'b4'])
   const chosen: string[] = []
@@ -147,6 +150,7 @@ test('when load ends the pool scales in: idle channels get goaway and the invoke
 })
 
 test('a Lambda-initiated close of an old instance keeps it serving until its replacement opens', async (t) => {
+  const defer = teardown(t)
   let offsetMs = 0
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
@@ -158,7 +162,7 @@ test('a Lambda-initiated close of an old instance keeps it serving until its rep
   })
   const old = await manual.next()
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   const [parked] = await openParked(extension, old.payload.id, ['o1', 'o2'])
   offsetMs = 60_000 // the instance is now a minute old: it is closing for its deadline, not for idleness
   let closeAnswered = false

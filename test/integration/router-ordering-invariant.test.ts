@@ -10,8 +10,10 @@ import { captureLogs } from '../helpers/log-capture.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
+import { teardown } from '../helpers/teardown.js'
 
 test('a channel published before its HEADERS is refused by the guard, counted and logged, and no DATA frame leaves', async (t) => {
+  const defer = teardown(t)
   const logs = captureLogs('info')
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
@@ -24,7 +26,7 @@ test('a channel published before its HEADERS is refused by the guard, counted an
   const handler = checkHandler()
   assert.equal(router.pool.dispatch(testRequest().request, handler).kind, 'queued')
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   const channel = extension.openChannel(invocation.payload.id, 'c1')
 
   assert.equal(await handler.settled, 'error')
@@ -54,6 +56,7 @@ test('a channel published before its HEADERS is refused by the guard, counted an
 })
 
 test('with the invariant intact the same sequence serves the request and counts no violation', async (t) => {
+  const defer = teardown(t)
   const manual = manualBehaviour()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', scaling: { minInstances: 1, maxInstances: 1 } }],
@@ -63,7 +66,7 @@ test('with the invariant intact the same sequence serves the request and counts 
   const handler = checkHandler()
   router.pool.dispatch(testRequest().request, handler)
   const extension = await ScriptedExtension.connect(router.url)
-  t.after(() => extension.destroy())
+  defer(() => extension.destroy())
   const channel = extension.openChannel(invocation.payload.id, 'c1')
   assert.equal((await channel.response)?.status, 200)
   assert.equal((await channel.requestHead)?.target, '/ping')

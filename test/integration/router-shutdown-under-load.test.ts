@@ -10,6 +10,7 @@ import type { WaiterRequest } from '../../src/protocol/index.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp, ServeResult } from '../helpers/scripted-extension.js'
 import { startRouter } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
 
 /** An app that holds every response until the test opens the gate. */
 function gatedApp(): { app: ScriptedApp; open(): void; arrived: number; whenArrived(count: number): Promise<void> } {
@@ -60,20 +61,21 @@ function send(socket: Socket, target: string): void {
 }
 
 test('close() under load finishes every accepted request, stops accepting connections, and sends goaway to every instance', async (t) => {
+  const defer = teardown(t)
   const gated = gatedApp()
   const served: ServeResult[] = []
   const { addresses, router, invoker, close } = await startRouter({
     behaviour: connectBack(gated.app, { onServed: (_payload: WaiterRequest, result) => served.push(result) }),
     env: { LAMBDA_DISPATCH_MaxConcurrentCount: '16', LAMBDA_DISPATCH_ShutdownTimeout: '30s' },
   })
-  // After hooks run in order: a failing assertion must not leave close() waiting on the gate.
-  t.after(() => gated.open())
-  t.after(close)
+  // Last in, first out: the gate opens before close() runs, so a failing assertion never leaves close() waiting.
+  defer(close)
+  defer(() => gated.open())
 
   // A keep-alive connection whose response started before closing: that response completes, then the connection
   // closes.
   const reused = netConnect(Number(new URL(addresses.frontDoorUrl).port), '127.0.0.1')
-  t.after(() => reused.destroy())
+  defer(() => reused.destroy())
   await once(reused, 'connect')
   send(reused, '/started/1')
   const startedHead = await readUntil(reused, hasHead)
@@ -120,13 +122,14 @@ test('close() under load finishes every accepted request, stops accepting connec
 })
 
 test('requests still unanswered when ShutdownTimeout runs out get 503 and close() resolves', async (t) => {
+  const defer = teardown(t)
   const gated = gatedApp()
   const { addresses, router, close } = await startRouter({
     app: gated.app,
     env: { LAMBDA_DISPATCH_ShutdownTimeout: '200ms' },
   })
-  t.after(() => gated.open())
-  t.after(close)
+  defer(close)
+  defer(() => gated.open())
   const stuck = undiciRequest(`${addresses.frontDoorUrl}/stuck`).then(async (response) => ({
     status: response.statusCode,
     body: await response.body.text(),

@@ -8,6 +8,7 @@ import { patternBytes } from '../../../src/demo-app/routes.js'
 import { startDemoApp } from '../../../src/demo-app/server.js'
 import { startInProcessDemoApp } from '../../helpers/local-demo-app.js'
 import { freePort } from '../../helpers/local-lambda.js'
+import { teardown } from '../../helpers/teardown.js'
 
 interface Reply {
   status: number
@@ -42,7 +43,7 @@ function send(
 
 async function startApp(t: { after: (fn: () => Promise<void>) => void }) {
   const app = await startInProcessDemoApp({ exitProcess: () => {} })
-  t.after(() => app.close())
+  teardown(t)(() => app.close())
   return app
 }
 

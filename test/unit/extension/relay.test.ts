@@ -15,6 +15,7 @@ import {
   canRetryOnStaleSocket,
   type RelayHandler,
 } from '../../../src/extension/relay.js'
+import { teardown } from '../../helpers/teardown.js'
 
 const IDS = { poolId: 'pool-a', lambdaId: 'lambda-a', channelId: 'channel-a' }
 
@@ -119,7 +120,7 @@ async function startApp(
     // One socket, so the second request reuses the first one's connection.
     connections: 1,
   })
-  t.after(async () => {
+  teardown(t)(async () => {
     await app.close()
     server.closeAllConnections()
     server.close()

@@ -7,6 +7,7 @@ import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { RouterConnectTimeoutError } from '../../../src/extension/errors.js'
 import { normalizeFingerprint, RouterSession, type SessionSettings } from '../../../src/extension/router-session.js'
+import { teardown } from '../../helpers/teardown.js'
 
 const SETTINGS: SessionSettings = {
   connectTimeoutMs: 200,
@@ -34,7 +35,7 @@ async function startSilentServer(t: TestContext): Promise<{ port: number; closed
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => {
+  teardown(t)(() => {
     for (const socket of sockets) socket.destroy()
     server.close()
   })
@@ -67,12 +68,13 @@ test('a peer that accepts the connection but never sends SETTINGS fails the atte
 })
 
 test('a router that sends its SETTINGS gives a ready session', async (t) => {
+  const defer = teardown(t)
   const server = createHttp2Server()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  t.after(() => server.close())
+  defer(() => server.close())
   const session = await RouterSession.open(1, targetOf((server.address() as AddressInfo).port), SETTINGS, () => {})
-  t.after(() => session.destroy())
+  defer(() => session.destroy())
   assert.equal(session.state, 'ready')
   assert.equal(session.isUsable, true)
 })

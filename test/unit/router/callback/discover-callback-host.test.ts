@@ -10,13 +10,14 @@ import {
   discoverCallbackHost,
 } from '../../../../src/router/callback/discover-callback-host.js'
 import { CallbackHostDiscoveryError } from '../../../../src/router/errors.js'
+import { teardown } from '../../../helpers/teardown.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
 async function serve(t: { after: (fn: () => unknown) => void }, handler: Handler): Promise<string> {
   const server = createServer(handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(
+  teardown(t)(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

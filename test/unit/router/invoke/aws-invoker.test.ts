@@ -7,6 +7,7 @@ import { encodeWaiterRequest, type WaiterRequest } from '../../../../src/protoco
 import { InvokeFailedError, InvokeThrottledError } from '../../../../src/router/errors.js'
 import { createAwsInvoker, invokeRequestTimeoutMs } from '../../../../src/router/invoke/aws-invoker.js'
 import type { Invoker } from '../../../../src/router/invoke/invoker.js'
+import { teardown } from '../../../helpers/teardown.js'
 
 interface SeenRequest {
   functionName: string
@@ -99,7 +100,7 @@ async function startFakeLambda(t: { after: (fn: () => unknown) => void }): Promi
   server.on('connection', () => fake.connections++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  t.after(
+  teardown(t)(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -125,7 +126,7 @@ function invokerFor(
     credentials,
     ...overrides,
   })
-  t.after(() => invoker.close())
+  teardown(t)(() => invoker.close())
   return invoker
 }
 
@@ -265,10 +266,11 @@ test('no more invokes run at once than maxSockets: the rest wait for a socket', 
 })
 
 test('without an endpoint option the SDK reads AWS_ENDPOINT_URL_LAMBDA', async (t) => {
+  const defer = teardown(t)
   const fake = await startFakeLambda(t)
   const previous = process.env.AWS_ENDPOINT_URL_LAMBDA
   process.env.AWS_ENDPOINT_URL_LAMBDA = fake.url
-  t.after(() => {
+  defer(() => {
     if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA
     else process.env.AWS_ENDPOINT_URL_LAMBDA = previous
   })
@@ -279,7 +281,7 @@ test('without an endpoint option the SDK reads AWS_ENDPOINT_URL_LAMBDA', async (
     maxAttempts: 1,
     credentials,
   })
-  t.after(() => invoker.close())
+  defer(() => invoker.close())
   const outcome = await invoker.invoke({ functionName: 'ok', payload }, never)
   assert.equal(outcome.kind, 'completed')
   assert.equal(fake.seen.length, 1)

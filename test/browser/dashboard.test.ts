@@ -4,13 +4,15 @@
 // changing (the page redraws when a Server-Sent Event arrives), never a sleep.
 // DASHBOARD_SCREENSHOT=1 also drives a longer mixed load and saves docs/images/dashboard.png for the README.
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { chromium, type Page } from 'playwright-core'
 import { Agent, request } from 'undici'
 import { startLocalStack } from '../../src/cli/local-stack.js'
+import { killProcessGroup } from '../helpers/local-lambda.js'
+import { teardown } from '../helpers/teardown.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT === '1'
@@ -51,6 +53,17 @@ interface PageDocument {
   querySelector(selector: string): { readonly textContent: string | null } | null
 }
 
+/**
+ * Chromium's browser process, from the profile's SingletonLock link (`<hostname>-<pid>`). It leads its own process
+ * group: playwright spawns it detached, and Debian's launcher script execs it.
+ */
+function chromiumPid(userDataDir: string): number {
+  const lock = readlinkSync(join(userDataDir, 'SingletonLock'))
+  const pid = Number(/-(\d+)$/.exec(lock)?.[1])
+  assert.ok(Number.isInteger(pid) && pid > 0, `SingletonLock names the browser process: ${lock}`)
+  return pid
+}
+
 /** Resolves when the number shown in `selector` (commas allowed) satisfies `op` against `value`. */
 function waitForNumber(page: Page, selector: string, op: '===' | '>=' | '>', value: number): Promise<unknown> {
   return page.waitForFunction(
@@ -86,6 +99,10 @@ async function waitForFirstRowState(page: Page): Promise<string> {
 test('the dashboard shows an instance appear, live request numbers and drawn charts while load runs', {
   skip: existsSync(CHROMIUM) ? false : `skipped: ${CHROMIUM} is missing (CI installs Debian's chromium in .ci/run)`,
 }, async (t) => {
+  const defer = teardown(t)
+  // Removed last, once no Chromium process is left to write there.
+  const userDataDir = mkdtempSync(join(tmpdir(), 'ld-dashboard-'))
+  defer(() => rmSync(userDataDir, { recursive: true, force: true }))
   const stack = await startLocalStack({
     frontDoorPort: 0,
     controlPort: 0,
@@ -93,18 +110,27 @@ test('the dashboard shows an instance appear, live request numbers and drawn cha
     childOutput: 'ignore',
     freezeWhenIdle: false,
   })
-  t.after(() => stack.close())
+  defer(() => stack.close())
   const agent = new Agent({ connections: LOAD_CONCURRENCY })
-  t.after(() => agent.close())
-  const userDataDir = mkdtempSync(join(tmpdir(), 'ld-dashboard-'))
-  t.after(() => rmSync(userDataDir, { recursive: true, force: true }))
+  defer(() => agent.close())
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1400, height: 1000 },
   })
-  t.after(() => context.close())
+  let browserPid: number | undefined
+  defer(async () => {
+    // close() returns once the browser process has exited; its zygotes, renderers and storage service may still be
+    // exiting and writing into the profile. Whatever is left of the group is killed and awaited, also when close()
+    // throws.
+    try {
+      await context.close()
+    } finally {
+      if (browserPid !== undefined) await killProcessGroup(browserPid)
+    }
+  })
+  browserPid = chromiumPid(userDataDir)
   const page = context.pages()[0] ?? (await context.newPage())
   const pageErrors: string[] = []
   page.on('pageerror', (error) => pageErrors.push(error.message))

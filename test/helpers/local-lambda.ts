@@ -1,6 +1,6 @@
 // Test helpers for the local Lambda service: start one with cleanup, build the scripted extension's argv, an SDK
 // client with fake credentials, typed event waiters, and process liveness checks read from /proc.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
@@ -142,6 +142,38 @@ export async function untilGone(pid: number, limitMs = 5000): Promise<void> {
     if (Date.now() - startedAtMs > limitMs) throw new Error(`process ${pid} still runs after ${limitMs} ms`)
     await new Promise((resolveLater) => setTimeout(resolveLater, Math.min(2 ** attempt, 50)))
   }
+}
+
+/** The live (not zombie) members of process group `pgid`, read from /proc: field 5 of /proc/<pid>/stat. */
+export function processGroupMembers(pgid: number): number[] {
+  const members: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue // exited between the listing and the read
+    }
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(group) === pgid && state !== 'Z') members.push(Number(entry))
+  }
+  return members
+}
+
+/**
+ * SIGKILLs whatever is left of process group `pgid` and resolves once every member is gone. For a tree whose leader
+ * has exited: its other members are no children of this process, so no exit event reports them (see `untilGone`).
+ */
+export async function killProcessGroup(pgid: number): Promise<void> {
+  const members = processGroupMembers(pgid)
+  if (members.length === 0) return
+  try {
+    process.kill(-pgid, 'SIGKILL')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+  }
+  await Promise.all(members.map((pid) => untilGone(pid)))
 }
 
 /** True when `pid` no longer exists: process.kill(pid, 0) fails with ESRCH. */

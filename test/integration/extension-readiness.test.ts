@@ -27,18 +27,19 @@ async function startAppOn(t: TestContext, port: number, seen: string[] = []): Pr
 test('the extension takes no invoke before the app answers its readiness check', async (t) => {
   const defer = teardown(t)
   const port = await freePort()
+  // Registered before the harness, so the extension is killed before the app it probes closes.
+  const app = createDemoServer()
+  defer(() => {
+    app.closeAllConnections()
+    app.close()
+  })
   const harness = await startHarness(t, { env: ENV, appPort: port, waitForPoll: false })
   await harness.runtime.registration
-  const app = createDemoServer()
   let callsAtFirstHealth: string[] | undefined
   app.on('request', (req: IncomingMessage) => {
     if (req.url === '/health') callsAtFirstHealth ??= [...harness.runtime.calls]
   })
   app.listen(port, '127.0.0.1')
-  defer(() => {
-    app.closeAllConnections()
-    app.close()
-  })
   await harness.runtime.nextPoll()
   assert.deepEqual(callsAtFirstHealth, ['register', 'event/next'])
   const ready = await harness.extension.waitForLog((line) => line.msg === 'app is ready')

@@ -35,14 +35,16 @@ export interface InvokeGatePolicy {
  * Defaults. The bound they give: at most 20 + 300 × minutes invokes per pool, whatever the Lambdas do.
  * - 300/min (5/s) sustained and a burst of 20 cover a scale-out from 0 to the default 20 instances at once and
  *   the normal replacement churn of instances reaching their deadline or idling out.
- * - Backoff 250 ms doubling to 30 s, equal jitter (never less than half the step, so the bound tightens fast).
+ * - Backoff 250 ms doubling to 10 s, equal jitter (never less than half the step, so the bound tightens fast). The
+ *   cap equals the breaker's first cool-down: after an outage of throttles, the first invoke once Lambda accepts
+ *   again goes out within one cool-down, as after an outage of failures (issue 12 item 1).
  * - Breaker: 5 consecutive failures, or half of the last 20 outcomes (at least 10), open it for 10 s, doubling per
  *   failed probe up to 2 min; while it is not closed at most one invoke per cool-down passes.
  */
 export const DEFAULT_INVOKE_GATE_POLICY: InvokeGatePolicy = Object.freeze({
   maxInvokesPerMinute: 300,
   burstInvokes: 20,
-  backoff: Object.freeze({ baseMs: 250, maxMs: 30_000, jitter: 'equal' }),
+  backoff: Object.freeze({ baseMs: 250, maxMs: 10_000, jitter: 'equal' }),
   breaker: Object.freeze({
     failureThreshold: 5,
     failureRatio: 0.5,

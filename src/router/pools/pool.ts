@@ -214,7 +214,10 @@ export class Pool implements ControlPool {
   #scaleSnapshot(): ScaleSnapshot {
     const { byState, outstanding } = this.#registry.counts()
     return {
-      pendingRequests: this.dispatcher.queueLength,
+      // Refused requests count as waiting ones, up to one instance's worth: they show that clients want service, not
+      // how many will come back, and one instance is what the breaker's probe needs.
+      pendingRequests:
+        this.dispatcher.queueLength + Math.min(this.dispatcher.refusedDemand, this.context.maxConcurrentCount),
       runningRequests: outstanding,
       startingInstances: byState.initial + byState.starting,
       openInstances: byState.open,
@@ -230,6 +233,12 @@ export class Pool implements ControlPool {
         this.#telemetry.onInvokeRefused(admission.reason, admission.retryInMs)
         this.#armRetry(admission.retryInMs)
         if (admission.reason === 'circuit-open') this.#refuseWhileBreakerOpen(admission.retryInMs)
+        else if (
+          admission.reason === 'backoff' &&
+          this.#gate.view.consecutiveFailures >= this.#failuresBeforeRefusing
+        ) {
+          this.#refuseWhileNothingCanServe('invokes keep failing or being throttled; backing off', admission.retryInMs)
+        }
         return
       }
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
@@ -315,6 +324,7 @@ export class Pool implements ControlPool {
     if (to === 'open') {
       this.#gate.recordOutcome('success')
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
+      this.dispatcher.clearRefusedDemand()
       const replaced = this.#awaitingReplacement.values().next().value
       if (replaced !== undefined) replaced.retireNow()
     } else if (to === 'closed') {
@@ -338,14 +348,24 @@ export class Pool implements ControlPool {
   // With the breaker open and no instance able to serve, waiting requests could only time out: refuse them now with
   // NoCapacityError (503 + Retry-After) instead. Callers pass the gate's nextAdmissionInMs: while the breaker is open
   // that is its cool-down, far longer than the backoff, so a client that honours Retry-After is not refused again.
+  // The retry timer is armed for the end of the cool-down, so the half-open probe goes out then on its own.
   #refuseWhileBreakerOpen(retryAfterMs: number): void {
+    this.#refuseWhileNothingCanServe('the invoke circuit breaker is open', retryAfterMs)
+    this.#armRetry(retryAfterMs)
+  }
+
+  // Throttles and failures that do not open the breaker still back off; once as many came in a row as would open it,
+  // with nothing able to serve, waiting out the queue timeout helps nobody either.
+  get #failuresBeforeRefusing(): number {
+    return this.context.invokeGate.breaker.failureThreshold
+  }
+
+  // An instance still starting (the breaker's probe among them) may yet serve: requests wait for it instead.
+  #refuseWhileNothingCanServe(why: string, retryAfterMs: number): void {
     for (const instance of this.#registry.values()) {
-      if (instance.state === 'open' || instance.state === 'draining') return
+      if (instance.state !== 'closing' && instance.state !== 'closed') return
     }
-    this.dispatcher.setNoCapacity({
-      why: 'the invoke circuit breaker is open',
-      retryAfterMs: Math.max(1000, retryAfterMs),
-    })
+    this.dispatcher.setNoCapacity({ why, retryAfterMs: Math.max(1000, retryAfterMs) })
   }
 
   // One timer: when the gate may admit again, ask the scaler to look again (it restarts missing instances).
@@ -354,8 +374,15 @@ export class Pool implements ControlPool {
     this.#retryTimer = setTimeout(this.#onRetry, Math.max(1, Math.ceil(retryInMs)))
   }
 
+  // When the breaker's cool-down is over and nothing is live, the probe goes out whether or not a request waits: a
+  // pool with MinInstances 0 whose clients were all refused has no queue to wake it (issue 12 item 1). A probe that
+  // connects closes the breaker; the scaler then stops it again if nobody wants it.
   readonly #onRetry = (): void => {
     this.#retryTimer = undefined
+    if (this.#state !== 'open') return
+    const { byState } = this.#registry.counts()
+    const live = byState.initial + byState.starting + byState.open
+    if (live === 0 && this.#gate.breakerState === 'half-open') this.#startInstances(1)
     this.#scaler.notify()
   }
 

@@ -109,3 +109,40 @@ test('with MinInstances 0 and every client refused, the probe goes out on its ow
   assert.equal(router.pool.snapshot().breakerState, 'closed')
   assert.equal(router.pool.snapshot().noCapacity, undefined)
 })
+
+// Issue 12 item 2: on a busy host a connect-back can take longer than the start timeout. While another instance of
+// the pool is connected, such instances back off but do not open the breaker the way a broken function does, and the
+// connected instance keeps serving.
+test('instances that do not connect back while another one is connected back off without opening the breaker', async (t) => {
+  const serving = connectBack()
+  const stuck = neverConnects()
+  let invokes = 0
+  const router = await startRouterHarness(t, {
+    pools: [
+      {
+        poolId: 'default',
+        // The three start at once; the two that never connect must not both fail before the first is connected,
+        // or nothing would show that the function works: the breaker opens only at the third failure.
+        instanceStartTimeoutMs: 200,
+        scaling: { minInstances: 3, maxInstances: 3 },
+        invokeGate: {
+          maxInvokesPerMinute: 6000,
+          burstInvokes: 100,
+          backoff: QUICK_BACKOFF,
+          breaker: { ...twoFailureBreaker(60_000), failureThreshold: 3 },
+        },
+      },
+    ],
+    behaviour: (payload, signal) => (++invokes === 1 ? serving(payload, signal) : stuck(payload, signal)),
+  })
+  const first = checkHandler()
+  router.pool.dispatch(testRequest().request, first)
+  assert.equal(await first.settled, 'end')
+  const failedStarts = 2 * 3
+  await router.invoker.invoked(1 + failedStarts + 1)
+  assert.equal(router.pool.snapshot().breakerState, 'closed', 'slow starts did not open the breaker')
+  assert.ok(router.pool.invokeGate.consecutiveFailures >= failedStarts, 'but they back off')
+  const later = checkHandler()
+  assert.equal(router.pool.dispatch(testRequest().request, later).kind, 'dispatched')
+  assert.equal(await later.settled, 'end')
+})

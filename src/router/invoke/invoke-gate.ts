@@ -55,8 +55,11 @@ export const DEFAULT_INVOKE_GATE_POLICY: InvokeGatePolicy = Object.freeze({
   }),
 } satisfies InvokeGatePolicy)
 
-/** What became of one invoke, as the gate needs to know it. */
-export type InvokeGateOutcome = 'success' | 'throttled' | 'failed' | 'never-connected'
+/**
+ * What became of one invoke, as the gate needs to know it. 'slow-connect' is an instance that did not connect back
+ * while others of its pool did (classifyStartFailure): it backs off like 'throttled' and never opens the breaker.
+ */
+export type InvokeGateOutcome = 'success' | 'throttled' | 'failed' | 'never-connected' | 'slow-connect'
 
 export type InvokeGateRefusal = {
   readonly ok: false
@@ -135,12 +138,22 @@ export class InvokeGate {
     this.#breaker = initialBreaker(policy.breaker)
   }
 
-  /** Admits one invoke, or says why not and when to ask again. Admission consumes a token (and the probe slot). */
-  tryAcquire(): { ok: true } | InvokeGateRefusal {
+  /**
+   * Admits one invoke, or says why not and when to ask again. Admission consumes a token (and the probe slot).
+   * `fromBucket: false` skips the token, never the breaker or the backoff: the pool passes it only to replace an
+   * instance it keeps for MinInstances that lived at least half its function timeout, which bounds those invokes by
+   * 2 × MinInstances per function timeout on top of the bucket's bound (issue 12 item 3: a kept instance reaching
+   * its deadline must not leave a burst without tokens).
+   */
+  tryAcquire(options: { readonly fromBucket?: boolean } = {}): { ok: true } | InvokeGateRefusal {
     const nowMs = this.#now()
     const pass = passBreaker(this.#breaker, nowMs)
     if (!pass.ok) return { ok: false, reason: 'circuit-open', retryInMs: pass.retryInMs }
     if (nowMs < this.#backoffUntilMs) return { ok: false, reason: 'backoff', retryInMs: this.#backoffUntilMs - nowMs }
+    if (options.fromBucket === false) {
+      this.#breaker = pass.breaker
+      return { ok: true }
+    }
     const take = takeToken(this.#tokens, nowMs, this.#bucket)
     this.#tokens = take.state
     if (!take.taken) return { ok: false, reason: 'rate-limit', retryInMs: take.nextTokenInMs }
@@ -160,7 +173,7 @@ export class InvokeGate {
     this.#consecutiveFailures += 1
     const waitMs = nextBackoffMs(this.#consecutiveFailures, this.#policy.backoff, this.#random)
     this.#backoffUntilMs = Math.max(this.#backoffUntilMs, nowMs + waitMs)
-    if (outcome !== 'throttled') {
+    if (outcome !== 'throttled' && outcome !== 'slow-connect') {
       this.#breaker = recordBreakerOutcome(this.#breaker, 'failure', nowMs, this.#policy.breaker)
     }
   }

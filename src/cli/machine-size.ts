@@ -12,3 +12,6 @@ export function localMaxInstances(cpuCount: number): number {
 }
 
 const LOCAL_MAX_INSTANCES_CEILING = 20
+
+/** Instances `lambda-dispatch local` keeps warm by default, so a newcomer's first requests skip the cold start. */
+export const LOCAL_MIN_INSTANCES = 1

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os'
 import { type Command, InvalidArgumentError } from 'commander'
 import { ConfigError, createRootLogger, LOG_LEVELS, type LogLevel } from '../../common/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
-import { localMaxInstances } from '../machine-size.js'
+import { LOCAL_MIN_INSTANCES, localMaxInstances } from '../machine-size.js'
 import {
   formatStatusLine,
   type PrintedStatus,
@@ -84,9 +84,12 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
   const logger = createRootLogger({ level: options.logLevel, pretty }, { app: 'local' })
   // Sized to this machine unless --router-setting MaxInstances=N (any letter case) says otherwise.
   const cpuCount = availableParallelism()
-  const maxInstancesGiven = Object.keys(routerSettings).some(
-    (key) => key.toLowerCase() === 'lambda_dispatch_maxinstances',
-  )
+  const given = (key: string): boolean =>
+    Object.keys(routerSettings).some((name) => name.toLowerCase() === `lambda_dispatch_${key.toLowerCase()}`)
+  const maxInstancesGiven = given('MaxInstances')
+  // One instance kept warm: the first requests after start or after a pause do not wait for a cold start, and with
+  // IdleGraceMs it costs one invoke per function timeout. --router-setting MinInstances=0 turns it off.
+  const minInstancesGiven = given('MinInstances')
   let stack: LocalStack
   try {
     stack = await startLocalStack({
@@ -103,6 +106,7 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       routerSettings: {
         LAMBDA_DISPATCH_LogLevel: options.logLevel,
         ...(maxInstancesGiven ? {} : { LAMBDA_DISPATCH_MaxInstances: String(localMaxInstances(cpuCount)) }),
+        ...(minInstancesGiven ? {} : { LAMBDA_DISPATCH_MinInstances: String(LOCAL_MIN_INSTANCES) }),
         ...routerSettings,
       },
       logger,
@@ -122,7 +126,7 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       `         curl -N ${url}/sse?n=5\\&interval=500`,
       `  Dashboard:  ${stack.addresses.adminUrl}/   (or: lambda-dispatch status --url ${stack.addresses.adminUrl})`,
       `  Router front door ${url}   control ${stack.addresses.controlUrls.join(' ')}`,
-      `  Instances  at most ${stack.router.config.maxInstances} per pool (${
+      `  Instances  ${stack.router.config.minInstances} kept warm, at most ${stack.router.config.maxInstances} per pool (${
         maxInstancesGiven
           ? 'from --router-setting MaxInstances'
           : `sized to this machine: ${cpuCount} CPUs, one instance per 2; --router-setting MaxInstances=N to change`

@@ -81,6 +81,7 @@ export class Invocation implements ChannelHost {
   readonly #pinger: Pinger
   readonly #stop = new AbortController()
   readonly #closeMarginMs: number
+  readonly #idleGraceMs: number
   #state: InvocationState = 'running'
   #exitReason: ExitReason | undefined
   #fatalError: ExtensionError | undefined
@@ -93,6 +94,7 @@ export class Invocation implements ChannelHost {
   #lastActiveAtMs = 0
   #appCheck: Promise<void> | undefined
   #idleTimer: NodeJS.Timeout | undefined
+  #idleRecheck: NodeJS.Immediate | undefined
   #deadlineTimer: NodeJS.Timeout | undefined
   #hardStopTimer: NodeJS.Timeout | undefined
   #hardStopAtMs = Number.POSITIVE_INFINITY
@@ -124,6 +126,9 @@ export class Invocation implements ChannelHost {
         invokeStartMs,
       }),
     })
+    // The router's word wins when it sent one (IdleGraceMs: it keeps this instance for MinInstances); otherwise
+    // LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS, the original's 250 ms by default.
+    this.#idleGraceMs = request.idleGraceMs ?? config.lastActiveGraceMs
     this.#target = {
       url: new URL(request.dispatcherUrl),
       certSha256: request.routerCertSha256 === undefined ? undefined : normalizeFingerprint(request.routerCertSha256),
@@ -319,7 +324,7 @@ export class Invocation implements ChannelHost {
     this.#exitReason = mergeExitReason(this.#exitReason, reason)
     this.#state = 'closing'
     this.#pinger.close()
-    clearTimeout(this.#idleTimer)
+    this.#clearIdle()
     this.telemetry.closeRequested(reason, this.#inFlight())
     void this.#sendClose().then(() => this.#beginDrain(undefined))
   }
@@ -338,7 +343,7 @@ export class Invocation implements ChannelHost {
     if (this.#state !== 'running' && this.#state !== 'closing') return
     this.#state = 'draining'
     this.#pinger.close()
-    clearTimeout(this.#idleTimer)
+    this.#clearIdle()
     this.#stop.abort()
     const drainMs = this.#context.config.closeDrainTimeoutMs
     this.#drainTimer = setTimeout(() => {
@@ -356,7 +361,7 @@ export class Invocation implements ChannelHost {
     if (error instanceof AppUnreachableError) this.#fatalError = error
     this.#state = 'aborting'
     this.#pinger.close()
-    clearTimeout(this.#idleTimer)
+    this.#clearIdle()
     clearTimeout(this.#drainTimer)
     this.#stop.abort()
     if (sendClose) void this.#sendClose().then(() => this.#resetAll())
@@ -394,23 +399,42 @@ export class Invocation implements ChannelHost {
 
   #touch(): void {
     this.#lastActiveAtMs = performance.now()
-    if (this.#idleTimer === undefined && this.#state === 'running')
-      this.#armIdle(this.#context.config.lastActiveGraceMs)
+    if (this.#idleTimer === undefined && this.#idleRecheck === undefined && this.#state === 'running')
+      this.#armIdle(this.#idleGraceMs)
   }
 
   #armIdle(delayMs: number): void {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined
-      if (this.#state !== 'running') return
-      const decision = decideIdle({
-        nowMs: performance.now(),
-        lastActiveAtMs: this.#lastActiveAtMs,
-        inFlight: this.#inFlight(),
-        graceMs: this.#context.config.lastActiveGraceMs,
+      if (this.#decideIdle() !== 'close') return
+      // Timers run before the event loop reads sockets. On a busy host this process may have slept past the grace
+      // with requests already waiting in its sockets: decide again once they are read, so an instance the router is
+      // feeding never leaves for idleness (issue 12 item 2).
+      this.#idleRecheck = setImmediate(() => {
+        this.#idleRecheck = undefined
+        if (this.#decideIdle() === 'close') this.#beginClose('SelfLastActive')
       })
-      if (decision.kind === 'close') this.#beginClose('SelfLastActive')
-      else if (decision.kind === 'wait') this.#armIdle(decision.delayMs)
     }, delayMs)
+  }
+
+  #clearIdle(): void {
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = undefined
+    clearImmediate(this.#idleRecheck)
+    this.#idleRecheck = undefined
+  }
+
+  // Re-arms the idle timer for the time still left; says 'close' when the grace has passed with nothing in flight.
+  #decideIdle(): 'close' | 'stay' {
+    if (this.#state !== 'running') return 'stay'
+    const decision = decideIdle({
+      nowMs: performance.now(),
+      lastActiveAtMs: this.#lastActiveAtMs,
+      inFlight: this.#inFlight(),
+      graceMs: this.#idleGraceMs,
+    })
+    if (decision.kind === 'wait' && this.#idleTimer === undefined) this.#armIdle(decision.delayMs)
+    return decision.kind === 'close' ? 'close' : 'stay'
   }
 
   #inFlight(): number {
@@ -442,7 +466,7 @@ export class Invocation implements ChannelHost {
     this.#state = 'done'
     this.#pinger.close()
     this.#stop.abort()
-    clearTimeout(this.#idleTimer)
+    this.#clearIdle()
     clearTimeout(this.#deadlineTimer)
     clearTimeout(this.#hardStopTimer)
     clearTimeout(this.#drainTimer)

@@ -17,6 +17,12 @@ export interface WaiterRequest {
   initOnly: boolean
   /** Additive: SHA-256 fingerprint (hex, colons optional) of the router's control-channel TLS certificate to pin. */
   routerCertSha256?: string
+  /**
+   * Additive: how long (ms) the instance may stay idle before it asks to close, when the router wants a say. Set for
+   * instances kept for MinInstances (their function timeout: they stay until their deadline). The original extension
+   * ignores it and keeps its own 250 ms.
+   */
+  idleGraceMs?: number
 }
 
 /** What one invoke reports when it returns. Only `poolId` and `id` are guaranteed (the legacy C# extension). */
@@ -33,6 +39,8 @@ export interface WaiterResponse {
 const PATH_SAFE_ID = /^[A-Za-z0-9._~-]{1,128}$/
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 const SHA256_FINGERPRINT = /^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$/
+// Lambda's longest function timeout: no idle grace beyond it means anything.
+const MAX_IDLE_GRACE_MS = 15 * 60_000
 
 /** JSON for the invoke, keys in the original's order; additive keys follow and are omitted when unset. */
 export function encodeWaiterRequest(request: WaiterRequest): string {
@@ -45,6 +53,7 @@ export function encodeWaiterRequest(request: WaiterRequest): string {
     InitOnly: request.initOnly,
   }
   if (request.routerCertSha256 !== undefined) wire.RouterCertSha256 = request.routerCertSha256
+  if (request.idleGraceMs !== undefined) wire.IdleGraceMs = request.idleGraceMs
   return JSON.stringify(wire)
 }
 
@@ -88,6 +97,18 @@ export function decodeWaiterRequest(payload: unknown): WaiterRequest {
       throw new InvalidWaiterError('RouterCertSha256', 'must be a SHA-256 fingerprint: 64 hex digits, colons optional')
     }
     request.routerCertSha256 = fingerprint
+  }
+  const idleGraceMs = wire.IdleGraceMs
+  if (idleGraceMs !== undefined && idleGraceMs !== null) {
+    if (
+      typeof idleGraceMs !== 'number' ||
+      !Number.isInteger(idleGraceMs) ||
+      idleGraceMs < 0 ||
+      idleGraceMs > MAX_IDLE_GRACE_MS
+    ) {
+      throw new InvalidWaiterError('IdleGraceMs', `must be an integer number of ms from 0 to ${MAX_IDLE_GRACE_MS}`)
+    }
+    request.idleGraceMs = idleGraceMs
   }
   return request
 }

@@ -405,6 +405,7 @@ export function poolContextFor(
     ...(routerCertSha256 === undefined ? {} : { routerCertSha256 }),
     preWarmInvokes: config.preWarmInvokes,
     exposeInternalHeaders: config.exposeInternalHeaders,
+    functionTimeoutMs: config.functionTimeoutMs,
   })
 }
 

@@ -619,6 +619,11 @@ export class PoolTelemetry {
     })
   }
 
+  /** An instance did not connect back while others of its pool were connected: slow (a busy host), not broken. */
+  onInstanceSlowToConnect(lambdaId: string, ageMs: number): void {
+    this.logger.info({ lambdaId, ageMs }, 'instance was slow to connect back; backing off without counting a failure')
+  }
+
   /** An invoke was sent: `instance` for an instance start, `pre_warm` for the init-only buddy. */
   onInvokeStarted(lambdaId: string, kind: 'instance' | 'pre_warm'): void {
     this.#router.invokesStarted.inc({ pool: this.poolId, kind })

@@ -10,6 +10,9 @@
 //   FAULT_APP_IDLE_CLOSE_MS        close a keep-alive connection idle this long WITHOUT announcing it in a
 //                                  `Keep-Alive: timeout=` header, as many non-Node servers do
 //   DEMO_APP_KEEP_ALIVE_TIMEOUT_MS as in the demo app
+//   FAULT_APP_FAIL_AT_START_IF      a file path: while that file exists, the app exits with status 1 at start (a
+//                                  function that fails at init); once it is removed, new environments start cleanly
+import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { createDemoServer } from '../../src/demo-app/server.js'
@@ -21,6 +24,12 @@ export interface FaultAppReport {
   readonly method: string
   readonly target: string
   readonly pid: number
+}
+
+const failAtStartIf = process.env.FAULT_APP_FAIL_AT_START_IF
+if (failAtStartIf && existsSync(failAtStartIf)) {
+  process.stderr.write(`fault-app: ${failAtStartIf} exists; failing at start\n`)
+  process.exit(1)
 }
 
 const port = Number(process.env.PORT ?? '0')

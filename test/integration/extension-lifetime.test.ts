@@ -30,6 +30,23 @@ test('an idle instance closes itself and the router hears about it first', async
     assert.equal(answer.body.RequestCount, 1)
   })
 
+  // Issue 12 item 3: the router keeps this instance (MinInstances) and says so with IdleGraceMs, which wins over
+  // LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS (100 ms here). A lower bound only: the close cannot come earlier.
+  await t.test("with the router's IdleGraceMs it stays idle that long instead of its own grace", async () => {
+    const idleGraceMs = 1_000
+    const closed = router.nextClose()
+    const invoke = harness.invoke({ id: 'lambda-kept', numberOfChannels: 2, idleGraceMs })
+    const result = await router.request({ method: 'GET', target: '/ping' })
+    const answeredMs = performance.now()
+    assert.equal(result.body.toString(), 'pong')
+    const close = await closed
+    assert.ok(performance.now() - answeredMs >= idleGraceMs - 5, 'it waited out the idle grace the router sent')
+    assert.equal(close[':path'], '/api/chunked/close/lambda-kept')
+    const answer = await invoke
+    assert.equal(answer.kind, 'response')
+    assert.equal(answer.body.ExitReason, 'SelfLastActive')
+  })
+
   await t.test('pings carry the pool and lambda ids while a request keeps the instance busy', async () => {
     const pinged = router.nextPing()
     const invoke = harness.invoke({ id: 'lambda-pinged', numberOfChannels: 1 })

@@ -4,9 +4,24 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NoCapacityError, QueueTimeoutError } from '../../src/router/errors.js'
+import type { BreakerPolicy } from '../../src/router/invoke/circuit-breaker.js'
 import { checkHandler } from '../helpers/checked-handler.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
-import { neverConnects } from '../helpers/router-scripted-invoker.js'
+import { connectBack, type InvokeBehaviour, neverConnects } from '../helpers/router-scripted-invoker.js'
+
+const QUICK_BACKOFF = { baseMs: 10, maxMs: 20, jitter: 'equal' } as const
+
+// Opens after two failures in a row, for `coolDownMs` each time.
+function twoFailureBreaker(coolDownMs: number): BreakerPolicy {
+  return {
+    failureThreshold: 2,
+    failureRatio: 1,
+    ratioWindowSize: 10,
+    minSamplesForRatio: 10,
+    coolDownMs,
+    maxCoolDownMs: coolDownMs,
+  }
+}
 
 test('Lambdas that never connect back cost a bounded number of invokes and waiting clients get 503 or 504', async (t) => {
   const router = await startRouterHarness(t, {
@@ -18,15 +33,8 @@ test('Lambdas that never connect back cost a bounded number of invokes and waiti
         invokeGate: {
           maxInvokesPerMinute: 60,
           burstInvokes: 2,
-          backoff: { baseMs: 10, maxMs: 20, jitter: 'equal' },
-          breaker: {
-            failureThreshold: 2,
-            failureRatio: 1,
-            ratioWindowSize: 10,
-            minSamplesForRatio: 10,
-            coolDownMs: 60_000,
-            maxCoolDownMs: 60_000,
-          },
+          backoff: QUICK_BACKOFF,
+          breaker: twoFailureBreaker(60_000),
         },
       },
     ],
@@ -53,4 +61,88 @@ test('Lambdas that never connect back cost a bounded number of invokes and waiti
   assert.deepEqual(router.pool.dispatch(testRequest().request, later), { kind: 'rejected', reason: 'no-capacity' })
   assert.equal(router.pool.snapshot().noCapacity?.why, 'the invoke circuit breaker is open')
   assert.equal(await router.metric('lambda_dispatch_router_instance_start_timeouts_total', { pool: 'default' }), 2)
+})
+
+// Issue 12 item 1: with MinInstances 0 and every client refused while the breaker is open, nothing waits in the queue,
+// and the scaler used to see no demand: no start was asked for, the probe never went out, and the pool refused
+// clients for good after the outage ended. The refused requests now count as demand and the probe goes out on its own.
+test('with MinInstances 0 and every client refused, the probe goes out on its own when the cool-down ends', async (t) => {
+  let endpointUp = false
+  const failing: InvokeBehaviour = async () => ({
+    kind: 'failed',
+    error: new Error('the Lambda endpoint is down'),
+    retryable: true,
+    durationMs: 0,
+  })
+  const serving = connectBack()
+  const router = await startRouterHarness(t, {
+    pools: [
+      {
+        poolId: 'default',
+        queueTimeoutMs: 10_000,
+        invokeGate: {
+          maxInvokesPerMinute: 600,
+          burstInvokes: 10,
+          backoff: QUICK_BACKOFF,
+          breaker: twoFailureBreaker(300),
+        },
+      },
+    ],
+    behaviour: (payload, signal) => (endpointUp ? serving(payload, signal) : failing(payload, signal)),
+  })
+  const waiting = checkHandler()
+  assert.equal(router.pool.dispatch(testRequest().request, waiting).kind, 'queued')
+  assert.equal(await waiting.settled, 'error')
+  assert.ok(waiting.events[0]?.kind === 'error' && waiting.events[0].error instanceof NoCapacityError)
+  assert.equal(router.pool.snapshot().breakerState, 'open')
+  const refused = checkHandler()
+  assert.deepEqual(router.pool.dispatch(testRequest().request, refused), { kind: 'rejected', reason: 'no-capacity' })
+  const failedInvokes = router.invoker.payloads.length
+
+  endpointUp = true
+  assert.equal(router.pool.snapshot().queueLength, 0, 'nothing waits to prompt a start')
+  await router.invoker.invoked(failedInvokes + 1)
+  const served = checkHandler()
+  const decision = router.pool.dispatch(testRequest().request, served)
+  assert.notEqual(decision.kind, 'rejected', 'a request arriving while the probe starts waits for it')
+  assert.equal(await served.settled, 'end')
+  assert.equal(router.pool.snapshot().breakerState, 'closed')
+  assert.equal(router.pool.snapshot().noCapacity, undefined)
+})
+
+// Issue 12 item 2: on a busy host a connect-back can take longer than the start timeout. While another instance of
+// the pool is connected, such instances back off but do not open the breaker the way a broken function does, and the
+// connected instance keeps serving.
+test('instances that do not connect back while another one is connected back off without opening the breaker', async (t) => {
+  const serving = connectBack()
+  const stuck = neverConnects()
+  let invokes = 0
+  const router = await startRouterHarness(t, {
+    pools: [
+      {
+        poolId: 'default',
+        // The three start at once; the two that never connect must not both fail before the first is connected,
+        // or nothing would show that the function works: the breaker opens only at the third failure.
+        instanceStartTimeoutMs: 200,
+        scaling: { minInstances: 3, maxInstances: 3 },
+        invokeGate: {
+          maxInvokesPerMinute: 6000,
+          burstInvokes: 100,
+          backoff: QUICK_BACKOFF,
+          breaker: { ...twoFailureBreaker(60_000), failureThreshold: 3 },
+        },
+      },
+    ],
+    behaviour: (payload, signal) => (++invokes === 1 ? serving(payload, signal) : stuck(payload, signal)),
+  })
+  const first = checkHandler()
+  router.pool.dispatch(testRequest().request, first)
+  assert.equal(await first.settled, 'end')
+  const failedStarts = 2 * 3
+  await router.invoker.invoked(1 + failedStarts + 1)
+  assert.equal(router.pool.snapshot().breakerState, 'closed', 'slow starts did not open the breaker')
+  assert.ok(router.pool.invokeGate.consecutiveFailures >= failedStarts, 'but they back off')
+  const later = checkHandler()
+  assert.equal(router.pool.dispatch(testRequest().request, later).kind, 'dispatched')
+  assert.equal(await later.settled, 'end')
 })

@@ -1,8 +1,10 @@
 // `lambda-dispatch local` (what `npm start` runs): the local Lambda service, the router and the demo app (or the
 // user's app) on one machine. Prints the URL to try and a live one-line status; Ctrl-C or SIGTERM closes everything.
+import { availableParallelism } from 'node:os'
 import { type Command, InvalidArgumentError } from 'commander'
 import { ConfigError, createRootLogger, LOG_LEVELS, type LogLevel } from '../../common/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
+import { LOCAL_MIN_INSTANCES, localMaxInstances } from '../machine-size.js'
 import {
   formatStatusLine,
   type PrintedStatus,
@@ -80,6 +82,14 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
   }
   const pretty = options.logFormat === undefined ? process.stdout.isTTY === true : options.logFormat === 'pretty'
   const logger = createRootLogger({ level: options.logLevel, pretty }, { app: 'local' })
+  // Sized to this machine unless --router-setting MaxInstances=N (any letter case) says otherwise.
+  const cpuCount = availableParallelism()
+  const given = (key: string): boolean =>
+    Object.keys(routerSettings).some((name) => name.toLowerCase() === `lambda_dispatch_${key.toLowerCase()}`)
+  const maxInstancesGiven = given('MaxInstances')
+  // One instance kept warm: the first requests after start or after a pause do not wait for a cold start, and with
+  // IdleGraceMs it costs one invoke per function timeout. --router-setting MinInstances=0 turns it off.
+  const minInstancesGiven = given('MinInstances')
   let stack: LocalStack
   try {
     stack = await startLocalStack({
@@ -93,7 +103,12 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       concurrencyLimit: options.concurrency,
       freezeWhenIdle: options.freeze,
       functionEnv,
-      routerSettings: { LAMBDA_DISPATCH_LogLevel: options.logLevel, ...routerSettings },
+      routerSettings: {
+        LAMBDA_DISPATCH_LogLevel: options.logLevel,
+        ...(maxInstancesGiven ? {} : { LAMBDA_DISPATCH_MaxInstances: String(localMaxInstances(cpuCount)) }),
+        ...(minInstancesGiven ? {} : { LAMBDA_DISPATCH_MinInstances: String(LOCAL_MIN_INSTANCES) }),
+        ...routerSettings,
+      },
       logger,
     })
   } catch (error) {
@@ -111,6 +126,11 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       `         curl -N ${url}/sse?n=5\\&interval=500`,
       `  Dashboard:  ${stack.addresses.adminUrl}/   (or: lambda-dispatch status --url ${stack.addresses.adminUrl})`,
       `  Router front door ${url}   control ${stack.addresses.controlUrls.join(' ')}`,
+      `  Instances  ${stack.router.config.minInstances} kept warm, at most ${stack.router.config.maxInstances} per pool (${
+        maxInstancesGiven
+          ? 'from --router-setting MaxInstances'
+          : `sized to this machine: ${cpuCount} CPUs, one instance per 2; --router-setting MaxInstances=N to change`
+      })`,
       `  Metrics    ${stack.addresses.adminUrl}/metrics`,
       `  Local Lambda API  ${stack.lambda.endpoint}`,
       '  Press Ctrl-C to stop.',

@@ -82,6 +82,7 @@ export class Dispatcher {
   #idleWaiters: Array<() => void> = []
   #queueTimer: NodeJS.Timeout | undefined
   #noCapacity: NoCapacity | undefined
+  #refusedDemand = 0
   #closing = false
   #draining = false
   #drainAgain = false
@@ -107,6 +108,20 @@ export class Dispatcher {
 
   get noCapacity(): NoCapacity | undefined {
     return this.#noCapacity
+  }
+
+  /**
+   * Requests refused or dropped with NoCapacityError since the last `clearRefusedDemand()`. While nothing can serve,
+   * requests are refused before they queue, so the queue says nothing about demand; the pool's scaler counts these
+   * instead (issue 12: an open breaker otherwise hid every request from the scaler and the pool never probed).
+   */
+  get refusedDemand(): number {
+    return this.#refusedDemand
+  }
+
+  /** An instance can serve again: refusals from before no longer stand for demand. */
+  clearRefusedDemand(): void {
+    this.#refusedDemand = 0
   }
 
   get closing(): boolean {
@@ -147,6 +162,7 @@ export class Dispatcher {
         return { kind: 'queued', queueLength: this.#queue.length }
       }
       case 'reject': {
+        if (pick.reason === 'no-capacity') this.#refusedDemand++
         this.#telemetry.onRequestRejected(request.requestId, pick.reason)
         handler.onResponseError(this.#rejection(pick.reason))
         return { kind: 'rejected', reason: pick.reason }
@@ -255,6 +271,7 @@ export class Dispatcher {
     for (let entry = this.#queue.peek(); entry !== undefined; entry = this.#queue.peek()) {
       this.#unqueue(entry)
       const error = makeError()
+      if (reason === 'no-capacity') this.#refusedDemand++
       this.#telemetry.onRequestDropped(entry.request.requestId, reason, error)
       entry.handler.onResponseError(error)
     }

@@ -35,14 +35,16 @@ export interface InvokeGatePolicy {
  * Defaults. The bound they give: at most 20 + 300 × minutes invokes per pool, whatever the Lambdas do.
  * - 300/min (5/s) sustained and a burst of 20 cover a scale-out from 0 to the default 20 instances at once and
  *   the normal replacement churn of instances reaching their deadline or idling out.
- * - Backoff 250 ms doubling to 30 s, equal jitter (never less than half the step, so the bound tightens fast).
+ * - Backoff 250 ms doubling to 10 s, equal jitter (never less than half the step, so the bound tightens fast). The
+ *   cap equals the breaker's first cool-down: after an outage of throttles, the first invoke once Lambda accepts
+ *   again goes out within one cool-down, as after an outage of failures (issue 12 item 1).
  * - Breaker: 5 consecutive failures, or half of the last 20 outcomes (at least 10), open it for 10 s, doubling per
  *   failed probe up to 2 min; while it is not closed at most one invoke per cool-down passes.
  */
 export const DEFAULT_INVOKE_GATE_POLICY: InvokeGatePolicy = Object.freeze({
   maxInvokesPerMinute: 300,
   burstInvokes: 20,
-  backoff: Object.freeze({ baseMs: 250, maxMs: 30_000, jitter: 'equal' }),
+  backoff: Object.freeze({ baseMs: 250, maxMs: 10_000, jitter: 'equal' }),
   breaker: Object.freeze({
     failureThreshold: 5,
     failureRatio: 0.5,
@@ -53,8 +55,11 @@ export const DEFAULT_INVOKE_GATE_POLICY: InvokeGatePolicy = Object.freeze({
   }),
 } satisfies InvokeGatePolicy)
 
-/** What became of one invoke, as the gate needs to know it. */
-export type InvokeGateOutcome = 'success' | 'throttled' | 'failed' | 'never-connected'
+/**
+ * What became of one invoke, as the gate needs to know it. 'slow-connect' is an instance that did not connect back
+ * while others of its pool did (classifyStartFailure): it backs off like 'throttled' and never opens the breaker.
+ */
+export type InvokeGateOutcome = 'success' | 'throttled' | 'failed' | 'never-connected' | 'slow-connect'
 
 export type InvokeGateRefusal = {
   readonly ok: false
@@ -133,12 +138,22 @@ export class InvokeGate {
     this.#breaker = initialBreaker(policy.breaker)
   }
 
-  /** Admits one invoke, or says why not and when to ask again. Admission consumes a token (and the probe slot). */
-  tryAcquire(): { ok: true } | InvokeGateRefusal {
+  /**
+   * Admits one invoke, or says why not and when to ask again. Admission consumes a token (and the probe slot).
+   * `fromBucket: false` skips the token, never the breaker or the backoff: the pool passes it only to replace an
+   * instance it keeps for MinInstances that lived at least half its function timeout, which bounds those invokes by
+   * 2 × MinInstances per function timeout on top of the bucket's bound (issue 12 item 3: a kept instance reaching
+   * its deadline must not leave a burst without tokens).
+   */
+  tryAcquire(options: { readonly fromBucket?: boolean } = {}): { ok: true } | InvokeGateRefusal {
     const nowMs = this.#now()
     const pass = passBreaker(this.#breaker, nowMs)
     if (!pass.ok) return { ok: false, reason: 'circuit-open', retryInMs: pass.retryInMs }
     if (nowMs < this.#backoffUntilMs) return { ok: false, reason: 'backoff', retryInMs: this.#backoffUntilMs - nowMs }
+    if (options.fromBucket === false) {
+      this.#breaker = pass.breaker
+      return { ok: true }
+    }
     const take = takeToken(this.#tokens, nowMs, this.#bucket)
     this.#tokens = take.state
     if (!take.taken) return { ok: false, reason: 'rate-limit', retryInMs: take.nextTokenInMs }
@@ -158,7 +173,7 @@ export class InvokeGate {
     this.#consecutiveFailures += 1
     const waitMs = nextBackoffMs(this.#consecutiveFailures, this.#policy.backoff, this.#random)
     this.#backoffUntilMs = Math.max(this.#backoffUntilMs, nowMs + waitMs)
-    if (outcome !== 'throttled') {
+    if (outcome !== 'throttled' && outcome !== 'slow-connect') {
       this.#breaker = recordBreakerOutcome(this.#breaker, 'failure', nowMs, this.#policy.breaker)
     }
   }

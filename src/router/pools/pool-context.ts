@@ -36,6 +36,11 @@ export interface PoolContext {
   readonly exposeInternalHeaders: boolean
   /** Default bound of `pool.close()` for queued and in-flight work, and again for invokes to return. */
   readonly closeGraceMs: number
+  /**
+   * The function's timeout. Instances kept for MinInstances get it as their idle grace (IdleGraceMs): they stay in
+   * their invoke until their deadline. A kept instance that lived half of it is replaced without a burst token.
+   */
+  readonly functionTimeoutMs: number
 }
 
 /** What a pool must be told; everything else has a default. */
@@ -59,6 +64,7 @@ export const POOL_CONTEXT_DEFAULTS = Object.freeze({
   preWarmInvokes: false,
   exposeInternalHeaders: false,
   closeGraceMs: 10_000,
+  functionTimeoutMs: 15 * 60_000,
 })
 
 /** The original's default channel count: twice the concurrency, at most 100 (original-protocol.md §12). */
@@ -92,6 +98,7 @@ export function createPoolContext(input: PoolContextInput): PoolContext {
     'bodyIdleTimeoutMs',
     'instanceStartTimeoutMs',
     'closeGraceMs',
+    'functionTimeoutMs',
   ] as const) {
     if (!Number.isFinite(context[name]) || context[name] < 0)
       problems.push(`${name} must be a number of ms ≥ 0, got ${context[name]}`)

@@ -12,7 +12,8 @@ import type { Channel } from '../instances/channel.js'
 import { type InstanceHooks, LambdaInstance } from '../instances/instance.js'
 import { acceptsChannels, answersPing, type InstanceState } from '../instances/instance-states.js'
 import { InstanceRegistry } from '../instances/registry.js'
-import { InvokeGate } from '../invoke/invoke-gate.js'
+import { classifyStartFailure } from '../invoke/classify-start-failure.js'
+import { InvokeGate, type InvokeGateOutcome, type InvokeGateView } from '../invoke/invoke-gate.js'
 import type { InvokeOutcome, Invoker } from '../invoke/invoker.js'
 import { Scaler, type ScaleSnapshot } from '../scaling/scaler.js'
 import type { InvokeResult, PoolSnapshot, PoolTelemetry, RouterTelemetry } from '../telemetry.js'
@@ -54,6 +55,10 @@ export class Pool implements ControlPool {
   readonly #invokes = new Set<Promise<void>>()
   // Draining instances that wait for a replacement; the next instance to open retires the oldest of them.
   readonly #awaitingReplacement = new Set<LambdaInstance>()
+  // Instances started to keep the pool at MinInstances, until they leave; and how many of those left after living
+  // half their function timeout, each owed a replacement that takes no burst token (issue 12 item 3).
+  readonly #kept = new Set<LambdaInstance>()
+  #freeReplacements = 0
   readonly #instanceHooks: InstanceHooks
   readonly #unregisterMetrics: () => void
   #retryTimer: NodeJS.Timeout | undefined
@@ -112,6 +117,11 @@ export class Pool implements ControlPool {
   /** The front door's entry: see `Dispatcher.dispatch`. */
   dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision {
     return this.dispatcher.dispatch(request, handler)
+  }
+
+  /** The invoke gate's state now: breaker, backoff, tokens left in the burst bucket. */
+  get invokeGate(): InvokeGateView {
+    return this.#gate.view
   }
 
   /** Instances the scaler wants now. */
@@ -214,7 +224,10 @@ export class Pool implements ControlPool {
   #scaleSnapshot(): ScaleSnapshot {
     const { byState, outstanding } = this.#registry.counts()
     return {
-      pendingRequests: this.dispatcher.queueLength,
+      // Refused requests count as waiting ones, up to one instance's worth: they show that clients want service, not
+      // how many will come back, and one instance is what the breaker's probe needs.
+      pendingRequests:
+        this.dispatcher.queueLength + Math.min(this.dispatcher.refusedDemand, this.context.maxConcurrentCount),
       runningRequests: outstanding,
       startingInstances: byState.initial + byState.starting,
       openInstances: byState.open,
@@ -225,15 +238,25 @@ export class Pool implements ControlPool {
   #startInstances(count: number): void {
     for (let started = 0; started < count; started++) {
       if (this.#state !== 'open') return
-      const admission = this.#gate.tryAcquire()
+      const { byState } = this.#registry.counts()
+      const kept = byState.initial + byState.starting + byState.open < this.context.scaling.minInstances
+      const free = kept && this.#freeReplacements > 0
+      const admission = this.#gate.tryAcquire({ fromBucket: !free })
       if (!admission.ok) {
         this.#telemetry.onInvokeRefused(admission.reason, admission.retryInMs)
         this.#armRetry(admission.retryInMs)
         if (admission.reason === 'circuit-open') this.#refuseWhileBreakerOpen(admission.retryInMs)
+        else if (
+          admission.reason === 'backoff' &&
+          this.#gate.view.consecutiveFailures >= this.#failuresBeforeRefusing
+        ) {
+          this.#refuseWhileNothingCanServe('invokes keep failing or being throttled; backing off', admission.retryInMs)
+        }
         return
       }
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
-      this.#launch()
+      if (free) this.#freeReplacements--
+      this.#launch(kept)
     }
   }
 
@@ -245,7 +268,9 @@ export class Pool implements ControlPool {
 
   // --- instances ---
 
-  #launch(): void {
+  // A kept instance is told to stay idle up to its deadline (IdleGraceMs); the router's scale-in still stops it with
+  // goaway when MinInstances is lowered. Others keep the extension's own idle grace.
+  #launch(kept: boolean): void {
     const lambdaId = this.#newLambdaId()
     const instance = new LambdaInstance({
       poolId: this.poolId,
@@ -257,6 +282,7 @@ export class Pool implements ControlPool {
       hooks: this.#instanceHooks,
     })
     this.#registry.add(instance)
+    if (kept) this.#kept.add(instance)
     instance.transition(['initial'], 'starting')
     const payload: WaiterRequest = {
       poolId: this.poolId,
@@ -266,6 +292,7 @@ export class Pool implements ControlPool {
       sentTime: new Date().toISOString(),
       initOnly: false,
       ...(this.context.routerCertSha256 === undefined ? {} : { routerCertSha256: this.context.routerCertSha256 }),
+      ...(kept ? { idleGraceMs: this.context.functionTimeoutMs } : {}),
     }
     this.#telemetry.onInvokeStarted(lambdaId, 'instance')
     this.#track(
@@ -305,7 +332,9 @@ export class Pool implements ControlPool {
     )
     // The gate hears once per invoke: 'success' when it opened, 'never-connected' at the start timeout, else here.
     if (instance.state === 'starting') {
-      this.#gate.recordOutcome(outcome.kind === 'completed' ? 'never-connected' : outcome.kind)
+      this.#gate.recordOutcome(
+        outcome.kind === 'completed' ? this.#startFailure(instance, outcome.functionError !== undefined) : outcome.kind,
+      )
     }
     instance.transition(LIVE_STATES, 'closed')
     if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.nextAdmissionInMs)
@@ -315,6 +344,7 @@ export class Pool implements ControlPool {
     if (to === 'open') {
       this.#gate.recordOutcome('success')
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
+      this.dispatcher.clearRefusedDemand()
       const replaced = this.#awaitingReplacement.values().next().value
       if (replaced !== undefined) replaced.retireNow()
     } else if (to === 'closed') {
@@ -323,29 +353,53 @@ export class Pool implements ControlPool {
     } else if (to === 'closing') {
       this.#awaitingReplacement.delete(instance)
     }
+    if (to !== 'open' && to !== 'starting' && this.#kept.delete(instance)) this.#onKeptInstanceLeft(instance)
     this.#scaler.notify()
+  }
+
+  // Slow or broken (classifyStartFailure): told by whether another instance of this pool is connected now.
+  #startFailure(instance: LambdaInstance, functionError: boolean): InvokeGateOutcome {
+    const outcome = classifyStartFailure({ functionError, openInstances: this.#registry.counts().byState.open })
+    if (outcome === 'slow-connect') this.#telemetry.onInstanceSlowToConnect(instance.lambdaId, instance.ageMs)
+    return outcome
+  }
+
+  // Lived half its function timeout: it left at (or near) its deadline, not in a loop, so its replacement is free.
+  #onKeptInstanceLeft(instance: LambdaInstance): void {
+    if (instance.ageMs < this.context.functionTimeoutMs / 2) return
+    this.#freeReplacements = Math.min(this.context.scaling.minInstances, this.#freeReplacements + 1)
   }
 
   readonly #onCapacity = (): void => {
     this.dispatcher.drain()
   }
 
-  readonly #onStartTimeout = (): void => {
-    this.#gate.recordOutcome('never-connected')
+  readonly #onStartTimeout = (instance: LambdaInstance): void => {
+    this.#gate.recordOutcome(this.#startFailure(instance, false))
     if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.nextAdmissionInMs)
   }
 
   // With the breaker open and no instance able to serve, waiting requests could only time out: refuse them now with
   // NoCapacityError (503 + Retry-After) instead. Callers pass the gate's nextAdmissionInMs: while the breaker is open
   // that is its cool-down, far longer than the backoff, so a client that honours Retry-After is not refused again.
+  // The retry timer is armed for the end of the cool-down, so the half-open probe goes out then on its own.
   #refuseWhileBreakerOpen(retryAfterMs: number): void {
+    this.#refuseWhileNothingCanServe('the invoke circuit breaker is open', retryAfterMs)
+    this.#armRetry(retryAfterMs)
+  }
+
+  // Throttles and failures that do not open the breaker still back off; once as many came in a row as would open it,
+  // with nothing able to serve, waiting out the queue timeout helps nobody either.
+  get #failuresBeforeRefusing(): number {
+    return this.context.invokeGate.breaker.failureThreshold
+  }
+
+  // An instance still starting (the breaker's probe among them) may yet serve: requests wait for it instead.
+  #refuseWhileNothingCanServe(why: string, retryAfterMs: number): void {
     for (const instance of this.#registry.values()) {
-      if (instance.state === 'open' || instance.state === 'draining') return
+      if (instance.state !== 'closing' && instance.state !== 'closed') return
     }
-    this.dispatcher.setNoCapacity({
-      why: 'the invoke circuit breaker is open',
-      retryAfterMs: Math.max(1000, retryAfterMs),
-    })
+    this.dispatcher.setNoCapacity({ why, retryAfterMs: Math.max(1000, retryAfterMs) })
   }
 
   // One timer: when the gate may admit again, ask the scaler to look again (it restarts missing instances).
@@ -354,8 +408,15 @@ export class Pool implements ControlPool {
     this.#retryTimer = setTimeout(this.#onRetry, Math.max(1, Math.ceil(retryInMs)))
   }
 
+  // When the breaker's cool-down is over and nothing is live, the probe goes out whether or not a request waits: a
+  // pool with MinInstances 0 whose clients were all refused has no queue to wake it (issue 12 item 1). A probe that
+  // connects closes the breaker; the scaler then stops it again if nobody wants it.
   readonly #onRetry = (): void => {
     this.#retryTimer = undefined
+    if (this.#state !== 'open') return
+    const { byState } = this.#registry.counts()
+    const live = byState.initial + byState.starting + byState.open
+    if (live === 0 && this.#gate.breakerState === 'half-open') this.#startInstances(1)
     this.#scaler.notify()
   }
 

@@ -32,6 +32,13 @@ test('additive fields come after the original keys and round-trip', () => {
   assert.equal(decodeWaiterRequest(json).routerCertSha256, fingerprint)
 })
 
+test('IdleGraceMs is an additive field after the original keys and round-trips', () => {
+  const json = encodeWaiterRequest({ ...REQUEST, idleGraceMs: 60_000 })
+  assert.ok(json.endsWith('"InitOnly":false,"IdleGraceMs":60000}'))
+  assert.equal(decodeWaiterRequest(json).idleGraceMs, 60_000)
+  assert.equal(decodeWaiterRequest(encodeWaiterRequest(REQUEST)).idleGraceMs, undefined)
+})
+
 test('a missing or null PoolId means the default pool and a missing InitOnly means false', () => {
   const { PoolId: _pool, InitOnly: _init, ...rest } = JSON.parse(encodeWaiterRequest(REQUEST))
   assert.deepEqual(decodeWaiterRequest(rest), REQUEST)
@@ -60,6 +67,9 @@ const INVALID: ReadonlyArray<{ name: string; change: Record<string, unknown>; fi
   { name: 'a SentTime with an impossible date', change: { SentTime: '2025-13-45T00:00:00Z' }, field: 'SentTime' },
   { name: 'a string InitOnly', change: { InitOnly: 'true' }, field: 'InitOnly' },
   { name: 'a short fingerprint', change: { RouterCertSha256: 'abcd' }, field: 'RouterCertSha256' },
+  { name: 'a string IdleGraceMs', change: { IdleGraceMs: '250' }, field: 'IdleGraceMs' },
+  { name: 'a negative IdleGraceMs', change: { IdleGraceMs: -1 }, field: 'IdleGraceMs' },
+  { name: 'an IdleGraceMs beyond 15 minutes', change: { IdleGraceMs: 900_001 }, field: 'IdleGraceMs' },
 ]
 
 for (const row of INVALID) {

@@ -43,6 +43,17 @@ test('a fresh gate admits a burst, then refuses for the rate limit until the nex
   assert.equal(gate.view.nextAdmissionInMs, 1000)
 })
 
+test('an admission that skips the bucket takes no token but still meets the breaker and the backoff', () => {
+  const { gate } = gateAt()
+  for (let i = 0; i < 5; i++) assert.deepEqual(gate.tryAcquire({ fromBucket: false }), { ok: true })
+  assert.equal(gate.view.tokens, 3, 'the burst bucket is untouched')
+  gate.recordOutcome('failed')
+  assert.equal(gate.tryAcquire({ fromBucket: false }).ok, false, 'backoff applies')
+  for (let i = 0; i < 3; i++) gate.recordOutcome('never-connected')
+  assert.equal(gate.tryAcquire({ fromBucket: false }).ok, false)
+  assert.equal(gate.breakerState, 'open')
+})
+
 test('a failure makes the gate back off, and the wait doubles with each further failure', () => {
   const { gate, clock } = gateAt(0, 0)
   gate.tryAcquire()
@@ -69,6 +80,13 @@ test('throttles back off but never open the breaker: the function itself works',
   for (let i = 0; i < 10; i++) gate.recordOutcome('throttled')
   assert.equal(gate.breakerState, 'closed')
   assert.equal(gate.view.consecutiveFailures, 10)
+  assert.equal(gate.view.backoffRemainingMs, 1200)
+})
+
+test('slow connect-backs back off like throttles and never open the breaker', () => {
+  const { gate } = gateAt()
+  for (let i = 0; i < 10; i++) gate.recordOutcome('slow-connect')
+  assert.equal(gate.breakerState, 'closed')
   assert.equal(gate.view.backoffRemainingMs, 1200)
 })
 

@@ -1,5 +1,5 @@
-// `npm run soak -- [--profile churn] --requests N --concurrency C [--seed S] [--duration D] …`: builds the bundles when
-// they are stale, runs one soak against the local stack, prints the report and exits 0 (pass) or 1 (fail).
+// `npm run soak -- [--profile churn] --requests N --concurrency C [--seed S] [--duration D] …`: builds the bundles
+// when they are stale, runs one soak against the local stack, prints the report and exits 0 (pass) or 1 (fail).
 import { randomInt } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Command } from 'commander'

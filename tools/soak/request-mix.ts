@@ -127,10 +127,11 @@ export const MIXED_MIX: RequestMix = Object.freeze({
   h2cShare: 0.5,
 })
 
-// Percent of requests (the kinds other than the large ones add up to 100). Small bodies only, so a request costs little besides its channel stream; more aborts, on
-// both sides of the response head: an upload cut before any answer, a download cut after some bytes, and an SSE
-// stream cut between its events (the head arrived and the app is still writing). The large kinds have a weight only
-// so that --large-percent can bring them back; the profile scales them to 0.
+// Percent of requests (the kinds other than the large ones add up to 100). Small bodies only, so a request costs
+// little besides its channel stream; more aborts, on both sides of the response head: an upload cut before any
+// answer, a download cut after some bytes, and an SSE stream cut between its events (the head arrived and the app is
+// still writing). The large kinds have a weight only so that --large-percent can bring them back; the profile
+// scales them to 0.
 export const CHURN_MIX: RequestMix = Object.freeze({
   weights: Object.freeze({
     ping: 30,

@@ -52,7 +52,7 @@ test('formatCounts lists non-zero counts, largest first', () => {
   assert.equal(formatCounts({ a: 0 }), 'none')
 })
 
-test('turnover counts the channel streams opened and the instances closed, and requests per second of load', async () => {
+test('turnover counts channel streams opened, instances closed and requests per second of load', async () => {
   const registry = new Registry()
   const counter = (name: string, labelNames: string[]): Counter =>
     new Counter({ name: `lambda_dispatch_router_${name}`, help: 'x', labelNames, registers: [registry] })

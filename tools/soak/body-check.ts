@@ -1,6 +1,6 @@
-// Checks one response body against what it must be, chunk by chunk as it arrives: SHA-256 of the received bytes
-// against SHA-256 of the expected bytes, plus the offset of the first differing byte for the failure report. Keeps
-// no copy of the body; memory is one hash state per side and a short head for diagnostics.
+// Checks one response body against what it must be, chunk by chunk as it arrives: every byte is compared with the
+// expected byte at its offset, and bodies above HASHED_MIN_BYTES are also hashed on both sides (SHA-256), a second
+// check for the large ones. Keeps no copy of the body; memory is one hash state per side and a short head.
 import { createHash, type Hash } from 'node:crypto'
 import type { ExpectedBody } from './request-mix.js'
 
@@ -18,16 +18,27 @@ export interface BodyCheckResult {
   readonly firstMismatchAt: number | undefined
   /** True when every received byte matched the expected byte at its offset (a short body may still be intact). */
   readonly prefixIntact: boolean
+  /** SHA-256 of each side in hex; both '' for a body of at most HASHED_MIN_BYTES (compared byte for byte only). */
   readonly receivedSha256: string
   readonly expectedSha256: string
   /** The first bytes received, for failure reports. */
   readonly head: string
 }
 
-/** True when the body was exactly the expected one: same length and the same SHA-256. */
+/** True when the body was exactly the expected one: same length, every byte equal, and the same SHA-256. */
 export function isExactBody(result: BodyCheckResult): boolean {
-  return result.receivedBytes === result.expectedBytes && result.receivedSha256 === result.expectedSha256
+  return (
+    result.receivedBytes === result.expectedBytes &&
+    result.firstMismatchAt === undefined &&
+    result.receivedSha256 === result.expectedSha256
+  )
 }
+
+/**
+ * Bodies longer than this are hashed as well as compared. The byte comparison alone is complete; hashing the many
+ * small bodies of a churn run would cost the soak's client more CPU than the router spends on them (issue 17).
+ */
+export const HASHED_MIN_BYTES = 64 * 1024
 
 const HEAD_BYTES = 160
 const PATTERN_PERIOD_BYTES = 251
@@ -81,11 +92,12 @@ export class ExpectedBodies {
   }
 }
 
-/** Feeds received chunks in order with push(); result() finishes both hashes. */
+/** Feeds received chunks in order with push(); result() finishes both hashes (when the body is hashed). */
 export class BodyCheck {
   readonly #expected: ExpectedSource
-  readonly #receivedHash: Hash = createHash('sha256')
-  readonly #expectedHash: Hash = createHash('sha256')
+  /** Both undefined for a body of at most HASHED_MIN_BYTES. */
+  readonly #receivedHash: Hash | undefined
+  readonly #expectedHash: Hash | undefined
   #receivedBytes = 0
   #expectedHashedBytes = 0
   #firstMismatchAt: number | undefined
@@ -93,6 +105,10 @@ export class BodyCheck {
 
   constructor(expected: ExpectedSource) {
     this.#expected = expected
+    if (expected.length > HASHED_MIN_BYTES) {
+      this.#receivedHash = createHash('sha256')
+      this.#expectedHash = createHash('sha256')
+    }
   }
 
   get receivedBytes(): number {
@@ -108,7 +124,7 @@ export class BodyCheck {
     if (this.#head.length < HEAD_BYTES && this.#receivedBytes < HEAD_BYTES) {
       this.#head += chunk.subarray(0, HEAD_BYTES - this.#receivedBytes).toString('latin1')
     }
-    this.#receivedHash.update(chunk)
+    this.#receivedHash?.update(chunk)
     let done = 0
     while (done < chunk.length) {
       const offset = this.#receivedBytes + done
@@ -118,7 +134,7 @@ export class BodyCheck {
         break
       }
       const expected = this.#expected.slice(offset, length)
-      this.#expectedHash.update(expected)
+      this.#expectedHash?.update(expected)
       this.#expectedHashedBytes = offset + length
       if (this.#firstMismatchAt === undefined) {
         const received = chunk.subarray(done, done + length)
@@ -131,9 +147,10 @@ export class BodyCheck {
 
   /** Finishes both hashes (the expected one over the whole expected body) and reports. Call once. */
   result(): BodyCheckResult {
-    while (this.#expectedHashedBytes < this.#expected.length) {
+    const expectedHash = this.#expectedHash
+    while (expectedHash !== undefined && this.#expectedHashedBytes < this.#expected.length) {
       const length = Math.min(MAX_PIECE_BYTES, this.#expected.length - this.#expectedHashedBytes)
-      this.#expectedHash.update(this.#expected.slice(this.#expectedHashedBytes, length))
+      expectedHash.update(this.#expected.slice(this.#expectedHashedBytes, length))
       this.#expectedHashedBytes += length
     }
     return {
@@ -142,8 +159,8 @@ export class BodyCheck {
       firstMismatchAt:
         this.#firstMismatchAt ?? (this.#receivedBytes < this.#expected.length ? this.#receivedBytes : undefined),
       prefixIntact: this.#firstMismatchAt === undefined,
-      receivedSha256: this.#receivedHash.digest('hex'),
-      expectedSha256: this.#expectedHash.digest('hex'),
+      receivedSha256: this.#receivedHash?.digest('hex') ?? '',
+      expectedSha256: expectedHash?.digest('hex') ?? '',
       head: this.#head,
     }
   }

@@ -1,5 +1,5 @@
-// `npm run soak -- --requests N --concurrency C [--seed S] [--duration D] [--instances I] …`: builds the bundles when
-// they are stale, runs one soak against the local stack, prints the report and exits 0 (pass) or 1 (fail).
+// `npm run soak -- [--profile churn] --requests N --concurrency C [--seed S] [--duration D] …`: builds the bundles
+// when they are stale, runs one soak against the local stack, prints the report and exits 0 (pass) or 1 (fail).
 import { randomInt } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Command } from 'commander'
@@ -13,20 +13,25 @@ import { ensureBundles } from './system.js'
 async function main(): Promise<number> {
   const program = new Command('soak')
     .description('Soak the local stack with a checked request mix; exits 1 on any lost or unexpected request.')
+    .option(
+      '--profile <name>',
+      'mixed (bodies up to 4 MiB) or churn (bodies up to 16 KiB, instances and channels turned over faster); ' +
+        'the flags below override its values (default mixed)',
+    )
     .option('--requests <n>', 'requests to issue (default 10000; without it, --duration alone bounds the run)')
     .option('--duration <d>', 'stop issuing after this long (e.g. 10m)')
-    .option('--concurrency <n>', 'requests in flight at once (default 48)')
+    .option('--concurrency <n>', 'requests in flight at once (mixed 48, churn 64)')
     .option('--seed <n>', 'seed of the request sequence and payloads (default: random, printed)')
     .option('--instances <n>', 'MinInstances: instances kept up (default 4)')
     .option('--max-instances <n>', 'MaxInstances (default 2 × --instances)')
     .option('--max-concurrent-count <n>', 'requests per instance at once (default 10)')
-    .option('--function-timeout <d>', 'function timeout; instances close themselves before it (default 12s)')
+    .option('--function-timeout <d>', 'function timeout; instances close themselves before it (mixed 12s, churn 6s)')
     .option('--ping-timeout <d>', "the extension's router PING timeout; 0 keeps its default of 1s (default 5s)")
-    .option('--deadline-margin <d>', 'the extension asks to close this long before the deadline (default 6s)')
-    .option('--lull-every <d>', 'pause issuing this often so instances idle out; 0 never (default 20s)')
-    .option('--lull <d>', 'length of each pause (default 700ms)')
+    .option('--deadline-margin <d>', 'the extension asks to close this long before the deadline (mixed 6s, churn 3s)')
+    .option('--lull-every <d>', 'pause issuing this often so instances idle out; 0 never (mixed 20s, churn 5s)')
+    .option('--lull <d>', 'length of each pause (mixed 700ms, churn 600ms)')
     .option('--request-timeout <d>', 'a request without a complete answer by then is unexpected (default 60s)')
-    .option('--large-percent <p>', 'percent of requests with 1–4 MiB bodies (default 3)')
+    .option('--large-percent <p>', 'percent of requests with 1–4 MiB bodies (mixed 3, churn 0)')
     .option('--control-port <port>', "the router's h2c control port (default: any free port)")
     .option('--summary-interval <d>', 'extra progress lines in a log this often (default 60s)')
     .option('--runtime <kind>', 'bundle (dist/, built when stale) or source (tsx)', 'bundle')

@@ -1,10 +1,13 @@
 // Pure. Turns the soak's command-line values (strings as commander hands them over) into validated SoakOptions,
 // or a list of problems naming each option, the accepted form and the value given. No I/O.
 import { parseDurationMs } from '../../src/common/index.js'
+import { DEFAULT_SOAK_PROFILE, isSoakProfileName, SOAK_PROFILE_NAMES, SOAK_PROFILES } from './profiles.js'
 import { SOAK_DEFAULTS, type SoakOptions } from './run-soak.js'
 
 /** The raw values: each undefined when the option was not given. */
 export interface SoakArgs {
+  /** A profile's mix and values; the options given here override its values. */
+  readonly profile?: string
   readonly requests?: string
   readonly duration?: string
   readonly concurrency?: string
@@ -28,9 +31,18 @@ export type ResolvedSoakOptions =
   | { readonly kind: 'options'; readonly options: Omit<SoakOptions, 'logger'> }
   | { readonly kind: 'problems'; readonly problems: readonly string[] }
 
-/** `fallbackSeed` is used when --seed is absent (the caller draws one and prints it, so the run can be replayed). */
+/**
+ * `fallbackSeed` is used when --seed is absent (the caller draws one and prints it, so the run can be replayed).
+ * Values come from the flags given, then from the profile (`mixed` unless --profile), then from SOAK_DEFAULTS.
+ */
 export function resolveSoakOptions(args: SoakArgs, fallbackSeed: number): ResolvedSoakOptions {
   const problems: string[] = []
+  const profileText = args.profile ?? DEFAULT_SOAK_PROFILE
+  if (!isSoakProfileName(profileText)) {
+    problems.push(`--profile must be one of ${SOAK_PROFILE_NAMES.join(', ')}, got "${profileText}"`)
+  }
+  const profile = isSoakProfileName(profileText) ? profileText : DEFAULT_SOAK_PROFILE
+  const profileSettings = SOAK_PROFILES[profile].settings
   const integer = (flag: string, text: string | undefined, fallback: number, min: number, max: number): number => {
     if (text === undefined) return fallback
     const value = Number(text.replaceAll('_', ''))
@@ -60,7 +72,7 @@ export function resolveSoakOptions(args: SoakArgs, fallbackSeed: number): Resolv
   if (maxInstances < instances)
     problems.push(`--max-instances (${maxInstances}) must be at least --instances (${instances})`)
   const largePercentText = args.largePercent
-  let largePercent: number = SOAK_DEFAULTS.largePercent
+  let largePercent: number = profileSettings.largePercent
   if (largePercentText !== undefined) {
     const value = Number(largePercentText)
     if (!Number.isFinite(value) || value < 0 || value >= 50 || largePercentText.trim() === '') {
@@ -71,9 +83,10 @@ export function resolveSoakOptions(args: SoakArgs, fallbackSeed: number): Resolv
   if (runtime !== 'bundle' && runtime !== 'source')
     problems.push(`--runtime must be bundle or source, got "${runtime}"`)
   const options = {
+    profile,
     requests,
     durationMs,
-    concurrency: integer('--concurrency', args.concurrency, SOAK_DEFAULTS.concurrency, 1, 10_000),
+    concurrency: integer('--concurrency', args.concurrency, profileSettings.concurrency, 1, 10_000),
     seed: integer('--seed', args.seed, fallbackSeed, 0, 2 ** 32 - 1),
     instances,
     maxInstances,
@@ -84,12 +97,16 @@ export function resolveSoakOptions(args: SoakArgs, fallbackSeed: number): Resolv
       1,
       100,
     ),
-    functionTimeoutMs: duration('--function-timeout', args.functionTimeout, SOAK_DEFAULTS.functionTimeoutMs) as number,
-    deadlineMarginMs: duration('--deadline-margin', args.deadlineMargin, SOAK_DEFAULTS.deadlineMarginMs) as number,
+    functionTimeoutMs: duration(
+      '--function-timeout',
+      args.functionTimeout,
+      profileSettings.functionTimeoutMs,
+    ) as number,
+    deadlineMarginMs: duration('--deadline-margin', args.deadlineMargin, profileSettings.deadlineMarginMs) as number,
     pingTimeoutMs: duration('--ping-timeout', args.pingTimeout, SOAK_DEFAULTS.pingTimeoutMs) as number,
     idleEnvironmentTtlMs: SOAK_DEFAULTS.idleEnvironmentTtlMs,
-    lullEveryMs: duration('--lull-every', args.lullEvery, SOAK_DEFAULTS.lullEveryMs) as number,
-    lullMs: duration('--lull', args.lull, SOAK_DEFAULTS.lullMs) as number,
+    lullEveryMs: duration('--lull-every', args.lullEvery, profileSettings.lullEveryMs) as number,
+    lullMs: duration('--lull', args.lull, profileSettings.lullMs) as number,
     requestTimeoutMs: duration('--request-timeout', args.requestTimeout, SOAK_DEFAULTS.requestTimeoutMs) as number,
     h2cSessions: SOAK_DEFAULTS.h2cSessions,
     largePercent,

@@ -62,8 +62,10 @@ export function classifyOutcome(plan: RequestPlan, seen: Observation): Outcome {
     const { body } = seen
     return unexpected(
       'body',
-      `${body.receivedBytes} of ${body.expectedBytes} bytes, first difference at ${body.firstMismatchAt ?? 'none'}, ` +
-        `sha256 ${body.receivedSha256.slice(0, 16)}… expected ${body.expectedSha256.slice(0, 16)}…`,
+      `${body.receivedBytes} of ${body.expectedBytes} bytes, first difference at ${body.firstMismatchAt ?? 'none'}` +
+        (body.expectedSha256 === ''
+          ? ''
+          : `, sha256 ${body.receivedSha256.slice(0, 16)}… expected ${body.expectedSha256.slice(0, 16)}…`),
     )
   }
   return { kind: 'ok' }

@@ -17,6 +17,9 @@ export function formatReport(report: SoakReport): string {
       `expected errors (aborted on purpose) ${figures.expectedErrors}, unexpected ${figures.unexpected}`,
     `  time ${formatDuration(report.elapsedMs)} (${Math.round(figures.settled / Math.max(seconds, 0.001))} req/s), ` +
       `seed ${report.options.seed}, concurrency ${report.options.concurrency}`,
+    `  turnover while the load ran: ${Math.round(report.turnover.requestsPerSecond)} requests/s, ` +
+      `${report.turnover.channelStreamsOpened} channel streams opened, ` +
+      `${report.turnover.instancesRecycled} instances recycled (${formatCounts(report.turnover.exitReasons)})`,
     `  by kind: ${REQUEST_KINDS.map((kind) => {
       const tally = report.byKind[kind]
       return `${kind} ${tally.ok + tally.expectedErrors + tally.unexpected}`
@@ -44,6 +47,9 @@ export function formatReport(report: SoakReport): string {
       `environments alive ${lambda.environmentsAliveAfterClose}`,
     `memory: max rss ${Math.round(report.memory.maxRssBytes / MIB)} MiB, heap at end ${Math.round(report.memory.endHeapUsedBytes / MIB)} MiB; ` +
       `event-loop delay p99 ${report.eventLoopDelayMs.p99} ms, max ${report.eventLoopDelayMs.max} ms`,
+    `cpu: soak process (router, local Lambda, clients) ${(report.cpu.soakProcessMs / 1000).toFixed(1)} s, ` +
+      `extensions and apps ${(report.cpu.childProcessesMs / 1000).toFixed(1)} s: ` +
+      `${report.cpu.perRequestMs.toFixed(2)} ms per request`,
   ]
   const groups = Object.entries(report.unexpectedByKind).sort((left, right) => right[1] - left[1])
   if (groups.length > 0) {

@@ -12,6 +12,7 @@ export type RequestKind =
   | 'status'
   | 'abort-upload'
   | 'abort-download'
+  | 'abort-sse'
 
 export const REQUEST_KINDS: readonly RequestKind[] = [
   'ping',
@@ -23,6 +24,8 @@ export const REQUEST_KINDS: readonly RequestKind[] = [
   'status',
   'abort-upload',
   'abort-download',
+  // Last, so a mix without it draws the same sequence as before it existed.
+  'abort-sse',
 ]
 
 /** h1: HTTP/1.1 through undici; h2c: HTTP/2 with prior knowledge through node:http2. */
@@ -57,17 +60,30 @@ export interface RequestPlan {
   readonly abort: PlannedAbort | undefined
 }
 
-/** Relative weights of each kind (any positive scale) and the share of requests sent over h2c. */
+/** Size bounds of each kind, in bytes. */
+export interface MixSizes {
+  readonly smallBytesMax: number
+  readonly echoMax: number
+  readonly largeMin: number
+  readonly largeMax: number
+  readonly abortUploadMin: number
+  readonly abortUploadMax: number
+  readonly abortDownloadMin: number
+  readonly abortDownloadMax: number
+}
+
+/** Relative weights of each kind (any positive scale), their sizes, and the share of requests sent over h2c. */
 export interface RequestMix {
   readonly weights: Readonly<Record<RequestKind, number>>
+  readonly sizes: MixSizes
   readonly h2cShare: number
 }
 
 const KIB = 1024
 const MIB = 1024 * KIB
 
-/** Size bounds of each kind, in bytes. */
-export const MIX_SIZES = Object.freeze({
+/** The `mixed` profile's sizes: bodies up to 4 MiB. */
+export const MIXED_SIZES: MixSizes = Object.freeze({
   smallBytesMax: 16 * KIB,
   echoMax: 256 * KIB,
   largeMin: 1 * MIB,
@@ -78,11 +94,23 @@ export const MIX_SIZES = Object.freeze({
   abortDownloadMax: 2 * MIB,
 })
 
+/** The `churn` profile's sizes: every body at most 16 KiB, unless --large-percent brings the 1–4 MiB kinds back. */
+export const CHURN_SIZES: MixSizes = Object.freeze({
+  smallBytesMax: 16 * KIB,
+  echoMax: 16 * KIB,
+  largeMin: 1 * MIB,
+  largeMax: 4 * MIB,
+  abortUploadMin: 1 * KIB,
+  abortUploadMax: 16 * KIB,
+  abortDownloadMin: 1 * KIB,
+  abortDownloadMax: 16 * KIB,
+})
+
 /** The payload block must hold the largest upload from any offset the chooser picks. */
-export const PAYLOAD_BLOCK_BYTES = 2 * MIX_SIZES.largeMax
+export const PAYLOAD_BLOCK_BYTES = 2 * Math.max(MIXED_SIZES.largeMax, CHURN_SIZES.largeMax)
 
 // Percent of requests. Large bodies are a few percent (they dominate the bytes moved); aborts a few percent each way.
-export const DEFAULT_MIX: RequestMix = Object.freeze({
+export const MIXED_MIX: RequestMix = Object.freeze({
   weights: Object.freeze({
     ping: 35,
     bytes: 20,
@@ -93,7 +121,31 @@ export const DEFAULT_MIX: RequestMix = Object.freeze({
     status: 5,
     'abort-upload': 3,
     'abort-download': 3,
+    'abort-sse': 0,
   }),
+  sizes: MIXED_SIZES,
+  h2cShare: 0.5,
+})
+
+// Percent of requests (the kinds other than the large ones add up to 100). Small bodies only, so a request costs
+// little besides its channel stream; more aborts, on both sides of the response head: an upload cut before any
+// answer, a download cut after some bytes, and an SSE stream cut between its events (the head arrived and the app is
+// still writing). The large kinds have a weight only so that --large-percent can bring them back; the profile
+// scales them to 0.
+export const CHURN_MIX: RequestMix = Object.freeze({
+  weights: Object.freeze({
+    ping: 30,
+    bytes: 20,
+    echo: 20,
+    'large-echo': 1,
+    'large-bytes': 1,
+    sse: 8,
+    status: 7,
+    'abort-upload': 5,
+    'abort-download': 5,
+    'abort-sse': 5,
+  }),
+  sizes: CHURN_SIZES,
   h2cShare: 0.5,
 })
 
@@ -128,7 +180,8 @@ export function pickKind(weights: Readonly<Record<RequestKind, number>>, draw: n
 }
 
 /** The next request: a pure function of the random source's next draws and the mix. */
-export function chooseRequest(random: Random, mix: RequestMix = DEFAULT_MIX): RequestPlan {
+export function chooseRequest(random: Random, mix: RequestMix = MIXED_MIX): RequestPlan {
+  const sizes = mix.sizes
   const kind = pickKind(mix.weights, random())
   const protocol: ClientProtocol = random() < mix.h2cShare ? 'h2c' : 'h1'
   const get = (target: string, expectedBody: ExpectedBody, expectedStatus = 200): RequestPlan => ({
@@ -159,18 +212,18 @@ export function chooseRequest(random: Random, mix: RequestMix = DEFAULT_MIX): Re
     case 'ping':
       return get('/ping', { kind: 'text', text: 'pong' })
     case 'bytes': {
-      const length = randomLogInt(random, 0, MIX_SIZES.smallBytesMax)
+      const length = randomLogInt(random, 0, sizes.smallBytesMax)
       const chunked = random() < 0.5
       return get(bytesTarget(length, chunked), { kind: 'pattern', length })
     }
     case 'large-bytes': {
-      const length = randomInt(random, MIX_SIZES.largeMin, MIX_SIZES.largeMax)
+      const length = randomInt(random, sizes.largeMin, sizes.largeMax)
       return get(bytesTarget(length, random() < 0.5), { kind: 'pattern', length })
     }
     case 'echo':
-      return post(randomLogInt(random, 0, MIX_SIZES.echoMax), undefined)
+      return post(randomLogInt(random, 0, sizes.echoMax), undefined)
     case 'large-echo':
-      return post(randomInt(random, MIX_SIZES.largeMin, MIX_SIZES.largeMax), undefined)
+      return post(randomInt(random, sizes.largeMin, sizes.largeMax), undefined)
     case 'sse':
       return get(`/sse?n=${SSE_EVENTS}&interval=${SSE_INTERVAL_MS}`, { kind: 'text', text: sseBody(SSE_EVENTS) })
     case 'status': {
@@ -179,14 +232,22 @@ export function chooseRequest(random: Random, mix: RequestMix = DEFAULT_MIX): Re
       return get(`/status/${status}`, { kind: 'text', text }, status)
     }
     case 'abort-upload': {
-      const uploadBytes = randomInt(random, MIX_SIZES.abortUploadMin, MIX_SIZES.abortUploadMax)
+      const uploadBytes = randomInt(random, sizes.abortUploadMin, sizes.abortUploadMax)
       return post(uploadBytes, { side: 'upload', afterBytes: randomInt(random, 1, uploadBytes - 1) })
     }
     case 'abort-download': {
-      const length = randomInt(random, MIX_SIZES.abortDownloadMin, MIX_SIZES.abortDownloadMax)
+      const length = randomInt(random, sizes.abortDownloadMin, sizes.abortDownloadMax)
       return {
         ...get(bytesTarget(length, random() < 0.5), { kind: 'pattern', length }),
         abort: { side: 'download', afterBytes: randomInt(random, 1, length - 1) },
+      }
+    }
+    case 'abort-sse': {
+      // Cut after a byte of the first event: the head has arrived and the app still has events to write.
+      const expected = sseBody(SSE_EVENTS)
+      return {
+        ...get(`/sse?n=${SSE_EVENTS}&interval=${SSE_INTERVAL_MS}`, { kind: 'text', text: expected }),
+        abort: { side: 'download', afterBytes: randomInt(random, 1, sseBody(1).length) },
       }
     }
     default: {

@@ -59,6 +59,28 @@ export function readRouterCounters(metrics: readonly MetricJson[]): RouterCounte
   }
 }
 
+/** How fast channels, streams and instances turned over while the load ran. */
+export interface Turnover {
+  /** Requests settled per second of load. */
+  readonly requestsPerSecond: number
+  /** Channel streams the router accepted (`channels_opened_total`). */
+  readonly channelStreamsOpened: number
+  /** Instances whose invoke returned (`instance_transitions_total{to="closed"}`). */
+  readonly instancesRecycled: number
+  /** Why those invokes ended, as the extensions reported (`invoke_exit_reasons_total`). */
+  readonly exitReasons: Readonly<Record<string, number>>
+}
+
+/** `counters` read when the load ended, before the stack's own close recycles what is left. */
+export function turnoverOf(counters: RouterCounters, settled: number, elapsedMs: number): Turnover {
+  return {
+    requestsPerSecond: elapsedMs > 0 ? (settled * 1000) / elapsedMs : 0,
+    channelStreamsOpened: counters.channelsOpened,
+    instancesRecycled: counters.instanceTransitions.closed ?? 0,
+    exitReasons: counters.exitReasons,
+  }
+}
+
 /** The router outcomes in UPSTREAM_FAULT_OUTCOMES, each with its count (0 when absent). */
 export function upstreamFaults(counters: RouterCounters): Record<string, number> {
   return Object.fromEntries(

@@ -9,22 +9,30 @@ import { H1Client } from './h1-client.js'
 import { H2cClient } from './h2c-client.js'
 import { LatencyHistogram } from './latency.js'
 import { classifyOutcome, computeVerdict, type Observation, type RunFigures, type Verdict } from './outcome.js'
+import { SOAK_PROFILES, type SoakProfileName } from './profiles.js'
 import { type ProgressOutput, ProgressPrinter, type ProgressState } from './progress.js'
 import { createRandom, fillRandomBytes } from './random.js'
 import {
   type ClientProtocol,
   chooseRequest,
-  DEFAULT_MIX,
   PAYLOAD_BLOCK_BYTES,
   REQUEST_KINDS,
   type RequestKind,
   type RequestPlan,
   withLargeShare,
 } from './request-mix.js'
-import { type RouterCounters, readRouterCounters, upstreamFaults } from './router-counters.js'
-import { countChildProcesses } from './system.js'
+import {
+  type RouterCounters,
+  readRouterCounters,
+  type Turnover,
+  turnoverOf,
+  upstreamFaults,
+} from './router-counters.js'
+import { countChildProcesses, exitedChildrenCpuMs } from './system.js'
 
 export interface SoakOptions {
+  /** The request mix; the profile's other values are already resolved into the options below. */
+  readonly profile: SoakProfileName
   /** Requests to issue; undefined: until `durationMs`. */
   readonly requests: number | undefined
   /** Stop issuing after this long; undefined: until `requests`. */
@@ -68,21 +76,12 @@ export interface SoakOptions {
 
 export const SOAK_DEFAULTS = Object.freeze({
   requests: 10_000,
-  concurrency: 48,
   instances: 4,
   maxConcurrentCount: 10,
-  // Instances live about 6 s: asked to close 6 s before the 12 s deadline, and whatever still runs is reset 1 s
-  // before it, so a request dispatched while the instance drains has about 4 s, above the slowest seen on 2 loaded
-  // cores (a 4 MiB echo) — shorter margins turn that slowness into resets the soak would rightly count.
-  functionTimeoutMs: 12_000,
-  deadlineMarginMs: 6_000,
   pingTimeoutMs: 5_000,
   idleEnvironmentTtlMs: 20_000,
-  lullEveryMs: 20_000,
-  lullMs: 700,
   requestTimeoutMs: 60_000,
   h2cSessions: 4,
-  largePercent: 3,
   summaryIntervalMs: 60_000,
 })
 
@@ -126,7 +125,10 @@ export interface SoakReport {
   readonly bytes: { readonly sent: number; readonly received: number }
   /** h2c requests sent again after a REFUSED_STREAM (a graceful GOAWAY raced them; never processed). */
   readonly refusedRetries: number
+  /** The router's counters after the stack closed. */
   readonly router: RouterCounters
+  /** Requests/s, channel streams opened and instances recycled while the load ran (before the probes and close). */
+  readonly turnover: Turnover
   readonly lambda: {
     readonly invokes: number
     readonly coldStarts: number
@@ -137,6 +139,12 @@ export interface SoakReport {
     readonly environmentsAliveAfterClose: number
   }
   readonly memory: { readonly maxRssBytes: number; readonly endHeapUsedBytes: number }
+  /**
+   * CPU time (user + system) from the stack's start to its close: this process (the router, the local Lambda and
+   * the soak's clients) and its children (each environment's extension and app). On a shared machine the figure
+   * per request says more than requests/s: it moves little with what else runs.
+   */
+  readonly cpu: { readonly soakProcessMs: number; readonly childProcessesMs: number; readonly perRequestMs: number }
   /**
    * This process's event-loop delay while the load ran: the router, the local Lambda and the clients share it, so a
    * long stall delays the router's HTTP/2 answers (the extension pings a silent router after 2 s and gives up after 1 s).
@@ -158,8 +166,10 @@ export async function runSoak(
   const random = createRandom(options.seed)
   const payloadBlock = fillRandomBytes(createRandom(options.seed ^ 0x5eed), Buffer.allocUnsafe(PAYLOAD_BLOCK_BYTES))
   const expectedBodies = new ExpectedBodies(payloadBlock)
-  const mix = withLargeShare(DEFAULT_MIX, options.largePercent)
+  const mix = withLargeShare(SOAK_PROFILES[options.profile].mix, options.largePercent)
   const baselineProcesses = countChildProcesses(process.pid)
+  const cpuAtStart = process.cpuUsage()
+  const childCpuAtStartMs = exitedChildrenCpuMs()
 
   const stack = await startLocalStack({
     frontDoorPort: 0,
@@ -204,7 +214,6 @@ export async function runSoak(
   let ok = 0
   let expectedErrors = 0
   let unexpected = 0
-  let maxRssBytes = 0
   let interrupted = false
   const loopDelay = monitorEventLoopDelay({ resolution: 20 })
   loopDelay.enable()
@@ -219,7 +228,6 @@ export async function runSoak(
       rate.settled = settled
     }
     const rssBytes = process.memoryUsage.rss()
-    maxRssBytes = Math.max(maxRssBytes, rssBytes)
     return {
       settled,
       total: options.requests,
@@ -238,7 +246,7 @@ export async function runSoak(
     summaryMs: options.summaryIntervalMs,
   })
   printer.log(
-    `soak: seed ${options.seed}, ${options.requests ?? 'unbounded'} requests` +
+    `soak: profile ${options.profile}, seed ${options.seed}, ${options.requests ?? 'unbounded'} requests` +
       `${options.durationMs === undefined ? '' : ` or ${Math.round(options.durationMs / 1000)} s`}, ` +
       `concurrency ${options.concurrency}, instances ${options.instances}–${options.maxInstances}, ` +
       `function timeout ${options.functionTimeoutMs} ms (close ${options.deadlineMarginMs} ms before), ` +
@@ -309,7 +317,12 @@ export async function runSoak(
         break
       }
     }
-    printer.onSettled()
+    printer.onSettled({
+      settled,
+      total: options.requests,
+      elapsedMs: performance.now() - startedMs,
+      durationMs: options.durationMs,
+    })
   }
 
   // The run ends when the last request is issued, when the duration is up, or on interrupt; each marks `stopped`.
@@ -350,6 +363,7 @@ export async function runSoak(
   printer.stop()
   io.interrupt?.removeEventListener('abort', onInterrupt)
   if (!drained) io.output.write(`${issued - settled} requests never settled\n`)
+  const turnover = turnoverOf(readRouterCounters(await stack.router.registry.getMetricsAsJSON()), settled, elapsedMs)
 
   // The stack must still serve after the load; then nothing may be left busy, queued or in flight.
   const probes = await probe(h1, h2c, expectedBodies)
@@ -357,6 +371,9 @@ export async function runSoak(
   await Promise.all([h1.close(), h2c.close()])
   await stack.close()
   const processesAfterClose = countChildProcesses(process.pid)
+  const ownCpu = process.cpuUsage(cpuAtStart)
+  const soakProcessMs = (ownCpu.user + ownCpu.system) / 1000
+  const childProcessesMs = exitedChildrenCpuMs() - childCpuAtStartMs
   const router = readRouterCounters(await stack.router.registry.getMetricsAsJSON())
   const stats = stack.lambda.stats(stack.functionName)
 
@@ -403,6 +420,7 @@ export async function runSoak(
     bytes,
     refusedRetries: h2c.refusedRetries,
     router,
+    turnover,
     lambda: {
       invokes: stats.invokes.RequestResponse + stats.invokes.Event,
       coldStarts: stats.coldStarts,
@@ -412,7 +430,13 @@ export async function runSoak(
       environmentsCreated: stats.environmentsCreated,
       environmentsAliveAfterClose: stats.environments.alive,
     },
-    memory: { maxRssBytes, endHeapUsedBytes: process.memoryUsage().heapUsed },
+    // The kernel's peak (getrusage ru_maxrss, KiB): exact, where sampling would miss a short peak.
+    memory: { maxRssBytes: process.resourceUsage().maxRSS * 1024, endHeapUsedBytes: process.memoryUsage().heapUsed },
+    cpu: {
+      soakProcessMs: Math.round(soakProcessMs),
+      childProcessesMs: Math.round(childProcessesMs),
+      perRequestMs: settled > 0 ? (soakProcessMs + childProcessesMs) / settled : 0,
+    },
     eventLoopDelayMs: {
       p99: Math.round(loopDelay.percentile(99) / 1e6),
       max: Math.round(loopDelay.max / 1e6),

@@ -1,5 +1,6 @@
-// The soak's few facts about the machine: child processes of this process (from /proc), and whether the esbuild
-// bundles in dist/ are older than the sources (rebuilt then). isBuildStale is pure; the rest reads files or builds.
+// The soak's few facts about the machine: child processes of this process and the CPU its exited children used
+// (from /proc), and whether the esbuild bundles in dist/ are older than the sources (rebuilt then).
+// isBuildStale and parseChildCpuMs are pure; the rest reads files or builds.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,6 +26,34 @@ export function countChildProcesses(pid: number): number {
     }
   }
   return count
+}
+
+// USER_HZ: the unit of /proc's CPU times; 100 on every Linux architecture Node supports.
+const CLOCK_TICKS_PER_S = 100
+
+/**
+ * Pure: CPU time (user + system, ms) of the exited and waited-for children of a process, from its /proc/<pid>/stat
+ * text: fields 16 and 17 (cutime, cstime), counted after the command name, which is in parentheses and may hold
+ * spaces. undefined when the text is not in that form.
+ */
+export function parseChildCpuMs(statText: string): number | undefined {
+  const close = statText.lastIndexOf(')')
+  if (close < 0) return undefined
+  // After ") " comes field 3 (state); cutime and cstime are fields 16 and 17.
+  const fields = statText.slice(close + 2).split(' ')
+  const cutime = Number(fields[13])
+  const cstime = Number(fields[14])
+  if (!Number.isSafeInteger(cutime) || !Number.isSafeInteger(cstime)) return undefined
+  return ((cutime + cstime) * 1000) / CLOCK_TICKS_PER_S
+}
+
+/** CPU time (ms) this process's exited children used so far; 0 where /proc does not exist. */
+export function exitedChildrenCpuMs(): number {
+  try {
+    return parseChildCpuMs(readFileSync('/proc/self/stat', 'latin1')) ?? 0
+  } catch {
+    return 0
+  }
 }
 
 /** Pure: the bundles must be rebuilt when one is missing or older than the newest source file. */

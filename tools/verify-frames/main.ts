@@ -15,6 +15,7 @@ import { ensureBundles } from '../soak/system.js'
 import { LoopbackCapture } from './capture.js'
 import { FrameChecker } from './check-frames.js'
 import { decodeCapture } from './decode.js'
+import { captureSoakArgs } from './soak-args.js'
 import { frameVerdict } from './verdict.js'
 
 const CAPTURE_START_TIMEOUT_MS = 30_000
@@ -40,18 +41,19 @@ function named(counts: Readonly<Record<string, number>>): Record<string, number>
 async function main(): Promise<number> {
   const program = new Command('verify-frames')
     .description('Capture the control channel during a soak and check HTTP/2 frame order on every stream.')
+    .option('--profile <name>', "the soak's profile: mixed or churn (default mixed)")
     .option('--requests <n>', 'soak requests (default 20000)', '20000')
     .option('--concurrency <n>', 'soak concurrency (default 32)', '32')
     .option('--seed <n>', 'soak seed (default: random, printed)')
-    .option('--large-percent <p>', 'percent of 1–4 MiB bodies; they make the capture large (default 0.5)', '0.5')
+    .option(
+      '--large-percent <p>',
+      "percent of 1–4 MiB bodies; they make the capture large (default 0.5 with mixed, the profile's 0 with churn)",
+    )
     .option('--buffer-mb <n>', "tshark's capture buffer in MiB (default 256)", '256')
     .option('--keep-pcap <path>', 'keep the capture at this path (default: a temporary file, deleted)')
     .parse()
   const raw = program.opts<SoakArgs & { bufferMb: string; keepPcap?: string }>()
-  const resolved = resolveSoakOptions(
-    { requests: raw.requests, concurrency: raw.concurrency, seed: raw.seed, largePercent: raw.largePercent },
-    randomInt(0, 2 ** 32 - 1),
-  )
+  const resolved = resolveSoakOptions(captureSoakArgs(raw), randomInt(0, 2 ** 32 - 1))
   if (resolved.kind === 'problems') {
     for (const problem of resolved.problems) process.stderr.write(`verify-frames: ${problem}\n`)
     return 2

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { resolveSoakOptions, type SoakArgs } from '../../../tools/soak/options.js'
+import { SOAK_PROFILES } from '../../../tools/soak/profiles.js'
 import { SOAK_DEFAULTS } from '../../../tools/soak/run-soak.js'
 
 test('no options gives the defaults, with the drawn seed', () => {
@@ -13,6 +14,7 @@ test('no options gives the defaults, with the drawn seed', () => {
   assert.equal(resolved.options.seed, 1234)
   assert.equal(resolved.options.maxInstances, SOAK_DEFAULTS.instances * 2)
   assert.equal(resolved.options.runtime, 'bundle')
+  assert.equal(resolved.options.profile, 'mixed')
 })
 
 const accepted: { name: string; args: SoakArgs; expect: Record<string, unknown> }[] = [
@@ -37,6 +39,44 @@ const accepted: { name: string; args: SoakArgs; expect: Record<string, unknown> 
     name: 'a function timeout with its margin',
     args: { functionTimeout: '8s', deadlineMargin: '2s' },
     expect: { functionTimeoutMs: 8000, deadlineMarginMs: 2000 },
+  },
+  // issue 17: a profile sets the mix and its values; a flag given on the command line wins over the profile.
+  {
+    name: 'no profile is the mixed one, with its values',
+    args: {},
+    expect: { profile: 'mixed', ...SOAK_PROFILES.mixed.settings },
+  },
+  {
+    name: 'the churn profile brings its own values',
+    args: { profile: 'churn' },
+    expect: { profile: 'churn', ...SOAK_PROFILES.churn.settings },
+  },
+  {
+    name: 'churn has no large bodies, a short function timeout and frequent lulls',
+    args: { profile: 'churn' },
+    expect: { largePercent: 0, functionTimeoutMs: 6000, deadlineMarginMs: 3000, lullEveryMs: 5000, lullMs: 600 },
+  },
+  {
+    name: 'flags override the churn profile one by one and leave its other values',
+    args: { profile: 'churn', concurrency: '32', lullEvery: '10s', largePercent: '1' },
+    expect: {
+      profile: 'churn',
+      concurrency: 32,
+      lullEveryMs: 10_000,
+      largePercent: 1,
+      lullMs: SOAK_PROFILES.churn.settings.lullMs,
+      functionTimeoutMs: SOAK_PROFILES.churn.settings.functionTimeoutMs,
+    },
+  },
+  {
+    name: 'a longer function timeout given with churn keeps the profile margin',
+    args: { profile: 'churn', functionTimeout: '20s' },
+    expect: { functionTimeoutMs: 20_000, deadlineMarginMs: SOAK_PROFILES.churn.settings.deadlineMarginMs },
+  },
+  {
+    name: 'the profile does not change what it does not set',
+    args: { profile: 'churn' },
+    expect: { requests: SOAK_DEFAULTS.requests, instances: SOAK_DEFAULTS.instances, pingTimeoutMs: 5000 },
   },
 ]
 for (const row of accepted) {
@@ -70,6 +110,16 @@ const refused: { name: string; args: SoakArgs; problem: RegExp }[] = [
     problem: /--deadline-margin/,
   },
   { name: 'an unknown runtime', args: { runtime: 'docker' }, problem: /--runtime must be bundle or source/ },
+  {
+    name: 'an unknown profile',
+    args: { profile: 'bulk' },
+    problem: /--profile must be one of mixed, churn, got "bulk"/,
+  },
+  {
+    name: "a flag that breaks the churn profile's own margin",
+    args: { profile: 'churn', functionTimeout: '3s' },
+    problem: /--deadline-margin must be shorter than --function-timeout/,
+  },
 ]
 for (const row of refused) {
   test(`refused: ${row.name}`, () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Counter, Registry } from 'prom-client'
-import { formatCounts, readRouterCounters, upstreamFaults } from '../../../tools/soak/router-counters.js'
+import { formatCounts, readRouterCounters, turnoverOf, upstreamFaults } from '../../../tools/soak/router-counters.js'
 
 test('counters are summed over pools and keyed by their label', async () => {
   const registry = new Registry()
@@ -50,4 +50,38 @@ test('counters are summed over pools and keyed by their label', async () => {
 test('formatCounts lists non-zero counts, largest first', () => {
   assert.equal(formatCounts({ b: 1, a: 3, c: 0, d: 1 }), 'a 3, b 1, d 1')
   assert.equal(formatCounts({ a: 0 }), 'none')
+})
+
+test('turnover counts channel streams opened, instances closed and requests per second of load', async () => {
+  const registry = new Registry()
+  const counter = (name: string, labelNames: string[]): Counter =>
+    new Counter({ name: `lambda_dispatch_router_${name}`, help: 'x', labelNames, registers: [registry] })
+  const channels = counter('channels_opened_total', ['pool'])
+  channels.inc({ pool: 'default' }, 30)
+  channels.inc({ pool: 'other' }, 12)
+  const transitions = counter('instance_transitions_total', ['pool', 'to'])
+  transitions.inc({ pool: 'default', to: 'starting' }, 9)
+  transitions.inc({ pool: 'default', to: 'closed' }, 5)
+  transitions.inc({ pool: 'other', to: 'closed' }, 2)
+  const exits = counter('invoke_exit_reasons_total', ['pool', 'reason'])
+  exits.inc({ pool: 'default', reason: 'SelfDeadline' }, 4)
+  exits.inc({ pool: 'other', reason: 'SelfLastActive' }, 2)
+  exits.inc({ pool: 'default', reason: 'RouterGoAway' })
+
+  const turnover = turnoverOf(readRouterCounters(await registry.getMetricsAsJSON()), 3000, 2000)
+  assert.deepEqual(turnover, {
+    requestsPerSecond: 1500,
+    channelStreamsOpened: 42,
+    instancesRecycled: 7,
+    exitReasons: { SelfDeadline: 4, SelfLastActive: 2, RouterGoAway: 1 },
+  })
+})
+
+test('turnover of an empty registry and no time is all zero', () => {
+  assert.deepEqual(turnoverOf(readRouterCounters([]), 0, 0), {
+    requestsPerSecond: 0,
+    channelStreamsOpened: 0,
+    instancesRecycled: 0,
+    exitReasons: {},
+  })
 })

@@ -7,6 +7,7 @@ import {
   closePath,
   type ExitReason,
   HEADER_CHANNEL_ID,
+  HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
   type HeadLimits,
@@ -81,6 +82,8 @@ export class Invocation implements ChannelHost {
   readonly #pinger: Pinger
   readonly #stop = new AbortController()
   readonly #closeMarginMs: number
+  // The router's per-invoke secret, sent on every control request; absent from the original router (then none is sent).
+  readonly #tokenHeader: Readonly<Record<string, string>>
   #state: InvocationState = 'running'
   #exitReason: ExitReason | undefined
   #fatalError: ExtensionError | undefined
@@ -124,6 +127,7 @@ export class Invocation implements ChannelHost {
         invokeStartMs,
       }),
     })
+    this.#tokenHeader = request.channelToken === undefined ? {} : { [HEADER_CHANNEL_TOKEN]: request.channelToken }
     this.#target = {
       url: new URL(request.dispatcherUrl),
       certSha256: request.routerCertSha256 === undefined ? undefined : normalizeFingerprint(request.routerCertSha256),
@@ -202,6 +206,7 @@ export class Invocation implements ChannelHost {
       [HEADER_POOL_ID]: this.poolId,
       [HEADER_LAMBDA_ID]: this.lambdaId,
       [HEADER_CHANNEL_ID]: channelId,
+      ...this.#tokenHeader,
     }
   }
 
@@ -297,7 +302,12 @@ export class Invocation implements ChannelHost {
   #controlRequest(session: RouterSession, kind: 'ping' | 'close'): Promise<number> {
     const path = kind === 'ping' ? pingPath(this.lambdaId) : closePath(this.lambdaId)
     const timeoutMs = kind === 'ping' ? this.#context.config.pingIntervalMs : CLOSE_RESPONSE_TIMEOUT_MS
-    const headers = { date: this.#httpDate(), [HEADER_POOL_ID]: this.poolId, [HEADER_LAMBDA_ID]: this.lambdaId }
+    const headers = {
+      date: this.#httpDate(),
+      [HEADER_POOL_ID]: this.poolId,
+      [HEADER_LAMBDA_ID]: this.lambdaId,
+      ...this.#tokenHeader,
+    }
     return session.controlRequest(path, headers, timeoutMs)
   }
 

@@ -17,6 +17,11 @@ export interface WaiterRequest {
   initOnly: boolean
   /** Additive: SHA-256 fingerprint (hex, colons optional) of the router's control-channel TLS certificate to pin. */
   routerCertSha256?: string
+  /**
+   * Additive: the per-invoke secret the extension presents on every control request (HEADER_CHANNEL_TOKEN), so an
+   * instance id alone proves nothing. Absent from the original router; then the extension sends no token.
+   */
+  channelToken?: string
 }
 
 /** What one invoke reports when it returns. Only `poolId` and `id` are guaranteed (the legacy C# extension). */
@@ -33,6 +38,8 @@ export interface WaiterResponse {
 const PATH_SAFE_ID = /^[A-Za-z0-9._~-]{1,128}$/
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 const SHA256_FINGERPRINT = /^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$/
+// Travels as an HTTP header value: base64url or hex, 16–256 characters (ours is 43: 256 bits of base64url).
+const CHANNEL_TOKEN = /^[A-Za-z0-9_-]{16,256}$/
 
 /** JSON for the invoke, keys in the original's order; additive keys follow and are omitted when unset. */
 export function encodeWaiterRequest(request: WaiterRequest): string {
@@ -45,6 +52,7 @@ export function encodeWaiterRequest(request: WaiterRequest): string {
     InitOnly: request.initOnly,
   }
   if (request.routerCertSha256 !== undefined) wire.RouterCertSha256 = request.routerCertSha256
+  if (request.channelToken !== undefined) wire.ChannelToken = request.channelToken
   return JSON.stringify(wire)
 }
 
@@ -88,6 +96,13 @@ export function decodeWaiterRequest(payload: unknown): WaiterRequest {
       throw new InvalidWaiterError('RouterCertSha256', 'must be a SHA-256 fingerprint: 64 hex digits, colons optional')
     }
     request.routerCertSha256 = fingerprint
+  }
+  const channelToken = wire.ChannelToken
+  if (channelToken !== undefined && channelToken !== null) {
+    if (typeof channelToken !== 'string' || !CHANNEL_TOKEN.test(channelToken)) {
+      throw new InvalidWaiterError('ChannelToken', 'must be 16–256 characters of letters, digits, "-" or "_"')
+    }
+    request.channelToken = channelToken
   }
   return request
 }

@@ -467,6 +467,12 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     "Send the control certificate's SHA-256 (RouterCertSha256) so the extension pins it; false for extensions that cannot pin.",
   ),
   flag(
+    'AllowUnauthenticatedChannels',
+    'allowUnauthenticatedChannels',
+    false,
+    'Admit control requests without the per-invoke channel token (the original Rust extension sends none); anyone who learns a live instance id can then open its channels.',
+  ),
+  flag(
     'ExposeInternalHeaders',
     'exposeInternalHeaders',
     false,

@@ -62,6 +62,8 @@ export interface RouterConfig {
   readonly tlsCertPath: string | undefined
   readonly tlsKeyPath: string | undefined
   readonly pinControlChannelCertificate: boolean
+  /** Admit control requests without a channel token (the original extension); a wrong token is refused anyway. */
+  readonly allowUnauthenticatedChannels: boolean
   readonly exposeInternalHeaders: boolean
   readonly preWarmInvokes: boolean
   readonly logLevel: LogLevel
@@ -118,6 +120,7 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   tlsCertPath: undefined,
   tlsKeyPath: undefined,
   pinControlChannelCertificate: true,
+  allowUnauthenticatedChannels: false,
   exposeInternalHeaders: false,
   preWarmInvokes: false,
   logLevel: 'info',

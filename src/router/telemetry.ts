@@ -4,7 +4,7 @@
 // count is mirrored here. Recent errors are kept in a bounded list for the dashboard.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import type { Logger } from '../common/index.js'
+import { type Logger, shortId } from '../common/index.js'
 import type { ExitReason } from '../protocol/index.js'
 import { EmfPublisher } from './emf.js'
 import type { RouterError, TunnelOrderingError } from './errors.js'
@@ -147,6 +147,8 @@ export class RouterTelemetry {
   readonly channelsOpened: Counter<'pool'>
   readonly channelsClosed: Counter<'pool' | 'reason'>
   readonly controlResponses: Counter<'route' | 'status'>
+  readonly controlAuthRefusals: Counter<'route' | 'reason'>
+  readonly channelsRefused: Counter<'pool' | 'reason'>
   readonly instanceTransitions: Counter<'pool' | 'to'>
   readonly instanceStartTimeouts: Counter<'pool'>
   readonly instanceConnect: Histogram<'pool'>
@@ -223,6 +225,18 @@ export class RouterTelemetry {
       name: 'lambda_dispatch_router_control_responses_total',
       help: 'Control-channel answers other than an accepted channel, by route and status',
       labelNames: ['route', 'status'],
+      registers,
+    })
+    this.controlAuthRefusals = new Counter({
+      name: 'lambda_dispatch_router_control_auth_refusals_total',
+      help: 'Control requests for a live instance refused with 403 for a missing or wrong channel token, by route',
+      labelNames: ['route', 'reason'],
+      registers,
+    })
+    this.channelsRefused = new Counter({
+      name: 'lambda_dispatch_router_channels_refused_total',
+      help: 'Channel POSTs refused for a live instance: over_cap is a new channel id beyond its NumberOfChannels',
+      labelNames: ['pool', 'reason'],
       registers,
     })
     this.instanceTransitions = new Counter({
@@ -596,6 +610,38 @@ export class PoolTelemetry {
   onChannelClosed(lambdaId: string, channelId: string, reason: ChannelCloseReason): void {
     this.#channelClosed(reason).inc()
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ lambdaId, channelId, reason }, 'channel closed')
+  }
+
+  /**
+   * A control request for a live instance was refused (403) for its channel token; the instance was not touched.
+   * Logged once per instance (`first`), counted every time.
+   */
+  onControlAuthRefused(
+    lambdaId: string,
+    route: 'request' | 'ping' | 'close',
+    reason: 'missing' | 'wrong',
+    first: boolean,
+  ): void {
+    this.#router.controlAuthRefusals.inc({ route, reason })
+    if (!first) return
+    this.logger.warn(
+      { lambdaId: shortId(lambdaId), route, reason },
+      'control request refused: no valid channel token (later refusals for this instance are only counted)',
+    )
+    this.#router.recordError({
+      code: 'control_auth_refused',
+      poolId: this.poolId,
+      message: `a ${route} control request had a ${reason} channel token`,
+      lambdaId,
+    })
+  }
+
+  /** A channel POST with a new channel id came for an instance that already holds `maxChannels` of them. */
+  onChannelRefusedOverCap(lambdaId: string, channelId: string, maxChannels: number): void {
+    this.#router.channelsRefused.inc({ pool: this.poolId, reason: 'over_cap' })
+    if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug({ lambdaId, channelId, maxChannels }, 'channel refused: over the instance channel cap')
+    }
   }
 
   /** `ageMs` is the instance's age at the transition: entering `open` from `starting` it is the connect-back time. */

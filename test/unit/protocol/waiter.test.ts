@@ -32,6 +32,15 @@ test('additive fields come after the original keys and round-trip', () => {
   assert.equal(decodeWaiterRequest(json).routerCertSha256, fingerprint)
 })
 
+test('the channel token follows the original keys and round-trips; without one the payload is unchanged', () => {
+  const channelToken = 'q'.repeat(43)
+  const json = encodeWaiterRequest({ ...REQUEST, channelToken })
+  assert.ok(json.endsWith(`"InitOnly":false,"ChannelToken":"${channelToken}"}`))
+  assert.equal(decodeWaiterRequest(json).channelToken, channelToken)
+  assert.equal(encodeWaiterRequest(REQUEST).includes('ChannelToken'), false)
+  assert.equal(decodeWaiterRequest({ ...JSON.parse(json), ChannelToken: null }).channelToken, undefined)
+})
+
 test('a missing or null PoolId means the default pool and a missing InitOnly means false', () => {
   const { PoolId: _pool, InitOnly: _init, ...rest } = JSON.parse(encodeWaiterRequest(REQUEST))
   assert.deepEqual(decodeWaiterRequest(rest), REQUEST)
@@ -60,6 +69,13 @@ const INVALID: ReadonlyArray<{ name: string; change: Record<string, unknown>; fi
   { name: 'a SentTime with an impossible date', change: { SentTime: '2025-13-45T00:00:00Z' }, field: 'SentTime' },
   { name: 'a string InitOnly', change: { InitOnly: 'true' }, field: 'InitOnly' },
   { name: 'a short fingerprint', change: { RouterCertSha256: 'abcd' }, field: 'RouterCertSha256' },
+  { name: 'a short channel token', change: { ChannelToken: 'abc' }, field: 'ChannelToken' },
+  {
+    name: 'a channel token with a line break',
+    change: { ChannelToken: `${'a'.repeat(20)}\r\nX: y` },
+    field: 'ChannelToken',
+  },
+  { name: 'a numeric channel token', change: { ChannelToken: 1234567890123456 }, field: 'ChannelToken' },
 ]
 
 for (const row of INVALID) {

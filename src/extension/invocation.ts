@@ -70,6 +70,7 @@ export class Invocation implements ChannelHost {
   readonly poolId: string
   readonly lambdaId: string
   readonly compression: boolean
+  readonly forwardInternalHeaders: boolean
   readonly headLimits: HeadLimits
   readonly headersTimeoutMs: number
   readonly app: AppClient
@@ -109,6 +110,7 @@ export class Invocation implements ChannelHost {
     this.poolId = request.poolId
     this.lambdaId = request.id
     this.compression = config.compression
+    this.forwardInternalHeaders = config.forwardInternalHeaders
     this.headLimits = { maxHeadBytes: config.maxHeadBytes, maxHeaderCount: config.maxHeaderCount }
     this.headersTimeoutMs = config.routerHeadersTimeoutMs
     this.app = context.app

@@ -18,7 +18,7 @@ import {
 
 const IDS = { poolId: 'pool-a', lambdaId: 'lambda-a', channelId: 'channel-a' }
 
-test('the app gets the ids first, then the tunnelled headers without hop-by-hop, listed, Expect or spoofed ones', () => {
+test('with ids the app gets them first, then the tunnelled headers without hop-by-hop, listed, Expect or spoofed ones', () => {
   assert.deepEqual(
     appRequestHeaders(
       [
@@ -56,6 +56,13 @@ test('the app gets the ids first, then the tunnelled headers without hop-by-hop,
       'b=2',
     ],
   )
+})
+
+test('without ids (the default) the app gets only the tunnelled headers, spoofed internal names dropped', () => {
+  assert.deepEqual(appRequestHeaders(['Host', 'example.com', 'X-Lambda-Id', 'spoofed', 'X-Pool-Id', 'p'], undefined), [
+    'Host',
+    'example.com',
+  ])
 })
 
 const retries: Array<{ method: string; hasBody: boolean; code: string | undefined; expected: boolean }> = [

@@ -449,7 +449,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     'TrustForwardedHeaders',
     'trustForwardedHeaders',
     false,
-    'Keep X-Forwarded-Proto/Host set by a load balancer in front instead of replacing them.',
+    'Behind a load balancer: append to X-Forwarded-For, keep X-Forwarded-Proto/Host and Forwarded; false replaces them.',
   ),
   setting(
     'TlsCertPath',

@@ -73,6 +73,8 @@ export interface RouterConfig {
   readonly adminPort: number
   /** Address the admin listener binds: loopback by default, whatever ListenHost says. */
   readonly adminHost: string
+  /** Host names the admin listener answers besides IP literals, loopback names and adminHost (DNS rebinding). */
+  readonly adminAllowedHosts: readonly string[]
   /** AWS region for Lambda invokes (AWS_REGION, else AWS_DEFAULT_REGION). */
   readonly awsRegion: string | undefined
   /** Lambda endpoint override, e.g. the local Lambda (AWS_ENDPOINT_URL_LAMBDA). */
@@ -128,6 +130,7 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   accessLog: true,
   adminPort: 5005,
   adminHost: '127.0.0.1',
+  adminAllowedHosts: Object.freeze([]),
   awsRegion: undefined,
   lambdaEndpoint: undefined,
 })

@@ -196,6 +196,7 @@ export class Router implements AdminSource {
     this.#admin = new AdminServer({
       host: config.adminHost,
       port: config.adminPort,
+      allowedHosts: config.adminAllowedHosts,
       source: this,
       logger: createLogger(this.#logger, 'admin'),
     })

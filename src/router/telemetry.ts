@@ -435,7 +435,15 @@ export class RouterTelemetry {
   /** The ordering invariant's guard refused a write; the write did not happen. */
   onTunnelOrderingViolation(error: TunnelOrderingError, poolId: string): void {
     this.orderingViolations.inc({ pool: poolId })
-    this.logger.error({ err: error, poolId, lambdaId: error.lambdaId, channelId: error.channelId }, 'tunnel ordering')
+    this.logger.error(
+      {
+        err: error,
+        poolId,
+        lambdaId: logId(this.logger, error.lambdaId),
+        channelId: logId(this.logger, error.channelId),
+      },
+      'tunnel ordering',
+    )
     this.recordError({ code: error.code, poolId, message: error.message, lambdaId: error.lambdaId })
   }
 
@@ -625,7 +633,7 @@ export class PoolTelemetry {
     this.#router.controlAuthRefusals.inc({ route, reason })
     if (!first) return
     this.logger.warn(
-      { lambdaId: shortId(lambdaId), route, reason },
+      { lambdaId: logId(this.logger, lambdaId), route, reason },
       'control request refused: no valid channel token (later refusals for this instance are only counted)',
     )
     this.#router.recordError({
@@ -651,12 +659,15 @@ export class PoolTelemetry {
       this.#router.instanceConnect.observe({ pool: this.poolId }, ageMs / 1000)
       this.#emf?.record(this.poolId, 'LambdaOpenDelay', ageMs)
     }
-    this.logger.info({ lambdaId, from, to }, 'instance state')
+    this.logger.info({ lambdaId: logId(this.logger, lambdaId), from, to }, 'instance state')
   }
 
   onInstanceStartTimedOut(lambdaId: string, waitedMs: number): void {
     this.#router.instanceStartTimeouts.inc({ pool: this.poolId })
-    this.logger.warn({ lambdaId, waitedMs }, 'instance did not connect back within the start timeout')
+    this.logger.warn(
+      { lambdaId: logId(this.logger, lambdaId), waitedMs },
+      'instance did not connect back within the start timeout',
+    )
     this.#router.recordError({
       code: 'instance_start_timeout',
       poolId: this.poolId,
@@ -693,7 +704,7 @@ export class PoolTelemetry {
       this.#router.invokeExitReasons.inc({ pool: this.poolId, reason: detail.exitReason })
     }
     const level = result === 'completed' || result === 'aborted' ? 'info' : 'warn'
-    this.logger[level]({ lambdaId, result, ...detail }, 'invoke returned')
+    this.logger[level]({ lambdaId: logId(this.logger, lambdaId), result, ...detail }, 'invoke returned')
     if (level === 'warn') {
       const err = detail.err
       this.#router.recordError({
@@ -729,6 +740,14 @@ export class PoolTelemetry {
     }
     child.inc()
   }
+}
+
+/**
+ * How an instance or channel id appears in a log line: in full at debug level (to follow one instance), else its
+ * 8-character prefix (issue 13: ids in logs must not be enough to address an instance).
+ */
+export function logId(logger: Logger, id: string): string {
+  return logger.isLevelEnabled('debug') ? id : shortId(id)
 }
 
 function errorCode(error: unknown): string | undefined {

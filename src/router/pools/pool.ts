@@ -16,7 +16,7 @@ import { InstanceRegistry } from '../instances/registry.js'
 import { InvokeGate } from '../invoke/invoke-gate.js'
 import type { InvokeOutcome, Invoker } from '../invoke/invoker.js'
 import { Scaler, type ScaleSnapshot } from '../scaling/scaler.js'
-import type { InvokeResult, PoolSnapshot, PoolTelemetry, RouterTelemetry } from '../telemetry.js'
+import { type InvokeResult, logId, type PoolSnapshot, type PoolTelemetry, type RouterTelemetry } from '../telemetry.js'
 import type { PoolContext } from './pool-context.js'
 import { replacementWaitMs } from './replacement.js'
 
@@ -193,7 +193,7 @@ export class Pool implements ControlPool {
       const waitMs = replacementWaitMs(instance.ageMs, replacing)
       if (waitMs > 0) this.#awaitingReplacement.add(instance)
       instance.scheduleRetire(waitMs)
-      this.#logger.info({ lambdaId, replacing, waitMs }, 'lambda asked to close')
+      this.#logger.info({ lambdaId: logId(this.#logger, lambdaId), replacing, waitMs }, 'lambda asked to close')
     }
     instance.onRetired(() => {
       this.#awaitingReplacement.delete(instance)

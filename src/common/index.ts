@@ -11,5 +11,6 @@ export {
   type LoggerSettings,
   type LogLevel,
 } from './logger.js'
+export { SHORT_ID_LENGTH, shortId } from './short-id.js'
 export { type Corkable, TurnCork } from './turn-cork.js'
 export { parseBytes, parseDurationMs } from './units.js'

@@ -32,6 +32,8 @@ export interface ChannelHost {
   readonly poolId: string
   readonly lambdaId: string
   readonly compression: boolean
+  /** Send X-Pool-Id, X-Lambda-Id and X-Channel-Id to the app (LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS). */
+  readonly forwardInternalHeaders: boolean
   readonly headLimits: HeadLimits
   readonly headersTimeoutMs: number
   readonly app: AppClient
@@ -280,11 +282,10 @@ export class ChannelLoop {
     const start = (first: Buffer | undefined): void => {
       if (stream.destroyed) return
       if (first !== undefined) body = new TunnelRequestBody(stream, first)
-      const headers = appRequestHeaders(head.headers, {
-        poolId: host.poolId,
-        lambdaId: host.lambdaId,
-        channelId: this.id,
-      })
+      const headers = appRequestHeaders(
+        head.headers,
+        host.forwardInternalHeaders ? { poolId: host.poolId, lambdaId: host.lambdaId, channelId: this.id } : undefined,
+      )
       this.#relay = host.app.relay({ method: head.method, target: head.target, headers, body: body ?? null }, writer)
     }
     const length = getHeader(head.headers, 'content-length')

@@ -46,6 +46,8 @@ export interface ExtensionConfig {
   readonly maxHeadBytes: number
   readonly maxHeaderCount: number
   readonly logLevel: LogLevel
+  /** Send X-Pool-Id, X-Lambda-Id and X-Channel-Id to the app (as the original did); off: an app that echoes headers would publish them. */
+  readonly forwardInternalHeaders: boolean
 }
 
 type DefaultedKey = Exclude<keyof ExtensionConfig, 'runtimeApi' | 'localEnv'>
@@ -84,6 +86,7 @@ export const EXTENSION_DEFAULTS: Readonly<{ [K in DefaultedKey]: ExtensionConfig
   maxHeadBytes: DEFAULT_HEAD_LIMITS.maxHeadBytes,
   maxHeaderCount: DEFAULT_HEAD_LIMITS.maxHeaderCount,
   logLevel: 'info',
+  forwardInternalHeaders: false,
 })
 
 /** The environment variable behind each setting; docs/extension.md documents every one. */
@@ -117,6 +120,7 @@ export const EXTENSION_ENV_VARS: Readonly<{ [K in DefaultedKey | 'runtimeApi']: 
   maxHeadBytes: 'LAMBDA_DISPATCH_MAX_HEAD_BYTES',
   maxHeaderCount: 'LAMBDA_DISPATCH_MAX_HEADER_COUNT',
   logLevel: 'LAMBDA_DISPATCH_LOG_LEVEL',
+  forwardInternalHeaders: 'LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS',
 })
 
 /** Accepted and ignored: the original chose a Tokio runtime with it; Node has one event loop. */
@@ -167,6 +171,7 @@ export function loadExtensionConfig(env: Readonly<Record<string, string | undefi
     maxHeadBytes: reader.bytes(v.maxHeadBytes, d.maxHeadBytes, 1024, 16 * 1024 * 1024),
     maxHeaderCount: reader.integer(v.maxHeaderCount, d.maxHeaderCount, 1, 10_000),
     logLevel: reader.oneOf(v.logLevel, LOG_LEVELS, d.logLevel),
+    forwardInternalHeaders: reader.boolean(v.forwardInternalHeaders, d.forwardInternalHeaders),
   }
   if ((env[v.runtimeApi] ?? '').trim() === '') {
     reader.problems.push(`${v.runtimeApi} is required: host:port of the Lambda Runtime API, e.g. 127.0.0.1:9001`)

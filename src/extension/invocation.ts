@@ -7,6 +7,7 @@ import {
   closePath,
   type ExitReason,
   HEADER_CHANNEL_ID,
+  HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
   type HeadLimits,
@@ -69,6 +70,7 @@ export class Invocation implements ChannelHost {
   readonly poolId: string
   readonly lambdaId: string
   readonly compression: boolean
+  readonly forwardInternalHeaders: boolean
   readonly headLimits: HeadLimits
   readonly headersTimeoutMs: number
   readonly app: AppClient
@@ -82,6 +84,8 @@ export class Invocation implements ChannelHost {
   readonly #stop = new AbortController()
   readonly #closeMarginMs: number
   readonly #idleGraceMs: number
+  // The router's per-invoke secret, sent on every control request; absent from the original router (then none is sent).
+  readonly #tokenHeader: Readonly<Record<string, string>>
   #state: InvocationState = 'running'
   #exitReason: ExitReason | undefined
   #fatalError: ExtensionError | undefined
@@ -108,6 +112,7 @@ export class Invocation implements ChannelHost {
     this.poolId = request.poolId
     this.lambdaId = request.id
     this.compression = config.compression
+    this.forwardInternalHeaders = config.forwardInternalHeaders
     this.headLimits = { maxHeadBytes: config.maxHeadBytes, maxHeaderCount: config.maxHeaderCount }
     this.headersTimeoutMs = config.routerHeadersTimeoutMs
     this.app = context.app
@@ -129,6 +134,7 @@ export class Invocation implements ChannelHost {
     // The router's word wins when it sent one (IdleGraceMs: it keeps this instance for MinInstances); otherwise
     // LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS, the original's 250 ms by default.
     this.#idleGraceMs = request.idleGraceMs ?? config.lastActiveGraceMs
+    this.#tokenHeader = request.channelToken === undefined ? {} : { [HEADER_CHANNEL_TOKEN]: request.channelToken }
     this.#target = {
       url: new URL(request.dispatcherUrl),
       certSha256: request.routerCertSha256 === undefined ? undefined : normalizeFingerprint(request.routerCertSha256),
@@ -207,6 +213,7 @@ export class Invocation implements ChannelHost {
       [HEADER_POOL_ID]: this.poolId,
       [HEADER_LAMBDA_ID]: this.lambdaId,
       [HEADER_CHANNEL_ID]: channelId,
+      ...this.#tokenHeader,
     }
   }
 
@@ -302,7 +309,12 @@ export class Invocation implements ChannelHost {
   #controlRequest(session: RouterSession, kind: 'ping' | 'close'): Promise<number> {
     const path = kind === 'ping' ? pingPath(this.lambdaId) : closePath(this.lambdaId)
     const timeoutMs = kind === 'ping' ? this.#context.config.pingIntervalMs : CLOSE_RESPONSE_TIMEOUT_MS
-    const headers = { date: this.#httpDate(), [HEADER_POOL_ID]: this.poolId, [HEADER_LAMBDA_ID]: this.lambdaId }
+    const headers = {
+      date: this.#httpDate(),
+      [HEADER_POOL_ID]: this.poolId,
+      [HEADER_LAMBDA_ID]: this.lambdaId,
+      ...this.#tokenHeader,
+    }
     return session.controlRequest(path, headers, timeoutMs)
   }
 

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream'
 import { type Dispatcher, Pool } from 'undici'
 import {
   connectionListedNames,
+  filterHopByHopHeaders,
   HEADER_CHANNEL_ID,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
@@ -57,12 +58,15 @@ export interface RequestIds {
 const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set(['expect'])
 
 /**
- * Headers for the app: X-Pool-Id, X-Lambda-Id and X-Channel-Id first, then the tunnelled ones without hop-by-hop
- * names, names listed in Connection, `Expect`, or spoofed internal names. Repeated headers all stay, in order (the
- * original kept only the last value of each name).
+ * Headers for the app: the tunnelled ones without hop-by-hop names, names listed in Connection, `Expect`, or spoofed
+ * internal names; with `ids` (LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS), X-Pool-Id, X-Lambda-Id and X-Channel-Id
+ * first, as the original sent them. Repeated headers all stay, in order (the original kept only the last value).
  */
-export function appRequestHeaders(tunnelled: RawHeaders, ids: RequestIds): RawHeaders {
-  const out: RawHeaders = [HEADER_POOL_ID, ids.poolId, HEADER_LAMBDA_ID, ids.lambdaId, HEADER_CHANNEL_ID, ids.channelId]
+export function appRequestHeaders(tunnelled: RawHeaders, ids: RequestIds | undefined): RawHeaders {
+  const out: RawHeaders =
+    ids === undefined
+      ? []
+      : [HEADER_POOL_ID, ids.poolId, HEADER_LAMBDA_ID, ids.lambdaId, HEADER_CHANNEL_ID, ids.channelId]
   const listed = connectionListedNames(tunnelled)
   for (let index = 0; index + 1 < tunnelled.length; index += 2) {
     const name = tunnelled[index] as string
@@ -72,6 +76,13 @@ export function appRequestHeaders(tunnelled: RawHeaders, ids: RequestIds): RawHe
     out.push(name, tunnelled[index + 1] as string)
   }
   return out
+}
+
+// The app's whole header list without hop-by-hop names and the names its Connection header lists.
+function withoutConnectionListed(rawHeaders: Buffer[]): RawHeaders {
+  const all: RawHeaders = []
+  for (const header of rawHeaders) all.push(header.toString('latin1'))
+  return filterHopByHopHeaders(all)
 }
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
@@ -191,12 +202,19 @@ class AppExchange implements Dispatcher.DispatchHandler, RelayController, RelayC
     if (status < 200 || this.#aborted) return true
     this.#responseStarted = true
     this.#resumeSocket = resume
-    const headers: RawHeaders = []
+    let headers: RawHeaders = []
+    let hasConnection = false
     for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
       const name = (rawHeaders[index] as Buffer).toString('latin1')
-      if (HOP_BY_HOP_HEADERS.has(name.toLowerCase())) continue
+      const lower = name.toLowerCase()
+      if (HOP_BY_HOP_HEADERS.has(lower)) {
+        if (lower === 'connection') hasConnection = true
+        continue
+      }
       headers.push(name, (rawHeaders[index + 1] as Buffer).toString('latin1'))
     }
+    // RFC 9110 §7.6.1: names the app lists in Connection are hop-by-hop too; the router never sees that list.
+    if (hasConnection) headers = withoutConnectionListed(rawHeaders)
     this.#handler.onResponseStart(status, headers, this)
     return !this.#paused
   }

@@ -1,7 +1,7 @@
 // Every log line the extension writes, one method per domain event, so wording and levels live in one file
 // (fastify LogController). Per-request lines are debug and carry the router's X-Request-Id as `requestId`; the keys
 // match the router's (poolId, lambdaId, channelId, requestId). Touches only the logger.
-import type { Logger } from '../common/index.js'
+import { type Logger, shortId } from '../common/index.js'
 import {
   type ExitReason,
   getHeader,
@@ -34,7 +34,9 @@ export class ExtensionTelemetry {
    * kept for the client request a line is about, as in the router's logs.
    */
   forInvoke(request: Pick<WaiterRequest, 'poolId' | 'id'>, awsRequestId: string): ExtensionTelemetry {
-    return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId: request.id, awsRequestId }))
+    // Issue 13: the whole instance id only at debug level; above it, its 8-character prefix.
+    const lambdaId = this.#debug ? request.id : shortId(request.id)
+    return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId, awsRequestId }))
   }
 
   registered(extensionName: string, extensionId: string): void {

@@ -7,6 +7,11 @@ export const CONTROL_PATH_PREFIX = '/api/chunked'
 export const HEADER_POOL_ID = 'x-pool-id'
 export const HEADER_LAMBDA_ID = 'x-lambda-id'
 export const HEADER_CHANNEL_ID = 'x-channel-id'
+/**
+ * Additive: the per-invoke secret (WaiterRequest `ChannelToken`) our extension presents on every control request.
+ * The original extension never sends it; the original router ignores it.
+ */
+export const HEADER_CHANNEL_TOKEN = 'x-lambda-dispatch-channel-token'
 /** Client-facing header that selects the pool (function) on the router's front door. */
 export const HEADER_LAMBDA_NAME = 'x-lambda-name'
 /** Client-facing header that the original used to turn on debug logging. */

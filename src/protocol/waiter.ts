@@ -23,6 +23,11 @@ export interface WaiterRequest {
    * ignores it and keeps its own 250 ms.
    */
   idleGraceMs?: number
+  /**
+   * Additive: the per-invoke secret the extension presents on every control request (HEADER_CHANNEL_TOKEN), so an
+   * instance id alone proves nothing. Absent from the original router; then the extension sends no token.
+   */
+  channelToken?: string
 }
 
 /** What one invoke reports when it returns. Only `poolId` and `id` are guaranteed (the legacy C# extension). */
@@ -41,6 +46,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 const SHA256_FINGERPRINT = /^[0-9A-Fa-f]{2}(:?[0-9A-Fa-f]{2}){31}$/
 // Lambda's longest function timeout: no idle grace beyond it means anything.
 const MAX_IDLE_GRACE_MS = 15 * 60_000
+// Travels as an HTTP header value: base64url or hex, 16–256 characters (ours is 43: 256 bits of base64url).
+const CHANNEL_TOKEN = /^[A-Za-z0-9_-]{16,256}$/
 
 /** JSON for the invoke, keys in the original's order; additive keys follow and are omitted when unset. */
 export function encodeWaiterRequest(request: WaiterRequest): string {
@@ -54,6 +61,7 @@ export function encodeWaiterRequest(request: WaiterRequest): string {
   }
   if (request.routerCertSha256 !== undefined) wire.RouterCertSha256 = request.routerCertSha256
   if (request.idleGraceMs !== undefined) wire.IdleGraceMs = request.idleGraceMs
+  if (request.channelToken !== undefined) wire.ChannelToken = request.channelToken
   return JSON.stringify(wire)
 }
 
@@ -109,6 +117,13 @@ export function decodeWaiterRequest(payload: unknown): WaiterRequest {
       throw new InvalidWaiterError('IdleGraceMs', `must be an integer number of ms from 0 to ${MAX_IDLE_GRACE_MS}`)
     }
     request.idleGraceMs = idleGraceMs
+  }
+  const channelToken = wire.ChannelToken
+  if (channelToken !== undefined && channelToken !== null) {
+    if (typeof channelToken !== 'string' || !CHANNEL_TOKEN.test(channelToken)) {
+      throw new InvalidWaiterError('ChannelToken', 'must be 16–256 characters of letters, digits, "-" or "_"')
+    }
+    request.channelToken = channelToken
   }
   return request
 }

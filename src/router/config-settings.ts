@@ -129,6 +129,19 @@ function functionList(text: string): Parsed {
     : ok(Object.freeze([...new Set(names)]))
 }
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i
+
+function hostList(text: string): Parsed {
+  const names = text
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+  const invalid = names.filter((name) => !HOST_NAME.test(name))
+  return invalid.length > 0
+    ? bad(`must be a comma-separated list of host names; not valid: ${invalid.join(', ')}`)
+    : ok(Object.freeze([...new Set(names)]))
+}
+
 function envVarName(text: string): Parsed {
   const trimmed = text.trim()
   return trimmed === '' || ENV_VAR_NAME.test(trimmed)
@@ -449,7 +462,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     'TrustForwardedHeaders',
     'trustForwardedHeaders',
     false,
-    'Keep X-Forwarded-Proto/Host set by a load balancer in front instead of replacing them.',
+    'Behind a load balancer: append to X-Forwarded-For, keep X-Forwarded-Proto/Host and Forwarded; false replaces them.',
   ),
   setting(
     'TlsCertPath',
@@ -465,6 +478,12 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     'pinControlChannelCertificate',
     true,
     "Send the control certificate's SHA-256 (RouterCertSha256) so the extension pins it; false for extensions that cannot pin.",
+  ),
+  flag(
+    'AllowUnauthenticatedChannels',
+    'allowUnauthenticatedChannels',
+    false,
+    'Admit control requests without the per-invoke channel token (the original Rust extension sends none); anyone who learns a live instance id can then open its channels.',
   ),
   flag(
     'ExposeInternalHeaders',
@@ -503,6 +522,14 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     '127.0.0.1',
     'Address the admin listener binds; loopback only unless set (0.0.0.0 for a load-balancer health check or a scraper).',
     requiredText,
+  ),
+  setting(
+    'AdminAllowedHosts',
+    'adminAllowedHosts',
+    'comma list of host names',
+    '(none)',
+    'Host names the admin listener answers besides IP literals, localhost and AdminHost; others get 421 (DNS rebinding).',
+    hostList,
   ),
   setting('AwsRegion', 'awsRegion', 'AWS region', '(SDK default)', 'Region for Lambda invokes.', optionalText, {
     env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],

@@ -62,6 +62,8 @@ export interface RouterConfig {
   readonly tlsCertPath: string | undefined
   readonly tlsKeyPath: string | undefined
   readonly pinControlChannelCertificate: boolean
+  /** Admit control requests without a channel token (the original extension); a wrong token is refused anyway. */
+  readonly allowUnauthenticatedChannels: boolean
   readonly exposeInternalHeaders: boolean
   readonly preWarmInvokes: boolean
   readonly logLevel: LogLevel
@@ -71,6 +73,8 @@ export interface RouterConfig {
   readonly adminPort: number
   /** Address the admin listener binds: loopback by default, whatever ListenHost says. */
   readonly adminHost: string
+  /** Host names the admin listener answers besides IP literals, loopback names and adminHost (DNS rebinding). */
+  readonly adminAllowedHosts: readonly string[]
   /** AWS region for Lambda invokes (AWS_REGION, else AWS_DEFAULT_REGION). */
   readonly awsRegion: string | undefined
   /** Lambda endpoint override, e.g. the local Lambda (AWS_ENDPOINT_URL_LAMBDA). */
@@ -118,6 +122,7 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   tlsCertPath: undefined,
   tlsKeyPath: undefined,
   pinControlChannelCertificate: true,
+  allowUnauthenticatedChannels: false,
   exposeInternalHeaders: false,
   preWarmInvokes: false,
   logLevel: 'info',
@@ -125,6 +130,7 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   accessLog: true,
   adminPort: 5005,
   adminHost: '127.0.0.1',
+  adminAllowedHosts: Object.freeze([]),
   awsRegion: undefined,
   lambdaEndpoint: undefined,
 })

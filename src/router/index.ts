@@ -196,6 +196,7 @@ export class Router implements AdminSource {
     this.#admin = new AdminServer({
       host: config.adminHost,
       port: config.adminPort,
+      allowedHosts: config.adminAllowedHosts,
       source: this,
       logger: createLogger(this.#logger, 'admin'),
     })
@@ -218,7 +219,14 @@ export class Router implements AdminSource {
       resolvePool: (poolId) => this.#pools.get(poolId),
       logger: createLogger(this.#logger, 'control'),
       telemetry: this.telemetry,
+      allowUnauthenticatedChannels: config.allowUnauthenticatedChannels,
     })
+    if (config.allowUnauthenticatedChannels) {
+      this.#logger.warn(
+        { setting: 'AllowUnauthenticatedChannels' },
+        'control requests without a channel token are admitted: anyone who can reach the control port and knows a live instance id can open its channels, ping it and close it',
+      )
+    }
     const bound = await this.#control.listen()
     const controlUrls: string[] = []
     if (bound.h2cPort !== undefined) controlUrls.push(`http://${urlHost(controlHost)}:${bound.h2cPort}`)

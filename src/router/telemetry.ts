@@ -4,7 +4,7 @@
 // count is mirrored here. Recent errors are kept in a bounded list for the dashboard.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import type { Logger } from '../common/index.js'
+import { type Logger, shortId } from '../common/index.js'
 import type { ExitReason } from '../protocol/index.js'
 import { EmfPublisher } from './emf.js'
 import type { RouterError, TunnelOrderingError } from './errors.js'
@@ -147,6 +147,8 @@ export class RouterTelemetry {
   readonly channelsOpened: Counter<'pool'>
   readonly channelsClosed: Counter<'pool' | 'reason'>
   readonly controlResponses: Counter<'route' | 'status'>
+  readonly controlAuthRefusals: Counter<'route' | 'reason'>
+  readonly channelsRefused: Counter<'pool' | 'reason'>
   readonly instanceTransitions: Counter<'pool' | 'to'>
   readonly instanceStartTimeouts: Counter<'pool'>
   readonly instanceConnect: Histogram<'pool'>
@@ -223,6 +225,18 @@ export class RouterTelemetry {
       name: 'lambda_dispatch_router_control_responses_total',
       help: 'Control-channel answers other than an accepted channel, by route and status',
       labelNames: ['route', 'status'],
+      registers,
+    })
+    this.controlAuthRefusals = new Counter({
+      name: 'lambda_dispatch_router_control_auth_refusals_total',
+      help: 'Control requests for a live instance refused with 403 for a missing or wrong channel token, by route',
+      labelNames: ['route', 'reason'],
+      registers,
+    })
+    this.channelsRefused = new Counter({
+      name: 'lambda_dispatch_router_channels_refused_total',
+      help: 'Channel POSTs refused for a live instance: over_cap is a new channel id beyond its NumberOfChannels',
+      labelNames: ['pool', 'reason'],
       registers,
     })
     this.instanceTransitions = new Counter({
@@ -421,7 +435,15 @@ export class RouterTelemetry {
   /** The ordering invariant's guard refused a write; the write did not happen. */
   onTunnelOrderingViolation(error: TunnelOrderingError, poolId: string): void {
     this.orderingViolations.inc({ pool: poolId })
-    this.logger.error({ err: error, poolId, lambdaId: error.lambdaId, channelId: error.channelId }, 'tunnel ordering')
+    this.logger.error(
+      {
+        err: error,
+        poolId,
+        lambdaId: logId(this.logger, error.lambdaId),
+        channelId: logId(this.logger, error.channelId),
+      },
+      'tunnel ordering',
+    )
     this.recordError({ code: error.code, poolId, message: error.message, lambdaId: error.lambdaId })
   }
 
@@ -598,6 +620,38 @@ export class PoolTelemetry {
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ lambdaId, channelId, reason }, 'channel closed')
   }
 
+  /**
+   * A control request for a live instance was refused (403) for its channel token; the instance was not touched.
+   * Logged once per instance (`first`), counted every time.
+   */
+  onControlAuthRefused(
+    lambdaId: string,
+    route: 'request' | 'ping' | 'close',
+    reason: 'missing' | 'wrong',
+    first: boolean,
+  ): void {
+    this.#router.controlAuthRefusals.inc({ route, reason })
+    if (!first) return
+    this.logger.warn(
+      { lambdaId: logId(this.logger, lambdaId), route, reason },
+      'control request refused: no valid channel token (later refusals for this instance are only counted)',
+    )
+    this.#router.recordError({
+      code: 'control_auth_refused',
+      poolId: this.poolId,
+      message: `a ${route} control request had a ${reason} channel token`,
+      lambdaId,
+    })
+  }
+
+  /** A channel POST with a new channel id came for an instance that already holds `maxChannels` of them. */
+  onChannelRefusedOverCap(lambdaId: string, channelId: string, maxChannels: number): void {
+    this.#router.channelsRefused.inc({ pool: this.poolId, reason: 'over_cap' })
+    if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug({ lambdaId, channelId, maxChannels }, 'channel refused: over the instance channel cap')
+    }
+  }
+
   /** `ageMs` is the instance's age at the transition: entering `open` from `starting` it is the connect-back time. */
   onInstanceStateChanged(lambdaId: string, from: InstanceState, to: InstanceState, ageMs?: number): void {
     this.#router.instanceTransitions.inc({ pool: this.poolId, to })
@@ -605,12 +659,15 @@ export class PoolTelemetry {
       this.#router.instanceConnect.observe({ pool: this.poolId }, ageMs / 1000)
       this.#emf?.record(this.poolId, 'LambdaOpenDelay', ageMs)
     }
-    this.logger.info({ lambdaId, from, to }, 'instance state')
+    this.logger.info({ lambdaId: logId(this.logger, lambdaId), from, to }, 'instance state')
   }
 
   onInstanceStartTimedOut(lambdaId: string, waitedMs: number): void {
     this.#router.instanceStartTimeouts.inc({ pool: this.poolId })
-    this.logger.warn({ lambdaId, waitedMs }, 'instance did not connect back within the start timeout')
+    this.logger.warn(
+      { lambdaId: logId(this.logger, lambdaId), waitedMs },
+      'instance did not connect back within the start timeout',
+    )
     this.#router.recordError({
       code: 'instance_start_timeout',
       poolId: this.poolId,
@@ -652,7 +709,7 @@ export class PoolTelemetry {
       this.#router.invokeExitReasons.inc({ pool: this.poolId, reason: detail.exitReason })
     }
     const level = result === 'completed' || result === 'aborted' ? 'info' : 'warn'
-    this.logger[level]({ lambdaId, result, ...detail }, 'invoke returned')
+    this.logger[level]({ lambdaId: logId(this.logger, lambdaId), result, ...detail }, 'invoke returned')
     if (level === 'warn') {
       const err = detail.err
       this.#router.recordError({
@@ -688,6 +745,14 @@ export class PoolTelemetry {
     }
     child.inc()
   }
+}
+
+/**
+ * How an instance or channel id appears in a log line: in full at debug level (to follow one instance), else its
+ * 8-character prefix (issue 13: ids in logs must not be enough to address an instance).
+ */
+export function logId(logger: Logger, id: string): string {
+  return logger.isLevelEnabled('debug') ? id : shortId(id)
 }
 
 function errorCode(error: unknown): string | undefined {

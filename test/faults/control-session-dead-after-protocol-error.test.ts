@@ -22,7 +22,8 @@ for (const peerCloses of [true, false]) {
     const manual = manualBehaviour()
     const router = await startRouterHarness(t, {
       pools: [
-        { poolId: 'default', maxConcurrentCount: 1, channelCount: 1, scaling: { minInstances: 1, maxInstances: 1 } },
+        // Two channel places: the real extension's and the peer's (an instance takes at most NumberOfChannels).
+        { poolId: 'default', maxConcurrentCount: 1, channelCount: 2, scaling: { minInstances: 1, maxInstances: 1 } },
       ],
       behaviour: manual.behaviour,
       control: { settings: KEEP_ALIVE },

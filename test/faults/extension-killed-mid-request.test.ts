@@ -41,6 +41,8 @@ describe('the extension process is killed mid-request', () => {
     fault = await startFaultStack({
       faultApp: true,
       routerSettings: ONE_INSTANCE,
+      // The app reports which instance serves it through X-Lambda-Id, sent to apps only when asked (issue 13).
+      functionEnv: { LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS: 'true' },
     })
   })
   after(() => fault.close())

@@ -9,7 +9,7 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Agent, request } from 'undici'
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/cli/local-stack.js'
-import { createRootLogger } from '../../src/common/index.js'
+import { createRootLogger, shortId } from '../../src/common/index.js'
 import type { PoolSnapshot } from '../../src/router/index.js'
 import type { FaultAppReport } from './fault-app.js'
 import { isGone } from './local-lambda.js'
@@ -198,10 +198,18 @@ export async function assertPoolAtRest(fault: FaultStack, deadLambdaIds: readonl
   }
 }
 
+/**
+ * Whether a log line names instance `lambdaId`: info lines carry its 8-character prefix, debug lines the whole id
+ * (issue 13).
+ */
+export function logNames(record: LogRecord, lambdaId: string): boolean {
+  return record.lambdaId === lambdaId || record.lambdaId === shortId(lambdaId)
+}
+
 /** Waits for the router to log that `lambdaId` entered `state`. */
 export function instanceEntered(fault: FaultStack, lambdaId: string, state: string, from = 0): Promise<LogRecord> {
   return fault.log.next(
-    (record) => record.msg === 'instance state' && record.lambdaId === lambdaId && record.to === state,
+    (record) => record.msg === 'instance state' && logNames(record, lambdaId) && record.to === state,
     from,
   )
 }
@@ -209,7 +217,8 @@ export function instanceEntered(fault: FaultStack, lambdaId: string, state: stri
 /** Waits for the router to log that some instance other than `except` opened. */
 export function anotherInstanceOpened(fault: FaultStack, except: readonly string[], from = 0): Promise<LogRecord> {
   return fault.log.next(
-    (record) => record.msg === 'instance state' && record.to === 'open' && !except.includes(record.lambdaId as string),
+    (record) =>
+      record.msg === 'instance state' && record.to === 'open' && !except.some((lambdaId) => logNames(record, lambdaId)),
     from,
   )
 }

@@ -23,7 +23,13 @@ export type PoolSpec = Omit<PoolContextInput, 'dispatcherUrl' | 'functionName' |
 export interface RouterHarnessOptions {
   readonly pools?: readonly PoolSpec[]
   readonly behaviour: InvokeBehaviour
-  readonly control?: Partial<Pick<ControlServerOptions, 'breakOrderingInvariant' | 'settings'>>
+  /**
+   * Control server options. `allowUnauthenticatedChannels` is true unless set: the hand-driven peers of these tests
+   * stand in for the original extension, which has no channel token (connectBack presents it anyway).
+   */
+  readonly control?: Partial<
+    Pick<ControlServerOptions, 'breakOrderingInvariant' | 'settings' | 'allowUnauthenticatedChannels'>
+  >
   readonly now?: () => number
   /** Instance ids the pools hand out (a fixed id makes tunnelled bytes comparable with a transcript). */
   readonly newLambdaId?: () => string
@@ -63,6 +69,7 @@ export async function startRouterHarness(t: TestContext, options: RouterHarnessO
     resolvePool: (poolId) => pools.get(poolId),
     logger,
     telemetry,
+    allowUnauthenticatedChannels: true,
     ...options.control,
   })
   const { h2cPort } = await control.listen()

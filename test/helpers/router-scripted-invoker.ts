@@ -73,7 +73,10 @@ function aborted(startedMs: number): InvokeOutcome {
   }
 }
 
-/** Connects back like a real extension: `NumberOfChannels` channel loops serving `app`, until goaway or 409. */
+/**
+ * Connects back like our extension: `NumberOfChannels` channel loops serving `app`, until goaway or 409, presenting
+ * the WaiterRequest's channel token when it carries one.
+ */
 export function connectBack(
   app: ScriptedApp = okApp,
   options: { onServed?: (payload: WaiterRequest, result: ServeResult) => void } = {},
@@ -85,7 +88,10 @@ export function connectBack(
     const onAbort = (): void => extension.destroy()
     signal.addEventListener('abort', onAbort, { once: true })
     const channelIds = Array.from({ length: payload.numberOfChannels }, (_, index) => `${payload.id}-ch${index}`)
-    const result = await extension.serve(payload.id, channelIds, app, { poolId: payload.poolId })
+    const result = await extension.serve(payload.id, channelIds, app, {
+      poolId: payload.poolId,
+      ...(payload.channelToken === undefined ? {} : { channelToken: payload.channelToken }),
+    })
     signal.removeEventListener('abort', onAbort)
     extension.session.close()
     options.onServed?.(payload, result)

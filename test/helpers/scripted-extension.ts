@@ -13,6 +13,7 @@ import {
   channelPath,
   closePath,
   createRequestHeadParser,
+  HEADER_CHANNEL_TOKEN,
   type HeadParser,
   isGoaway,
   pingPath,
@@ -23,6 +24,8 @@ import {
 export interface ControlHeaderOptions {
   readonly poolId?: string | readonly string[] | null
   readonly lambdaIdHeader?: string | readonly string[] | null
+  /** The channel token header (WaiterRequest ChannelToken); absent by default, as from the original extension. */
+  readonly channelToken?: string | readonly string[]
   /** Overrides the path (e.g. the `poolId/…` variants, or nonsense for 404s). */
   readonly path?: string
   readonly method?: string
@@ -287,6 +290,10 @@ export class ScriptedExtension {
     const lambdaIdHeader = options.lambdaIdHeader === undefined ? lambdaId : options.lambdaIdHeader
     if (lambdaIdHeader !== null) {
       headers['x-lambda-id'] = typeof lambdaIdHeader === 'string' ? lambdaIdHeader : [...lambdaIdHeader]
+    }
+    const token = options.channelToken
+    if (token !== undefined) {
+      headers[HEADER_CHANNEL_TOKEN] = typeof token === 'string' ? token : [...token]
     }
     return headers
   }

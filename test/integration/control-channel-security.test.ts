@@ -1,8 +1,9 @@
 // Issue 6 item 5: the control channel's security with the real router and the real extension (local stack). Over TLS
 // the router sends its certificate's SHA-256 in every WaiterRequest and the extension pins it: requests flow through
 // the real router, while an impostor with another certificate gets a TLS handshake and not one byte of HTTP/2. The
-// router refuses unknown instances on every route. The compatibility setting leaves the pin out for extensions that
-// cannot pin, and pinning is on by default whenever TLS is.
+// router refuses unknown instances on every route, and a live one to a client without its channel token (issue 13)
+// unless AllowUnauthenticatedChannels is on. The compatibility setting leaves the pin out for extensions that cannot
+// pin, and pinning is on by default whenever TLS is.
 import assert from 'node:assert/strict'
 import { randomUUID, X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
@@ -197,27 +198,29 @@ test('PinControlChannelCertificate=false leaves the pin out and the unpinned ext
   assert.equal(await ping(stack), '200 pong')
 })
 
-test('with pinning on, a client that cannot pin (like the Rust extension) is still admitted for a live instance', async (t) => {
+test('over TLS a client that cannot pin and has no channel token (like the Rust extension) gets 403 for a live instance', async (t) => {
   const stack = await tlsStack(t)
   const lambdaId = await liveInstanceId(stack)
   const session = unpinnedClient(t, stack.addresses.controlUrls[0] as string)
-  const channelId = randomUUID()
-  const stream = session.request(
-    {
+  const common = { 'x-pool-id': 'default', 'x-lambda-id': lambdaId }
+  assert.equal(await status(session, { ':method': 'GET', ':path': `/api/chunked/ping/${lambdaId}`, ...common }), 403)
+  assert.equal(
+    await status(session, {
       ':method': 'POST',
-      ':path': `/api/chunked/request/${lambdaId}/${channelId}`,
-      'content-type': 'application/octet-stream',
-      'x-pool-id': 'default',
-      'x-lambda-id': lambdaId,
-      'x-channel-id': channelId,
-    },
-    { endStream: false },
+      ':path': `/api/chunked/request/${lambdaId}/${randomUUID()}`,
+      ...common,
+    }),
+    403,
   )
-  stream.on('error', () => {})
-  const [headers] = (await once(stream, 'response')) as [Record<string, unknown>]
-  assert.equal(headers[':status'], 200)
-  assert.equal(headers['content-type'], 'application/octet-stream')
-  stream.close()
+  assert.equal(await ping(stack), '200 pong')
+})
+
+test('with AllowUnauthenticatedChannels a client that cannot pin and has no token is admitted over TLS', async (t) => {
+  const stack = await tlsStack(t, { LAMBDA_DISPATCH_AllowUnauthenticatedChannels: 'true' })
+  const lambdaId = await liveInstanceId(stack)
+  const session = unpinnedClient(t, stack.addresses.controlUrls[0] as string)
+  const common = { 'x-pool-id': 'default', 'x-lambda-id': lambdaId }
+  assert.equal(await status(session, { ':method': 'GET', ':path': `/api/chunked/ping/${lambdaId}`, ...common }), 200)
 })
 
 test('the router refuses an unknown instance on every control route, over TLS', async (t) => {

@@ -201,11 +201,14 @@ test('with pre-warm on, each start also sends the original init-only buddy invok
   const buddy = await manual.next()
   assert.equal(main.payload.initOnly, false)
   assert.equal(main.payload.numberOfChannels, 3)
+  // The buddy carries a channel token of its own: the instance's secret travels only in the instance's invoke.
+  assert.notEqual(buddy.payload.channelToken, main.payload.channelToken)
   assert.deepEqual(buddy.payload, {
     ...main.payload,
     id: `${main.payload.id}-initonly`,
     numberOfChannels: 0,
     initOnly: true,
+    channelToken: buddy.payload.channelToken,
   })
   buddy.complete()
   await router.invoker.returned(1)

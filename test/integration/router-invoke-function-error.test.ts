@@ -26,7 +26,7 @@ test('an invoke that returns a function error counts as function_error and logs 
   const line = await logs.waitFor((candidate) => candidate.msg === 'invoke returned')
   assert.equal(line.level, 'warn')
   assert.equal(line.poolId, 'default')
-  assert.equal(line.lambdaId, invocation.payload.id)
+  assert.equal(line.lambdaId, invocation.payload.id.slice(0, 8), 'info lines carry the id prefix (issue 13)')
   assert.equal(line.result, 'function_error')
   assert.equal(line.functionError, 'Unhandled')
 })

@@ -50,7 +50,7 @@ test('a channel published before its HEADERS is refused by the guard, counted an
   const [line] = refusals
   assert.equal(line?.level, 'error')
   assert.equal(line?.poolId, 'default')
-  assert.equal(line?.lambdaId, invocation.payload.id)
+  assert.equal(line?.lambdaId, invocation.payload.id.slice(0, 8), 'info lines carry the id prefix (issue 13)')
   assert.equal(line?.channelId, 'c1')
   assert.equal((line?.err as { code?: unknown } | undefined)?.code, 'LD_TUNNEL_ORDERING')
 })

@@ -92,9 +92,10 @@ export interface EcsConstructProps {
    */
   readonly healthCheckListener?: 'front-door' | 'admin'
   /**
-   * Keep the X-Forwarded-Proto/Host that arrive from the ALB (`TrustForwardedHeaders`). Default false: an ALB sets
-   * X-Forwarded-Proto but passes a client's X-Forwarded-Host through untouched, so trusting it lets clients pick the
-   * host the app sees. Turn it on when the app must see `https` and ignores or validates X-Forwarded-Host.
+   * `TrustForwardedHeaders`. Default true: the ALB appends the client's address to X-Forwarded-For and sets
+   * X-Forwarded-Proto, so the router appends its peer (the ALB) instead of replacing the chain, and the app finds the
+   * client second from the right. The ALB passes a client's X-Forwarded-Host and Forwarded through untouched: an app
+   * that uses them must validate them. Set false only when nothing sets these headers in front of the router.
    */
   readonly trustForwardedHeaders?: boolean
   readonly router?: RouterSettings
@@ -210,7 +211,7 @@ export class EcsConstruct extends Construct {
         tlsPort,
         adminPort,
         adminReachableFromAlb: healthOnAdmin,
-        trustForwardedHeaders: props.trustForwardedHeaders ?? false,
+        trustForwardedHeaders: props.trustForwardedHeaders ?? true,
         settings: props.router ?? {},
       }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'router' }),

@@ -247,7 +247,7 @@ test('the router container gets its environment: default function, allow-list of
     [ROUTER_ENV.adminHost]: '0.0.0.0',
     [ROUTER_ENV.allowInsecureControlChannel]: 'false',
     [ROUTER_ENV.preferredControlChannelScheme]: 'https',
-    [ROUTER_ENV.trustForwardedHeaders]: 'false',
+    [ROUTER_ENV.trustForwardedHeaders]: 'true',
     [ROUTER_ENV.maxConcurrentCount]: '8',
     [ROUTER_ENV.maxInstances]: '40',
     [ROUTER_ENV.maxInvokesPerMinute]: '300',

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../../common/index.js'
 import type { RecentError } from '../telemetry.js'
+import { adminHostAllowList, isAllowedAdminHost } from './allowed-hosts.js'
 import { DASHBOARD_HTML } from './dashboard.js'
 import type { RouterHealth } from './health.js'
 import { type AdminRoute, routeAdminRequest } from './routes.js'
@@ -28,9 +29,15 @@ export interface AdminServerOptions {
   readonly logger: Logger
   /** How often /api/events pushes a snapshot: a display refresh (default 1000 ms). */
   readonly eventIntervalMs?: number
+  /** Host names answered besides IP literals, loopback names and `host` (AdminAllowedHosts); others get 421. */
+  readonly allowedHosts?: readonly string[]
+  /** Most /api/events clients at once (default 32); one more gets 503. Each may buffer up to 4 MiB. */
+  readonly maxEventClients?: number
 }
 
 const DEFAULT_EVENT_INTERVAL_MS = 1000
+// A handful of dashboards and `status --watch` terminals; each may hold SSE_MAX_BUFFERED_BYTES, so 32 bound it at 128 MiB.
+export const DEFAULT_MAX_EVENT_CLIENTS = 32
 // The browser reconnects this long after the stream drops (SSE `retry:` field).
 const SSE_RETRY_MS = 2000
 // A client that reads slower than snapshots arrive is cut off rather than buffered without bound.
@@ -49,6 +56,8 @@ export class AdminServer {
   readonly #options: AdminServerOptions
   readonly #server: Server
   readonly #clients = new Set<ServerResponse>()
+  readonly #allowedHosts: ReadonlySet<string>
+  readonly #maxEventClients: number
   #timer: NodeJS.Timeout | undefined
   #unsubscribe: (() => void) | undefined
   #ticking = false
@@ -58,6 +67,8 @@ export class AdminServer {
 
   constructor(options: AdminServerOptions) {
     this.#options = options
+    this.#allowedHosts = adminHostAllowList(options.host, options.allowedHosts ?? [])
+    this.#maxEventClients = options.maxEventClients ?? DEFAULT_MAX_EVENT_CLIENTS
     this.#server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.#onRequest(req, res))
     this.#server.on('clientError', (error: Error, socket) => {
       this.#options.logger.debug({ err: error }, 'admin client error')
@@ -104,6 +115,12 @@ export class AdminServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!isAllowedAdminHost(req.headers.host, this.#allowedHosts)) {
+      // RFC 9110 §15.5.20: this server is not configured to answer for that authority.
+      this.#options.logger.debug({ host: req.headers.host }, 'admin request for a host not on the allow-list')
+      sendText(res, 421, 'misdirected request\n')
+      return
+    }
     const routing = routeAdminRequest(req.method ?? 'GET', req.url ?? '/')
     if (routing.kind === 'not-found') {
       sendText(res, 404, 'not found\n')
@@ -157,6 +174,11 @@ export class AdminServer {
         if (req.method === 'HEAD') {
           res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' })
           res.end()
+          return
+        }
+        if (this.#clients.size >= this.#maxEventClients) {
+          res.setHeader('Retry-After', String(Math.ceil(SSE_RETRY_MS / 1000)))
+          sendText(res, 503, 'too many event streams\n')
           return
         }
         await this.#openEvents(res)

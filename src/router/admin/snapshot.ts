@@ -1,6 +1,7 @@
 // The picture the dashboard and `lambda-dispatch status` show: one JSON document built from pool snapshots, the
 // rolling windows, the counters and the recent errors. buildAdminSnapshot is pure (table-tested); collectAdminSnapshot
 // reads the live sources once and calls it.
+import { shortId } from '../../common/index.js'
 import type { InstanceState } from '../instances/instance-states.js'
 import {
   latencyQuantileMs,
@@ -36,6 +37,7 @@ export interface TrafficSummary {
 }
 
 export interface InstanceView {
+  /** The id's first 8 characters: enough to tell instances apart, too little to address one (issue 13). */
   readonly lambdaId: string
   readonly state: InstanceState
   readonly ageMs: number
@@ -162,7 +164,7 @@ export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
       instances: [...pool.instances]
         .sort((a, b) => b.ageMs - a.ageMs)
         .map((instance) => ({
-          lambdaId: instance.lambdaId,
+          lambdaId: shortId(instance.lambdaId),
           state: instance.state,
           ageMs: Math.round(instance.ageMs),
           outstanding: instance.outstanding,
@@ -211,7 +213,7 @@ export function recentErrorView(error: RecentError): RecentErrorView {
     poolId: error.poolId ?? null,
     message: error.message,
     requestId: error.requestId ?? null,
-    lambdaId: error.lambdaId ?? null,
+    lambdaId: shortId(error.lambdaId) ?? null,
   }
 }
 

@@ -19,6 +19,7 @@ import {
   CONTROL_BODY_NO_ROUTE,
   controlBodyNoInstance,
   controlBodyNoPool,
+  HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
   TUNNEL_CONTENT_TYPE,
@@ -39,11 +40,34 @@ import {
 // nghttp2_error NGHTTP2_ERR_BAD_CLIENT_MAGIC (nghttp2.h): the connection did not start with the HTTP/2 preface.
 const NGHTTP2_ERR_BAD_CLIENT_MAGIC = -903
 
+/** The control routes, as telemetry labels them. */
+export type ControlRouteKind = ControlRoute['kind']
+
+/** `unknown`: no live instance with that id (409, as the original); `refused`: bad or missing token (403). */
+export type ControlAccess = 'ok' | 'unknown' | 'refused'
+
+/** `full`: the instance already holds as many distinct channel ids as it asked for (NumberOfChannels). */
+export type ChannelAdmission = 'accept' | 'unknown' | 'full'
+
 /** What the control server needs from a pool. `Pool` implements it. Calls are synchronous and must not throw. */
 export interface ControlPool {
   readonly poolId: string
-  /** Whether a channel POST for `lambdaId` may be answered 200 and parked (instance known and starting/open/draining). */
-  acceptsChannel(lambdaId: string): boolean
+  /**
+   * Judges the channel token values a control request carried for `lambdaId`, before anything touches the instance.
+   * No token is accepted only with `allowMissing` (AllowUnauthenticatedChannels). A refusal is counted, and logged
+   * once per instance, here.
+   */
+  authorize(
+    lambdaId: string,
+    presentedTokens: readonly string[],
+    allowMissing: boolean,
+    route: ControlRouteKind,
+  ): ControlAccess
+  /**
+   * Whether a channel POST for `lambdaId` may be answered 200 and parked: instance known and starting/open/draining,
+   * and `channelId` already its own or a place free below its channel count. A `full` answer is counted here.
+   */
+  acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission
   /** Publishes a channel whose response HEADERS were sent: it parks on its instance and may take a request at once. */
   addChannel(channel: Channel): void
   /** A ping from the extension: true (200) while the instance should keep running, false (409: stop) otherwise. */
@@ -92,6 +116,11 @@ export interface ControlServerOptions {
   readonly settings?: Partial<ControlHttp2Settings>
   readonly logger: Logger
   readonly telemetry: RouterTelemetry
+  /**
+   * AllowUnauthenticatedChannels: admit control requests that carry no channel token (the original extension has
+   * none). A wrong token is refused either way. Default false.
+   */
+  readonly allowUnauthenticatedChannels?: boolean
   /**
    * Test seam only: publish each channel before responding, as the original did before its fix, so a test can show
    * the TunnelWriter guard refuses the write and no DATA leaves. Never set in production.
@@ -336,9 +365,18 @@ export class ControlServer {
       this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown pool' })
       return
     }
-    if (!pool.acceptsChannel(lambdaId)) {
+    const access = this.#authorize(stream, pool, route, rawHeaders)
+    if (access === 'refused') return
+    const admission = access === 'unknown' ? 'unknown' : pool.acceptsChannel(lambdaId, channelId)
+    if (admission === 'unknown') {
       this.#refuse(stream, 409, controlBodyNoInstance(poolId, lambdaId, channelId), true)
       this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown instance' })
+      return
+    }
+    if (admission === 'full') {
+      // Beyond NumberOfChannels: a peer opening channels it was not asked for. No detail, as for a bad token.
+      this.#answerEmpty(stream, 429)
+      this.#telemetry.onControlResponse('request', 429, { poolId, lambdaId, channelId, why: 'channel cap' })
       return
     }
     if (stream.destroyed) return
@@ -373,7 +411,9 @@ export class ControlServer {
       this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
       return
     }
-    if (!pool.ping(route.lambdaId)) {
+    const access = this.#authorize(stream, pool, route, rawHeaders)
+    if (access === 'refused') return
+    if (access === 'unknown' || !pool.ping(route.lambdaId)) {
       this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
       this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
       return
@@ -389,6 +429,8 @@ export class ControlServer {
       this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
       return
     }
+    const access = this.#authorize(stream, pool, route, rawHeaders)
+    if (access === 'refused') return
     // Answer without waiting for the request body's END_STREAM: the Rust extension closes it only after the response.
     stream.resume()
     pool.closeFromLambda(route.lambdaId, (known) => {
@@ -400,6 +442,23 @@ export class ControlServer {
         this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
       }
     })
+  }
+
+  // The channel token check every route makes once the pool is known: a refusal is a bare 403 (no body, no hint of
+  // which part was wrong) and nothing reaches the instance.
+  #authorize(stream: ServerHttp2Stream, pool: ControlPool, route: ControlRoute, rawHeaders: string[]): ControlAccess {
+    const tokens = headerValues(rawHeaders, HEADER_CHANNEL_TOKEN)
+    const access = pool.authorize(
+      route.lambdaId,
+      tokens,
+      this.#options.allowUnauthenticatedChannels === true,
+      route.kind,
+    )
+    if (access === 'refused') {
+      this.#answerEmpty(stream, 403)
+      this.#telemetry.onControlResponse(route.kind, 403, { poolId: pool.poolId, lambdaId: route.lambdaId })
+    }
+    return access
   }
 
   #answerEmpty(stream: ServerHttp2Stream, status: number): void {

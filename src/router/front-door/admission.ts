@@ -79,6 +79,27 @@ export function http1FramingProblem(httpVersion: string, rawHeaders: readonly st
   return undefined
 }
 
+/**
+ * RFC 9113 §8.3.1: an HTTP/2 request with both `:authority` and `Host` must name the same authority, else it is
+ * malformed (400). A proxy that routes on one and an app that reads the other would disagree about the target host.
+ * Returns what is wrong, or undefined.
+ */
+export function http2AuthorityProblem(rawHeaders: readonly string[]): string | undefined {
+  let authority: string | undefined
+  let host: string | undefined
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index] as string
+    if (name === ':authority') authority = rawHeaders[index + 1] as string
+    else if (name.length === 4 && name.toLowerCase() === 'host') {
+      const value = rawHeaders[index + 1] as string
+      if (host !== undefined && host.toLowerCase() !== value.toLowerCase()) return 'Host headers that disagree'
+      host = value
+    }
+  }
+  if (authority === undefined || host === undefined) return undefined
+  return authority.toLowerCase() === host.toLowerCase() ? undefined : 'a Host header that differs from :authority'
+}
+
 // The extension compares the goaway target exactly; refusing the whole prefix in any letter case keeps every
 // router-only path out of client reach, now and for paths added later.
 function isReservedPath(path: string): boolean {

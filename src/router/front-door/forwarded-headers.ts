@@ -9,8 +9,10 @@ export interface ForwardingFacts {
   readonly clientAddress: string | undefined
   readonly proto: 'http' | 'https'
   /**
-   * Keep X-Forwarded-Proto and X-Forwarded-Host the client (a load balancer in front) already set, instead of
-   * replacing them with what this router saw. X-Forwarded-For is always appended to, never replaced.
+   * A load balancer in front sets the forwarding headers: keep X-Forwarded-Proto/Host and Forwarded, and append the
+   * peer to X-Forwarded-For. False (nothing trusted in front): the client's X-Forwarded-For, X-Forwarded-Proto/Host
+   * and Forwarded are dropped and replaced by what this router saw, so an app that reads the leftmost address cannot
+   * be fooled.
    */
   readonly trustForwardedHeaders: boolean
 }
@@ -26,6 +28,8 @@ const REQUEST_ID = /^[A-Za-z0-9._~:@/+=-]+$/
 const COLON = 0x3a
 const LOWER_H = 0x68
 const LOWER_X = 0x78
+const LOWER_F = 0x66
+const FORWARDED = 'forwarded'
 const IPV4_MAPPED_PREFIX = '::ffff:'
 
 /**
@@ -63,13 +67,23 @@ export function buildUpstreamHeaders(
       continue
     }
     const folded = first | 0x20
+    // RFC 7239 Forwarded says the same as X-Forwarded-*; from an untrusted client it is dropped, not rewritten.
+    if (
+      folded === LOWER_F &&
+      !facts.trustForwardedHeaders &&
+      name.length === FORWARDED.length &&
+      name.toLowerCase() === FORWARDED
+    ) {
+      continue
+    }
     if (folded === LOWER_X || folded === LOWER_H) {
       switch (name.toLowerCase()) {
         case 'host':
           host ??= value
           break
         case 'x-forwarded-for':
-          forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`
+          if (facts.trustForwardedHeaders)
+            forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`
           continue
         case 'x-forwarded-proto':
           if (!facts.trustForwardedHeaders) continue

@@ -31,7 +31,7 @@ import {
   RouterClosingError,
   type RouterError,
 } from '../errors.js'
-import { type AdmissionPolicy, admitRequest, http1FramingProblem } from './admission.js'
+import { type AdmissionPolicy, admitRequest, http1FramingProblem, http2AuthorityProblem } from './admission.js'
 import { statusFor } from './error-status.js'
 import {
   ClientExchange,
@@ -284,7 +284,7 @@ export class FrontDoor implements ExchangeHost {
       return
     }
     const rawHeaders = req.rawHeaders
-    const framingProblem = http2 ? undefined : http1FramingProblem(req.httpVersion, rawHeaders)
+    const framingProblem = http2 ? http2AuthorityProblem(rawHeaders) : http1FramingProblem(req.httpVersion, rawHeaders)
     if (framingProblem !== undefined) {
       this.#refuse(req, res, http2, new BadClientRequestError(framingProblem), receivedAtMs)
       return

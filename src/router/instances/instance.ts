@@ -19,6 +19,10 @@ export interface LambdaInstanceOptions {
   readonly lambdaId: string
   /** Most requests in flight at once; channels beyond it stay parked as hidden spares (original-router.md §2.4). */
   readonly maxConcurrentCount: number
+  /** Most distinct channel ids the instance may hold at once: the `NumberOfChannels` it was asked to open. */
+  readonly maxChannels: number
+  /** The per-invoke secret sent in its WaiterRequest (ChannelToken); every control request must present it. */
+  readonly channelToken: string
   /** How long `starting` may last before the instance is failed; 0 disables the timer. */
   readonly instanceStartTimeoutMs: number
   readonly now: () => number
@@ -34,7 +38,10 @@ export class LambdaInstance implements ChannelOwner {
   readonly poolId: string
   readonly lambdaId: string
   readonly createdAtMs: number
+  /** The per-invoke secret; compared by the control server, never logged or shown. */
+  readonly channelToken: string
   readonly #maxConcurrentCount: number
+  readonly #maxChannels: number
   readonly #startTimeoutMs: number
   readonly #now: () => number
   readonly #telemetry: PoolTelemetry
@@ -49,11 +56,14 @@ export class LambdaInstance implements ChannelOwner {
   #openedAtMs: number | undefined
   #startTimer: NodeJS.Timeout | undefined
   #retireTimer: NodeJS.Timeout | undefined
+  #authRefusalSeen = false
 
   constructor(options: LambdaInstanceOptions) {
     this.poolId = options.poolId
     this.lambdaId = options.lambdaId
     this.#maxConcurrentCount = options.maxConcurrentCount
+    this.#maxChannels = options.maxChannels
+    this.channelToken = options.channelToken
     this.#startTimeoutMs = options.instanceStartTimeoutMs
     this.#now = options.now
     this.#telemetry = options.telemetry
@@ -147,6 +157,21 @@ export class LambdaInstance implements ChannelOwner {
     this.#telemetry.onChannelOpened(this.lambdaId, channel.channelId)
     if (this.#state === 'starting') this.transition(['starting'], 'open')
     this.#hooks.onCapacity(this)
+  }
+
+  /**
+   * Whether a channel POST with `channelId` fits: a known id (a re-POST) takes its own place again; a new one needs
+   * a free place below `maxChannels`. Counted over distinct ids, parked and busy alike.
+   */
+  hasRoomForChannel(channelId: string): boolean {
+    return this.#byChannelId.has(channelId) || this.#byChannelId.size < this.#maxChannels
+  }
+
+  /** True the first time a control request for this instance was refused for its token (to log it once). */
+  noteAuthRefusal(): boolean {
+    if (this.#authRefusalSeen) return false
+    this.#authRefusalSeen = true
+    return true
   }
 
   /** Claims a parked channel for one request, or undefined when none may be used now. */

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../common/index.js'
 import type { WaiterRequest } from '../../protocol/index.js'
-import type { ControlPool } from '../control/server.js'
+import { judgeChannelToken, newChannelToken } from '../control/channel-token.js'
+import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } from '../control/server.js'
 import { Dispatcher } from '../dispatch/dispatcher.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
@@ -16,7 +17,7 @@ import { classifyStartFailure } from '../invoke/classify-start-failure.js'
 import { InvokeGate, type InvokeGateOutcome, type InvokeGateView } from '../invoke/invoke-gate.js'
 import type { InvokeOutcome, Invoker } from '../invoke/invoker.js'
 import { Scaler, type ScaleSnapshot } from '../scaling/scaler.js'
-import type { InvokeResult, PoolSnapshot, PoolTelemetry, RouterTelemetry } from '../telemetry.js'
+import { type InvokeResult, logId, type PoolSnapshot, type PoolTelemetry, type RouterTelemetry } from '../telemetry.js'
 import type { PoolContext } from './pool-context.js'
 import { replacementWaitMs } from './replacement.js'
 
@@ -30,6 +31,8 @@ export interface PoolOptions {
   readonly random?: () => number
   /** Instance (lambda) ids; `randomUUID` by default. */
   readonly newLambdaId?: () => string
+  /** Per-invoke channel tokens; 256 random bits by default. */
+  readonly newChannelToken?: () => string
 }
 
 type PoolState = 'open' | 'closing' | 'closed'
@@ -52,6 +55,7 @@ export class Pool implements ControlPool {
   readonly #logger: Logger
   readonly #now: () => number
   readonly #newLambdaId: () => string
+  readonly #newChannelToken: () => string
   readonly #invokes = new Set<Promise<void>>()
   // Draining instances that wait for a replacement; the next instance to open retires the oldest of them.
   readonly #awaitingReplacement = new Set<LambdaInstance>()
@@ -71,6 +75,7 @@ export class Pool implements ControlPool {
     this.#invoker = options.invoker
     this.#now = options.now ?? (() => performance.now())
     this.#newLambdaId = options.newLambdaId ?? randomUUID
+    this.#newChannelToken = options.newChannelToken ?? (() => newChannelToken())
     this.#telemetry = options.telemetry.forPool(context.poolId)
     this.#logger = options.logger
     this.#gate = new InvokeGate(context.invokeGate, {
@@ -147,9 +152,26 @@ export class Pool implements ControlPool {
 
   // --- control server (ControlPool) ---
 
-  acceptsChannel(lambdaId: string): boolean {
+  authorize(
+    lambdaId: string,
+    presentedTokens: readonly string[],
+    allowMissing: boolean,
+    route: ControlRouteKind,
+  ): ControlAccess {
     const instance = this.#registry.get(lambdaId)
-    return instance !== undefined && acceptsChannels(instance.state)
+    if (instance === undefined || instance.state === 'closed') return 'unknown'
+    const verdict = judgeChannelToken(instance.channelToken, presentedTokens, allowMissing)
+    if (verdict === 'ok') return 'ok'
+    this.#telemetry.onControlAuthRefused(lambdaId, route, verdict, instance.noteAuthRefusal())
+    return 'refused'
+  }
+
+  acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission {
+    const instance = this.#registry.get(lambdaId)
+    if (instance === undefined || !acceptsChannels(instance.state)) return 'unknown'
+    if (instance.hasRoomForChannel(channelId)) return 'accept'
+    this.#telemetry.onChannelRefusedOverCap(lambdaId, channelId, this.context.channelCount)
+    return 'full'
   }
 
   addChannel(channel: Channel): void {
@@ -181,7 +203,7 @@ export class Pool implements ControlPool {
       const waitMs = replacementWaitMs(instance.ageMs, replacing)
       if (waitMs > 0) this.#awaitingReplacement.add(instance)
       instance.scheduleRetire(waitMs)
-      this.#logger.info({ lambdaId, replacing, waitMs }, 'lambda asked to close')
+      this.#logger.info({ lambdaId: logId(this.#logger, lambdaId), replacing, waitMs }, 'lambda asked to close')
     }
     instance.onRetired(() => {
       this.#awaitingReplacement.delete(instance)
@@ -272,10 +294,13 @@ export class Pool implements ControlPool {
   // goaway when MinInstances is lowered. Others keep the extension's own idle grace.
   #launch(kept: boolean): void {
     const lambdaId = this.#newLambdaId()
+    const channelToken = this.#newChannelToken()
     const instance = new LambdaInstance({
       poolId: this.poolId,
       lambdaId,
       maxConcurrentCount: this.context.maxConcurrentCount,
+      maxChannels: this.context.channelCount,
+      channelToken,
       instanceStartTimeoutMs: this.context.instanceStartTimeoutMs,
       now: this.#now,
       telemetry: this.#telemetry,
@@ -293,6 +318,7 @@ export class Pool implements ControlPool {
       initOnly: false,
       ...(this.context.routerCertSha256 === undefined ? {} : { routerCertSha256: this.context.routerCertSha256 }),
       ...(kept ? { idleGraceMs: this.context.functionTimeoutMs } : {}),
+      channelToken,
     }
     this.#telemetry.onInvokeStarted(lambdaId, 'instance')
     this.#track(
@@ -307,7 +333,14 @@ export class Pool implements ControlPool {
   #preWarm(main: WaiterRequest): void {
     const admission = this.#gate.tryAcquire()
     if (!admission.ok) return
-    const payload: WaiterRequest = { ...main, id: `${main.id}-initonly`, numberOfChannels: 0, initOnly: true }
+    const payload: WaiterRequest = {
+      ...main,
+      id: `${main.id}-initonly`,
+      numberOfChannels: 0,
+      initOnly: true,
+      // Its own secret: it opens no channel, and the main instance's token must travel only to the main invoke.
+      channelToken: this.#newChannelToken(),
+    }
     const controller = new AbortController()
     this.#telemetry.onInvokeStarted(payload.id, 'pre_warm')
     this.#track(

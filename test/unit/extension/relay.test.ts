@@ -19,7 +19,7 @@ import { teardown } from '../../helpers/teardown.js'
 
 const IDS = { poolId: 'pool-a', lambdaId: 'lambda-a', channelId: 'channel-a' }
 
-test('the app gets the ids first, then the tunnelled headers without hop-by-hop, listed, Expect or spoofed ones', () => {
+test('with ids the app gets them first, then the tunnelled headers without hop-by-hop, listed, Expect or spoofed ones', () => {
   assert.deepEqual(
     appRequestHeaders(
       [
@@ -57,6 +57,13 @@ test('the app gets the ids first, then the tunnelled headers without hop-by-hop,
       'b=2',
     ],
   )
+})
+
+test('without ids (the default) the app gets only the tunnelled headers, spoofed internal names dropped', () => {
+  assert.deepEqual(appRequestHeaders(['Host', 'example.com', 'X-Lambda-Id', 'spoofed', 'X-Pool-Id', 'p'], undefined), [
+    'Host',
+    'example.com',
+  ])
 })
 
 const retries: Array<{ method: string; hasBody: boolean; code: string | undefined; expected: boolean }> = [

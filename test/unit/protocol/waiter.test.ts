@@ -39,6 +39,15 @@ test('IdleGraceMs is an additive field after the original keys and round-trips',
   assert.equal(decodeWaiterRequest(encodeWaiterRequest(REQUEST)).idleGraceMs, undefined)
 })
 
+test('the channel token follows the original keys and round-trips; without one the payload is unchanged', () => {
+  const channelToken = 'q'.repeat(43)
+  const json = encodeWaiterRequest({ ...REQUEST, channelToken })
+  assert.ok(json.endsWith(`"InitOnly":false,"ChannelToken":"${channelToken}"}`))
+  assert.equal(decodeWaiterRequest(json).channelToken, channelToken)
+  assert.equal(encodeWaiterRequest(REQUEST).includes('ChannelToken'), false)
+  assert.equal(decodeWaiterRequest({ ...JSON.parse(json), ChannelToken: null }).channelToken, undefined)
+})
+
 test('a missing or null PoolId means the default pool and a missing InitOnly means false', () => {
   const { PoolId: _pool, InitOnly: _init, ...rest } = JSON.parse(encodeWaiterRequest(REQUEST))
   assert.deepEqual(decodeWaiterRequest(rest), REQUEST)
@@ -70,6 +79,13 @@ const INVALID: ReadonlyArray<{ name: string; change: Record<string, unknown>; fi
   { name: 'a string IdleGraceMs', change: { IdleGraceMs: '250' }, field: 'IdleGraceMs' },
   { name: 'a negative IdleGraceMs', change: { IdleGraceMs: -1 }, field: 'IdleGraceMs' },
   { name: 'an IdleGraceMs beyond 15 minutes', change: { IdleGraceMs: 900_001 }, field: 'IdleGraceMs' },
+  { name: 'a short channel token', change: { ChannelToken: 'abc' }, field: 'ChannelToken' },
+  {
+    name: 'a channel token with a line break',
+    change: { ChannelToken: `${'a'.repeat(20)}\r\nX: y` },
+    field: 'ChannelToken',
+  },
+  { name: 'a numeric channel token', change: { ChannelToken: 1234567890123456 }, field: 'ChannelToken' },
 ]
 
 for (const row of INVALID) {

@@ -1,7 +1,11 @@
 // admitRequest decides, before any dispatch, between /health, a refusal and a pool (issue 3 items 2, 4, 9).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { admitRequest, http1FramingProblem } from '../../../../src/router/front-door/admission.js'
+import {
+  admitRequest,
+  http1FramingProblem,
+  http2AuthorityProblem,
+} from '../../../../src/router/front-door/admission.js'
 
 const policy = {
   defaultFunctionName: 'my-function',
@@ -137,5 +141,37 @@ const framing: { name: string; version: string; headers: string[]; expect: strin
 for (const row of framing) {
   test(`framing: ${row.name}`, () => {
     assert.equal(http1FramingProblem(row.version, row.headers), row.expect)
+  })
+}
+
+// Issue 13: an HTTP/2 request whose Host names another authority than :authority is malformed (RFC 9113 §8.3.1).
+const authority: ReadonlyArray<{ name: string; headers: string[]; expect: string | undefined }> = [
+  { name: ':authority alone is fine', headers: [':authority', 'a.example'], expect: undefined },
+  { name: 'Host alone is fine', headers: ['host', 'a.example'], expect: undefined },
+  {
+    name: 'the same authority in any case is fine',
+    headers: [':authority', 'A.example', 'host', 'a.EXAMPLE'],
+    expect: undefined,
+  },
+  {
+    name: 'a Host that differs from :authority is refused',
+    headers: [':authority', 'a.example', 'host', 'b.example'],
+    expect: 'a Host header that differs from :authority',
+  },
+  {
+    name: 'a port that differs counts as another authority',
+    headers: [':authority', 'a.example:443', 'host', 'a.example:8443'],
+    expect: 'a Host header that differs from :authority',
+  },
+  {
+    name: 'two Host headers that disagree are refused',
+    headers: ['host', 'a.example', 'host', 'b.example'],
+    expect: 'Host headers that disagree',
+  },
+]
+
+for (const row of authority) {
+  test(`HTTP/2 authority: ${row.name}`, () => {
+    assert.equal(http2AuthorityProblem(row.headers), row.expect)
   })
 }

@@ -11,7 +11,9 @@ import type { InstanceState } from '../../../../src/router/instances/instance-st
 import { RouterTelemetry } from '../../../../src/router/telemetry.js'
 import { type StreamPair, startH2Pair } from '../../../helpers/router-h2-pair.js'
 
-function makeInstance(options: { maxConcurrentCount?: number; instanceStartTimeoutMs?: number } = {}) {
+function makeInstance(
+  options: { maxConcurrentCount?: number; maxChannels?: number; instanceStartTimeoutMs?: number } = {},
+) {
   const transitions: string[] = []
   let capacityEvents = 0
   let startTimeouts = 0
@@ -24,6 +26,8 @@ function makeInstance(options: { maxConcurrentCount?: number; instanceStartTimeo
     poolId: 'p',
     lambdaId: 'L',
     maxConcurrentCount: options.maxConcurrentCount ?? 2,
+    maxChannels: options.maxChannels ?? 4,
+    channelToken: 'T'.repeat(43),
     instanceStartTimeoutMs: options.instanceStartTimeoutMs ?? 0,
     now: () => performance.now(),
     telemetry,
@@ -120,6 +124,24 @@ test('a channel re-opened with the same id replaces the parked one, which is res
   assert.equal(closed.rstCode, http2.NGHTTP2_CANCEL)
   assert.deepEqual(stale.received, [])
   assert.ok(subject.instance.takeChannel()?.stream === fresh.server)
+})
+
+test('an instance has room for its own channel ids and re-POSTs of them, never for a new id beyond its count', async (t) => {
+  const h2 = await startH2Pair(t)
+  const { instance } = makeInstance({ maxChannels: 2 })
+  instance.transition(['initial'], 'starting')
+  assert.equal(instance.hasRoomForChannel('C1'), true)
+  instance.addChannel(channelOn(await h2.open(), 'C1'))
+  instance.addChannel(channelOn(await h2.open(), 'C2'))
+  assert.equal(instance.hasRoomForChannel('C3'), false, 'a third id is beyond NumberOfChannels')
+  assert.equal(instance.hasRoomForChannel('C1'), true, 'a re-POST of a known id counts as that channel')
+  instance.addChannel(channelOn(await h2.open(), 'C1'))
+  assert.equal(instance.hasRoomForChannel('C3'), false)
+  // A channel that was used and closed frees its place for any id.
+  const used = instance.takeChannel()
+  assert.ok(used)
+  used.release()
+  assert.equal(instance.hasRoomForChannel('C3'), true)
 })
 
 test('retiring an instance sends goaway to its parked channels only, and busy ones finish', async (t) => {

@@ -1,0 +1,33 @@
+// The per-invoke channel token (WaiterRequest ChannelToken): how it is made and how a presented one is judged.
+// Pure but for the random source passed in; comparison in constant time. No I/O.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+
+/** 256 bits: guessing one is out of reach however many requests an attacker sends. */
+export const CHANNEL_TOKEN_BYTES = 32
+
+/** A fresh token: 32 random bytes as base64url (43 characters, safe in a header value). */
+export function newChannelToken(random: (size: number) => Buffer = randomBytes): string {
+  return random(CHANNEL_TOKEN_BYTES).toString('base64url')
+}
+
+/** What a control request's token says: `ok` admits it; `missing` and `wrong` are refused with 403. */
+export type ChannelTokenVerdict = 'ok' | 'missing' | 'wrong'
+
+/**
+ * Judges the token values a control request carried against the instance's. No token at all is `ok` only when
+ * `allowMissing` (AllowUnauthenticatedChannels, for extensions that have none); a wrong or repeated token never is.
+ * Both sides are hashed first, so the comparison takes the same time whatever the lengths and contents.
+ */
+export function judgeChannelToken(
+  expected: string,
+  presented: readonly string[],
+  allowMissing: boolean,
+): ChannelTokenVerdict {
+  if (presented.length === 0) return allowMissing ? 'ok' : 'missing'
+  if (presented.length !== 1) return 'wrong'
+  const a = createHash('sha256').update(expected).digest()
+  const b = createHash('sha256')
+    .update(presented[0] as string)
+    .digest()
+  return timingSafeEqual(a, b) ? 'ok' : 'wrong'
+}

@@ -1,0 +1,61 @@
+// Issue 13 item 4: instance ids are not published where many can read them. The admin snapshot, its event stream
+// (and so the dashboard and `status`) and the router's info log lines show an 8-character prefix; the whole id
+// appears in the logs only at debug level.
+import assert from 'node:assert/strict'
+import type { TestContext } from 'node:test'
+import { test } from 'node:test'
+import { request as undiciRequest } from 'undici'
+import type { LogLevel } from '../../src/common/index.js'
+import { type AdminSnapshot, createRouter, loadRouterConfig } from '../../src/router/index.js'
+import { captureLogs } from '../helpers/log-capture.js'
+import { connectBack, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
+import { TEST_ROUTER_ENV } from '../helpers/start-router.js'
+import { teardown } from '../helpers/teardown.js'
+
+async function servingRouter(t: TestContext, level: LogLevel) {
+  const defer = teardown(t)
+  const logs = captureLogs(level)
+  const invoker = new ScriptedInvoker(connectBack())
+  const router = createRouter(loadRouterConfig(TEST_ROUTER_ENV), { invoker, logger: logs.logger, env: {} })
+  const addresses = await router.start()
+  defer(() => router.close())
+  const response = await undiciRequest(`${addresses.frontDoorUrl}/ping`)
+  assert.equal(response.statusCode, 200)
+  await response.body.dump()
+  const lambdaId = invoker.payloads[0]?.id as string
+  assert.ok(lambdaId.length > 8)
+  return { router, addresses, logs, lambdaId }
+}
+
+test('the snapshot and the event stream show an 8-character id prefix, never the whole id', async (t) => {
+  const { addresses, lambdaId } = await servingRouter(t, 'info')
+  const snapshotText = await (await undiciRequest(`${addresses.adminUrl}/api/snapshot`)).body.text()
+  const snapshot = JSON.parse(snapshotText) as AdminSnapshot
+  assert.deepEqual(
+    snapshot.pools[0]?.instances.map((instance) => instance.lambdaId),
+    [lambdaId.slice(0, 8)],
+  )
+  assert.equal(snapshotText.includes(lambdaId), false)
+
+  const controller = new AbortController()
+  const events = await undiciRequest(`${addresses.adminUrl}/api/events`, { signal: controller.signal })
+  let seen = ''
+  for await (const chunk of events.body) {
+    seen += (chunk as Buffer).toString()
+    if (seen.includes('event: snapshot\n') && seen.endsWith('\n\n')) break
+  }
+  controller.abort()
+  assert.ok(seen.includes(`"lambdaId":"${lambdaId.slice(0, 8)}"`))
+  assert.equal(seen.includes(lambdaId), false)
+})
+
+test('info log lines carry the id prefix only; at debug level they carry the whole id', async (t) => {
+  const quiet = await servingRouter(t, 'info')
+  const opened = quiet.logs.lines.find((line) => line.msg === 'instance state' && line.to === 'open')
+  assert.equal(opened?.lambdaId, quiet.lambdaId.slice(0, 8))
+  assert.equal(JSON.stringify(quiet.logs.lines).includes(quiet.lambdaId), false, 'no info line has the whole id')
+
+  const verbose = await servingRouter(t, 'debug')
+  const openedVerbose = verbose.logs.lines.find((line) => line.msg === 'instance state' && line.to === 'open')
+  assert.equal(openedVerbose?.lambdaId, verbose.lambdaId)
+})

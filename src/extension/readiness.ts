@@ -40,54 +40,89 @@ export function nextProbeDelayMs(attempt: number): number {
 export interface ReadinessProbe {
   /** For logs: `http GET :3001/health 200-299` or `tcp :3001`. */
   readonly description: string
+  /** What the last finished check saw, for the one-line explanation of an app that never became ready. */
+  readonly lastObservation: string | undefined
   check(): Promise<boolean>
 }
 
-const PROBE_TIMEOUT_MS = 1_000
-
-/** GET `path` on 127.0.0.1:`port` on a fresh connection; healthy when the status falls in `healthyStatus`. */
-export function createHttpProbe(port: number, path: string, healthyStatus: readonly StatusRange[]): ReadinessProbe {
+/**
+ * GET `path` on 127.0.0.1:`port` on a fresh connection; healthy when the status falls in `healthyStatus`. A probe
+ * waits up to `probeTimeoutMs` for the answer; the caller runs one at a time, so a slow health route is asked once,
+ * not again on top of its own unfinished answer.
+ */
+export function createHttpProbe(
+  port: number,
+  path: string,
+  healthyStatus: readonly StatusRange[],
+  probeTimeoutMs: number,
+): ReadinessProbe {
   const ranges = healthyStatus.map((range) => (range.min === range.max ? `${range.min}` : `${range.min}-${range.max}`))
+  let lastObservation: string | undefined
   return {
     description: `http GET :${port}${path} ${ranges.join(',')}`,
+    get lastObservation() {
+      return lastObservation
+    },
     check: () =>
       new Promise((resolve) => {
         const req = request(
-          { host: '127.0.0.1', port, path, agent: false, timeout: PROBE_TIMEOUT_MS, headers: { host: 'localhost' } },
+          { host: '127.0.0.1', port, path, agent: false, timeout: probeTimeoutMs, headers: { host: 'localhost' } },
           (res) => {
             res.resume()
+            lastObservation = `GET ${path} on port ${port} answered ${res.statusCode}`
             resolve(isHealthyStatus(res.statusCode ?? 0, healthyStatus))
           },
         )
-        req.once('timeout', () => req.destroy())
-        req.once('error', () => resolve(false))
+        let timedOut = false
+        req.once('timeout', () => {
+          timedOut = true
+          req.destroy()
+        })
+        req.once('error', (error: NodeJS.ErrnoException) => {
+          lastObservation = timedOut
+            ? `GET ${path} on port ${port} did not answer within ${probeTimeoutMs} ms`
+            : connectFailure(port, error)
+          resolve(false)
+        })
         req.end()
       }),
   }
 }
 
 /** Healthy as soon as 127.0.0.1:`port` accepts a TCP connection. Also answers "is the app still there?". */
-export function createTcpProbe(port: number): ReadinessProbe {
+export function createTcpProbe(port: number, probeTimeoutMs: number): ReadinessProbe {
+  let lastObservation: string | undefined
   return {
     description: `tcp :${port}`,
+    get lastObservation() {
+      return lastObservation
+    },
     check: () =>
       new Promise((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port, timeout: PROBE_TIMEOUT_MS })
-        const finish = (ready: boolean): void => {
+        const socket = connect({ host: '127.0.0.1', port, timeout: probeTimeoutMs })
+        const finish = (ready: boolean, observation: string): void => {
+          lastObservation = observation
           socket.destroy()
           resolve(ready)
         }
-        socket.once('connect', () => finish(true))
-        socket.once('timeout', () => finish(false))
-        socket.once('error', () => finish(false))
+        socket.once('connect', () => finish(true, `port ${port} accepted a connection`))
+        socket.once('timeout', () => finish(false, `port ${port} did not accept within ${probeTimeoutMs} ms`))
+        socket.once('error', (error: NodeJS.ErrnoException) => finish(false, connectFailure(port, error)))
       }),
   }
+}
+
+function connectFailure(port: number, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNREFUSED') return `nothing listens on port ${port} (connection refused)`
+  return `connecting to port ${port} failed (${error.code ?? error.message})`
 }
 
 export interface ReadinessResult {
   readonly ready: boolean
   readonly attempts: number
   readonly waitedMs: number
+  /** What the last probe saw (`GET /health on port 3001 answered 404`). */
+  readonly lastObservation: string | undefined
 }
 
 /**
@@ -103,7 +138,14 @@ export async function waitForApp(
   let attempts = 0
   for (;;) {
     attempts++
-    if (await probe.check()) return { ready: true, attempts, waitedMs: Math.round(performance.now() - startedAt) }
+    if (await probe.check()) {
+      return {
+        ready: true,
+        attempts,
+        waitedMs: Math.round(performance.now() - startedAt),
+        lastObservation: probe.lastObservation,
+      }
+    }
     const remainingMs = deadline - performance.now()
     if (remainingMs <= 0 || options.signal?.aborted) break
     try {
@@ -112,5 +154,10 @@ export async function waitForApp(
       break
     }
   }
-  return { ready: false, attempts, waitedMs: Math.round(performance.now() - startedAt) }
+  return {
+    ready: false,
+    attempts,
+    waitedMs: Math.round(performance.now() - startedAt),
+    lastObservation: probe.lastObservation,
+  }
 }

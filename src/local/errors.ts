@@ -32,7 +32,10 @@ export class InitReportedError extends LocalLambdaError {
     readonly errorType: string,
     readonly errorMessage: string,
   ) {
-    super(environmentId, `the ${reporter} of environment ${environmentId} reported an init error: ${errorType}`)
+    super(
+      environmentId,
+      `the ${reporter} of environment ${environmentId} reported an init error: ${errorType}: ${errorMessage}`,
+    )
   }
 }
 

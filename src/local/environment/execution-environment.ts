@@ -122,9 +122,9 @@ export class ExecutionEnvironment {
       {
         onExtensionRegistered: () => this.#evaluate(),
         onExtensionWaiting: () => this.#evaluate(),
-        onExtensionInitError: (name, errorType) =>
+        onExtensionInitError: (name, errorType, errorMessage) =>
           this.#failDuringInit(
-            new InitReportedError(this.id, 'extension', errorType, `extension ${name} failed to init`),
+            new InitReportedError(this.id, 'extension', errorType, errorMessage ?? `extension ${name} failed to init`),
           ),
         onExtensionExitError: (name, errorType) => this.#fail(new ExtensionExitError(this.id, name, errorType)),
       },

@@ -8,6 +8,7 @@ import type { ControlPool } from '../control/server.js'
 import { Dispatcher } from '../dispatch/dispatcher.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
+import { AppStartFailedError } from '../errors.js'
 import type { Channel } from '../instances/channel.js'
 import { type InstanceHooks, LambdaInstance } from '../instances/instance.js'
 import { acceptsChannels, answersPing, type InstanceState } from '../instances/instance-states.js'
@@ -57,6 +58,8 @@ export class Pool implements ControlPool {
   readonly #instanceHooks: InstanceHooks
   readonly #unregisterMetrics: () => void
   #retryTimer: NodeJS.Timeout | undefined
+  /** The last app start failure since an instance last opened: refusals while the breaker is open carry it. */
+  #appStartFailure: AppStartFailedError | undefined
   #state: PoolState = 'open'
   #closed: Promise<void> | undefined
 
@@ -306,13 +309,33 @@ export class Pool implements ControlPool {
     // The gate hears once per invoke: 'success' when it opened, 'never-connected' at the start timeout, else here.
     if (instance.state === 'starting') {
       this.#gate.recordOutcome(outcome.kind === 'completed' ? 'never-connected' : outcome.kind)
+      if (outcome.kind === 'completed' && outcome.functionError !== undefined) this.#onAppStartFailed(instance, outcome)
     }
     instance.transition(LIVE_STATES, 'closed')
     if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.nextAdmissionInMs)
   }
 
+  // A function error before the instance connected back: the app crashed, never got ready, or init timed out.
+  // Waiting clients get 502 with the reason now, unless another instance may still serve them.
+  #onAppStartFailed(instance: LambdaInstance, outcome: Extract<InvokeOutcome, { kind: 'completed' }>): void {
+    const body = outcome.functionErrorBody
+    const error = new AppStartFailedError(
+      this.poolId,
+      this.context.functionName,
+      body?.errorType ?? `function error ${outcome.functionError}`,
+      body?.errorMessage ?? 'the function returned no error document',
+    )
+    this.#appStartFailure = error
+    this.#telemetry.onAppStartFailed(instance.lambdaId, error)
+    for (const other of this.#registry.values()) {
+      if (other !== instance && acceptsChannels(other.state)) return
+    }
+    this.dispatcher.failWaiting(error)
+  }
+
   readonly #onInstanceStateChanged = (instance: LambdaInstance, _from: InstanceState, to: InstanceState): void => {
     if (to === 'open') {
+      this.#appStartFailure = undefined
       this.#gate.recordOutcome('success')
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
       const replaced = this.#awaitingReplacement.values().next().value
@@ -345,6 +368,7 @@ export class Pool implements ControlPool {
     this.dispatcher.setNoCapacity({
       why: 'the invoke circuit breaker is open',
       retryAfterMs: Math.max(1000, retryAfterMs),
+      appStartFailure: this.#appStartFailure,
     })
   }
 

@@ -1,6 +1,9 @@
 // The `lambda-dispatch` command line: the only place that reads argv, installs signal handlers or exits the process.
 import { Command } from 'commander'
+import { tolerateClosedOutput } from './broken-pipe.js'
 import { registerCommands } from './commands/index.js'
+
+tolerateClosedOutput()
 
 const program = new Command()
   .name('lambda-dispatch')

@@ -184,7 +184,8 @@ function currentRuntime(): StackRuntime {
   return fileURLToPath(import.meta.url).includes(`${join('dist', '')}`) ? 'bundle' : 'source'
 }
 
-function packageRoot(): string {
+/** The directory of this package's package.json, from sources or from the dist/ bundle. */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir)

@@ -147,7 +147,8 @@ export const LWA_ENV_VARS = Object.freeze({
 } as const)
 
 /** Accepted and ignored: the original chose a Tokio runtime with it; Node has one event loop. */
-const RUNTIME_VAR = 'LAMBDA_DISPATCH_RUNTIME'
+export const RUNTIME_VAR_NAME = 'LAMBDA_DISPATCH_RUNTIME'
+const RUNTIME_VAR = RUNTIME_VAR_NAME
 const RUNTIME_VALUES = ['default_multi_thread', 'multi_thread', 'current_thread']
 
 const MAX_TIMER_MS = 2 ** 31 - 1

@@ -1,9 +1,9 @@
 // The extension's main flow as one readable function (aws-lambda-web-adapter main.rs): register → readiness → invoke
 // loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
 import type { Logger } from '../common/index.js'
-import { ConfigError, createRootLogger } from '../common/index.js'
+import { ConfigError, createRootLogger, describeUnknownSetting, unknownSettings } from '../common/index.js'
 import { DEFAULT_POOL_ID, decodeWaiterRequest, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
-import { EXTENSION_ENV_VARS, type ExtensionConfig, loadExtensionConfig } from './config.js'
+import { EXTENSION_ENV_VARS, type ExtensionConfig, loadExtensionConfig, RUNTIME_VAR_NAME } from './config.js'
 import { AppNotReadyError, type ExtensionError } from './errors.js'
 import { Invocation, type InvocationOutcome } from './invocation.js'
 import { createLambdaApiPool } from './lambda-api/api-call.js'
@@ -207,10 +207,22 @@ export async function runExtensionProcess(env: Readonly<Record<string, string | 
     config = loadExtensionConfig(env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
-    createRootLogger({ level: 'info' }, { component: 'extension' }).fatal({ err: error }, error.message)
+    // A person at a terminal (the extension run by hand, outside Lambda) reads one plain line per problem; Lambda's
+    // log pipe gets the structured line.
+    if (process.stderr.isTTY) process.stderr.write(`lambda-dispatch extension: ${error.problems.join('; ')}\n`)
+    else createRootLogger({ level: 'info' }, { component: 'extension' }).fatal({ err: error }, error.message)
     return 1
   }
   const logger = createRootLogger({ level: config.logLevel }, { component: 'extension' })
+  // Only UPPER_SNAKE names are ours: the router's PascalCase settings may share the environment.
+  const ours = Object.keys(env).filter((name) => /^LAMBDA_DISPATCH_[A-Z0-9_]+$/.test(name))
+  for (const unknown of unknownSettings(
+    ours,
+    [...Object.values(EXTENSION_ENV_VARS), RUNTIME_VAR_NAME],
+    'LAMBDA_DISPATCH_',
+  )) {
+    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
+  }
   const shutdown = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) {

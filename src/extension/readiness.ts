@@ -42,7 +42,8 @@ export interface ReadinessProbe {
   readonly description: string
   /** What the last finished check saw, for the one-line explanation of an app that never became ready. */
   readonly lastObservation: string | undefined
-  check(): Promise<boolean>
+  /** `limitMs`: wait at most this long for the answer (never longer than the probe's own timeout). */
+  check(limitMs?: number): Promise<boolean>
 }
 
 /**
@@ -63,10 +64,11 @@ export function createHttpProbe(
     get lastObservation() {
       return lastObservation
     },
-    check: () =>
+    check: (limitMs = probeTimeoutMs) =>
       new Promise((resolve) => {
+        const waitMs = Math.max(1, Math.min(probeTimeoutMs, limitMs))
         const req = request(
-          { host: '127.0.0.1', port, path, agent: false, timeout: probeTimeoutMs, headers: { host: 'localhost' } },
+          { host: '127.0.0.1', port, path, agent: false, timeout: waitMs, headers: { host: 'localhost' } },
           (res) => {
             res.resume()
             lastObservation = `GET ${path} on port ${port} answered ${res.statusCode}`
@@ -80,7 +82,7 @@ export function createHttpProbe(
         })
         req.once('error', (error: NodeJS.ErrnoException) => {
           lastObservation = timedOut
-            ? `GET ${path} on port ${port} did not answer within ${probeTimeoutMs} ms`
+            ? `GET ${path} on port ${port} did not answer within ${waitMs} ms`
             : connectFailure(port, error)
           resolve(false)
         })
@@ -97,16 +99,17 @@ export function createTcpProbe(port: number, probeTimeoutMs: number): ReadinessP
     get lastObservation() {
       return lastObservation
     },
-    check: () =>
+    check: (limitMs = probeTimeoutMs) =>
       new Promise((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port, timeout: probeTimeoutMs })
+        const waitMs = Math.max(1, Math.min(probeTimeoutMs, limitMs))
+        const socket = connect({ host: '127.0.0.1', port, timeout: waitMs })
         const finish = (ready: boolean, observation: string): void => {
           lastObservation = observation
           socket.destroy()
           resolve(ready)
         }
         socket.once('connect', () => finish(true, `port ${port} accepted a connection`))
-        socket.once('timeout', () => finish(false, `port ${port} did not accept within ${probeTimeoutMs} ms`))
+        socket.once('timeout', () => finish(false, `port ${port} did not accept within ${waitMs} ms`))
         socket.once('error', (error: NodeJS.ErrnoException) => finish(false, connectFailure(port, error)))
       }),
   }
@@ -116,6 +119,9 @@ function connectFailure(port: number, error: NodeJS.ErrnoException): string {
   if (error.code === 'ECONNREFUSED') return `nothing listens on port ${port} (connection refused)`
   return `connecting to port ${port} failed (${error.code ?? error.message})`
 }
+
+// The least a probe is given to answer, even at the deadline: a loopback answer takes well under a millisecond.
+const MIN_PROBE_WAIT_MS = 250
 
 export interface ReadinessResult {
   readonly ready: boolean
@@ -138,7 +144,8 @@ export async function waitForApp(
   let attempts = 0
   for (;;) {
     attempts++
-    if (await probe.check()) {
+    // The probe in flight is bounded by the overall deadline too (with a floor, so the last probe is a real one).
+    if (await probe.check(Math.max(MIN_PROBE_WAIT_MS, deadline - performance.now()))) {
       return {
         ready: true,
         attempts,

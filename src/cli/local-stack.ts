@@ -69,6 +69,9 @@ export const LOCAL_STACK_DEFAULTS = {
   memoryMb: 1024,
 } as const
 
+// Variables that fix the app's port (ours, then LWA's names).
+const FIXED_PORT_VARIABLES = ['LAMBDA_DISPATCH_PORT', 'AWS_LWA_PORT', 'PORT']
+
 // The extension reports an app that is not ready this long before the init limit, so its report arrives in time.
 const INIT_REPORT_MARGIN_MS = 1_000
 
@@ -112,8 +115,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...options.functionEnv,
         },
         initTimeoutMs: settings.initTimeoutMs,
-        // Every environment shares loopback here, so each gets its own app port in both variables.
-        portVariables: ['PORT', 'LAMBDA_DISPATCH_PORT'],
+        // Every environment shares loopback here, so each gets its own app port in both variables, unless the user
+        // fixed the port themselves: then that port is used as given (one environment at a time can bind it).
+        portVariables: FIXED_PORT_VARIABLES.some((name) => options.functionEnv?.[name] !== undefined)
+          ? []
+          : ['PORT', 'LAMBDA_DISPATCH_PORT'],
         timeoutMs: settings.functionTimeoutMs,
         memoryMb: settings.memoryMb,
         reservedConcurrency: settings.concurrencyLimit,

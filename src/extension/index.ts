@@ -268,7 +268,13 @@ async function appNotReady(
   config: ExtensionConfig,
 ): Promise<AppNotReadyError> {
   let hint: string | undefined
-  if (config.readinessHint && config.readinessProtocol === 'http' && config.readinessPath !== '/') {
+  // Only for an app that answered the path with a status outside the healthy ranges (typically 404: no such route).
+  if (
+    config.readinessHint &&
+    config.readinessProtocol === 'http' &&
+    config.readinessPath !== '/' &&
+    probe.lastStatus !== undefined
+  ) {
     const root = createHttpProbe(config.appPort, '/', config.readinessStatus, config.readinessProbeTimeoutMs)
     if (await root.check()) {
       hint = `the app does answer GET / (${root.lastObservation}): set the readiness path to "/" (${EXTENSION_ENV_VARS.readinessPath}=/ or local --readiness-path /)`

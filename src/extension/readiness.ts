@@ -42,6 +42,8 @@ export interface ReadinessProbe {
   readonly description: string
   /** What the last finished check saw, for the one-line explanation of an app that never became ready. */
   readonly lastObservation: string | undefined
+  /** The HTTP status of the last answer, when the last check got one (http probes only). */
+  readonly lastStatus?: number | undefined
   /** `limitMs`: wait at most this long for the answer (never longer than the probe's own timeout). */
   check(limitMs?: number): Promise<boolean>
 }
@@ -59,18 +61,23 @@ export function createHttpProbe(
 ): ReadinessProbe {
   const ranges = healthyStatus.map((range) => (range.min === range.max ? `${range.min}` : `${range.min}-${range.max}`))
   let lastObservation: string | undefined
+  let lastStatus: number | undefined
   return {
     description: `http GET :${port}${path} ${ranges.join(',')}`,
     get lastObservation() {
       return lastObservation
     },
+    get lastStatus() {
+      return lastStatus
+    },
     check: (limitMs = probeTimeoutMs) =>
       new Promise((resolve) => {
-        const waitMs = Math.max(1, Math.min(probeTimeoutMs, limitMs))
+        const waitMs = Math.max(1, Math.round(Math.min(probeTimeoutMs, limitMs)))
         const req = request(
           { host: '127.0.0.1', port, path, agent: false, timeout: waitMs, headers: { host: 'localhost' } },
           (res) => {
             res.resume()
+            lastStatus = res.statusCode
             lastObservation = `GET ${path} on port ${port} answered ${res.statusCode}`
             resolve(isHealthyStatus(res.statusCode ?? 0, healthyStatus))
           },
@@ -81,6 +88,7 @@ export function createHttpProbe(
           req.destroy()
         })
         req.once('error', (error: NodeJS.ErrnoException) => {
+          lastStatus = undefined
           lastObservation = timedOut
             ? `GET ${path} on port ${port} did not answer within ${waitMs} ms`
             : connectFailure(port, error)
@@ -101,7 +109,7 @@ export function createTcpProbe(port: number, probeTimeoutMs: number): ReadinessP
     },
     check: (limitMs = probeTimeoutMs) =>
       new Promise((resolve) => {
-        const waitMs = Math.max(1, Math.min(probeTimeoutMs, limitMs))
+        const waitMs = Math.max(1, Math.round(Math.min(probeTimeoutMs, limitMs)))
         const socket = connect({ host: '127.0.0.1', port, timeout: waitMs })
         const finish = (ready: boolean, observation: string): void => {
           lastObservation = observation

@@ -56,7 +56,7 @@ export class AppStartFailedError extends RouterError {
     readonly errorType: string,
     readonly errorMessage: string,
   ) {
-    super(`the app of ${functionName} failed to start: ${errorType}: ${errorMessage}`)
+    super(`the app failed to start (function ${functionName}): ${errorType}: ${errorMessage}`)
   }
 }
 

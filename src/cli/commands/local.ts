@@ -54,7 +54,7 @@ export function registerLocalCommand(program: Command): void {
       '--app <command>',
       "your app's command line; it must listen on 127.0.0.1:$PORT and answer GET /health with 2xx (see --readiness-path)",
     )
-    .option('--readiness-path <path>', 'path the extension probes until the app answers 2xx', '/health')
+    .option('--readiness-path <path>', 'path the extension probes until the app answers 2xx (default: /health)')
     .option('--init-timeout <ms>', "init limit of each new environment (Lambda's is 10 s)", atLeast(1), 10_000)
     .option('--function-name <name>', 'name of the local function (default: lambda-dispatch-demo, or app with --app)')
     .option('--cold-start <ms>', 'simulated cold start of each new execution environment', atLeast(0), 0)
@@ -96,7 +96,9 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       ...unknownSettings(Object.keys(functionEnv), Object.values(EXTENSION_ENV_VARS), 'LAMBDA_DISPATCH_'),
     ]
     if (unknown.length > 0) throw new Error(unknown.map(describeUnknownSetting).join('; '))
-    if (!options.readinessPath?.startsWith('/')) throw new Error('--readiness-path must start with "/"')
+    if (options.readinessPath !== undefined && !options.readinessPath.startsWith('/')) {
+      throw new Error('--readiness-path must start with "/"')
+    }
   } catch (error) {
     process.stderr.write(`lambda-dispatch local: ${(error as Error).message}\n`)
     return 1
@@ -115,7 +117,7 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
       functionName: options.functionName ?? (options.app === undefined ? LOCAL_STACK_DEFAULTS.functionName : 'app'),
       ...(options.app === undefined ? {} : { appCommand: ['/bin/sh', '-c', options.app] }),
-      readinessPath: options.readinessPath,
+      ...(options.readinessPath === undefined ? {} : { readinessPath: options.readinessPath }),
       initTimeoutMs: options.initTimeout,
       // The app's own lines, prefixed with its environment; the extension's through the logger.
       childOutput: 'print',
@@ -143,7 +145,8 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
         ]
       : [
           `  Your app: ${options.app}`,
-          `            (ready when GET ${options.readinessPath} answers 2xx; its output below, prefixed [${stack.functionName}-N])`,
+          `            (ready when GET ${readinessPath(options.readinessPath, functionEnv)} passes the readiness check;` +
+            ` its output below, prefixed [${stack.functionName}-N])`,
           `  Try:   curl -i ${url}/`,
         ]
   process.stdout.write(
@@ -193,6 +196,11 @@ function startStatusLine(stack: LocalStack): () => void {
   }, 1000)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+// The path the extension will probe: a variable given with --env wins, as it does in the extension.
+function readinessPath(flagPath: string | undefined, env: Readonly<Record<string, string>>): string {
+  return env.LAMBDA_DISPATCH_READINESS_PATH ?? env.AWS_LWA_READINESS_CHECK_PATH ?? flagPath ?? '/health'
 }
 
 function port(text: string): number {

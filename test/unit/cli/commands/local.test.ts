@@ -41,7 +41,7 @@ test('local --help lists every flag with its defaults and exits 0 without starti
   assert.ok(text.includes('--port <port> router front door port (HTTP/1.1 and h2c) (default: 5001)'))
   assert.ok(text.includes('--control-port <port> router control channel port (h2c) (default: 5003)'))
   assert.match(text, /--function-name <name> [^-]*\(default: lambda-dispatch-demo, or app with --app\)/)
-  assert.match(text, /--readiness-path <path> [^-]*\(default: "\/health"\)/)
+  assert.match(text, /--readiness-path <path> [^-]*\(default: \/health\)/)
   assert.match(text, /--init-timeout <ms> [^-]*\(default: 10000\)/)
   assert.match(text, /--concurrency <n> [^-]*\(default: 50\)/)
   assert.match(text, /--log-level <level> [^-]*\(default: "warn"\)/)

@@ -31,6 +31,13 @@ export interface LocalStackOptions {
   /** Extra variables for the app and the extension (e.g. `DEMO_APP_STARTUP_DELAY_MS`, `LAMBDA_DISPATCH_*`). */
   readonly functionEnv?: Readonly<Record<string, string>>
   readonly functionTimeoutMs?: number
+  /**
+   * Lambda's init limit for each new environment (10 s on AWS). The extension gives up on the app a second earlier
+   * and reports what its readiness probe saw, so the failure names the path, port and status.
+   */
+  readonly initTimeoutMs?: number
+  /** The extension's readiness path (`LAMBDA_DISPATCH_READINESS_PATH`); default `/health`. */
+  readonly readinessPath?: string
   readonly coldStartDelayMs?: number
   /** Concurrent invokes the local Lambda allows the function; beyond it, 429 throttles. */
   readonly concurrencyLimit?: number
@@ -43,7 +50,7 @@ export interface LocalStackOptions {
   readonly routerArgs?: readonly string[]
   readonly logger?: Logger
   /** Where the app's and the extension's output goes: the logger, this terminal, or nowhere. */
-  readonly childOutput?: 'log' | 'inherit' | 'ignore'
+  readonly childOutput?: 'log' | 'inherit' | 'ignore' | 'print'
   readonly runtime?: StackRuntime
 }
 
@@ -54,12 +61,19 @@ export const LOCAL_STACK_DEFAULTS = {
   lambdaPort: 0,
   functionName: 'lambda-dispatch-demo',
   functionTimeoutMs: 60_000,
+  initTimeoutMs: 10_000,
   coldStartDelayMs: 0,
   concurrencyLimit: 50,
   freezeWhenIdle: true,
   idleEnvironmentTtlMs: 300_000,
   memoryMb: 1024,
 } as const
+
+// Variables that fix the app's port (ours, then LWA's names).
+const FIXED_PORT_VARIABLES = ['LAMBDA_DISPATCH_PORT', 'AWS_LWA_PORT', 'PORT']
+
+// The extension reports an app that is not ready this long before the init limit, so its report arrives in time.
+const INIT_REPORT_MARGIN_MS = 1_000
 
 // The router's default AdminPort; the local stack keeps it unless it runs on free ports.
 const DEFAULT_ADMIN_PORT = 5005
@@ -93,9 +107,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [settings.functionName]: {
         runtimeCommand: options.appCommand ?? commands.demoApp,
         extensionCommands: [commands.extension],
-        env: { ...options.functionEnv },
-        // Every environment shares loopback here, so each gets its own app port in both variables.
-        portVariables: ['PORT', 'LAMBDA_DISPATCH_PORT'],
+        // Local only: say what the readiness probe saw before the init limit, and whether `/` would have answered.
+        env: {
+          LAMBDA_DISPATCH_INIT_TIMEOUT_MS: String(Math.max(1, settings.initTimeoutMs - INIT_REPORT_MARGIN_MS)),
+          LAMBDA_DISPATCH_READINESS_HINT: 'true',
+          ...(options.readinessPath === undefined ? {} : { LAMBDA_DISPATCH_READINESS_PATH: options.readinessPath }),
+          ...options.functionEnv,
+        },
+        initTimeoutMs: settings.initTimeoutMs,
+        // Every environment shares loopback here, so each gets its own app port in both variables, unless the user
+        // fixed the port themselves: then that port is used as given (one environment at a time can bind it).
+        portVariables: FIXED_PORT_VARIABLES.some((name) => options.functionEnv?.[name] !== undefined)
+          ? []
+          : ['PORT', 'LAMBDA_DISPATCH_PORT'],
         timeoutMs: settings.functionTimeoutMs,
         memoryMb: settings.memoryMb,
         reservedConcurrency: settings.concurrencyLimit,
@@ -166,7 +190,8 @@ function currentRuntime(): StackRuntime {
   return fileURLToPath(import.meta.url).includes(`${join('dist', '')}`) ? 'bundle' : 'source'
 }
 
-function packageRoot(): string {
+/** The directory of this package's package.json, from sources or from the dist/ bundle. */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir)

@@ -1,5 +1,6 @@
 // The common module's public surface: domain-free helpers every other module may use.
 export { anySignal, delay, timeoutSignal } from './abort.js'
+export { closestName, describeUnknownSetting, editDistance, unknownSettings } from './closest-name.js'
 export { ConfigError, LambdaDispatchError } from './errors.js'
 export { goawayGracefully, goawaySent, openedAfterGoaway } from './http2-goaway.js'
 export {

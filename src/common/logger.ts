@@ -1,4 +1,5 @@
 // Logger factory: every component gets a pino child with fixed binding keys. No global logger lives here.
+import { createRequire } from 'node:module'
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 
 export type { Logger } from 'pino'
@@ -24,16 +25,25 @@ export function createRootLogger(settings: LoggerSettings, bindings: Record<stri
     formatters: { level: (label) => ({ level: label }) },
   }
   if (settings.pretty && !settings.destination) {
-    try {
-      return pino({
-        ...options,
-        transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid' } },
-      })
-    } catch {
-      // pino-pretty is a development dependency; fall back to JSON where it is absent.
+    // In-process, not a pino transport: a transport resolves its worker files beside pino's own sources, which the
+    // esbuild bundle (dist/cli.js) does not have, so the built CLI fell back to JSON.
+    const pretty = loadPinoPretty()
+    if (pretty !== undefined) {
+      return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid', sync: true }))
     }
   }
   return settings.destination ? pino(options, settings.destination) : pino(options)
+}
+
+type PrettyFactory = (options: Record<string, unknown>) => DestinationStream
+
+// pino-pretty is a development dependency: present in a clone, maybe absent where the package is installed.
+function loadPinoPretty(): PrettyFactory | undefined {
+  try {
+    return createRequire(import.meta.url)('pino-pretty') as PrettyFactory
+  } catch {
+    return undefined
+  }
 }
 
 /** A child logger for one component; `component` appears on every line. */

@@ -16,6 +16,13 @@ export interface ExtensionConfig {
   readonly readinessProtocol: ReadinessProtocol
   readonly readinessPath: string
   readonly readinessStatus: readonly StatusRange[]
+  /** How long one readiness probe waits for its answer; probes never overlap. */
+  readonly readinessProbeTimeoutMs: number
+  /** Without async init: how long the init phase waits for the app, counted from process start, before reporting an
+   * init error that says what the last probe saw. Unset: wait until Lambda ends the init (the original's way). */
+  readonly initTimeoutMs: number | undefined
+  /** When the app is not ready, probe `/` once and suggest it as the readiness path (set by `local`). */
+  readonly readinessHint: boolean
   readonly asyncInit: boolean
   /** Async init: how long the first invoke waits for the app before failing. */
   readonly asyncInitTimeoutMs: number
@@ -59,6 +66,10 @@ export const EXTENSION_DEFAULTS: Readonly<{ [K in DefaultedKey]: ExtensionConfig
   readinessProtocol: 'http',
   readinessPath: '/health',
   readinessStatus: Object.freeze([{ min: 200, max: 299 }]),
+  // Lambda's init phase is 10 s: a probe cannot usefully wait longer, and a slow health route answers once.
+  readinessProbeTimeoutMs: 10_000,
+  initTimeoutMs: undefined,
+  readinessHint: false,
   asyncInit: false,
   asyncInitTimeoutMs: 10_000,
   initPhaseBudgetMs: 9_800,
@@ -97,6 +108,9 @@ export const EXTENSION_ENV_VARS: Readonly<{ [K in DefaultedKey | 'runtimeApi']: 
   readinessProtocol: 'LAMBDA_DISPATCH_READINESS_PROTOCOL',
   readinessPath: 'LAMBDA_DISPATCH_READINESS_PATH',
   readinessStatus: 'LAMBDA_DISPATCH_READINESS_STATUS',
+  readinessProbeTimeoutMs: 'LAMBDA_DISPATCH_READINESS_PROBE_TIMEOUT_MS',
+  initTimeoutMs: 'LAMBDA_DISPATCH_INIT_TIMEOUT_MS',
+  readinessHint: 'LAMBDA_DISPATCH_READINESS_HINT',
   asyncInit: 'LAMBDA_DISPATCH_ASYNC_INIT',
   asyncInitTimeoutMs: 'LAMBDA_DISPATCH_ASYNC_INIT_TIMEOUT',
   initPhaseBudgetMs: 'LAMBDA_DISPATCH_INIT_PHASE_BUDGET_MS',
@@ -123,8 +137,22 @@ export const EXTENSION_ENV_VARS: Readonly<{ [K in DefaultedKey | 'runtimeApi']: 
   forwardInternalHeaders: 'LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS',
 })
 
+/**
+ * aws-lambda-web-adapter's names, read when our own variable is absent (ours win), in this order. The minimum
+ * unhealthy status is LWA's way to say "any status below N is healthy".
+ */
+export const LWA_ENV_VARS = Object.freeze({
+  appPort: ['AWS_LWA_PORT', 'PORT'],
+  readinessPath: ['AWS_LWA_READINESS_CHECK_PATH'],
+  readinessProtocol: ['AWS_LWA_READINESS_CHECK_PROTOCOL'],
+  readinessStatus: ['AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS'],
+  asyncInit: ['AWS_LWA_ASYNC_INIT'],
+  compression: ['AWS_LWA_ENABLE_COMPRESSION'],
+} as const)
+
 /** Accepted and ignored: the original chose a Tokio runtime with it; Node has one event loop. */
-const RUNTIME_VAR = 'LAMBDA_DISPATCH_RUNTIME'
+export const RUNTIME_VAR_NAME = 'LAMBDA_DISPATCH_RUNTIME'
+const RUNTIME_VAR = RUNTIME_VAR_NAME
 const RUNTIME_VALUES = ['default_multi_thread', 'multi_thread', 'current_thread']
 
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -140,17 +168,37 @@ export function loadExtensionConfig(env: Readonly<Record<string, string | undefi
   const runtimeApi = reader.text(v.runtimeApi, undefined, /^[^\s/]+:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9001')
   const forceDeadlineText = env[v.forceDeadlineMs]
   reader.oneOf(RUNTIME_VAR, RUNTIME_VALUES, 'current_thread', { ignoreCase: true })
+  // Our name when set, else the first LWA name that is set, else ours (for the default and the error wording).
+  const pick = (ours: string, lwa: readonly string[]): string =>
+    [ours, ...lwa].find((name) => (env[name] ?? '').trim() !== '') ?? ours
+  const statusName = pick(v.readinessStatus, LWA_ENV_VARS.readinessStatus)
   const config: ExtensionConfig = {
     runtimeApi: runtimeApi ?? '',
     extensionName: reader.text(v.extensionName, d.extensionName, /^[A-Za-z0-9._-]{1,128}$/, 'a file name') as string,
-    appPort: reader.integer(v.appPort, d.appPort, 1, 65535),
-    readinessProtocol: reader.oneOf(v.readinessProtocol, ['http', 'tcp'] as const, d.readinessProtocol),
-    readinessPath: reader.text(v.readinessPath, d.readinessPath, /^\/\S*$/, 'a path starting with "/"') as string,
-    readinessStatus: reader.statusRanges(v.readinessStatus, d.readinessStatus),
-    asyncInit: reader.boolean(v.asyncInit, d.asyncInit),
+    appPort: reader.integer(pick(v.appPort, LWA_ENV_VARS.appPort), d.appPort, 1, 65535),
+    readinessProtocol: reader.oneOf(
+      pick(v.readinessProtocol, LWA_ENV_VARS.readinessProtocol),
+      ['http', 'tcp'] as const,
+      d.readinessProtocol,
+      { ignoreCase: true },
+    ),
+    readinessPath: reader.text(
+      pick(v.readinessPath, LWA_ENV_VARS.readinessPath),
+      d.readinessPath,
+      /^\/\S*$/,
+      'a path starting with "/"',
+    ) as string,
+    readinessStatus:
+      statusName === v.readinessStatus
+        ? reader.statusRanges(v.readinessStatus, d.readinessStatus)
+        : belowStatus(reader.integer(statusName, 500, 101, 599)),
+    readinessProbeTimeoutMs: reader.durationMs(v.readinessProbeTimeoutMs, d.readinessProbeTimeoutMs, 1),
+    initTimeoutMs: reader.optionalDurationMs(v.initTimeoutMs, 1),
+    readinessHint: reader.boolean(v.readinessHint, d.readinessHint),
+    asyncInit: reader.boolean(pick(v.asyncInit, LWA_ENV_VARS.asyncInit), d.asyncInit),
     asyncInitTimeoutMs: reader.seconds(v.asyncInitTimeoutMs, d.asyncInitTimeoutMs),
     initPhaseBudgetMs: reader.durationMs(v.initPhaseBudgetMs, d.initPhaseBudgetMs),
-    compression: reader.boolean(v.compression, d.compression),
+    compression: reader.boolean(pick(v.compression, LWA_ENV_VARS.compression), d.compression),
     forceDeadlineMs: reader.optionalSeconds(v.forceDeadlineMs),
     localEnv: forceDeadlineText !== undefined,
     lastActiveGraceMs: reader.durationMs(v.lastActiveGraceMs, d.lastActiveGraceMs),
@@ -178,6 +226,11 @@ export function loadExtensionConfig(env: Readonly<Record<string, string | undefi
   }
   if (reader.problems.length > 0) throw new ConfigError(reader.problems)
   return Object.freeze(config)
+}
+
+/** LWA's AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS: every status from 100 up to, not including, `minUnhealthy`. */
+function belowStatus(minUnhealthy: number): readonly StatusRange[] {
+  return Object.freeze([{ min: 100, max: minUnhealthy - 1 }])
 }
 
 // Collects every problem instead of stopping at the first, so one start shows the whole list.

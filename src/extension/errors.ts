@@ -145,8 +145,15 @@ export class AppNotReadyError extends ExtensionError {
     readonly probe: string,
     readonly waitedMs: number,
     readonly attempts: number,
+    /** What the last check saw: the status, a timeout or a refused connection. */
+    readonly lastObservation: string | undefined = undefined,
+    /** A suggestion for the user, e.g. the path that does answer. */
+    readonly hint: string | undefined = undefined,
   ) {
-    super(`the app was not ready (${probe}) after ${waitedMs} ms and ${attempts} checks`)
+    super(
+      `the app was not ready (${probe}) after ${waitedMs} ms and ${attempts} checks` +
+        `${lastObservation === undefined ? '' : `: ${lastObservation}`}${hint === undefined ? '' : `; ${hint}`}`,
+    )
   }
 }
 

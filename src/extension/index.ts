@@ -1,16 +1,16 @@
 // The extension's main flow as one readable function (aws-lambda-web-adapter main.rs): register → readiness → invoke
 // loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
 import type { Logger } from '../common/index.js'
-import { ConfigError, createRootLogger } from '../common/index.js'
+import { ConfigError, createRootLogger, describeUnknownSetting, unknownSettings } from '../common/index.js'
 import { DEFAULT_POOL_ID, decodeWaiterRequest, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
-import { type ExtensionConfig, loadExtensionConfig } from './config.js'
+import { EXTENSION_ENV_VARS, type ExtensionConfig, loadExtensionConfig, RUNTIME_VAR_NAME } from './config.js'
 import { AppNotReadyError, type ExtensionError } from './errors.js'
 import { Invocation, type InvocationOutcome } from './invocation.js'
 import { createLambdaApiPool } from './lambda-api/api-call.js'
 import { ExtensionsApiClient } from './lambda-api/extensions-api.js'
 import { type InvokeEvent, RuntimeApiClient } from './lambda-api/runtime-api.js'
 import { isStaleInvoke } from './lifetime.js'
-import { createHttpProbe, createTcpProbe, type ReadinessProbe, waitForApp } from './readiness.js'
+import { createHttpProbe, createTcpProbe, type ReadinessProbe, type ReadinessResult, waitForApp } from './readiness.js'
 import { AppClient } from './relay.js'
 import { ExtensionTelemetry } from './telemetry.js'
 
@@ -55,9 +55,9 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
   })
   const readiness: ReadinessProbe =
     config.readinessProtocol === 'tcp'
-      ? createTcpProbe(config.appPort)
-      : createHttpProbe(config.appPort, config.readinessPath, config.readinessStatus)
-  const appAlive = createTcpProbe(config.appPort)
+      ? createTcpProbe(config.appPort, config.readinessProbeTimeoutMs)
+      : createHttpProbe(config.appPort, config.readinessPath, config.readinessStatus, config.readinessProbeTimeoutMs)
+  const appAlive = createTcpProbe(config.appPort, config.readinessProbeTimeoutMs)
 
   // Shutdown: SHUTDOWN event or signal. Stops the long polls and tells a running invoke to wrap up by the deadline.
   const stop = new AbortController()
@@ -93,9 +93,23 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
       if (appReady) telemetry.appReady('init', readiness.description, result)
       else telemetry.appInitDeferred(readiness.description, result)
     } else {
-      const result = await waitForApp(readiness, { signal: stop.signal })
+      const timeoutMs =
+        config.initTimeoutMs === undefined ? undefined : Math.max(0, config.initTimeoutMs - process.uptime() * 1000)
+      const result = await waitForApp(readiness, {
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        signal: stop.signal,
+      })
       appReady = result.ready
       if (appReady) telemetry.appReady('init', readiness.description, result)
+      else if (!stop.signal.aborted) {
+        // Say what the probe saw instead of leaving Lambda to report a bare init timeout.
+        const error = await appNotReady(readiness, result, config)
+        telemetry.appNotReady(error)
+        await extensions.initError('Extension.AppNotReady', error.message).catch((postError: unknown) => {
+          telemetry.lambdaApiFailed('extension/init/error', postError as Error)
+        })
+        return { kind: 'fatal', error }
+      }
     }
 
     // 3. The invoke loop: one invoke at a time, until shutdown or a fatal error.
@@ -125,7 +139,7 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
           if (appReady) invokeTelemetry.appReady('invoke', readiness.description, result)
           else if (stop.signal.aborted) break
           else {
-            const error = new AppNotReadyError(readiness.description, result.waitedMs, result.attempts)
+            const error = await appNotReady(readiness, result, config)
             await failInvoke(runtime, event.requestId, error, invokeTelemetry)
             return { kind: 'fatal', error }
           }
@@ -193,10 +207,22 @@ export async function runExtensionProcess(env: Readonly<Record<string, string | 
     config = loadExtensionConfig(env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
-    createRootLogger({ level: 'info' }, { component: 'extension' }).fatal({ err: error }, error.message)
+    // A person at a terminal (the extension run by hand, outside Lambda) reads one plain line per problem; Lambda's
+    // log pipe gets the structured line.
+    if (process.stderr.isTTY) process.stderr.write(`lambda-dispatch extension: ${error.problems.join('; ')}\n`)
+    else createRootLogger({ level: 'info' }, { component: 'extension' }).fatal({ err: error }, error.message)
     return 1
   }
   const logger = createRootLogger({ level: config.logLevel }, { component: 'extension' })
+  // Only UPPER_SNAKE names are ours: the router's PascalCase settings may share the environment.
+  const ours = Object.keys(env).filter((name) => /^LAMBDA_DISPATCH_[A-Z0-9_]+$/.test(name))
+  for (const unknown of unknownSettings(
+    ours,
+    [...Object.values(EXTENSION_ENV_VARS), RUNTIME_VAR_NAME],
+    'LAMBDA_DISPATCH_',
+  )) {
+    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
+  }
   const shutdown = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) {
@@ -233,6 +259,28 @@ async function watchForShutdown(
       return
     }
   }
+}
+
+/** The error for an app that never passed its check; with `readinessHint`, it says whether `/` would have. */
+async function appNotReady(
+  probe: ReadinessProbe,
+  result: ReadinessResult,
+  config: ExtensionConfig,
+): Promise<AppNotReadyError> {
+  let hint: string | undefined
+  // Only for an app that answered the path with a status outside the healthy ranges (typically 404: no such route).
+  if (
+    config.readinessHint &&
+    config.readinessProtocol === 'http' &&
+    config.readinessPath !== '/' &&
+    probe.lastStatus !== undefined
+  ) {
+    const root = createHttpProbe(config.appPort, '/', config.readinessStatus, config.readinessProbeTimeoutMs)
+    if (await root.check()) {
+      hint = `the app does answer GET / (${root.lastObservation}): set the readiness path to "/" (${EXTENSION_ENV_VARS.readinessPath}=/ or local --readiness-path /)`
+    }
+  }
+  return new AppNotReadyError(probe.description, result.waitedMs, result.attempts, result.lastObservation, hint)
 }
 
 /** TLS without a pin and without verification: accepted for the original router, worth one warning per process. */

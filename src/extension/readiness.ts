@@ -40,54 +40,103 @@ export function nextProbeDelayMs(attempt: number): number {
 export interface ReadinessProbe {
   /** For logs: `http GET :3001/health 200-299` or `tcp :3001`. */
   readonly description: string
-  check(): Promise<boolean>
+  /** What the last finished check saw, for the one-line explanation of an app that never became ready. */
+  readonly lastObservation: string | undefined
+  /** The HTTP status of the last answer, when the last check got one (http probes only). */
+  readonly lastStatus?: number | undefined
+  /** `limitMs`: wait at most this long for the answer (never longer than the probe's own timeout). */
+  check(limitMs?: number): Promise<boolean>
 }
 
-const PROBE_TIMEOUT_MS = 1_000
-
-/** GET `path` on 127.0.0.1:`port` on a fresh connection; healthy when the status falls in `healthyStatus`. */
-export function createHttpProbe(port: number, path: string, healthyStatus: readonly StatusRange[]): ReadinessProbe {
+/**
+ * GET `path` on 127.0.0.1:`port` on a fresh connection; healthy when the status falls in `healthyStatus`. A probe
+ * waits up to `probeTimeoutMs` for the answer; the caller runs one at a time, so a slow health route is asked once,
+ * not again on top of its own unfinished answer.
+ */
+export function createHttpProbe(
+  port: number,
+  path: string,
+  healthyStatus: readonly StatusRange[],
+  probeTimeoutMs: number,
+): ReadinessProbe {
   const ranges = healthyStatus.map((range) => (range.min === range.max ? `${range.min}` : `${range.min}-${range.max}`))
+  let lastObservation: string | undefined
+  let lastStatus: number | undefined
   return {
     description: `http GET :${port}${path} ${ranges.join(',')}`,
-    check: () =>
+    get lastObservation() {
+      return lastObservation
+    },
+    get lastStatus() {
+      return lastStatus
+    },
+    check: (limitMs = probeTimeoutMs) =>
       new Promise((resolve) => {
+        const waitMs = Math.max(1, Math.round(Math.min(probeTimeoutMs, limitMs)))
         const req = request(
-          { host: '127.0.0.1', port, path, agent: false, timeout: PROBE_TIMEOUT_MS, headers: { host: 'localhost' } },
+          { host: '127.0.0.1', port, path, agent: false, timeout: waitMs, headers: { host: 'localhost' } },
           (res) => {
             res.resume()
+            lastStatus = res.statusCode
+            lastObservation = `GET ${path} on port ${port} answered ${res.statusCode}`
             resolve(isHealthyStatus(res.statusCode ?? 0, healthyStatus))
           },
         )
-        req.once('timeout', () => req.destroy())
-        req.once('error', () => resolve(false))
+        let timedOut = false
+        req.once('timeout', () => {
+          timedOut = true
+          req.destroy()
+        })
+        req.once('error', (error: NodeJS.ErrnoException) => {
+          lastStatus = undefined
+          lastObservation = timedOut
+            ? `GET ${path} on port ${port} did not answer within ${waitMs} ms`
+            : connectFailure(port, error)
+          resolve(false)
+        })
         req.end()
       }),
   }
 }
 
 /** Healthy as soon as 127.0.0.1:`port` accepts a TCP connection. Also answers "is the app still there?". */
-export function createTcpProbe(port: number): ReadinessProbe {
+export function createTcpProbe(port: number, probeTimeoutMs: number): ReadinessProbe {
+  let lastObservation: string | undefined
   return {
     description: `tcp :${port}`,
-    check: () =>
+    get lastObservation() {
+      return lastObservation
+    },
+    check: (limitMs = probeTimeoutMs) =>
       new Promise((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port, timeout: PROBE_TIMEOUT_MS })
-        const finish = (ready: boolean): void => {
+        const waitMs = Math.max(1, Math.round(Math.min(probeTimeoutMs, limitMs)))
+        const socket = connect({ host: '127.0.0.1', port, timeout: waitMs })
+        const finish = (ready: boolean, observation: string): void => {
+          lastObservation = observation
           socket.destroy()
           resolve(ready)
         }
-        socket.once('connect', () => finish(true))
-        socket.once('timeout', () => finish(false))
-        socket.once('error', () => finish(false))
+        socket.once('connect', () => finish(true, `port ${port} accepted a connection`))
+        socket.once('timeout', () => finish(false, `port ${port} did not accept within ${waitMs} ms`))
+        socket.once('error', (error: NodeJS.ErrnoException) => finish(false, connectFailure(port, error)))
       }),
   }
 }
+
+function connectFailure(port: number, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNREFUSED') return `nothing listens on port ${port} (connection refused)`
+  return `connecting to port ${port} failed (${error.code ?? error.message})`
+}
+
+// The least a probe is given to answer, even at the deadline: a loopback answer takes well under a millisecond.
+const MIN_PROBE_WAIT_MS = 250
 
 export interface ReadinessResult {
   readonly ready: boolean
   readonly attempts: number
   readonly waitedMs: number
+  /** What the last probe saw (`GET /health on port 3001 answered 404`). */
+  readonly lastObservation: string | undefined
 }
 
 /**
@@ -103,7 +152,15 @@ export async function waitForApp(
   let attempts = 0
   for (;;) {
     attempts++
-    if (await probe.check()) return { ready: true, attempts, waitedMs: Math.round(performance.now() - startedAt) }
+    // The probe in flight is bounded by the overall deadline too (with a floor, so the last probe is a real one).
+    if (await probe.check(Math.max(MIN_PROBE_WAIT_MS, deadline - performance.now()))) {
+      return {
+        ready: true,
+        attempts,
+        waitedMs: Math.round(performance.now() - startedAt),
+        lastObservation: probe.lastObservation,
+      }
+    }
     const remainingMs = deadline - performance.now()
     if (remainingMs <= 0 || options.signal?.aborted) break
     try {
@@ -112,5 +169,10 @@ export async function waitForApp(
       break
     }
   }
-  return { ready: false, attempts, waitedMs: Math.round(performance.now() - startedAt) }
+  return {
+    ready: false,
+    attempts,
+    waitedMs: Math.round(performance.now() - startedAt),
+    lastObservation: probe.lastObservation,
+  }
 }

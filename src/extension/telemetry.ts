@@ -11,6 +11,7 @@ import {
   type WaiterResponse,
 } from '../protocol/index.js'
 import type {
+  AppNotReadyError,
   AppRequestError,
   ChannelEndedWithoutResponseError,
   ExtensionError,
@@ -45,6 +46,10 @@ export class ExtensionTelemetry {
 
   appReady(phase: 'init' | 'invoke', probe: string, result: ReadinessResult): void {
     this.logger.info({ phase, probe, waitedMs: result.waitedMs, attempts: result.attempts }, 'app is ready')
+  }
+
+  appNotReady(error: AppNotReadyError): void {
+    this.logger.error({ err: error }, error.message)
   }
 
   appInitDeferred(probe: string, result: ReadinessResult): void {

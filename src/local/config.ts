@@ -2,7 +2,12 @@
 import { ConfigError, type Logger } from '../common/index.js'
 
 /** Where each child process's stdout/stderr goes: one log line per output line, this process's own stdio, or nowhere. */
-export type ChildOutput = 'log' | 'inherit' | 'ignore'
+/**
+ * Where the processes' output goes: the logger (each line one entry; JSON lines from pino keep their level), this
+ * terminal, nowhere, or `print`: the runtime's (the app's) lines to this process's stdout and stderr, each prefixed
+ * with the environment id, and the extensions' lines to the logger.
+ */
+export type ChildOutput = 'log' | 'inherit' | 'ignore' | 'print'
 
 /** One function of the local Lambda service. Only `runtimeCommand` is required; docs/local.md lists every default. */
 export interface LocalFunctionConfig {

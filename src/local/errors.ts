@@ -32,7 +32,10 @@ export class InitReportedError extends LocalLambdaError {
     readonly errorType: string,
     readonly errorMessage: string,
   ) {
-    super(environmentId, `the ${reporter} of environment ${environmentId} reported an init error: ${errorType}`)
+    super(
+      environmentId,
+      `the ${reporter} of environment ${environmentId} reported an init error: ${errorType}: ${errorMessage}`,
+    )
   }
 }
 
@@ -58,12 +61,14 @@ export class ProcessExitedError extends LocalLambdaError {
     readonly pid: number | undefined,
     readonly exitCode: number | null,
     readonly signal: string | null,
+    /** The last lines the process wrote to stderr, when its output was piped. */
+    readonly stderrTail: readonly string[] = [],
     options?: ErrorOptions,
   ) {
     super(
       environmentId,
       `${role} process ${processName} (pid ${pid ?? 'none'}) of environment ${environmentId} exited unexpectedly` +
-        ` (${signal ? `signal ${signal}` : `exit code ${exitCode}`})`,
+        ` (${signal ? `signal ${signal}` : `exit code ${exitCode}`})${describeStderrTail(stderrTail)}`,
       options,
     )
   }
@@ -93,4 +98,9 @@ export class EnvironmentShutDownError extends LocalLambdaError {
   ) {
     super(environmentId, `environment ${environmentId} was shut down (${reason}) while an invoke was running`)
   }
+}
+
+/** `; last stderr: "a" | "b"`, or nothing when the process wrote nothing to stderr. */
+export function describeStderrTail(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `; last stderr: ${lines.map((line) => JSON.stringify(line)).join(' | ')}`
 }

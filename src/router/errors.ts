@@ -42,6 +42,24 @@ export class NoCapacityError extends RouterError {
   }
 }
 
+/**
+ * The function failed before its extension connected back: the app exited during init, never became ready, or init
+ * timed out. `errorType`/`errorMessage` are Lambda's function error (`Runtime.ExitError`, `Extension.AppNotReady`,
+ * `Sandbox.Timedout`…), which say the exit code and the app's last stderr lines, or what the readiness probe saw.
+ */
+export class AppStartFailedError extends RouterError {
+  readonly code = 'LD_APP_START_FAILED'
+
+  constructor(
+    readonly poolId: string,
+    readonly functionName: string,
+    readonly errorType: string,
+    readonly errorMessage: string,
+  ) {
+    super(`the app failed to start (function ${functionName}): ${errorType}: ${errorMessage}`)
+  }
+}
+
 /** The router is shutting down and takes no new requests. */
 export class RouterClosingError extends RouterError {
   readonly code = 'LD_ROUTER_CLOSING'

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { type Logger, shortId } from '../common/index.js'
 import type { ExitReason } from '../protocol/index.js'
 import { EmfPublisher } from './emf.js'
-import type { RouterError, TunnelOrderingError } from './errors.js'
+import type { AppStartFailedError, RouterError, TunnelOrderingError } from './errors.js'
 import type { InstanceState } from './instances/instance-states.js'
 import type { BreakerState } from './invoke/circuit-breaker.js'
 import { RollingWindow, totalsOf } from './metrics-window.js'
@@ -54,6 +54,7 @@ export type RequestOutcome =
   | 'bad_upstream_head'
   | 'upstream_closed'
   | 'tunnel_ordering'
+  | 'app_start_failed'
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
 
@@ -120,6 +121,7 @@ const ERROR_OUTCOMES: ReadonlySet<RequestOutcome> = new Set<RequestOutcome>([
   'bad_upstream_head',
   'upstream_closed',
   'tunnel_ordering',
+  'app_start_failed',
 ])
 
 interface PoolSource {
@@ -576,10 +578,14 @@ export class PoolTelemetry {
   }
 
   /** The pool refused or dropped a queued request for want of capacity or because it is closing. */
-  onRequestDropped(requestId: string, reason: 'no-capacity' | 'closing', error: RouterError): void {
-    this.#ended(reason === 'no-capacity' ? 'no_capacity' : 'closing')
+  onRequestDropped(
+    requestId: string,
+    reason: 'no-capacity' | 'closing' | 'app-start-failed',
+    error: RouterError,
+  ): void {
+    this.#ended(reason === 'closing' ? 'closing' : reason === 'no-capacity' ? 'no_capacity' : 'app_start_failed')
     this.logger.info({ requestId, reason, err: error }, 'queued request dropped')
-    if (reason === 'no-capacity') {
+    if (reason !== 'closing') {
       this.#router.recordError({ code: error.code, poolId: this.poolId, message: error.message, requestId })
     }
   }
@@ -691,6 +697,11 @@ export class PoolTelemetry {
   onInvokeRefused(reason: 'rate-limit' | 'backoff' | 'circuit-open', retryInMs: number): void {
     this.#router.invokeRefusals.inc({ pool: this.poolId, reason })
     this.logger.info({ reason, retryInMs }, 'instance start refused by the invoke gate')
+  }
+
+  /** The app failed in init (its invoke returned a function error before connecting back): one line with why. */
+  onAppStartFailed(lambdaId: string, error: AppStartFailedError): void {
+    this.logger.error({ lambdaId, err: error }, error.message)
   }
 
   /** One invoke returned (or was aborted); the exit reason comes from the WaiterResponse when there was one. */

@@ -2,6 +2,27 @@
 // SHA-256 fingerprint the extension pins (WaiterRequest RouterCertSha256). Reads files only when paths are given.
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema'
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  BasicConstraints,
+  Certificate,
+  Extension,
+  Extensions,
+  GeneralName,
+  id_ce_basicConstraints,
+  id_ce_subjectAltName,
+  Name,
+  RelativeDistinguishedName,
+  SubjectAlternativeName,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from '@peculiar/asn1-x509'
 
 /** A key and certificate in PEM, with the certificate's fingerprint. */
 export interface TlsIdentity {
@@ -25,28 +46,62 @@ export async function loadTlsIdentity(certPath: string, keyPath: string): Promis
 
 /**
  * Makes a self-signed ECDSA P-256 certificate for `hosts` (DNS names or IP addresses in the SubjectAltName), valid
- * from an hour ago for `validDays`. Pure computation through node:crypto: milliseconds, no files, no openssl binary.
+ * from an hour ago for `validDays`. The structure is built and DER-encoded by @peculiar/asn1-x509 (RFC 5280 types)
+ * and signed by node:crypto: milliseconds, no files, no openssl binary.
  */
 export function createSelfSignedIdentity(hosts: readonly string[], now = new Date(), validDays = 825): TlsIdentity {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-  const notBefore = new Date(now.getTime() - 3_600_000)
-  const notAfter = new Date(now.getTime() + validDays * 86_400_000)
-  const name = seq(set(seq(oid('2.5.4.3'), der(0x0c, Buffer.from('lambda-dispatch router', 'utf8')))))
+  const name = new Name([
+    new RelativeDistinguishedName([
+      new AttributeTypeAndValue({
+        type: OID_COMMON_NAME,
+        value: new AttributeValue({ utf8String: 'lambda-dispatch router' }),
+      }),
+    ]),
+  ])
   const serial = randomBytes(16)
+  // A positive INTEGER (RFC 5280 §4.1.2.2): the top bit clear.
   serial[0] = (serial[0] as number) & 0x7f
-  const tbs = seq(
-    der(0xa0, integerBytes(Buffer.from([2]))),
-    integerBytes(serial),
-    ECDSA_SHA256,
-    name,
-    seq(time(notBefore), time(notAfter)),
-    name,
-    publicKey.export({ type: 'spki', format: 'der' }),
-    der(0xa3, seq(subjectAltName(hosts), basicConstraintsNotCa())),
-  )
-  const signature = sign('sha256', tbs, privateKey)
-  const certDer = seq(tbs, ECDSA_SHA256, der(0x03, Buffer.concat([Buffer.from([0]), signature])))
-  const certPem = pem('CERTIFICATE', certDer)
+  const tbsCertificate = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: toArrayBuffer(serial),
+    signature: new AlgorithmIdentifier({ algorithm: OID_ECDSA_WITH_SHA256 }),
+    issuer: name,
+    validity: new Validity({
+      notBefore: new Date(now.getTime() - 3_600_000),
+      notAfter: new Date(now.getTime() + validDays * 86_400_000),
+    }),
+    subject: name,
+    subjectPublicKeyInfo: AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo),
+    extensions: new Extensions([
+      new Extension({
+        extnID: id_ce_subjectAltName,
+        critical: false,
+        extnValue: new OctetString(
+          AsnConvert.serialize(
+            new SubjectAlternativeName(
+              hosts.map((host) =>
+                isIP(host) ? new GeneralName({ iPAddress: host }) : new GeneralName({ dNSName: host }),
+              ),
+            ),
+          ),
+        ),
+      }),
+      new Extension({
+        extnID: id_ce_basicConstraints,
+        critical: true,
+        extnValue: new OctetString(AsnConvert.serialize(new BasicConstraints({ cA: false }))),
+      }),
+    ]),
+  })
+  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbsCertificate)), privateKey)
+  const certificate = new Certificate({
+    tbsCertificate,
+    signatureAlgorithm: new AlgorithmIdentifier({ algorithm: OID_ECDSA_WITH_SHA256 }),
+    signatureValue: toArrayBuffer(signature),
+  })
+  const certDer = Buffer.from(AsnConvert.serialize(certificate))
+  const certPem = new X509Certificate(certDer).toString()
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
   return { keyPem, certPem, certSha256: sha256Hex(certDer), selfSigned: true }
 }
@@ -56,75 +111,10 @@ export function sha256Hex(certDer: Buffer): string {
   return createHash('sha256').update(certDer).digest('hex')
 }
 
-// A minimal DER writer: just the types an X.509 v3 certificate needs (ITU-T X.690).
-function der(tag: number, content: Buffer): Buffer {
-  const length = content.length
-  let header: Buffer
-  if (length < 0x80) header = Buffer.from([tag, length])
-  else if (length < 0x100) header = Buffer.from([tag, 0x81, length])
-  else if (length < 0x10000) header = Buffer.from([tag, 0x82, length >> 8, length & 0xff])
-  else header = Buffer.from([tag, 0x83, length >> 16, (length >> 8) & 0xff, length & 0xff])
-  return Buffer.concat([header, content])
-}
+// RFC 5280 §4.1.2.4 (X.520 commonName) and RFC 5758 §3.2 (ecdsa-with-SHA256).
+const OID_COMMON_NAME = '2.5.4.3'
+const OID_ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'
 
-function seq(...items: Buffer[]): Buffer {
-  return der(0x30, Buffer.concat(items))
-}
-
-function set(...items: Buffer[]): Buffer {
-  return der(0x31, Buffer.concat(items))
-}
-
-function integerBytes(value: Buffer): Buffer {
-  return der(0x02, value)
-}
-
-function oid(dotted: string): Buffer {
-  const parts = dotted.split('.').map(Number)
-  const bytes = [(parts[0] as number) * 40 + (parts[1] as number)]
-  for (const part of parts.slice(2)) {
-    const chunk = [part & 0x7f]
-    for (let rest = part >> 7; rest > 0; rest >>= 7) chunk.unshift((rest & 0x7f) | 0x80)
-    bytes.push(...chunk)
-  }
-  return der(0x06, Buffer.from(bytes))
-}
-
-// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime after.
-function time(date: Date): Buffer {
-  const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14)
-  return date.getUTCFullYear() < 2050 ? der(0x17, Buffer.from(`${iso.slice(2)}Z`)) : der(0x18, Buffer.from(`${iso}Z`))
-}
-
-const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'))
-
-function subjectAltName(hosts: readonly string[]): Buffer {
-  const names = hosts.map((host) => {
-    const ip = ipBytes(host)
-    return ip ? der(0x87, ip) : der(0x82, Buffer.from(host, 'latin1'))
-  })
-  return seq(oid('2.5.29.17'), der(0x04, seq(...names)))
-}
-
-function basicConstraintsNotCa(): Buffer {
-  return seq(oid('2.5.29.19'), der(0x04, seq()))
-}
-
-function ipBytes(host: string): Buffer | undefined {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
-  if (v4) return Buffer.from(v4.slice(1).map(Number))
-  if (!host.includes(':')) return undefined
-  const [head = '', tail] = host.split('::')
-  const left = head === '' ? [] : head.split(':')
-  const right = tail === undefined || tail === '' ? [] : tail.split(':')
-  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
-  if (groups.length !== 8) return undefined
-  const out = Buffer.alloc(16)
-  for (const [index, group] of groups.entries()) out.writeUInt16BE(Number.parseInt(group, 16), index * 2)
-  return out
-}
-
-function pem(label: string, body: Buffer): string {
-  const base64 = body.toString('base64').replace(/.{64}/g, '$&\n')
-  return `-----BEGIN ${label}-----\n${base64}${base64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`
+function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }

@@ -154,6 +154,8 @@ test('the dashboard shows an instance appear, live request numbers and drawn cha
   await waitForNumber(page, '[data-testid=requests-total]', '===', LOAD_REQUESTS)
   await waitForNumber(page, '[data-testid=rps]', '>', 0)
   await waitForNumber(page, '[data-testid=invokes-per-minute]', '>=', 1)
+  // Issue 14: how many invokes the requests cost, as a plain number (here a few invokes for all the requests).
+  assert.match((await page.textContent('[data-testid=invokes-per-request]')) ?? '', /^\d+(\.\d+)?$/)
   assert.match((await page.textContent('[data-testid=p50]')) ?? '', /^\d+(\.\d+)? (ms|s)$/)
 
   // Both charts drew: the request line and the p50/p99 lines have points (SVG path data with line segments).

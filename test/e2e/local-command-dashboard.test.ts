@@ -12,7 +12,8 @@ test('local prints a Dashboard: URL that serves the router dashboard, and a Metr
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
-  const dashboardLine = /^ {2}Dashboard: +(http:\/\/127\.0\.0\.1:(\d+))\/ +\(or: lambda-dispatch status --url (\S+)\)$/m
+  const dashboardLine =
+    /^ {2}Dashboard: +(http:\/\/127\.0\.0\.1:(\d+))\/ +\(or: npx lambda-dispatch status --url (\S+)\)$/m
   const match = dashboardLine.exec(banner)
   assert.ok(match, `a Dashboard: line in:\n${banner}`)
   const [, adminUrl, adminPort, statusUrl] = match

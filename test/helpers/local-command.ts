@@ -34,7 +34,7 @@ export async function runCli(
 
 export interface LocalCommand {
   readonly child: ChildProcess
-  /** The router's front-door URL, from the banner's `curl …/ping` line. */
+  /** The router's front-door URL, from the banner's `Router front door` line. */
   readonly url: string
   /** Everything on stdout up to and including the banner's last line. */
   readonly banner: string
@@ -61,7 +61,7 @@ export async function startLocalCommand(extraArgs: readonly string[] = []): Prom
       })
       child.once('exit', (code) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))
     })
-    const url = /curl (http:\/\/127\.0\.0\.1:\d+)\/ping/.exec(banner)?.[1]
+    const url = /Router front door (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1]
     if (!url) throw new Error(`lambda-dispatch local printed no front-door URL: ${banner}`)
     return { child, url, banner }
   } catch (error) {

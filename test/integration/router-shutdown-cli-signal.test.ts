@@ -18,27 +18,48 @@ function runRouter(env: Record<string, string>, args: string[] = []) {
   })
 }
 
-test('SIGTERM makes a running router close gracefully and exit 0', async (t) => {
-  const child = runRouter({
-    ...TEST_ROUTER_ENV,
-    LAMBDA_DISPATCH_LogLevel: 'silent',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
-  })
-  t.after(() => child.kill('SIGKILL'))
-  const lines = createInterface({ input: child.stdout })
-  let url: string | undefined
-  for await (const line of lines) {
-    const match = /listening: (http:\/\/\S+)/.exec(line)
-    if (match) {
-      url = match[1]
-      break
-    }
+/** The front door URL from the router's banner. */
+async function bannerUrl(child: ReturnType<typeof runRouter>): Promise<string> {
+  for await (const line of createInterface({ input: child.stdout })) {
+    const url = /listening: (http:\/\/\S+)/.exec(line)?.[1]
+    if (url) return url
   }
-  assert.ok(url, 'the router printed its URL')
+  assert.fail('the router printed no URL')
+}
+
+const RUNNING_ENV = {
+  ...TEST_ROUTER_ENV,
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
+}
+
+test('SIGTERM makes a running router close gracefully and exit 0', async (t) => {
+  const child = runRouter({ ...RUNNING_ENV, LAMBDA_DISPATCH_LogLevel: 'silent' })
+  t.after(() => child.kill('SIGKILL'))
+  const url = await bannerUrl(child)
   const health = await undiciRequest(`${url}/health`)
   assert.equal(health.statusCode, 200)
   await health.body.dump()
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const [code] = await exited
+  assert.equal(code, 0)
+})
+
+// Issue 14: `lambda-dispatch router | head -8` froze the router: once the reader closed the pipe, writes to stdout
+// failed with EPIPE, /health stopped answering and SIGTERM was ignored.
+test('a router whose stdout and stderr readers went away keeps serving and still exits 0 on SIGTERM', async (t) => {
+  const child = runRouter({ ...RUNNING_ENV, LAMBDA_DISPATCH_LogLevel: 'debug', LAMBDA_DISPATCH_AccessLog: 'true' })
+  t.after(() => child.kill('SIGKILL'))
+  const url = await bannerUrl(child)
+  child.stdout.destroy()
+  child.stderr.destroy()
+  // Every request writes debug and access-log lines into the closed pipe.
+  for (let i = 0; i < 3; i++) {
+    const health: Awaited<ReturnType<typeof undiciRequest>> = await undiciRequest(`${url}/health`)
+    assert.equal(health.statusCode, 200)
+    await health.body.dump()
+  }
   const exited = once(child, 'exit')
   child.kill('SIGTERM')
   const [code] = await exited

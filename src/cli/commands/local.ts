@@ -2,7 +2,16 @@
 // user's app) on one machine. Prints the URL to try and a live one-line status; Ctrl-C or SIGTERM closes everything.
 import { availableParallelism } from 'node:os'
 import { type Command, InvalidArgumentError } from 'commander'
-import { ConfigError, createRootLogger, LOG_LEVELS, type LogLevel } from '../../common/index.js'
+import {
+  ConfigError,
+  createRootLogger,
+  describeUnknownSetting,
+  LOG_LEVELS,
+  type LogLevel,
+  unknownSettings,
+} from '../../common/index.js'
+import { EXTENSION_ENV_VARS } from '../../extension/index.js'
+import { ROUTER_SETTINGS } from '../../router/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
 import { LOCAL_MIN_INSTANCES, localMaxInstances } from '../machine-size.js'
 import {
@@ -18,7 +27,9 @@ interface LocalCommandOptions {
   controlPort: number
   adminPort?: number
   app?: string
-  functionName: string
+  functionName?: string
+  readinessPath?: string
+  initTimeout: number
   coldStart: number
   functionTimeout: number
   concurrency: number
@@ -34,18 +45,23 @@ export function registerLocalCommand(program: Command): void {
   program
     .command('local')
     .description('run the whole system on this machine: local Lambda service, router and the demo app (or your app)')
-    .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', integer, LOCAL_STACK_DEFAULTS.frontDoorPort)
-    .option('--control-port <port>', 'router control channel port (h2c)', integer, LOCAL_STACK_DEFAULTS.controlPort)
+    .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', port, LOCAL_STACK_DEFAULTS.frontDoorPort)
+    .option('--control-port <port>', 'router control channel port (h2c)', port, LOCAL_STACK_DEFAULTS.controlPort)
     .option(
       '--admin-port <port>',
       'router admin port: dashboard, /metrics, /health, /ready (default 5005; 0 with --port 0)',
-      integer,
+      port,
     )
-    .option('--app <command>', "your app's command line; it must listen on $PORT (default: the demo app)")
-    .option('--function-name <name>', 'name of the local function', LOCAL_STACK_DEFAULTS.functionName)
-    .option('--cold-start <ms>', 'simulated cold start of each new execution environment', integer, 0)
-    .option('--function-timeout <ms>', 'function timeout: each invoke ends by then', integer, 60_000)
-    .option('--concurrency <n>', 'concurrent invokes allowed (beyond: 429 throttles)', integer, 50)
+    .option(
+      '--app <command>',
+      "your app's command line; it must listen on 127.0.0.1:$PORT and answer GET /health with 2xx (see --readiness-path)",
+    )
+    .option('--readiness-path <path>', 'path the extension probes until the app answers 2xx (default: /health)')
+    .option('--init-timeout <ms>', "init limit of each new environment (Lambda's is 10 s)", atLeast(1), 10_000)
+    .option('--function-name <name>', 'name of the local function (default: lambda-dispatch-demo, or app with --app)')
+    .option('--cold-start <ms>', 'simulated cold start of each new execution environment', atLeast(0), 0)
+    .option('--function-timeout <ms>', 'function timeout: each invoke ends by then', atLeast(1), 60_000)
+    .option('--concurrency <n>', 'concurrent invokes allowed (beyond: 429 throttles)', atLeast(1), 50)
     .option('--no-freeze', 'do not freeze idle execution environments (SIGSTOP) between invokes')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'warn')
     .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
@@ -72,6 +88,19 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
   try {
     functionEnv = keyValues(options.env, '')
     routerSettings = keyValues(options.routerSetting, 'LAMBDA_DISPATCH_')
+    // A flag was given on purpose: a mistyped name is an error, not a setting silently ignored.
+    const unknown = [
+      ...unknownSettings(
+        Object.keys(routerSettings),
+        ROUTER_SETTINGS.flatMap((setting) => setting.env),
+        'LAMBDA_DISPATCH_',
+      ),
+      ...unknownSettings(Object.keys(functionEnv), Object.values(EXTENSION_ENV_VARS), 'LAMBDA_DISPATCH_'),
+    ]
+    if (unknown.length > 0) throw new Error(unknown.map(describeUnknownSetting).join('; '))
+    if (options.readinessPath !== undefined && !options.readinessPath.startsWith('/')) {
+      throw new Error('--readiness-path must start with "/"')
+    }
   } catch (error) {
     process.stderr.write(`lambda-dispatch local: ${(error as Error).message}\n`)
     return 1
@@ -96,8 +125,12 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       frontDoorPort: options.port,
       controlPort: options.controlPort,
       ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
-      functionName: options.functionName,
+      functionName: options.functionName ?? (options.app === undefined ? LOCAL_STACK_DEFAULTS.functionName : 'app'),
       ...(options.app === undefined ? {} : { appCommand: ['/bin/sh', '-c', options.app] }),
+      ...(options.readinessPath === undefined ? {} : { readinessPath: options.readinessPath }),
+      initTimeoutMs: options.initTimeout,
+      // The app's own lines, prefixed with its environment; the extension's through the logger.
+      childOutput: 'print',
       coldStartDelayMs: options.coldStart,
       functionTimeoutMs: options.functionTimeout,
       concurrencyLimit: options.concurrency,
@@ -118,13 +151,24 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
   }
 
   const url = stack.addresses.frontDoorUrl
+  const tryLines =
+    options.app === undefined
+      ? [
+          `  Try:   curl ${url}/ping`,
+          `         curl -X POST --data-binary @package.json ${url}/echo`,
+          `         curl -N ${url}/sse?n=5\\&interval=500`,
+        ]
+      : [
+          `  Your app: ${options.app}`,
+          `            (ready when GET ${readinessPath(options.readinessPath, functionEnv)} passes the readiness check;` +
+            ` its output below, prefixed [${stack.functionName}-N])`,
+          `  Try:   curl -i ${url}/`,
+        ]
   process.stdout.write(
     [
       `Lambda Dispatch is running locally (function "${stack.functionName}").`,
-      `  Try:   curl ${url}/ping`,
-      `         curl -X POST --data-binary @package.json ${url}/echo`,
-      `         curl -N ${url}/sse?n=5\\&interval=500`,
-      `  Dashboard:  ${stack.addresses.adminUrl}/   (or: lambda-dispatch status --url ${stack.addresses.adminUrl})`,
+      ...tryLines,
+      `  Dashboard:  ${stack.addresses.adminUrl}/   (or: npx lambda-dispatch status --url ${stack.addresses.adminUrl})`,
       `  Router front door ${url}   control ${stack.addresses.controlUrls.join(' ')}`,
       `  Instances  ${stack.router.config.minInstances} kept warm, at most ${stack.router.config.maxInstances} per pool (${
         maxInstancesGiven
@@ -174,10 +218,25 @@ function startStatusLine(stack: LocalStack): () => void {
   return () => clearInterval(timer)
 }
 
-function integer(text: string): number {
+// The path the extension will probe: a variable given with --env wins, as it does in the extension.
+function readinessPath(flagPath: string | undefined, env: Readonly<Record<string, string>>): string {
+  return env.LAMBDA_DISPATCH_READINESS_PATH ?? env.AWS_LWA_READINESS_CHECK_PATH ?? flagPath ?? '/health'
+}
+
+function port(text: string): number {
   const value = Number(text)
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number')
+  if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port 0–65535')
   return value
+}
+
+function atLeast(min: number): (text: string) => number {
+  return (text) => {
+    const value = Number(text)
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
+      throw new InvalidArgumentError(`expected a whole number ≥ ${min}`)
+    }
+    return value
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -2,8 +2,18 @@
 // SIGINT/SIGTERM to a graceful close. Exit 0 after a clean close, 1 on bad configuration, a failed start, or a second
 // signal. The only router code that reads argv or exits.
 import type { Command } from 'commander'
-import { ConfigError, createRootLogger } from '../../common/index.js'
+import { ConfigError, createRootLogger, describeUnknownSetting, unknownSettings } from '../../common/index.js'
+import { EXTENSION_ENV_VARS } from '../../extension/index.js'
 import { createRouter, loadRouterConfig, ROUTER_SETTINGS, type RouterConfig } from '../../router/index.js'
+
+/** Every `LAMBDA_DISPATCH_*` name the router or the extension reads (one environment may hold both). */
+export function knownSettingNames(): string[] {
+  return [
+    ...ROUTER_SETTINGS.flatMap((setting) => setting.env),
+    ...Object.values(EXTENSION_ENV_VARS),
+    'LAMBDA_DISPATCH_RUNTIME',
+  ]
+}
 
 /** The settings part of `lambda-dispatch router --help`: every setting, its flag, env var(s), form and default. */
 export function routerSettingsHelp(): string {
@@ -41,6 +51,10 @@ async function runRouter(argv: readonly string[]): Promise<number> {
     return 1
   }
   const logger = createRootLogger({ level: config.logLevel, pretty: config.logFormat === 'pretty' }, { app: 'router' })
+  // A mistyped variable would otherwise be ignored without a word.
+  for (const unknown of unknownSettings(Object.keys(process.env), knownSettingNames(), 'LAMBDA_DISPATCH_')) {
+    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
+  }
   const router = createRouter(config, { logger })
   let signals = 0
   const closed = new Promise<void>((resolve) => {

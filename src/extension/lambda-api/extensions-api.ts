@@ -36,6 +36,24 @@ export class ExtensionsApiClient {
     return id
   }
 
+  /**
+   * Reports that init failed (`POST /extension/init/error`): Lambda fails the init with `errorType` and this
+   * document, and the environment is replaced. The extension exits after it.
+   */
+  async initError(errorType: string, errorMessage: string): Promise<void> {
+    if (this.#extensionId === undefined) throw new Error('ExtensionsApiClient.initError called before register')
+    await callLambdaApi(this.#pool, 'extension/init/error', {
+      method: 'POST',
+      path: `${BASE}/init/error`,
+      headers: {
+        'lambda-extension-identifier': this.#extensionId,
+        'lambda-extension-function-error-type': errorType,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ errorType, errorMessage }),
+    })
+  }
+
   /** Long-polls for the next event. Rejects with `signal`'s reason when it aborts. */
   async nextEvent(signal?: AbortSignal): Promise<ExtensionEvent> {
     if (this.#extensionId === undefined) throw new Error('ExtensionsApiClient.nextEvent called before register')

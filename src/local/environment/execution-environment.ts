@@ -122,9 +122,9 @@ export class ExecutionEnvironment {
       {
         onExtensionRegistered: () => this.#evaluate(),
         onExtensionWaiting: () => this.#evaluate(),
-        onExtensionInitError: (name, errorType) =>
+        onExtensionInitError: (name, errorType, errorMessage) =>
           this.#failDuringInit(
-            new InitReportedError(this.id, 'extension', errorType, `extension ${name} failed to init`),
+            new InitReportedError(this.id, 'extension', errorType, errorMessage ?? `extension ${name} failed to init`),
           ),
         onExtensionExitError: (name, errorType) => this.#fail(new ExtensionExitError(this.id, name, errorType)),
       },
@@ -292,7 +292,9 @@ export class ExecutionEnvironment {
       argv,
       env,
       cwd: this.#config.cwd,
-      output: this.#options.childOutput,
+      // `print` is for the app (the runtime); an extension's JSON lines go to the logger with their own level.
+      output: this.#options.childOutput === 'print' && role === 'extension' ? 'log' : this.#options.childOutput,
+      printPrefix: `[${this.id}] `,
       logger: this.#logger.child({ environmentId: this.id }),
       watcher: this.#options.watcher,
     })
@@ -310,7 +312,7 @@ export class ExecutionEnvironment {
   #onProcessExit(group: ProcessGroup, role: 'runtime' | 'extension', exit: ProcessExit): void {
     if (this.#state === 'shutting-down' || this.#state === 'dead') return
     this.#fail(
-      new ProcessExitedError(this.id, group.name, role, group.pid, exit.exitCode, exit.signal, {
+      new ProcessExitedError(this.id, group.name, role, group.pid, exit.exitCode, exit.signal, group.stderrTail, {
         cause: exit.spawnError,
       }),
     )
@@ -387,7 +389,7 @@ export class ExecutionEnvironment {
   #fail(failure: LocalLambdaError): void {
     if (this.#state === 'shutting-down' || this.#state === 'dead') return
     this.#failure = failure
-    this.#logger.warn({ environmentId: this.id, err: failure }, 'environment failed')
+    this.#logger.warn({ environmentId: this.id, err: failure }, `environment failed: ${failure.message}`)
     this.#settleWithFailure(failure)
     const isTimeout = failure instanceof FunctionTimeoutError || failure instanceof InitTimeoutError
     void this.shutdown(isTimeout ? 'timeout' : 'failure')

@@ -36,7 +36,8 @@ export interface ExtensionsApiListener {
   onExtensionRegistered(name: string): void
   /** An extension called event/next and has no event pending: it is idle. */
   onExtensionWaiting(): void
-  onExtensionInitError(name: string, errorType: string): void
+  /** `errorMessage`: the posted body's `errorMessage` when it has one. */
+  onExtensionInitError(name: string, errorType: string, errorMessage: string | undefined): void
   onExtensionExitError(name: string, errorType: string): void
 }
 
@@ -105,7 +106,7 @@ export class ExtensionsApi {
         break
       case 'POST init/error':
       case 'POST exit/error':
-        this.#onError(req, res, route === 'POST init/error' ? 'init' : 'exit')
+        void this.#onError(req, res, route === 'POST init/error' ? 'init' : 'exit')
         break
       default:
         req.resume()
@@ -193,13 +194,22 @@ export class ExtensionsApi {
     sendJson(parked, 200, event, { 'lambda-extension-event-identifier': randomUUID() })
   }
 
-  #onError(req: IncomingMessage, res: ServerResponse, phase: 'init' | 'exit'): void {
-    req.resume()
+  async #onError(req: IncomingMessage, res: ServerResponse, phase: 'init' | 'exit'): Promise<void> {
     const extension = this.#identify(req, res)
-    if (!extension) return
+    if (!extension) {
+      req.resume()
+      return
+    }
     const errorType = headerValue(req.headers['lambda-extension-function-error-type']) ?? 'Extension.Unknown'
+    let errorMessage: string | undefined
+    try {
+      const body = await readBody(req, REGISTER_BODY_LIMIT_BYTES)
+      errorMessage = postedErrorMessage(body.bytes)
+    } catch {
+      return
+    }
     sendAccepted(res)
-    if (phase === 'init') this.#listener.onExtensionInitError(extension.name, errorType)
+    if (phase === 'init') this.#listener.onExtensionInitError(extension.name, errorType, errorMessage)
     else this.#listener.onExtensionExitError(extension.name, errorType)
   }
 }
@@ -232,4 +242,15 @@ export function parseRegisteredEvents(body: Buffer): RegisteredEvents {
     accepted.add(event)
   }
   return { kind: 'valid', events: accepted }
+}
+
+/** The `errorMessage` of a posted error document, when the body is JSON and has one. */
+function postedErrorMessage(body: Buffer): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'))
+    const message = (parsed as { errorMessage?: unknown } | null)?.errorMessage
+    return typeof message === 'string' ? message : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -1,5 +1,6 @@
 // Pure. Turns an environment failure into the function error body an Invoke caller receives, in Lambda's wording.
 import {
+  describeStderrTail,
   EnvironmentShutDownError,
   ExtensionExitError,
   FunctionTimeoutError,
@@ -67,9 +68,16 @@ export function functionErrorFor(failure: LocalLambdaError, requestId: string): 
         failure.exitCode === 0 && failure.signal === null
           ? 'Runtime exited without providing a reason'
           : `Runtime exited with error: ${describeExit(failure.exitCode, failure.signal)}`
-      return { errorType: 'Runtime.ExitError', errorMessage: `${prefix} ${detail}` }
+      // Lambda sends stderr to CloudWatch only; locally there is no log group, so its last lines travel here.
+      return {
+        errorType: 'Runtime.ExitError',
+        errorMessage: `${prefix} ${detail}${describeStderrTail(failure.stderrTail)}`,
+      }
     }
-    return { errorType: 'Extension.Crash', errorMessage: `${prefix} ${describeExit(failure.exitCode, failure.signal)}` }
+    return {
+      errorType: 'Extension.Crash',
+      errorMessage: `${prefix} ${describeExit(failure.exitCode, failure.signal)}${describeStderrTail(failure.stderrTail)}`,
+    }
   }
   if (failure instanceof ExtensionExitError) {
     return {

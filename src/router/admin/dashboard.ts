@@ -78,6 +78,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="tile"><div class="label">Instances</div><div class="value" data-testid="instances-open">-</div><div class="sub"><span data-testid="instances-starting">-</span> starting · <span data-testid="instances-desired">-</span> desired</div></div>
     <div class="tile"><div class="label">Channels</div><div class="value"><span data-testid="channels-busy">-</span> / <span data-testid="channels-idle">-</span></div><div class="sub">busy / idle</div></div>
     <div class="tile"><div class="label">Invokes/min</div><div class="value" data-testid="invokes-per-minute">-</div><div class="sub">last 60 s</div></div>
+    <div class="tile"><div class="label">Invokes/request</div><div class="value" data-testid="invokes-per-request">-</div><div class="sub">since start; lower is cheaper</div></div>
   </div>
   <div class="grid2">
     <section>
@@ -114,7 +115,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       <h2>Invokes</h2>
       <div class="cols">
         <div><h3>results</h3><div class="kv" id="invoke-results"></div></div>
-        <div><h3>exit reasons</h3><div class="kv" id="exit-reasons"></div></div>
+        <div><h3>why instances left</h3><div class="kv" id="exit-reasons"></div></div>
       </div>
     </section>
   </div>
@@ -239,10 +240,33 @@ export const DASHBOARD_HTML = `<!doctype html>
     });
   }
 
-  function fillKv(container, entries) {
+  // What each ExitReason means for the person watching (docs/extension.md, "How an invoke ends").
+  var EXIT_REASON_TEXT = {
+    SelfLastActive: 'idle for the grace period: left to stop paying for it',
+    SelfDeadline: 'near the function timeout, or shut down',
+    RouterGoAway: 'the router scaled it down or replaced it',
+    SelfInitOnly: 'pre-warm invoke',
+    SelfStaleRequest: 'invoke arrived too late to be useful',
+    RouterUnreachable: 'could not connect back to the router',
+    RouterConnectionError: 'lost its connection to the router repeatedly',
+    AppConnectionError: 'the app stopped accepting connections',
+    AppConnectionClosed: 'the app closed connections',
+    RouterLambdaInvokeInvalid: 'the invoke payload was invalid',
+    RouterStatus5xx: 'the router answered 5xx',
+    RouterStatus4xx: 'the router answered 4xx',
+    RouterStatusOther: 'the router answered an unexpected status',
+    ChannelErrorOther: 'a channel failed'
+  };
+  function fillKv(container, entries, descriptions) {
     while (container.firstChild) container.removeChild(container.firstChild);
     if (entries.length === 0) { container.appendChild(el('div', 'none', 'empty')); container.appendChild(el('div', '')); return; }
-    entries.forEach(function (entry) { container.appendChild(el('div', entry[0], 'mono')); container.appendChild(el('div', fmtNum(entry[1]))); });
+    entries.forEach(function (entry) {
+      var key = el('div', entry[0], 'mono');
+      var text = descriptions && descriptions[entry[0]];
+      if (text) { key.title = text; key.appendChild(el('div', text, 'sub')); }
+      container.appendChild(key);
+      container.appendChild(el('div', fmtNum(entry[1])));
+    });
   }
   function sumInto(target, source) { for (var key in source) target[key] = (target[key] || 0) + source[key]; }
   function sorted(record) { return Object.keys(record).map(function (k) { return [k, record[k]]; }).sort(function (a, b) { return b[1] - a[1]; }); }
@@ -322,6 +346,12 @@ export const DASHBOARD_HTML = `<!doctype html>
       });
     });
     $('#instances-empty').style.display = instanceCount === 0 ? '' : 'none';
+    setText('#instances-empty', t.requestsTotal === 0
+      ? 'No instances yet: the first request starts one.'
+      : 'No instances running: idle ones leave to save cost (see why instances left); the next request starts one.');
+    var invokesTotal = 0;
+    for (var result in results) invokesTotal += results[result];
+    setText('[data-testid=invokes-per-request]', t.requestsTotal === 0 ? '-' : String(Math.round((100 * invokesTotal) / t.requestsTotal) / 100));
     setText('#instance-count', instanceCount === 0 ? '' : instanceCount + ' live');
     setText('[data-testid=queue]', fmtNum(queue));
     setText('[data-testid=running]', fmtNum(running));
@@ -332,7 +362,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     setText('[data-testid=channels-idle]', fmtNum(idle));
     fillKv($('#outcomes'), sorted(outcomes));
     fillKv($('#invoke-results'), sorted(results));
-    fillKv($('#exit-reasons'), sorted(reasons));
+    fillKv($('#exit-reasons'), sorted(reasons), EXIT_REASON_TEXT);
 
     drawChart($('#chart-rps'), [
       { name: 'requests', color: '#4aa8ff', values: s.series.requests, fill: true },

@@ -2,6 +2,7 @@
 // appears (a channel parked, a busy one freed, an instance opened). Event-driven: no polling, no background loop. Owns
 // the queue, its one timeout timer and the running exchanges. The request lifecycle is drawn in docs/lifecycle.md.
 import {
+  type AppStartFailedError,
   ClientAbortedError,
   NoCapacityError,
   QueueFullError,
@@ -42,6 +43,8 @@ export interface DispatcherOptions {
 export interface NoCapacity {
   readonly why: string
   readonly retryAfterMs: number
+  /** The app's start failure behind the open breaker: refusals carry it (502) instead of NoCapacityError (503). */
+  readonly appStartFailure?: AppStartFailedError | undefined
 }
 
 // A request waiting for a channel. Listens to its own abort signal (handleEvent: no closure per request).
@@ -217,7 +220,15 @@ export class Dispatcher {
   setNoCapacity(state: NoCapacity | undefined): void {
     this.#noCapacity = state
     if (state === undefined) return
-    this.#failQueued(() => new NoCapacityError(this.poolId, state.why, state.retryAfterMs), 'no-capacity')
+    this.#failQueued(() => this.#rejection('no-capacity'), 'no-capacity')
+  }
+
+  /**
+   * The app failed to start and no instance can serve: the requests waiting now fail with `error` (502) instead of
+   * waiting out the queue timeout for an instance that will not come. Later requests queue as usual.
+   */
+  failWaiting(error: AppStartFailedError): void {
+    this.#failQueued(() => error, 'app-start-failed')
   }
 
   /** Stop admitting: new requests get RouterClosingError; waiting and running ones carry on. */
@@ -266,7 +277,7 @@ export class Dispatcher {
     return true
   }
 
-  #failQueued(makeError: () => RouterError, reason: 'no-capacity' | 'closing'): void {
+  #failQueued(makeError: () => RouterError, reason: 'no-capacity' | 'closing' | 'app-start-failed'): void {
     if (this.#queue.length === 0) return
     for (let entry = this.#queue.peek(); entry !== undefined; entry = this.#queue.peek()) {
       this.#unqueue(entry)
@@ -285,6 +296,7 @@ export class Dispatcher {
         return new QueueFullError(this.poolId, this.#queue.limit)
       case 'no-capacity': {
         const state = this.#noCapacity
+        if (state?.appStartFailure !== undefined) return state.appStartFailure
         return new NoCapacityError(this.poolId, state?.why ?? 'no instance can serve', state?.retryAfterMs ?? 1000)
       }
       case 'closing':

@@ -1,6 +1,7 @@
 // Pure. The one place that turns a router failure into the HTTP status a client sees (STYLE.md §6); no other file
 // picks a gateway status. No I/O.
 import {
+  AppStartFailedError,
   BadClientRequestError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
@@ -59,6 +60,12 @@ const BODY_IDLE = fixed(504, 'the exchange with the app was idle too long', 'LD_
 const BAD_UPSTREAM_HEAD = fixed(502, "the app's response head was invalid", 'LD_BAD_UPSTREAM_HEAD')
 const UPSTREAM_CLOSED = fixed(502, 'the app closed the exchange before responding', 'LD_UPSTREAM_CLOSED')
 const TUNNEL_ORDERING = fixed(502, 'internal channel error', 'LD_TUNNEL_ORDERING')
+// 502: the upstream (the app) is broken, and retrying at once will not help; the router log has the one-line reason.
+const APP_START_FAILED = fixed(
+  502,
+  'the app failed to start in its Lambda environment; the router log says why',
+  'LD_APP_START_FAILED',
+)
 const RESERVED_PATH = fixed(400, 'paths under /_lambda_dispatch/ are reserved', 'LD_RESERVED_PATH')
 const CLIENT_TIMEOUT = fixed(408, 'the request was not received in time', 'LD_CLIENT_REQUEST_TIMEOUT', true)
 const CLIENT_ABORTED = fixed(CLIENT_CLOSED_REQUEST_STATUS, 'the client went away', 'LD_CLIENT_ABORTED', true)
@@ -79,6 +86,7 @@ export function statusFor(error: unknown): ErrorStatus {
       body: 'no Lambda capacity is available right now; retry later (LD_NO_CAPACITY)\n',
     }
   }
+  if (error instanceof AppStartFailedError) return APP_START_FAILED
   if (error instanceof RouterClosingError) return CLOSING
   if (error instanceof QueueTimeoutError) return QUEUE_TIMEOUT
   if (error instanceof HeadTimeoutError) return HEAD_TIMEOUT

@@ -9,7 +9,7 @@ import { createSilentLogger, type Logger } from '../../common/index.js'
 import { decodeWaiterResponse, encodeWaiterRequest, type WaiterResponse } from '../../protocol/index.js'
 import { InvokeFailedError, InvokeThrottledError } from '../errors.js'
 import { classifyInvokeError } from './classify-invoke-error.js'
-import type { InvokeOutcome, InvokeRequest, Invoker } from './invoker.js'
+import type { FunctionErrorBody, InvokeOutcome, InvokeRequest, Invoker } from './invoker.js'
 
 /** Margin added to the function timeout for the invoke's HTTP request timeout (the response follows the timeout). */
 export const DEFAULT_INVOKE_TIMEOUT_MARGIN_MS = 10_000
@@ -86,10 +86,12 @@ export function createAwsInvoker(options: AwsInvokerOptions): Invoker {
       } catch (err) {
         return failureOutcome(request.functionName, err, now() - startedMs)
       }
+      const functionError = output.FunctionError ?? undefined
       return {
         kind: 'completed',
         response: decodeResult(output.Payload),
-        functionError: output.FunctionError ?? undefined,
+        functionError,
+        functionErrorBody: functionError === undefined ? undefined : decodeFunctionError(output.Payload),
         durationMs: now() - startedMs,
       }
     },
@@ -114,6 +116,21 @@ function failureOutcome(functionName: string, err: unknown, durationMs: number):
     error: new InvokeFailedError(functionName, found.awsErrorName, found.statusCode, found.retryable, { cause: err }),
     retryable: found.retryable,
     durationMs,
+  }
+}
+
+/** `{ errorType, errorMessage }` of a function error payload; undefined when it is not that shape. */
+export function decodeFunctionError(payload: Uint8Array | null | undefined): FunctionErrorBody | undefined {
+  if (payload === undefined || payload === null || payload.byteLength === 0) return undefined
+  try {
+    const parsed = JSON.parse(Buffer.from(payload).toString('utf8')) as { errorType?: unknown; errorMessage?: unknown }
+    if (typeof parsed?.errorType !== 'string') return undefined
+    return {
+      errorType: parsed.errorType,
+      errorMessage: typeof parsed.errorMessage === 'string' ? parsed.errorMessage : '',
+    }
+  } catch {
+    return undefined
   }
 }
 

@@ -21,10 +21,18 @@ export type InvokeOutcome =
       readonly kind: 'completed'
       readonly response: WaiterResponse | undefined
       readonly functionError: string | undefined
+      /** The function error document (`errorType`, `errorMessage`) when `functionError` is set and it has one. */
+      readonly functionErrorBody?: FunctionErrorBody | undefined
       readonly durationMs: number
     }
   | { readonly kind: 'throttled'; readonly error: Error; readonly durationMs: number }
   | { readonly kind: 'failed'; readonly error: Error; readonly retryable: boolean; readonly durationMs: number }
+
+/** Lambda's function error document. */
+export interface FunctionErrorBody {
+  readonly errorType: string
+  readonly errorMessage: string
+}
 
 export interface Invoker {
   /**

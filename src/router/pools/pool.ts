@@ -9,6 +9,7 @@ import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } f
 import { Dispatcher } from '../dispatch/dispatcher.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
+import { AppStartFailedError } from '../errors.js'
 import type { Channel } from '../instances/channel.js'
 import { type InstanceHooks, LambdaInstance } from '../instances/instance.js'
 import { acceptsChannels, answersPing, type InstanceState } from '../instances/instance-states.js'
@@ -66,6 +67,8 @@ export class Pool implements ControlPool {
   readonly #instanceHooks: InstanceHooks
   readonly #unregisterMetrics: () => void
   #retryTimer: NodeJS.Timeout | undefined
+  /** The last app start failure since an instance last opened: refusals while the breaker is open carry it. */
+  #appStartFailure: AppStartFailedError | undefined
   #state: PoolState = 'open'
   #closed: Promise<void> | undefined
 
@@ -368,13 +371,33 @@ export class Pool implements ControlPool {
       this.#gate.recordOutcome(
         outcome.kind === 'completed' ? this.#startFailure(instance, outcome.functionError !== undefined) : outcome.kind,
       )
+      if (outcome.kind === 'completed' && outcome.functionError !== undefined) this.#onAppStartFailed(instance, outcome)
     }
     instance.transition(LIVE_STATES, 'closed')
     if (this.#gate.breakerState === 'open') this.#refuseWhileBreakerOpen(this.#gate.view.nextAdmissionInMs)
   }
 
+  // A function error before the instance connected back: the app crashed, never got ready, or init timed out.
+  // Waiting clients get 502 with the reason now, unless another instance may still serve them.
+  #onAppStartFailed(instance: LambdaInstance, outcome: Extract<InvokeOutcome, { kind: 'completed' }>): void {
+    const body = outcome.functionErrorBody
+    const error = new AppStartFailedError(
+      this.poolId,
+      this.context.functionName,
+      body?.errorType ?? `function error ${outcome.functionError}`,
+      body?.errorMessage ?? 'the function returned no error document',
+    )
+    this.#appStartFailure = error
+    this.#telemetry.onAppStartFailed(instance.lambdaId, error)
+    for (const other of this.#registry.values()) {
+      if (other !== instance && acceptsChannels(other.state)) return
+    }
+    this.dispatcher.failWaiting(error)
+  }
+
   readonly #onInstanceStateChanged = (instance: LambdaInstance, _from: InstanceState, to: InstanceState): void => {
     if (to === 'open') {
+      this.#appStartFailure = undefined
       this.#gate.recordOutcome('success')
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
       this.dispatcher.clearRefusedDemand()
@@ -432,7 +455,11 @@ export class Pool implements ControlPool {
     for (const instance of this.#registry.values()) {
       if (instance.state !== 'closing' && instance.state !== 'closed') return
     }
-    this.dispatcher.setNoCapacity({ why, retryAfterMs: Math.max(1000, retryAfterMs) })
+    this.dispatcher.setNoCapacity({
+      why,
+      retryAfterMs: Math.max(1000, retryAfterMs),
+      appStartFailure: this.#appStartFailure,
+    })
   }
 
   // One timer: when the gate may admit again, ask the scaler to look again (it restarts missing instances).

@@ -22,3 +22,23 @@ test('lambda-dispatch --help exits 0 and lists the router, extension, local and 
   assert.match(stdout, /^ {2}router +run the router/m)
   assert.match(stdout, /^ {2}local \[options\] +run the whole system on this machine/m)
 })
+
+test('lambda-dispatch --version prints the package version and exits 0', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, '--version'], { cwd: ROOT, timeout: 60_000 })
+  const { readFileSync } = await import('node:fs')
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  assert.equal(stdout, `${version}\n`)
+})
+
+// Issue 14: outside Lambda, on a terminal, the extension says what is missing in one plain line, not a JSON stack.
+test('lambda-dispatch extension without a Runtime API exits 1 with one structured line when not on a terminal', async () => {
+  const failed = await promisify(execFile)(process.execPath, [BIN, 'extension'], {
+    cwd: ROOT,
+    timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '' },
+  }).catch((error: { code: number; stdout: string }) => error)
+  assert.equal((failed as { code?: number }).code, 1)
+  const lines = (failed as { stdout: string }).stdout.trim().split('\n')
+  assert.equal(lines.length, 1)
+  assert.equal((JSON.parse(lines[0] as string) as { err: { code: string } }).err.code, 'LD_CONFIG_INVALID')
+})

@@ -204,3 +204,91 @@ test('docs/extension.md documents every variable the extension reads', () => {
   assert.deepEqual(missing, [])
   assert.deepEqual(Object.keys(EXTENSION_ENV_VARS).sort(), [...Object.keys(EXTENSION_DEFAULTS), 'runtimeApi'].sort())
 })
+
+// Issue 14: aws-lambda-web-adapter's names work as they do there; our own variable wins when both are set.
+const lwaNames: Array<{
+  name: string
+  lwa: Record<string, string>
+  ours: Record<string, string>
+  expectedLwa: Partial<ExtensionConfig>
+  expectedOurs: Partial<ExtensionConfig>
+}> = [
+  {
+    name: 'AWS_LWA_PORT',
+    lwa: { AWS_LWA_PORT: '8080', PORT: '9090' },
+    ours: { LAMBDA_DISPATCH_PORT: '7070' },
+    expectedLwa: { appPort: 8080 },
+    expectedOurs: { appPort: 7070 },
+  },
+  {
+    name: 'PORT',
+    lwa: { PORT: '9090' },
+    ours: { AWS_LWA_PORT: '8080' },
+    expectedLwa: { appPort: 9090 },
+    expectedOurs: { appPort: 8080 },
+  },
+  {
+    name: 'AWS_LWA_READINESS_CHECK_PATH',
+    lwa: { AWS_LWA_READINESS_CHECK_PATH: '/' },
+    ours: { LAMBDA_DISPATCH_READINESS_PATH: '/ready' },
+    expectedLwa: { readinessPath: '/' },
+    expectedOurs: { readinessPath: '/ready' },
+  },
+  {
+    name: 'AWS_LWA_READINESS_CHECK_PROTOCOL',
+    lwa: { AWS_LWA_READINESS_CHECK_PROTOCOL: 'TCP' },
+    ours: { LAMBDA_DISPATCH_READINESS_PROTOCOL: 'http' },
+    expectedLwa: { readinessProtocol: 'tcp' },
+    expectedOurs: { readinessProtocol: 'http' },
+  },
+  {
+    name: 'AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS',
+    lwa: { AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS: '500' },
+    ours: { LAMBDA_DISPATCH_READINESS_STATUS: '204' },
+    expectedLwa: { readinessStatus: [{ min: 100, max: 499 }] },
+    expectedOurs: { readinessStatus: [{ min: 204, max: 204 }] },
+  },
+  {
+    name: 'AWS_LWA_ASYNC_INIT',
+    lwa: { AWS_LWA_ASYNC_INIT: 'true' },
+    ours: { LAMBDA_DISPATCH_ASYNC_INIT: 'false' },
+    expectedLwa: { asyncInit: true },
+    expectedOurs: { asyncInit: false },
+  },
+  {
+    name: 'AWS_LWA_ENABLE_COMPRESSION',
+    lwa: { AWS_LWA_ENABLE_COMPRESSION: 'false' },
+    ours: { LAMBDA_DISPATCH_ENABLE_COMPRESSION: 'true' },
+    expectedLwa: { compression: false },
+    expectedOurs: { compression: true },
+  },
+]
+for (const row of lwaNames) {
+  test(`the LWA name ${row.name} is read when our own is absent, and ours wins when both are set`, () => {
+    const fromLwa = load(row.lwa)
+    for (const [key, value] of Object.entries(row.expectedLwa)) {
+      assert.deepEqual(fromLwa[key as keyof ExtensionConfig], value, key)
+    }
+    const both = load({ ...row.lwa, ...row.ours })
+    for (const [key, value] of Object.entries(row.expectedOurs)) {
+      assert.deepEqual(both[key as keyof ExtensionConfig], value, key)
+    }
+  })
+}
+
+test('an invalid LWA value is refused naming the LWA variable', () => {
+  assert.deepEqual(problemsOf({ ...REQUIRED, AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS: '600' }), [
+    'AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS must be an integer 101–599, got "600"',
+  ])
+  assert.deepEqual(problemsOf({ ...REQUIRED, AWS_LWA_PORT: 'eighty' }), [
+    'AWS_LWA_PORT must be an integer 1–65535, got "eighty"',
+  ])
+})
+
+test('the readiness probe timeout and the init wait are settings', () => {
+  const config = load({ LAMBDA_DISPATCH_READINESS_PROBE_TIMEOUT_MS: '15s', LAMBDA_DISPATCH_INIT_TIMEOUT_MS: '9500' })
+  assert.deepEqual(
+    { probe: config.readinessProbeTimeoutMs, init: config.initTimeoutMs },
+    { probe: 15_000, init: 9_500 },
+  )
+})

@@ -50,6 +50,7 @@ test('probes back off from 10 ms, doubling, to a 100 ms cap', () => {
 function scriptedProbe(answers: boolean[]): ReadinessProbe & { calls: number } {
   const probe = {
     description: 'scripted',
+    lastObservation: undefined,
     calls: 0,
     check: async () => {
       probe.calls++
@@ -101,11 +102,11 @@ test('the http probe is healthy only for a configured status and sends Host: loc
   t.after(() => server.close())
   const { port } = server.address() as AddressInfo
   const healthy = parseStatusRanges('200-299') ?? []
-  assert.equal(await createHttpProbe(port, '/ok', healthy).check(), true)
-  assert.equal(await createHttpProbe(port, '/down', healthy).check(), false)
-  assert.equal(await createHttpProbe(port, '/down', parseStatusRanges('500-599') ?? []).check(), true)
+  assert.equal(await createHttpProbe(port, '/ok', healthy, 10_000).check(), true)
+  assert.equal(await createHttpProbe(port, '/down', healthy, 10_000).check(), false)
+  assert.equal(await createHttpProbe(port, '/down', parseStatusRanges('500-599') ?? [], 10_000).check(), true)
   assert.deepEqual(seen, ['localhost', 'localhost', 'localhost'])
-  assert.equal(createHttpProbe(port, '/ok', healthy).description, `http GET :${port}/ok 200-299`)
+  assert.equal(createHttpProbe(port, '/ok', healthy, 10_000).description, `http GET :${port}/ok 200-299`)
 })
 
 test('the tcp probe is healthy while the port accepts connections, and not after', async () => {
@@ -113,9 +114,74 @@ test('the tcp probe is healthy while the port accepts connections, and not after
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
-  const probe = createTcpProbe(port)
+  const probe = createTcpProbe(port, 10_000)
   assert.equal(await probe.check(), true)
   server.close()
   await once(server, 'close')
   assert.equal(await probe.check(), false)
+})
+
+// Issue 14: a health route slower than a second was asked again and again, running the app's init many times at
+// once. A probe now waits for its answer (up to the probe timeout), and the next one starts only after it.
+test('a slow health route is asked once: the next probe waits for the answer of the one in flight', async (t) => {
+  let inFlight = 0
+  let mostInFlight = 0
+  let onArrived: (answer: () => void) => void = () => {}
+  const arrived = new Promise<() => void>((resolve) => {
+    onArrived = resolve
+  })
+  const server = createHttpServer((_req, res) => {
+    inFlight++
+    mostInFlight = Math.max(mostInFlight, inFlight)
+    onArrived(() => {
+      inFlight--
+      res.writeHead(200).end()
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => server.close())
+  const { port } = server.address() as AddressInfo
+  const waiting = waitForApp(createHttpProbe(port, '/health', [{ min: 200, max: 299 }], 60_000), { timeoutMs: 60_000 })
+  const answer = await arrived
+  answer()
+  const result = await waiting
+  assert.deepEqual(
+    { ready: result.ready, attempts: result.attempts, mostInFlight },
+    { ready: true, attempts: 1, mostInFlight: 1 },
+  )
+})
+
+test('a probe that gets no answer within its timeout says so, and the next probe starts only after it', async (t) => {
+  const requests: number[] = []
+  const server = createHttpServer(() => {
+    requests.push(requests.length)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const { port } = server.address() as AddressInfo
+  const probe = createHttpProbe(port, '/health', [{ min: 200, max: 299 }], 50)
+  assert.equal(await probe.check(), false)
+  assert.equal(probe.lastObservation, `GET /health on port ${port} did not answer within 50 ms`)
+  assert.equal(requests.length, 1)
+})
+
+test('the http probe reports the status it saw, and a refused connection as such', async () => {
+  const server = createHttpServer((_req, res) => res.writeHead(404).end())
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  const probe = createHttpProbe(port, '/health', [{ min: 200, max: 299 }], 10_000)
+  assert.equal(await probe.check(), false)
+  assert.equal(probe.lastObservation, `GET /health on port ${port} answered 404`)
+  const result = await waitForApp(probe, { timeoutMs: 0 })
+  assert.equal(result.lastObservation, `GET /health on port ${port} answered 404`)
+  server.close()
+  await once(server, 'close')
+  assert.equal(await probe.check(), false)
+  assert.equal(probe.lastObservation, `nothing listens on port ${port} (connection refused)`)
 })

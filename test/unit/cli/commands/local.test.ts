@@ -10,6 +10,8 @@ const FLAGS = [
   '--control-port <port>',
   '--admin-port <port>',
   '--app <command>',
+  '--readiness-path <path>',
+  '--init-timeout <ms>',
   '--function-name <name>',
   '--cold-start <ms>',
   '--function-timeout <ms>',
@@ -38,8 +40,35 @@ test('local --help lists every flag with its defaults and exits 0 without starti
   const text = stdout.replace(/\s+/g, ' ')
   assert.ok(text.includes('--port <port> router front door port (HTTP/1.1 and h2c) (default: 5001)'))
   assert.ok(text.includes('--control-port <port> router control channel port (h2c) (default: 5003)'))
-  assert.match(text, /--function-name <name> [^-]*\(default: "lambda-dispatch-demo"\)/)
+  assert.match(text, /--function-name <name> [^-]*\(default: lambda-dispatch-demo, or app with --app\)/)
+  assert.match(text, /--readiness-path <path> [^-]*\(default: \/health\)/)
+  assert.match(text, /--init-timeout <ms> [^-]*\(default: 10000\)/)
   assert.match(text, /--concurrency <n> [^-]*\(default: 50\)/)
   assert.match(text, /--log-level <level> [^-]*\(default: "warn"\)/)
   assert.doesNotMatch(stdout, /Lambda Dispatch is running locally/, 'help starts nothing')
 })
+
+// Issue 14: numbers and setting names given as flags are checked before anything starts.
+const refused: Array<{ args: string[]; message: RegExp }> = [
+  { args: ['--concurrency', '0'], message: /--concurrency <n>' argument '0' is invalid\. expected a whole number ≥ 1/ },
+  { args: ['--port', '70000'], message: /--port <port>' argument '70000' is invalid\. expected a port 0–65535/ },
+  { args: ['--init-timeout', 'soon'], message: /--init-timeout <ms>' argument 'soon' is invalid/ },
+  {
+    args: ['--router-setting', 'MaxConcurentCount=5'],
+    message:
+      /LAMBDA_DISPATCH_MaxConcurentCount is not a known setting \(did you mean LAMBDA_DISPATCH_MaxConcurrentCount\?\)/,
+  },
+  {
+    args: ['--env', 'LAMBDA_DISPATCH_READINES_PATH=/'],
+    message: /LAMBDA_DISPATCH_READINES_PATH is not a known setting \(did you mean LAMBDA_DISPATCH_READINESS_PATH\?\)/,
+  },
+  { args: ['--readiness-path', 'health'], message: /--readiness-path must start with "\/"/ },
+]
+for (const row of refused) {
+  test(`local ${row.args.join(' ')} exits 1 naming the problem and starts nothing`, async () => {
+    const { code, stdout, stderr } = await runCli(['local', '--port', '0', '--control-port', '0', ...row.args])
+    assert.equal(code, 1)
+    assert.match(stderr, row.message)
+    assert.doesNotMatch(stdout, /Lambda Dispatch is running locally/)
+  })
+}

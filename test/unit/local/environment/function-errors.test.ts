@@ -47,6 +47,15 @@ const cases: { name: string; failure: LocalLambdaError; expected: FunctionErrorB
     },
   },
   {
+    name: 'a runtime exit carries the last lines of its stderr (issue 14)',
+    failure: new ProcessExitedError('e1', 'runtime', 'runtime', 10, 127, null, ['sh: 1: my-server: not found']),
+    expected: {
+      errorType: 'Runtime.ExitError',
+      errorMessage:
+        'RequestId: r1 Error: Runtime exited with error: exit status 127; last stderr: "sh: 1: my-server: not found"',
+    },
+  },
+  {
     name: 'a runtime killed by a signal says which',
     failure: new ProcessExitedError('e1', 'runtime', 'runtime', 10, null, 'SIGKILL'),
     expected: {
@@ -69,7 +78,7 @@ const cases: { name: string; failure: LocalLambdaError; expected: FunctionErrorB
   },
   {
     name: 'a runtime that could not start is Runtime.InvalidEntrypoint',
-    failure: new ProcessExitedError('e1', 'runtime', 'runtime', undefined, null, null, { cause: spawnFailure }),
+    failure: new ProcessExitedError('e1', 'runtime', 'runtime', undefined, null, null, [], { cause: spawnFailure }),
     expected: {
       errorType: 'Runtime.InvalidEntrypoint',
       errorMessage: 'RequestId: r1 Error: could not start runtime: ENOENT',

@@ -83,3 +83,40 @@ test('signal() on a group that is gone is a no-op', async () => {
   child.signal('SIGTERM')
   assert.ok(isGone(child.pid as number))
 })
+
+// Issue 14: an app that crashes at start is explained by its own last words.
+test('the group keeps the last three lines of stderr, in order, for the exit explanation', async () => {
+  const lines = new PassThrough()
+  const child = new ProcessGroup({
+    name: 'runtime',
+    argv: ['/bin/sh', '-c', 'echo out; for i in 1 2 3 4; do echo "line $i" >&2; done; exit 3'],
+    env: { PATH: process.env.PATH ?? '' },
+    cwd: process.cwd(),
+    output: 'log',
+    logger: createRootLogger({ level: 'info', destination: lines }),
+  })
+  const exit = await child.exited
+  assert.equal(exit.exitCode, 3)
+  assert.deepEqual(child.stderrTail, ['line 2', 'line 3', 'line 4'])
+})
+
+test("a pino JSON line from a child keeps its level and message in the owner's log", async () => {
+  const lines = new PassThrough()
+  const entries: Array<{ level: string; msg: string; process: string; code?: string }> = []
+  lines.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) entries.push(JSON.parse(line))
+  })
+  const child = new ProcessGroup({
+    name: 'extension-0',
+    argv: [process.execPath, '-e', 'console.log(JSON.stringify({ level: 50, msg: "app not ready", code: "X" }))'],
+    env: { PATH: process.env.PATH ?? '' },
+    cwd: process.cwd(),
+    output: 'log',
+    logger: createRootLogger({ level: 'warn', destination: lines }),
+  })
+  await child.exited
+  assert.deepEqual(
+    entries.map((entry) => ({ level: entry.level, msg: entry.msg, process: entry.process, code: entry.code })),
+    [{ level: 'error', msg: 'app not ready', process: 'extension-0', code: 'X' }],
+  )
+})

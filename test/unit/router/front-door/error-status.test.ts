@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
+  AppStartFailedError,
   BadClientRequestError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
@@ -23,6 +24,11 @@ import { statusFor } from '../../../../src/router/front-door/error-status.js'
 const cases: { error: unknown; status: number; retryAfterS?: number; closeConnection: boolean }[] = [
   { error: new QueueFullError('default', 10), status: 503, retryAfterS: 1, closeConnection: false },
   { error: new NoCapacityError('default', 'breaker open', 2001), status: 503, retryAfterS: 3, closeConnection: false },
+  {
+    error: new AppStartFailedError('default', 'fn', 'Runtime.ExitError', 'exit status 1'),
+    status: 502,
+    closeConnection: false,
+  },
   { error: new NoCapacityError('default', 'breaker open', 0), status: 503, retryAfterS: 1, closeConnection: false },
   { error: new RouterClosingError(), status: 503, closeConnection: true },
   { error: new QueueTimeoutError('default', 120_000), status: 504, closeConnection: false },

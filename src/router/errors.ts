@@ -90,6 +90,25 @@ export class BadUpstreamHeadError extends RouterError {
   }
 }
 
+/**
+ * The response body broke the framing its head declared: bytes past Content-Length or on a response that has no
+ * body (HEAD, 204, 304), a body that ended short of Content-Length, or a Content-Length that is not one number.
+ */
+export class BadUpstreamFramingError extends RouterError {
+  readonly code = 'LD_BAD_UPSTREAM_FRAMING'
+
+  constructor(
+    readonly lambdaId: string,
+    readonly channelId: string,
+    /** What was wrong: 'overrun', 'short', or the refused Content-Length. */
+    readonly why: string,
+    /** Body bytes received when it was found. */
+    readonly bodyBytes: number,
+  ) {
+    super(`lambda ${lambdaId} channel ${channelId} broke its response framing (${why}) after ${bodyBytes} body bytes`)
+  }
+}
+
 /** The channel stream ended or was reset before a complete response arrived. */
 export class UpstreamClosedError extends RouterError {
   readonly code = 'LD_UPSTREAM_CLOSED'

@@ -52,6 +52,7 @@ export type RequestOutcome =
   | 'aborted_queued'
   | 'aborted_running'
   | 'bad_upstream_head'
+  | 'bad_upstream_framing'
   | 'upstream_closed'
   | 'tunnel_ordering'
 
@@ -118,6 +119,7 @@ const ERROR_OUTCOMES: ReadonlySet<RequestOutcome> = new Set<RequestOutcome>([
   'head_timeout',
   'body_idle_timeout',
   'bad_upstream_head',
+  'bad_upstream_framing',
   'upstream_closed',
   'tunnel_ordering',
 ])
@@ -565,7 +567,7 @@ export class PoolTelemetry {
   /** The upstream failed the request: bad head, closed stream, or a refused write (ordering). */
   onRequestFailed(
     requestId: string,
-    kind: 'bad_upstream_head' | 'upstream_closed' | 'tunnel_ordering',
+    kind: 'bad_upstream_head' | 'bad_upstream_framing' | 'upstream_closed' | 'tunnel_ordering',
     error: RouterError,
   ): void {
     this.#ended(kind)

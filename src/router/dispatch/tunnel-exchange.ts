@@ -13,6 +13,7 @@ import {
   serializeRequestHead,
 } from '../../protocol/index.js'
 import {
+  BadUpstreamFramingError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
   ClientAbortedError,
@@ -25,6 +26,7 @@ import { resetStream } from '../http2-reset.js'
 import type { Channel } from '../instances/channel.js'
 import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
+import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
 
 /**
  * Upload bytes queued on a channel stream before the client's body is paused. Node's HTTP/2 streams signal back-pressure
@@ -51,6 +53,7 @@ type FailureKind =
   | 'body-idle'
   | 'aborted'
   | 'bad_upstream_head'
+  | 'bad_upstream_framing'
   | 'upstream_closed'
   | 'tunnel_ordering'
   | 'closing'
@@ -75,6 +78,8 @@ export class TunnelExchange implements ExchangeController {
   #headDeadlineMs = 0
   #requestEnded = false
   #responseStarted = false
+  // How much body the response head allows; set with #responseStarted.
+  #framing: ResponseFraming | undefined
   // Body bytes each way, reported once when the exchange ends (two additions per chunk, no metric call per chunk).
   #requestBodyBytes = 0
   #responseBodyBytes = 0
@@ -223,6 +228,9 @@ export class TunnelExchange implements ExchangeController {
   readonly #onData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
     if (this.#responseStarted) {
+      // A chunk that runs past the framing is not relayed at all: the client sees a broken response, never the
+      // bytes a lying peer appended (they could be a whole second response on a keep-alive connection).
+      if (this.#failIfFramingBroken(this.#responseBodyBytes + chunk.length, false)) return
       this.#responseBodyBytes += chunk.length
       this.#handler.onResponseData(chunk)
       return
@@ -236,10 +244,19 @@ export class TunnelExchange implements ExchangeController {
       return
     }
     if (parsed === undefined) return
+    const { lambdaId, channelId } = this.channel
+    const decision = decideResponseFraming(this.request.method, parsed.head.status, parsed.head.headers)
+    if ('problem' in decision) {
+      this.#fail(new BadUpstreamFramingError(lambdaId, channelId, decision.problem, 0), 'bad_upstream_framing')
+      return
+    }
+    this.#framing = decision.framing
+    // Bytes that came with the head and already break the framing: refused before anything reaches the client.
+    if (this.#failIfFramingBroken(parsed.rest.length, false)) return
     this.#responseStarted = true
     this.#status = parsed.head.status
     this.#schedule()
-    const headers = filterClientResponseHeaders(parsed.head.headers, {
+    const headers = filterClientResponseHeaders(decision.headers, {
       exposeInternal: this.#settings.exposeInternalHeaders,
     })
     this.#handler.onResponseStart(parsed.head.status, headers, this)
@@ -247,6 +264,19 @@ export class TunnelExchange implements ExchangeController {
       this.#responseBodyBytes += parsed.rest.length
       this.#handler.onResponseData(parsed.rest)
     }
+  }
+
+  // Fails the exchange when `bodyBytes` received (and END_STREAM, when `ended`) break the head's framing.
+  #failIfFramingBroken(bodyBytes: number, ended: boolean): boolean {
+    const framing = this.#framing
+    if (framing === undefined) return false
+    const violation = framingViolation(framing, bodyBytes, ended)
+    if (violation === undefined) return false
+    const { lambdaId, channelId } = this.channel
+    const why =
+      framing.kind === 'length' ? `${violation} of Content-Length ${framing.bytes}` : `${violation}: no body allowed`
+    this.#fail(new BadUpstreamFramingError(lambdaId, channelId, why, bodyBytes), 'bad_upstream_framing')
+    return true
   }
 
   // END_STREAM from the extension: the response is complete, or it never started. (A bare RST_STREAM closes the
@@ -274,6 +304,7 @@ export class TunnelExchange implements ExchangeController {
       this.#fail(new UpstreamClosedError(lambdaId, channelId, false, { cause }), 'upstream_closed')
       return
     }
+    if (this.#failIfFramingBroken(this.#responseBodyBytes, true)) return
     if (!this.#requestEnded) {
       // The app answered before reading the whole request body: stop relaying it and end our side gracefully (a
       // reset would end the original extension's whole invoke).
@@ -351,6 +382,7 @@ export class TunnelExchange implements ExchangeController {
         telemetry.onRequestDropped(requestId, 'closing', error)
         break
       case 'bad_upstream_head':
+      case 'bad_upstream_framing':
       case 'upstream_closed':
       case 'tunnel_ordering':
         telemetry.onRequestFailed(requestId, kind, error)

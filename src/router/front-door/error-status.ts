@@ -2,6 +2,7 @@
 // picks a gateway status. No I/O.
 import {
   BadClientRequestError,
+  BadUpstreamFramingError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
   ClientAbortedError,
@@ -57,6 +58,9 @@ const QUEUE_TIMEOUT = fixed(504, 'no Lambda became free within the queue timeout
 const HEAD_TIMEOUT = fixed(504, 'the app did not start its response in time', 'LD_HEAD_TIMEOUT')
 const BODY_IDLE = fixed(504, 'the exchange with the app was idle too long', 'LD_BODY_IDLE_TIMEOUT')
 const BAD_UPSTREAM_HEAD = fixed(502, "the app's response head was invalid", 'LD_BAD_UPSTREAM_HEAD')
+// Found before the head went out (the lie came with it): the router answers 502 with framing of its own, so the
+// client connection stays in step. Found later, the client connection (HTTP/1.1) or stream (HTTP/2) is aborted.
+const BAD_UPSTREAM_FRAMING = fixed(502, "the app's response body did not match its framing", 'LD_BAD_UPSTREAM_FRAMING')
 const UPSTREAM_CLOSED = fixed(502, 'the app closed the exchange before responding', 'LD_UPSTREAM_CLOSED')
 const TUNNEL_ORDERING = fixed(502, 'internal channel error', 'LD_TUNNEL_ORDERING')
 const RESERVED_PATH = fixed(400, 'paths under /_lambda_dispatch/ are reserved', 'LD_RESERVED_PATH')
@@ -84,6 +88,7 @@ export function statusFor(error: unknown): ErrorStatus {
   if (error instanceof HeadTimeoutError) return HEAD_TIMEOUT
   if (error instanceof BodyIdleTimeoutError) return BODY_IDLE
   if (error instanceof BadUpstreamHeadError) return BAD_UPSTREAM_HEAD
+  if (error instanceof BadUpstreamFramingError) return BAD_UPSTREAM_FRAMING
   if (error instanceof UpstreamClosedError) return UPSTREAM_CLOSED
   if (error instanceof TunnelOrderingError) return TUNNEL_ORDERING
   if (error instanceof ReservedPathError) return RESERVED_PATH

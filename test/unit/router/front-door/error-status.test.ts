@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   BadClientRequestError,
+  BadUpstreamFramingError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
   ClientAbortedError,
@@ -29,6 +30,7 @@ const cases: { error: unknown; status: number; retryAfterS?: number; closeConnec
   { error: new HeadTimeoutError('l', 'c', 5000), status: 504, closeConnection: false },
   { error: new BodyIdleTimeoutError('l', 'c', 5000), status: 504, closeConnection: false },
   { error: new BadUpstreamHeadError('l', 'c'), status: 502, closeConnection: false },
+  { error: new BadUpstreamFramingError('l', 'c', 'overrun of Content-Length 6', 7), status: 502, closeConnection: false },
   { error: new UpstreamClosedError('l', 'c', false), status: 502, closeConnection: false },
   { error: new UpstreamClosedError('l', 'c', true), status: 502, closeConnection: false },
   { error: new TunnelOrderingError('l', 'c'), status: 502, closeConnection: false },

@@ -239,6 +239,36 @@ export class ClientRequestTimeoutError extends RouterError {
   }
 }
 
+/** The client did not send its whole request body within `RequestBodyTimeout` of the router starting to read it. */
+export class RequestBodyTimeoutError extends RouterError {
+  readonly code = 'LD_REQUEST_BODY_TIMEOUT'
+
+  constructor(
+    readonly requestId: string,
+    readonly timeoutMs: number,
+    /** Body bytes received by then. */
+    readonly receivedBytes: number,
+  ) {
+    super(`request ${requestId} sent ${receivedBytes} body bytes and did not finish within ${timeoutMs} ms`)
+  }
+}
+
+/** The client's request body fell below `MinRequestBodyDataRate`, measured over the grace period. */
+export class RequestBodyTooSlowError extends RouterError {
+  readonly code = 'LD_REQUEST_BODY_TOO_SLOW'
+
+  constructor(
+    readonly requestId: string,
+    readonly minBytesPerSecond: number,
+    /** Body bytes received by then. */
+    readonly receivedBytes: number,
+  ) {
+    super(
+      `request ${requestId} sent its body slower than ${minBytesPerSecond} bytes/s (${receivedBytes} bytes received)`,
+    )
+  }
+}
+
 /** `X-Lambda-Name` named a function that is not on the router's allow-list. */
 export class LambdaNameNotAllowedError extends RouterError {
   readonly code = 'LD_LAMBDA_NAME_NOT_ALLOWED'

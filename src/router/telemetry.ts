@@ -49,6 +49,7 @@ export type RequestOutcome =
   | 'queue_timeout'
   | 'head_timeout'
   | 'body_idle_timeout'
+  | 'request_body_timeout'
   | 'aborted_queued'
   | 'aborted_running'
   | 'bad_upstream_head'
@@ -124,6 +125,14 @@ const ERROR_OUTCOMES: ReadonlySet<RequestOutcome> = new Set<RequestOutcome>([
   'tunnel_ordering',
 ])
 
+// The outcome of each phase's timeout. A request body that came too slowly (408) is the client's fault, not an error.
+const TIMEOUT_OUTCOMES = {
+  queue: 'queue_timeout',
+  head: 'head_timeout',
+  'body-idle': 'body_idle_timeout',
+  'request-body': 'request_body_timeout',
+} as const satisfies Record<string, RequestOutcome>
+
 interface PoolSource {
   readonly snapshot: () => PoolSnapshot
   readonly window: RollingWindow
@@ -146,6 +155,7 @@ export class RouterTelemetry {
   readonly requestBodyBytes: Counter<'pool'>
   readonly responseBodyBytes: Counter<'pool'>
   readonly frontDoorRefusals: Counter<'status' | 'code'>
+  readonly connectionsDropped: Counter<'reason'>
   readonly channelsOpened: Counter<'pool'>
   readonly channelsClosed: Counter<'pool' | 'reason'>
   readonly controlResponses: Counter<'route' | 'status'>
@@ -207,6 +217,12 @@ export class RouterTelemetry {
       name: 'lambda_dispatch_router_front_door_refusals_total',
       help: 'Requests the front door answered itself before any pool (reserved path, name not allowed, closing)',
       labelNames: ['status', 'code'],
+      registers,
+    })
+    this.connectionsDropped = new Counter({
+      name: 'lambda_dispatch_router_connections_dropped_total',
+      help: 'Client connections closed before a request was read: over MaxConnections, or silent past ClientPrefaceTimeout',
+      labelNames: ['reason'],
       registers,
     })
     this.channelsOpened = new Counter({
@@ -453,6 +469,12 @@ export class RouterTelemetry {
     this.frontDoorRefusals.inc({ status: String(status), code })
   }
 
+  /** The front door closed a client connection before reading a request from it. */
+  onConnectionDropped(reason: 'max-connections' | 'preface-timeout'): void {
+    this.connectionsDropped.inc({ reason })
+    this.logger.debug({ reason }, 'client connection dropped')
+  }
+
   *#emfPools(): Iterable<{
     snapshot: PoolSnapshot
     minute: (startMs: number) => { requests: number; errors: number; invokes: number }
@@ -544,8 +566,12 @@ export class PoolTelemetry {
     }
   }
 
-  onRequestTimedOut(requestId: string, phase: 'queue' | 'head' | 'body-idle', error: RouterError): void {
-    this.#ended(phase === 'queue' ? 'queue_timeout' : phase === 'head' ? 'head_timeout' : 'body_idle_timeout')
+  onRequestTimedOut(
+    requestId: string,
+    phase: 'queue' | 'head' | 'body-idle' | 'request-body',
+    error: RouterError,
+  ): void {
+    this.#ended(TIMEOUT_OUTCOMES[phase])
     this.logger.warn({ requestId, phase, err: error }, 'request timed out')
     this.#router.recordError({ code: error.code, poolId: this.poolId, message: error.message, requestId })
   }

@@ -18,6 +18,9 @@ export const TEST_FRONT_DOOR_LIMITS: FrontDoorLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 0,
   keepAliveTimeoutMs: 10_000,
+  prefaceTimeoutMs: 10_000,
+  maxConnections: 1000,
+  maxConcurrentStreams: 100,
 })
 
 export interface TestFrontDoorOptions {

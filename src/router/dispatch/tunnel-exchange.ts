@@ -18,6 +18,8 @@ import {
   BodyIdleTimeoutError,
   ClientAbortedError,
   HeadTimeoutError,
+  RequestBodyTimeoutError,
+  RequestBodyTooSlowError,
   type RouterError,
   TunnelOrderingError,
   UpstreamClosedError,
@@ -27,6 +29,7 @@ import type { Channel } from '../instances/channel.js'
 import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
 import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
+import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
 
 /**
  * Upload bytes queued on a channel stream before the client's body is paused. Node's HTTP/2 streams signal back-pressure
@@ -41,6 +44,8 @@ export interface ExchangeSettings {
   readonly responseHeadTimeoutMs: number
   /** Longest time with no body byte moving either way (request upload or response body); 0 disables. */
   readonly bodyIdleTimeoutMs: number
+  /** Total deadline and minimum rate of the client's request body, from when this exchange starts relaying it. */
+  readonly requestBody: RequestBodyLimits
   readonly headLimits: HeadLimits
   readonly exposeInternalHeaders: boolean
   readonly now: () => number
@@ -51,6 +56,7 @@ export interface ExchangeSettings {
 type FailureKind =
   | 'head-timeout'
   | 'body-idle'
+  | 'request-body'
   | 'aborted'
   | 'bad_upstream_head'
   | 'bad_upstream_framing'
@@ -62,7 +68,9 @@ type FailureKind =
  * Lifecycle: start() → [request head written] → [request body streamed] → [response head parsed → onResponseStart]
  * → [response body relayed] → END_STREAM → onResponseEnd. Upload and response overlap (full duplex). Timing: the head
  * timeout counts from the end of the request (a long upload is guarded by the idle timeout instead, so an app that
- * reads the whole body before answering is not cut off); the idle timeout covers the upload and the response body.
+ * reads the whole body before answering is not cut off); the idle timeout covers the upload and the response body;
+ * the upload also has a total deadline and a minimum rate (RequestBodyClock), whose failure is the client's: 408
+ * before the response started, an aborted response after (the app may answer while the upload still runs).
  */
 export class TunnelExchange implements ExchangeController {
   readonly request: DispatchRequest
@@ -74,6 +82,8 @@ export class TunnelExchange implements ExchangeController {
   #body: Readable | null
   #cork: TurnCork | undefined
   #timer: NodeJS.Timeout | undefined
+  // Set while the client's body is being relayed.
+  #upload: RequestBodyClock | undefined
   #lastActivityMs = 0
   #headDeadlineMs = 0
   #requestEnded = false
@@ -132,6 +142,7 @@ export class TunnelExchange implements ExchangeController {
         body.on('data', this.#onBodyData)
         body.on('end', this.#onBodyEnd)
         body.on('error', this.#onBodyError)
+        this.#upload = new RequestBodyClock(this.#settings.requestBody, this.#lastActivityMs)
         this.#schedule()
       }
     } catch (error) {
@@ -160,6 +171,7 @@ export class TunnelExchange implements ExchangeController {
 
   #requestWritten(): void {
     this.#requestEnded = true
+    this.#upload = undefined
     if (!this.#responseStarted) {
       this.#headDeadlineMs = this.#settings.now() + this.#settings.responseHeadTimeoutMs
     }
@@ -167,29 +179,47 @@ export class TunnelExchange implements ExchangeController {
   }
 
   // Re-arms the exchange's one timer for the next deadline: the head deadline while the complete request awaits its
-  // response head, the idle deadline otherwise. Activity only moves a timestamp; the timer catches up when it fires.
+  // response head, the idle deadline otherwise, and the upload's own while the body is relayed. Activity only moves a
+  // timestamp; the timer catches up when it fires.
   #schedule(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    const awaitingHead = this.#requestEnded && !this.#responseStarted
-    const timeoutMs = awaitingHead ? this.#settings.responseHeadTimeoutMs : this.#settings.bodyIdleTimeoutMs
-    if (timeoutMs <= 0) return
-    const dueMs = awaitingHead ? this.#headDeadlineMs : this.#lastActivityMs + timeoutMs
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - this.#settings.now())))
+    const settings = this.#settings
+    let dueMs = Number.POSITIVE_INFINITY
+    if (this.#requestEnded && !this.#responseStarted) {
+      if (settings.responseHeadTimeoutMs > 0) dueMs = this.#headDeadlineMs
+    } else if (settings.bodyIdleTimeoutMs > 0) {
+      dueMs = this.#lastActivityMs + settings.bodyIdleTimeoutMs
+    }
+    if (this.#upload !== undefined) dueMs = Math.min(dueMs, this.#upload.dueMs)
+    if (dueMs === Number.POSITIVE_INFINITY) return
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - settings.now())))
   }
 
   readonly #onTimer = (): void => {
     this.#timer = undefined
     if (this.#done) return
-    const now = this.#settings.now()
+    const settings = this.#settings
+    const now = settings.now()
     const { lambdaId, channelId } = this.channel
     if (this.#requestEnded && !this.#responseStarted) {
-      if (now >= this.#headDeadlineMs) {
-        this.#fail(new HeadTimeoutError(lambdaId, channelId, this.#settings.responseHeadTimeoutMs), 'head-timeout')
+      if (settings.responseHeadTimeoutMs > 0 && now >= this.#headDeadlineMs) {
+        this.#fail(new HeadTimeoutError(lambdaId, channelId, settings.responseHeadTimeoutMs), 'head-timeout')
         return
       }
-    } else if (now - this.#lastActivityMs >= this.#settings.bodyIdleTimeoutMs) {
-      this.#fail(new BodyIdleTimeoutError(lambdaId, channelId, this.#settings.bodyIdleTimeoutMs), 'body-idle')
+    } else if (settings.bodyIdleTimeoutMs > 0 && now - this.#lastActivityMs >= settings.bodyIdleTimeoutMs) {
+      this.#fail(new BodyIdleTimeoutError(lambdaId, channelId, settings.bodyIdleTimeoutMs), 'body-idle')
+      return
+    }
+    const expired = this.#upload?.expired(now)
+    if (expired !== undefined) {
+      const { requestId } = this.request
+      const { requestBody } = settings
+      const error =
+        expired === 'timeout'
+          ? new RequestBodyTimeoutError(requestId, requestBody.timeoutMs, this.#requestBodyBytes)
+          : new RequestBodyTooSlowError(requestId, requestBody.minBytesPerSecond, this.#requestBodyBytes)
+      this.#fail(error, 'request-body')
       return
     }
     this.#schedule()
@@ -198,14 +228,19 @@ export class TunnelExchange implements ExchangeController {
   readonly #onBodyData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
     this.#requestBodyBytes += chunk.length
+    this.#upload?.onBytes(chunk.length, this.#lastActivityMs)
     // An HTTP/2 client's upload arrives in 16 KiB frames, one callback each: they leave in one channel write.
     this.#cork ??= new TurnCork(this.channel.stream)
     this.#cork.hold()
     this.channel.writer.write(chunk)
-    if (this.channel.stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) this.#body?.pause()
+    if (this.channel.stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) {
+      this.#body?.pause()
+      this.#upload?.pause(this.#lastActivityMs)
+    }
   }
 
   readonly #onDrain = (): void => {
+    this.#upload?.resume(this.#settings.now())
     this.#body?.resume()
   }
 
@@ -311,6 +346,7 @@ export class TunnelExchange implements ExchangeController {
       this.#detachBody()
       this.#body?.resume()
       this.#requestEnded = true
+      this.#upload = undefined
       if (!this.channel.stream.destroyed) this.channel.writer.end()
     }
     this.#finish()
@@ -374,6 +410,9 @@ export class TunnelExchange implements ExchangeController {
         break
       case 'body-idle':
         telemetry.onRequestTimedOut(requestId, 'body-idle', error)
+        break
+      case 'request-body':
+        telemetry.onRequestTimedOut(requestId, 'request-body', error)
         break
       case 'aborted':
         telemetry.onRequestAborted(requestId, 'running')

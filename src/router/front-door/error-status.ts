@@ -13,6 +13,8 @@ import {
   NoCapacityError,
   QueueFullError,
   QueueTimeoutError,
+  RequestBodyTimeoutError,
+  RequestBodyTooSlowError,
   ReservedPathError,
   RouterClosingError,
   TunnelOrderingError,
@@ -65,6 +67,9 @@ const UPSTREAM_CLOSED = fixed(502, 'the app closed the exchange before respondin
 const TUNNEL_ORDERING = fixed(502, 'internal channel error', 'LD_TUNNEL_ORDERING')
 const RESERVED_PATH = fixed(400, 'paths under /_lambda_dispatch/ are reserved', 'LD_RESERVED_PATH')
 const CLIENT_TIMEOUT = fixed(408, 'the request was not received in time', 'LD_CLIENT_REQUEST_TIMEOUT', true)
+// The body was not fully read, so an HTTP/1.1 connection cannot carry another request (and it was slow anyway).
+const REQUEST_BODY_TIMEOUT = fixed(408, 'the request body was not received in time', 'LD_REQUEST_BODY_TIMEOUT', true)
+const REQUEST_BODY_TOO_SLOW = fixed(408, 'the request body was sent too slowly', 'LD_REQUEST_BODY_TOO_SLOW', true)
 const CLIENT_ABORTED = fixed(CLIENT_CLOSED_REQUEST_STATUS, 'the client went away', 'LD_CLIENT_ABORTED', true)
 const UNKNOWN: ErrorStatus = Object.freeze({
   status: 502,
@@ -103,6 +108,8 @@ export function statusFor(error: unknown): ErrorStatus {
     return { status: 400, closeConnection: true, body: `${error.message} (${error.code})\n` }
   }
   if (error instanceof ClientRequestTimeoutError) return CLIENT_TIMEOUT
+  if (error instanceof RequestBodyTimeoutError) return REQUEST_BODY_TIMEOUT
+  if (error instanceof RequestBodyTooSlowError) return REQUEST_BODY_TOO_SLOW
   if (error instanceof ClientAbortedError) return CLIENT_ABORTED
   return UNKNOWN
 }

@@ -244,6 +244,13 @@ export function writeErrorResponse(
   if (answer.closeConnection && !http2) headers.push('Connection', 'close')
   asWriter(res).writeHead(answer.status, headers)
   res.end(answer.body)
+  // RFC 9113 §8.1: a server that answers before the request body ended asks the client to stop sending it with
+  // RST_STREAM(NO_ERROR) after the response; Node sends it once the response is flushed. Otherwise a client still
+  // uploading (too slowly, say) would keep the stream, and a closing session, open.
+  if (http2) {
+    const stream = (res as Http2ServerResponse).stream
+    if (!stream.endAfterHeaders && !stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR)
+  }
   // HTTP/2 has no Connection header (RFC 9113 §8.2.2): a graceful GOAWAY asks the client to reconnect instead, and
   // lets its other streams finish.
   if (answer.closeConnection && http2) (res as Http2ServerResponse).stream.session?.close()

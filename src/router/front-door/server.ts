@@ -137,6 +137,8 @@ export class FrontDoor implements ExchangeHost {
   readonly #handOffHttp1: (socket: Socket) => void
   readonly #resetsBeforeGoaway: number
   readonly #sessions = new Set<ServerHttp2Session>()
+  // Plain connections whose protocol is not known yet: no server owns them, so close() ends them itself.
+  readonly #sniffing = new Set<Socket>()
   readonly #exchanges = new Set<ClientExchange>()
   readonly #serversClosed: Promise<unknown>[] = []
   #closingError: RouterClosingError | undefined
@@ -266,6 +268,7 @@ export class FrontDoor implements ExchangeHost {
     this.beginClosing()
     const reason = this.#closingError as RouterClosingError
     for (const exchange of [...this.#exchanges]) exchange.cancel(reason)
+    for (const socket of this.#sniffing) socket.destroy()
     this.#http1.closeAllConnections()
     // Stops Node's head/request timeout checks (httpServerPreClose); the listener itself is closed already.
     this.#http1.close()
@@ -384,6 +387,7 @@ export class FrontDoor implements ExchangeHost {
     }
     const deadline = setTimeout(onDeadline, this.#options.limits.prefaceTimeoutMs)
     const cleanup = (): void => {
+      this.#sniffing.delete(socket)
       clearTimeout(deadline)
       socket.removeListener('data', onData)
       socket.removeListener('end', giveUp)
@@ -408,6 +412,7 @@ export class FrontDoor implements ExchangeHost {
       socket.unshift(seen)
       this.#handOffHttp1(socket)
     }
+    this.#sniffing.add(socket)
     socket.on('data', onData)
     socket.once('end', giveUp)
     socket.once('error', giveUp)

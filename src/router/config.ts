@@ -58,6 +58,16 @@ export interface RouterConfig {
   /** 0: off (stalled uploads are bounded by the body idle timeout instead). */
   readonly clientRequestTimeoutMs: number
   readonly clientKeepAliveTimeoutMs: number
+  /** Absolute time for a new plain connection's first bytes (protocol sniffing). */
+  readonly clientPrefaceTimeoutMs: number
+  /** Whole request body, from when a channel starts reading it; 0: off. */
+  readonly requestBodyTimeoutMs: number
+  /** Bytes per second; 0: off. */
+  readonly minRequestBodyDataRate: number
+  readonly minRequestBodyDataRateGraceMs: number
+  /** Per client listener. */
+  readonly maxConnections: number
+  readonly maxStreamsPerConnection: number
   readonly trustForwardedHeaders: boolean
   readonly tlsCertPath: string | undefined
   readonly tlsKeyPath: string | undefined
@@ -118,6 +128,12 @@ export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Obj
   clientHeadersTimeoutMs: 60_000,
   clientRequestTimeoutMs: 0,
   clientKeepAliveTimeoutMs: 65_000,
+  clientPrefaceTimeoutMs: 5_000,
+  requestBodyTimeoutMs: 10 * 60_000,
+  minRequestBodyDataRate: 240,
+  minRequestBodyDataRateGraceMs: 5_000,
+  maxConnections: 5_000,
+  maxStreamsPerConnection: 100,
   trustForwardedHeaders: false,
   tlsCertPath: undefined,
   tlsKeyPath: undefined,

@@ -108,6 +108,25 @@ export class BadUpstreamHeadError extends RouterError {
   }
 }
 
+/**
+ * The response body broke the framing its head declared: bytes past Content-Length or on a response that has no
+ * body (HEAD, 204, 304), a body that ended short of Content-Length, or a Content-Length that is not one number.
+ */
+export class BadUpstreamFramingError extends RouterError {
+  readonly code = 'LD_BAD_UPSTREAM_FRAMING'
+
+  constructor(
+    readonly lambdaId: string,
+    readonly channelId: string,
+    /** What was wrong: 'overrun', 'short', or the refused Content-Length. */
+    readonly why: string,
+    /** Body bytes received when it was found. */
+    readonly bodyBytes: number,
+  ) {
+    super(`lambda ${lambdaId} channel ${channelId} broke its response framing (${why}) after ${bodyBytes} body bytes`)
+  }
+}
+
 /** The channel stream ended or was reset before a complete response arrived. */
 export class UpstreamClosedError extends RouterError {
   readonly code = 'LD_UPSTREAM_CLOSED'
@@ -235,6 +254,36 @@ export class ClientRequestTimeoutError extends RouterError {
 
   constructor(options?: ErrorOptions) {
     super('the request was not received in time', options)
+  }
+}
+
+/** The client did not send its whole request body within `RequestBodyTimeout` of the router starting to read it. */
+export class RequestBodyTimeoutError extends RouterError {
+  readonly code = 'LD_REQUEST_BODY_TIMEOUT'
+
+  constructor(
+    readonly requestId: string,
+    readonly timeoutMs: number,
+    /** Body bytes received by then. */
+    readonly receivedBytes: number,
+  ) {
+    super(`request ${requestId} sent ${receivedBytes} body bytes and did not finish within ${timeoutMs} ms`)
+  }
+}
+
+/** The client's request body fell below `MinRequestBodyDataRate`, measured over the grace period. */
+export class RequestBodyTooSlowError extends RouterError {
+  readonly code = 'LD_REQUEST_BODY_TOO_SLOW'
+
+  constructor(
+    readonly requestId: string,
+    readonly minBytesPerSecond: number,
+    /** Body bytes received by then. */
+    readonly receivedBytes: number,
+  ) {
+    super(
+      `request ${requestId} sent its body slower than ${minBytesPerSecond} bytes/s (${receivedBytes} bytes received)`,
+    )
   }
 }
 

@@ -263,6 +263,9 @@ export class Router implements AdminSource {
         headersTimeoutMs: config.clientHeadersTimeoutMs,
         requestTimeoutMs: config.clientRequestTimeoutMs,
         keepAliveTimeoutMs: config.clientKeepAliveTimeoutMs,
+        prefaceTimeoutMs: config.clientPrefaceTimeoutMs,
+        maxConnections: config.maxConnections,
+        maxConcurrentStreams: config.maxStreamsPerConnection,
       },
       admission: {
         defaultFunctionName: config.functionName,
@@ -273,6 +276,7 @@ export class Router implements AdminSource {
       logger: createLogger(this.#logger, 'front-door'),
       ...(config.accessLog ? { onAccess: (entry: AccessLogEntry) => accessLogger.info(entry, 'request') } : {}),
       onRefused: (status, error) => this.telemetry.onFrontDoorRefused(status, error.code),
+      onConnectionDropped: (reason) => this.telemetry.onConnectionDropped(reason),
     })
     const frontDoor = await this.#frontDoor.listen()
     this.#frontDoorListening = true
@@ -397,6 +401,11 @@ export function poolContextFor(
     queueTimeoutMs: config.queueTimeoutMs,
     responseHeadTimeoutMs: config.responseHeadTimeoutMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    requestBody: {
+      timeoutMs: config.requestBodyTimeoutMs,
+      minBytesPerSecond: config.minRequestBodyDataRate,
+      minRateGraceMs: config.minRequestBodyDataRateGraceMs,
+    },
     instanceStartTimeoutMs: config.instanceStartTimeoutMs,
     upstreamHeadLimits: {
       maxHeadBytes: config.maxResponseHeadBytes,

@@ -49,9 +49,11 @@ export type RequestOutcome =
   | 'queue_timeout'
   | 'head_timeout'
   | 'body_idle_timeout'
+  | 'request_body_timeout'
   | 'aborted_queued'
   | 'aborted_running'
   | 'bad_upstream_head'
+  | 'bad_upstream_framing'
   | 'upstream_closed'
   | 'tunnel_ordering'
   | 'app_start_failed'
@@ -119,10 +121,19 @@ const ERROR_OUTCOMES: ReadonlySet<RequestOutcome> = new Set<RequestOutcome>([
   'head_timeout',
   'body_idle_timeout',
   'bad_upstream_head',
+  'bad_upstream_framing',
   'upstream_closed',
   'tunnel_ordering',
   'app_start_failed',
 ])
+
+// The outcome of each phase's timeout. A request body that came too slowly (408) is the client's fault, not an error.
+const TIMEOUT_OUTCOMES = {
+  queue: 'queue_timeout',
+  head: 'head_timeout',
+  'body-idle': 'body_idle_timeout',
+  'request-body': 'request_body_timeout',
+} as const satisfies Record<string, RequestOutcome>
 
 interface PoolSource {
   readonly snapshot: () => PoolSnapshot
@@ -146,6 +157,7 @@ export class RouterTelemetry {
   readonly requestBodyBytes: Counter<'pool'>
   readonly responseBodyBytes: Counter<'pool'>
   readonly frontDoorRefusals: Counter<'status' | 'code'>
+  readonly connectionsDropped: Counter<'reason'>
   readonly channelsOpened: Counter<'pool'>
   readonly channelsClosed: Counter<'pool' | 'reason'>
   readonly controlResponses: Counter<'route' | 'status'>
@@ -209,6 +221,12 @@ export class RouterTelemetry {
       name: 'lambda_dispatch_router_front_door_refusals_total',
       help: 'Requests the front door answered itself before any pool (reserved path, name not allowed, closing)',
       labelNames: ['status', 'code'],
+      registers,
+    })
+    this.connectionsDropped = new Counter({
+      name: 'lambda_dispatch_router_connections_dropped_total',
+      help: 'Client connections closed before a request was read: over MaxConnections, or silent past ClientPrefaceTimeout',
+      labelNames: ['reason'],
       registers,
     })
     this.channelsOpened = new Counter({
@@ -475,6 +493,12 @@ export class RouterTelemetry {
     this.frontDoorRefusals.inc({ status: String(status), code })
   }
 
+  /** The front door closed a client connection before reading a request from it. */
+  onConnectionDropped(reason: 'max-connections' | 'preface-timeout'): void {
+    this.connectionsDropped.inc({ reason })
+    this.logger.debug({ reason }, 'client connection dropped')
+  }
+
   *#emfPools(): Iterable<{
     snapshot: PoolSnapshot
     minute: (startMs: number) => { requests: number; errors: number; invokes: number }
@@ -566,8 +590,12 @@ export class PoolTelemetry {
     }
   }
 
-  onRequestTimedOut(requestId: string, phase: 'queue' | 'head' | 'body-idle', error: RouterError): void {
-    this.#ended(phase === 'queue' ? 'queue_timeout' : phase === 'head' ? 'head_timeout' : 'body_idle_timeout')
+  onRequestTimedOut(
+    requestId: string,
+    phase: 'queue' | 'head' | 'body-idle' | 'request-body',
+    error: RouterError,
+  ): void {
+    this.#ended(TIMEOUT_OUTCOMES[phase])
     this.logger.warn({ requestId, phase, err: error }, 'request timed out')
     this.#router.recordError({ code: error.code, poolId: this.poolId, message: error.message, requestId })
   }
@@ -593,7 +621,7 @@ export class PoolTelemetry {
   /** The upstream failed the request: bad head, closed stream, or a refused write (ordering). */
   onRequestFailed(
     requestId: string,
-    kind: 'bad_upstream_head' | 'upstream_closed' | 'tunnel_ordering',
+    kind: 'bad_upstream_head' | 'bad_upstream_framing' | 'upstream_closed' | 'tunnel_ordering',
     error: RouterError,
   ): void {
     this.#ended(kind)

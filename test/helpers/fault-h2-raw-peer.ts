@@ -106,6 +106,7 @@ export class RawH2Peer {
   /** Resolves when the server closed the connection (or it failed). */
   readonly closed: Promise<void>
   #pending = Buffer.alloc(0)
+  #answersControlFrames = false
 
   private constructor(socket: Socket) {
     this.socket = socket
@@ -137,8 +138,37 @@ export class RawH2Peer {
     )
   }
 
+  /**
+   * From now on acknowledges the server's SETTINGS and answers its PINGs (RFC 9113 §6.5.3, §6.7), as a live peer
+   * must, so a session that lives longer than the server's keep-alive interval is not taken for dead.
+   */
+  answerControlFrames(): void {
+    this.#answersControlFrames = true
+    for (const received of this.frames.records) this.#answer(received)
+  }
+
+  /** Every DATA payload on `streamId` once the server ended the stream (END_STREAM on DATA or HEADERS). */
+  async streamBytes(streamId: number): Promise<Buffer> {
+    await this.frames.next(
+      (received) =>
+        received.streamId === streamId &&
+        (received.type === FRAME_TYPE.DATA || received.type === FRAME_TYPE.HEADERS) &&
+        (received.flags & FLAG.END_STREAM) !== 0,
+    )
+    const data = this.frames.records.filter(
+      (received) => received.streamId === streamId && received.type === FRAME_TYPE.DATA,
+    )
+    return Buffer.concat(data.map((received) => received.payload))
+  }
+
   destroy(): void {
     this.socket.destroy()
+  }
+
+  #answer(received: Frame): void {
+    if (!this.#answersControlFrames || received.streamId !== 0 || (received.flags & FLAG.ACK) !== 0) return
+    if (received.type === FRAME_TYPE.SETTINGS) this.send(frame(FRAME_TYPE.SETTINGS, FLAG.ACK, 0))
+    else if (received.type === FRAME_TYPE.PING) this.send(frame(FRAME_TYPE.PING, FLAG.ACK, 0, received.payload))
   }
 
   #onData(chunk: Buffer): void {
@@ -146,12 +176,14 @@ export class RawH2Peer {
     while (this.#pending.length >= 9) {
       const length = this.#pending.readUIntBE(0, 3)
       if (this.#pending.length < 9 + length) return
-      this.frames.push({
+      const received: Frame = {
         type: this.#pending.readUInt8(3),
         flags: this.#pending.readUInt8(4),
         streamId: this.#pending.readUInt32BE(5) & 0x7fffffff,
         payload: this.#pending.subarray(9, 9 + length),
-      })
+      }
+      this.frames.push(received)
+      this.#answer(received)
       this.#pending = this.#pending.subarray(9 + length)
     }
   }

@@ -4,12 +4,14 @@ import { createSilentLogger } from '../../src/common/index.js'
 import { DEFAULT_POOL_ID } from '../../src/protocol/index.js'
 import {
   type AccessLogEntry,
+  type ConnectionDropReason,
   FrontDoor,
   type FrontDoorLimits,
   type RequestDispatcher,
 } from '../../src/router/front-door/server.js'
 import { createRouter, loadRouterConfig, type Router, type RouterAddresses } from '../../src/router/index.js'
 import { createSelfSignedIdentity, type TlsIdentity } from '../../src/router/tls-certificate.js'
+import { EventLog } from './fault-stack.js'
 import { connectBack, type InvokeBehaviour, ScriptedInvoker } from './router-scripted-invoker.js'
 import type { ScriptedApp } from './scripted-extension.js'
 
@@ -18,6 +20,9 @@ export const TEST_FRONT_DOOR_LIMITS: FrontDoorLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 0,
   keepAliveTimeoutMs: 10_000,
+  prefaceTimeoutMs: 10_000,
+  maxConnections: 1000,
+  maxConcurrentStreams: 100,
 })
 
 export interface TestFrontDoorOptions {
@@ -36,6 +41,8 @@ export interface TestFrontDoor {
   readonly port: number
   readonly tls: TlsIdentity | undefined
   readonly accessLog: AccessLogEntry[]
+  /** Every connection the front door closed before reading a request, in order. */
+  readonly drops: EventLog<ConnectionDropReason>
   close(): Promise<void>
 }
 
@@ -43,6 +50,7 @@ export interface TestFrontDoor {
 export async function startFrontDoor(options: TestFrontDoorOptions): Promise<TestFrontDoor> {
   const tls = options.https ? createSelfSignedIdentity(['127.0.0.1', 'localhost']) : undefined
   const accessLog: AccessLogEntry[] = []
+  const drops = new EventLog<ConnectionDropReason>()
   const frontDoor = new FrontDoor({
     host: '127.0.0.1',
     httpPort: 0,
@@ -56,6 +64,7 @@ export async function startFrontDoor(options: TestFrontDoorOptions): Promise<Tes
     resolveDispatcher: (poolKey) => options.pools[poolKey === DEFAULT_POOL_ID ? 'default' : poolKey],
     logger: createSilentLogger(),
     onAccess: (entry) => accessLog.push(entry),
+    onConnectionDropped: (reason) => drops.push(reason),
   })
   const { httpUrl, httpsUrl } = await frontDoor.listen()
   return {
@@ -65,6 +74,7 @@ export async function startFrontDoor(options: TestFrontDoorOptions): Promise<Tes
     port: Number(new URL(httpUrl).port),
     tls,
     accessLog,
+    drops,
     close: () => frontDoor.close(),
   }
 }

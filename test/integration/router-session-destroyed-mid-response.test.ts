@@ -10,6 +10,7 @@ import { DEFAULT_HEAD_LIMITS } from '../../src/protocol/index.js'
 import { TunnelExchange } from '../../src/router/dispatch/tunnel-exchange.js'
 import { UpstreamClosedError } from '../../src/router/errors.js'
 import { Channel } from '../../src/router/instances/channel.js'
+import { POOL_CONTEXT_DEFAULTS } from '../../src/router/pools/pool-context.js'
 import { RouterTelemetry } from '../../src/router/telemetry.js'
 import { checkHandler } from '../helpers/checked-handler.js'
 import { startH2Pair } from '../helpers/router-h2-pair.js'
@@ -44,6 +45,7 @@ test('a response cut off by the router destroying its session fails the exchange
     {
       responseHeadTimeoutMs: 0,
       bodyIdleTimeoutMs: 0,
+      requestBody: POOL_CONTEXT_DEFAULTS.requestBody,
       headLimits: DEFAULT_HEAD_LIMITS,
       exposeInternalHeaders: false,
       now: () => performance.now(),

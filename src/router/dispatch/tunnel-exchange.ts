@@ -13,10 +13,13 @@ import {
   serializeRequestHead,
 } from '../../protocol/index.js'
 import {
+  BadUpstreamFramingError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
   ClientAbortedError,
   HeadTimeoutError,
+  RequestBodyTimeoutError,
+  RequestBodyTooSlowError,
   type RouterError,
   TunnelOrderingError,
   UpstreamClosedError,
@@ -25,6 +28,8 @@ import { resetStream } from '../http2-reset.js'
 import type { Channel } from '../instances/channel.js'
 import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
+import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
+import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
 
 /**
  * Upload bytes queued on a channel stream before the client's body is paused. Node's HTTP/2 streams signal back-pressure
@@ -39,6 +44,8 @@ export interface ExchangeSettings {
   readonly responseHeadTimeoutMs: number
   /** Longest time with no body byte moving either way (request upload or response body); 0 disables. */
   readonly bodyIdleTimeoutMs: number
+  /** Total deadline and minimum rate of the client's request body, from when this exchange starts relaying it. */
+  readonly requestBody: RequestBodyLimits
   readonly headLimits: HeadLimits
   readonly exposeInternalHeaders: boolean
   readonly now: () => number
@@ -49,8 +56,10 @@ export interface ExchangeSettings {
 type FailureKind =
   | 'head-timeout'
   | 'body-idle'
+  | 'request-body'
   | 'aborted'
   | 'bad_upstream_head'
+  | 'bad_upstream_framing'
   | 'upstream_closed'
   | 'tunnel_ordering'
   | 'closing'
@@ -59,7 +68,9 @@ type FailureKind =
  * Lifecycle: start() → [request head written] → [request body streamed] → [response head parsed → onResponseStart]
  * → [response body relayed] → END_STREAM → onResponseEnd. Upload and response overlap (full duplex). Timing: the head
  * timeout counts from the end of the request (a long upload is guarded by the idle timeout instead, so an app that
- * reads the whole body before answering is not cut off); the idle timeout covers the upload and the response body.
+ * reads the whole body before answering is not cut off); the idle timeout covers the upload and the response body;
+ * the upload also has a total deadline and a minimum rate (RequestBodyClock), whose failure is the client's: 408
+ * before the response started, an aborted response after (the app may answer while the upload still runs).
  */
 export class TunnelExchange implements ExchangeController {
   readonly request: DispatchRequest
@@ -71,10 +82,14 @@ export class TunnelExchange implements ExchangeController {
   #body: Readable | null
   #cork: TurnCork | undefined
   #timer: NodeJS.Timeout | undefined
+  // Set while the client's body is being relayed.
+  #upload: RequestBodyClock | undefined
   #lastActivityMs = 0
   #headDeadlineMs = 0
   #requestEnded = false
   #responseStarted = false
+  // How much body the response head allows; set with #responseStarted.
+  #framing: ResponseFraming | undefined
   // Body bytes each way, reported once when the exchange ends (two additions per chunk, no metric call per chunk).
   #requestBodyBytes = 0
   #responseBodyBytes = 0
@@ -127,6 +142,7 @@ export class TunnelExchange implements ExchangeController {
         body.on('data', this.#onBodyData)
         body.on('end', this.#onBodyEnd)
         body.on('error', this.#onBodyError)
+        this.#upload = new RequestBodyClock(this.#settings.requestBody, this.#lastActivityMs)
         this.#schedule()
       }
     } catch (error) {
@@ -155,6 +171,7 @@ export class TunnelExchange implements ExchangeController {
 
   #requestWritten(): void {
     this.#requestEnded = true
+    this.#upload = undefined
     if (!this.#responseStarted) {
       this.#headDeadlineMs = this.#settings.now() + this.#settings.responseHeadTimeoutMs
     }
@@ -162,29 +179,47 @@ export class TunnelExchange implements ExchangeController {
   }
 
   // Re-arms the exchange's one timer for the next deadline: the head deadline while the complete request awaits its
-  // response head, the idle deadline otherwise. Activity only moves a timestamp; the timer catches up when it fires.
+  // response head, the idle deadline otherwise, and the upload's own while the body is relayed. Activity only moves a
+  // timestamp; the timer catches up when it fires.
   #schedule(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    const awaitingHead = this.#requestEnded && !this.#responseStarted
-    const timeoutMs = awaitingHead ? this.#settings.responseHeadTimeoutMs : this.#settings.bodyIdleTimeoutMs
-    if (timeoutMs <= 0) return
-    const dueMs = awaitingHead ? this.#headDeadlineMs : this.#lastActivityMs + timeoutMs
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - this.#settings.now())))
+    const settings = this.#settings
+    let dueMs = Number.POSITIVE_INFINITY
+    if (this.#requestEnded && !this.#responseStarted) {
+      if (settings.responseHeadTimeoutMs > 0) dueMs = this.#headDeadlineMs
+    } else if (settings.bodyIdleTimeoutMs > 0) {
+      dueMs = this.#lastActivityMs + settings.bodyIdleTimeoutMs
+    }
+    if (this.#upload !== undefined) dueMs = Math.min(dueMs, this.#upload.dueMs)
+    if (dueMs === Number.POSITIVE_INFINITY) return
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - settings.now())))
   }
 
   readonly #onTimer = (): void => {
     this.#timer = undefined
     if (this.#done) return
-    const now = this.#settings.now()
+    const settings = this.#settings
+    const now = settings.now()
     const { lambdaId, channelId } = this.channel
     if (this.#requestEnded && !this.#responseStarted) {
-      if (now >= this.#headDeadlineMs) {
-        this.#fail(new HeadTimeoutError(lambdaId, channelId, this.#settings.responseHeadTimeoutMs), 'head-timeout')
+      if (settings.responseHeadTimeoutMs > 0 && now >= this.#headDeadlineMs) {
+        this.#fail(new HeadTimeoutError(lambdaId, channelId, settings.responseHeadTimeoutMs), 'head-timeout')
         return
       }
-    } else if (now - this.#lastActivityMs >= this.#settings.bodyIdleTimeoutMs) {
-      this.#fail(new BodyIdleTimeoutError(lambdaId, channelId, this.#settings.bodyIdleTimeoutMs), 'body-idle')
+    } else if (settings.bodyIdleTimeoutMs > 0 && now - this.#lastActivityMs >= settings.bodyIdleTimeoutMs) {
+      this.#fail(new BodyIdleTimeoutError(lambdaId, channelId, settings.bodyIdleTimeoutMs), 'body-idle')
+      return
+    }
+    const expired = this.#upload?.expired(now)
+    if (expired !== undefined) {
+      const { requestId } = this.request
+      const { requestBody } = settings
+      const error =
+        expired === 'timeout'
+          ? new RequestBodyTimeoutError(requestId, requestBody.timeoutMs, this.#requestBodyBytes)
+          : new RequestBodyTooSlowError(requestId, requestBody.minBytesPerSecond, this.#requestBodyBytes)
+      this.#fail(error, 'request-body')
       return
     }
     this.#schedule()
@@ -193,14 +228,19 @@ export class TunnelExchange implements ExchangeController {
   readonly #onBodyData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
     this.#requestBodyBytes += chunk.length
+    this.#upload?.onBytes(chunk.length, this.#lastActivityMs)
     // An HTTP/2 client's upload arrives in 16 KiB frames, one callback each: they leave in one channel write.
     this.#cork ??= new TurnCork(this.channel.stream)
     this.#cork.hold()
     this.channel.writer.write(chunk)
-    if (this.channel.stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) this.#body?.pause()
+    if (this.channel.stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) {
+      this.#body?.pause()
+      this.#upload?.pause(this.#lastActivityMs)
+    }
   }
 
   readonly #onDrain = (): void => {
+    this.#upload?.resume(this.#settings.now())
     this.#body?.resume()
   }
 
@@ -223,6 +263,9 @@ export class TunnelExchange implements ExchangeController {
   readonly #onData = (chunk: Buffer): void => {
     this.#lastActivityMs = this.#settings.now()
     if (this.#responseStarted) {
+      // A chunk that runs past the framing is not relayed at all: the client sees a broken response, never the
+      // bytes a lying peer appended (they could be a whole second response on a keep-alive connection).
+      if (this.#failIfFramingBroken(this.#responseBodyBytes + chunk.length, false)) return
       this.#responseBodyBytes += chunk.length
       this.#handler.onResponseData(chunk)
       return
@@ -236,10 +279,19 @@ export class TunnelExchange implements ExchangeController {
       return
     }
     if (parsed === undefined) return
+    const { lambdaId, channelId } = this.channel
+    const decision = decideResponseFraming(this.request.method, parsed.head.status, parsed.head.headers)
+    if ('problem' in decision) {
+      this.#fail(new BadUpstreamFramingError(lambdaId, channelId, decision.problem, 0), 'bad_upstream_framing')
+      return
+    }
+    this.#framing = decision.framing
+    // Bytes that came with the head and already break the framing: refused before anything reaches the client.
+    if (this.#failIfFramingBroken(parsed.rest.length, false)) return
     this.#responseStarted = true
     this.#status = parsed.head.status
     this.#schedule()
-    const headers = filterClientResponseHeaders(parsed.head.headers, {
+    const headers = filterClientResponseHeaders(decision.headers, {
       exposeInternal: this.#settings.exposeInternalHeaders,
     })
     this.#handler.onResponseStart(parsed.head.status, headers, this)
@@ -247,6 +299,19 @@ export class TunnelExchange implements ExchangeController {
       this.#responseBodyBytes += parsed.rest.length
       this.#handler.onResponseData(parsed.rest)
     }
+  }
+
+  // Fails the exchange when `bodyBytes` received (and END_STREAM, when `ended`) break the head's framing.
+  #failIfFramingBroken(bodyBytes: number, ended: boolean): boolean {
+    const framing = this.#framing
+    if (framing === undefined) return false
+    const violation = framingViolation(framing, bodyBytes, ended)
+    if (violation === undefined) return false
+    const { lambdaId, channelId } = this.channel
+    const why =
+      framing.kind === 'length' ? `${violation} of Content-Length ${framing.bytes}` : `${violation}: no body allowed`
+    this.#fail(new BadUpstreamFramingError(lambdaId, channelId, why, bodyBytes), 'bad_upstream_framing')
+    return true
   }
 
   // END_STREAM from the extension: the response is complete, or it never started. (A bare RST_STREAM closes the
@@ -274,12 +339,14 @@ export class TunnelExchange implements ExchangeController {
       this.#fail(new UpstreamClosedError(lambdaId, channelId, false, { cause }), 'upstream_closed')
       return
     }
+    if (this.#failIfFramingBroken(this.#responseBodyBytes, true)) return
     if (!this.#requestEnded) {
       // The app answered before reading the whole request body: stop relaying it and end our side gracefully (a
       // reset would end the original extension's whole invoke).
       this.#detachBody()
       this.#body?.resume()
       this.#requestEnded = true
+      this.#upload = undefined
       if (!this.channel.stream.destroyed) this.channel.writer.end()
     }
     this.#finish()
@@ -344,6 +411,9 @@ export class TunnelExchange implements ExchangeController {
       case 'body-idle':
         telemetry.onRequestTimedOut(requestId, 'body-idle', error)
         break
+      case 'request-body':
+        telemetry.onRequestTimedOut(requestId, 'request-body', error)
+        break
       case 'aborted':
         telemetry.onRequestAborted(requestId, 'running')
         break
@@ -351,6 +421,7 @@ export class TunnelExchange implements ExchangeController {
         telemetry.onRequestDropped(requestId, 'closing', error)
         break
       case 'bad_upstream_head':
+      case 'bad_upstream_framing':
       case 'upstream_closed':
       case 'tunnel_ordering':
         telemetry.onRequestFailed(requestId, kind, error)

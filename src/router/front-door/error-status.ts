@@ -3,6 +3,7 @@
 import {
   AppStartFailedError,
   BadClientRequestError,
+  BadUpstreamFramingError,
   BadUpstreamHeadError,
   BodyIdleTimeoutError,
   ClientAbortedError,
@@ -13,6 +14,8 @@ import {
   NoCapacityError,
   QueueFullError,
   QueueTimeoutError,
+  RequestBodyTimeoutError,
+  RequestBodyTooSlowError,
   ReservedPathError,
   RouterClosingError,
   TunnelOrderingError,
@@ -58,6 +61,9 @@ const QUEUE_TIMEOUT = fixed(504, 'no Lambda became free within the queue timeout
 const HEAD_TIMEOUT = fixed(504, 'the app did not start its response in time', 'LD_HEAD_TIMEOUT')
 const BODY_IDLE = fixed(504, 'the exchange with the app was idle too long', 'LD_BODY_IDLE_TIMEOUT')
 const BAD_UPSTREAM_HEAD = fixed(502, "the app's response head was invalid", 'LD_BAD_UPSTREAM_HEAD')
+// Found before the head went out (the lie came with it): the router answers 502 with framing of its own, so the
+// client connection stays in step. Found later, the client connection (HTTP/1.1) or stream (HTTP/2) is aborted.
+const BAD_UPSTREAM_FRAMING = fixed(502, "the app's response body did not match its framing", 'LD_BAD_UPSTREAM_FRAMING')
 const UPSTREAM_CLOSED = fixed(502, 'the app closed the exchange before responding', 'LD_UPSTREAM_CLOSED')
 const TUNNEL_ORDERING = fixed(502, 'internal channel error', 'LD_TUNNEL_ORDERING')
 // 502: the upstream (the app) is broken, and retrying at once will not help; the router log has the one-line reason.
@@ -68,6 +74,9 @@ const APP_START_FAILED = fixed(
 )
 const RESERVED_PATH = fixed(400, 'paths under /_lambda_dispatch/ are reserved', 'LD_RESERVED_PATH')
 const CLIENT_TIMEOUT = fixed(408, 'the request was not received in time', 'LD_CLIENT_REQUEST_TIMEOUT', true)
+// The body was not fully read, so an HTTP/1.1 connection cannot carry another request (and it was slow anyway).
+const REQUEST_BODY_TIMEOUT = fixed(408, 'the request body was not received in time', 'LD_REQUEST_BODY_TIMEOUT', true)
+const REQUEST_BODY_TOO_SLOW = fixed(408, 'the request body was sent too slowly', 'LD_REQUEST_BODY_TOO_SLOW', true)
 const CLIENT_ABORTED = fixed(CLIENT_CLOSED_REQUEST_STATUS, 'the client went away', 'LD_CLIENT_ABORTED', true)
 const UNKNOWN: ErrorStatus = Object.freeze({
   status: 502,
@@ -92,6 +101,7 @@ export function statusFor(error: unknown): ErrorStatus {
   if (error instanceof HeadTimeoutError) return HEAD_TIMEOUT
   if (error instanceof BodyIdleTimeoutError) return BODY_IDLE
   if (error instanceof BadUpstreamHeadError) return BAD_UPSTREAM_HEAD
+  if (error instanceof BadUpstreamFramingError) return BAD_UPSTREAM_FRAMING
   if (error instanceof UpstreamClosedError) return UPSTREAM_CLOSED
   if (error instanceof TunnelOrderingError) return TUNNEL_ORDERING
   if (error instanceof ReservedPathError) return RESERVED_PATH
@@ -106,6 +116,8 @@ export function statusFor(error: unknown): ErrorStatus {
     return { status: 400, closeConnection: true, body: `${error.message} (${error.code})\n` }
   }
   if (error instanceof ClientRequestTimeoutError) return CLIENT_TIMEOUT
+  if (error instanceof RequestBodyTimeoutError) return REQUEST_BODY_TIMEOUT
+  if (error instanceof RequestBodyTooSlowError) return REQUEST_BODY_TOO_SLOW
   if (error instanceof ClientAbortedError) return CLIENT_ABORTED
   return UNKNOWN
 }

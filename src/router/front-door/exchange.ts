@@ -3,6 +3,7 @@
 
 import type { ServerResponse } from 'node:http'
 import { type Http2ServerResponse, constants as http2Constants } from 'node:http2'
+import type { Socket } from 'node:net'
 import { TurnCork } from '../../common/index.js'
 import type { RawHeaders } from '../../protocol/index.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from '../dispatch/exchange.js'
@@ -69,6 +70,9 @@ export class ClientExchange implements ExchangeHandler {
   #bodyStarted = false
   #headFlush: NodeJS.Immediate | undefined
   readonly #cork: TurnCork
+  // HTTP/1.1: the connection. A pipelined request's response is not attached to it until the ones before it end, so
+  // only the socket tells such a request that its client went away.
+  readonly #socket: Socket | undefined
   #status = 0
 
   /**
@@ -90,6 +94,8 @@ export class ClientExchange implements ExchangeHandler {
     // HTTP/2: the compat response has no cork(); its stream does, and carries every write.
     this.#cork = new TurnCork(options.http2 ? (res as Http2ServerResponse).stream : (res as ServerResponse))
     res.once('close', this.#onClientClose)
+    this.#socket = options.http2 ? undefined : (res as ServerResponse).req.socket
+    this.#socket?.once('close', this.#onClientClose)
   }
 
   get state(): ExchangeState {
@@ -141,6 +147,7 @@ export class ClientExchange implements ExchangeHandler {
   onResponseEnd(): void {
     if (this.#state !== 'streaming') return
     this.#state = 'done'
+    this.#detachSocket()
     this.#cancelHeadFlush()
     this.#cork.flush()
     this.#res.end()
@@ -154,6 +161,7 @@ export class ClientExchange implements ExchangeHandler {
       return
     }
     this.#state = 'done'
+    this.#detachSocket()
     this.#cancelHeadFlush()
     this.#cork.flush()
     this.#res.removeListener('drain', this.#onDrain)
@@ -172,6 +180,7 @@ export class ClientExchange implements ExchangeHandler {
 
   #finishWithError(error: RouterError | undefined): void {
     this.#state = 'done'
+    this.#detachSocket()
     const status = writeErrorResponse(this.#res, error, this.request.requestId, this.http2)
     this.#host.onExchangeDone(this, { status, result: 'error-response', error })
   }
@@ -187,6 +196,10 @@ export class ClientExchange implements ExchangeHandler {
     this.#headFlush = undefined
   }
 
+  #detachSocket(): void {
+    this.#socket?.removeListener('close', this.#onClientClose)
+  }
+
   readonly #onDrain = (): void => {
     this.#waitingForDrain = false
     if (this.#state === 'streaming') this.#controller?.resume()
@@ -195,6 +208,7 @@ export class ClientExchange implements ExchangeHandler {
   readonly #onClientClose = (): void => {
     if (this.#state === 'done') return
     this.#state = 'done'
+    this.#detachSocket()
     this.#cancelHeadFlush()
     this.#cork.flush()
     const error = new ClientAbortedError(this.request.requestId)
@@ -230,6 +244,13 @@ export function writeErrorResponse(
   if (answer.closeConnection && !http2) headers.push('Connection', 'close')
   asWriter(res).writeHead(answer.status, headers)
   res.end(answer.body)
+  // RFC 9113 §8.1: a server that answers before the request body ended asks the client to stop sending it with
+  // RST_STREAM(NO_ERROR) after the response; Node sends it once the response is flushed. Otherwise a client still
+  // uploading (too slowly, say) would keep the stream, and a closing session, open.
+  if (http2) {
+    const stream = (res as Http2ServerResponse).stream
+    if (!stream.endAfterHeaders && !stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR)
+  }
   // HTTP/2 has no Connection header (RFC 9113 §8.2.2): a graceful GOAWAY asks the client to reconnect instead, and
   // lets its other streams finish.
   if (answer.closeConnection && http2) (res as Http2ServerResponse).stream.session?.close()

@@ -52,8 +52,14 @@ export interface RequestDispatcher {
 export interface FrontDoorLimits {
   /** Largest request head accepted (HTTP/1.1 maxHeaderSize, HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE); over it → 431. */
   readonly maxRequestHeadBytes: number
-  /** Time for a client to send a complete request head (also bounds the first bytes of a new connection). */
+  /** Time for a client to send a complete request head. */
   readonly headersTimeoutMs: number
+  /** Absolute time, from accept, for a plain connection's first bytes to tell HTTP/1.1 from h2c. */
+  readonly prefaceTimeoutMs: number
+  /** Open connections per client listener; more are closed at accept (net.Server maxConnections). */
+  readonly maxConnections: number
+  /** SETTINGS_MAX_CONCURRENT_STREAMS for client HTTP/2 connections. */
+  readonly maxConcurrentStreams: number
   /** Time for a client to send its whole request, body included; 0 disables it (the body idle timeout applies). */
   readonly requestTimeoutMs: number
   /** How long an idle connection is kept open between requests (HTTP/1.1 keep-alive, HTTP/2 idle session). */
@@ -89,6 +95,8 @@ export interface FrontDoorOptions {
   readonly onAccess?: (entry: AccessLogEntry) => void
   /** Called once per request the front door answers itself (refusals, client errors), for metrics. Must not throw. */
   readonly onRefused?: (status: number, error: RouterError) => void
+  /** Called once per connection closed unread: over MaxConnections, or silent past the preface timeout. Must not throw. */
+  readonly onConnectionDropped?: (reason: ConnectionDropReason) => void
   /** Request ids for clients that sent none; a seam for tests. */
   readonly newRequestId?: () => string
 }
@@ -101,14 +109,17 @@ export interface FrontDoorAddresses {
 
 type ClientRequest = IncomingMessage | Http2ServerRequest
 
+/** Why the front door closed a connection before reading a request from it. */
+export type ConnectionDropReason = 'max-connections' | 'preface-timeout'
+
 // HTTP/2 tuning (DESIGN.md §6): Node's 64 KiB default windows throttle uploads and downloads; the stream cap bounds
 // what one client connection can hold open; session memory bounds what it can make the router buffer.
 const HTTP2_INITIAL_WINDOW_BYTES = 1024 * 1024
 const HTTP2_CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024
-const HTTP2_MAX_CONCURRENT_STREAMS = 256
 const HTTP2_MAX_SESSION_MEMORY_MB = 64
-// Resets on one client connection before it is asked to reconnect: well under HTTP2_MAX_CONCURRENT_STREAMS (see #onSession).
-const HTTP2_RESETS_BEFORE_GOAWAY = 100
+// Resets on one client connection before it is asked to reconnect, as a share of its stream cap: well under it (see
+// #onSession), as 100 of 256 streams proved under load.
+const HTTP2_RESETS_BEFORE_GOAWAY_SHARE = 0.4
 // Node's default of 128 pairs is below what HTTP/1.1 clients may send (Node allows 2000); the byte limit is the real
 // bound, so both protocols accept the same heads.
 const HTTP2_MAX_HEADER_LIST_PAIRS = 2000
@@ -124,7 +135,10 @@ export class FrontDoor implements ExchangeHost {
   readonly #http2: Http2Server
   readonly #tls: TlsServer | undefined
   readonly #handOffHttp1: (socket: Socket) => void
+  readonly #resetsBeforeGoaway: number
   readonly #sessions = new Set<ServerHttp2Session>()
+  // Plain connections whose protocol is not known yet: no server owns them, so close() ends them itself.
+  readonly #sniffing = new Set<Socket>()
   readonly #exchanges = new Set<ClientExchange>()
   readonly #serversClosed: Promise<unknown>[] = []
   #closingError: RouterClosingError | undefined
@@ -136,6 +150,7 @@ export class FrontDoor implements ExchangeHost {
     this.#logger = options.logger
     this.#newRequestId = options.newRequestId ?? randomUUID
     const { limits } = options
+    this.#resetsBeforeGoaway = Math.max(1, Math.floor(limits.maxConcurrentStreams * HTTP2_RESETS_BEFORE_GOAWAY_SHARE))
     this.#http1 = createHttpServer({
       maxHeaderSize: limits.maxRequestHeadBytes,
       headersTimeout: limits.headersTimeoutMs,
@@ -156,12 +171,14 @@ export class FrontDoor implements ExchangeHost {
     this.#http1.on('connection', this.#sniff)
     this.#http1.on('request', this.#onRequest)
     this.#http1.on('clientError', this.#onClientError)
+    this.#http1.maxConnections = limits.maxConnections
+    this.#http1.on('drop', this.#onDrop)
 
     this.#http2 = createHttp2Server({
       maxHeaderListPairs: HTTP2_MAX_HEADER_LIST_PAIRS,
       maxSessionMemory: HTTP2_MAX_SESSION_MEMORY_MB,
       settings: {
-        maxConcurrentStreams: HTTP2_MAX_CONCURRENT_STREAMS,
+        maxConcurrentStreams: limits.maxConcurrentStreams,
         initialWindowSize: HTTP2_INITIAL_WINDOW_BYTES,
         maxHeaderListSize: limits.maxRequestHeadBytes,
       },
@@ -180,6 +197,8 @@ export class FrontDoor implements ExchangeHost {
         ALPNProtocols: ['h2', 'http/1.1'],
         handshakeTimeout: limits.headersTimeoutMs,
       })
+      this.#tls.maxConnections = limits.maxConnections
+      this.#tls.on('drop', this.#onDrop)
       this.#tls.on('secureConnection', this.#onSecureConnection)
       this.#tls.on('tlsClientError', (error: Error) => this.#logger.debug({ err: error }, 'TLS handshake failed'))
     }
@@ -249,6 +268,7 @@ export class FrontDoor implements ExchangeHost {
     this.beginClosing()
     const reason = this.#closingError as RouterClosingError
     for (const exchange of [...this.#exchanges]) exchange.cancel(reason)
+    for (const socket of this.#sniffing) socket.destroy()
     this.#http1.closeAllConnections()
     // Stops Node's head/request timeout checks (httpServerPreClose); the listener itself is closed already.
     this.#http1.close()
@@ -353,19 +373,26 @@ export class FrontDoor implements ExchangeHost {
   }
 
   // Reads just enough of a new plain connection to tell h2c prior knowledge (RFC 9113 §3.4) from HTTP/1.1, then
-  // gives the socket, with those bytes put back, to the server for its protocol.
+  // gives the socket, with those bytes put back, to the server for its protocol. The deadline is absolute: an idle
+  // timer would let a peer that trickles the preface a byte at a time hold the connection forever.
   readonly #sniff = (socket: Socket): void => {
     let seen: Buffer | undefined
     const giveUp = (): void => {
       cleanup()
       socket.destroy()
     }
+    const onDeadline = (): void => {
+      this.#options.onConnectionDropped?.('preface-timeout')
+      giveUp()
+    }
+    const deadline = setTimeout(onDeadline, this.#options.limits.prefaceTimeoutMs)
     const cleanup = (): void => {
+      this.#sniffing.delete(socket)
+      clearTimeout(deadline)
       socket.removeListener('data', onData)
       socket.removeListener('end', giveUp)
       socket.removeListener('error', giveUp)
-      socket.removeListener('timeout', giveUp)
-      socket.setTimeout(0)
+      socket.removeListener('close', cleanup)
     }
     const onData = (chunk: Buffer): void => {
       seen = seen === undefined ? chunk : Buffer.concat([seen, chunk])
@@ -385,11 +412,11 @@ export class FrontDoor implements ExchangeHost {
       socket.unshift(seen)
       this.#handOffHttp1(socket)
     }
-    socket.setTimeout(this.#options.limits.headersTimeoutMs)
+    this.#sniffing.add(socket)
     socket.on('data', onData)
     socket.once('end', giveUp)
     socket.once('error', giveUp)
-    socket.once('timeout', giveUp)
+    socket.once('close', cleanup)
   }
 
   readonly #onSecureConnection = (socket: TLSSocket): void => {
@@ -407,7 +434,7 @@ export class FrontDoor implements ExchangeHost {
     let resets = 0
     session.on('stream', (stream: ServerHttp2Stream) => {
       stream.once('close', () => {
-        if (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR && ++resets === HTTP2_RESETS_BEFORE_GOAWAY) {
+        if (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR && ++resets === this.#resetsBeforeGoaway) {
           goawayGracefully(session)
         }
       })
@@ -415,6 +442,10 @@ export class FrontDoor implements ExchangeHost {
     session.on('error', (error: Error) => this.#logger.debug({ err: error }, 'client HTTP/2 session error'))
     session.once('connect', () => session.setLocalWindowSize(HTTP2_CONNECTION_WINDOW_BYTES))
     if (this.#closingError) goawayGracefully(session)
+  }
+
+  readonly #onDrop = (): void => {
+    this.#options.onConnectionDropped?.('max-connections')
   }
 
   readonly #onSessionError = (error: Error): void => {

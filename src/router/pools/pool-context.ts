@@ -1,6 +1,7 @@
 // Pure. One pool's resolved, frozen settings (fastify context.js): built once when the pool is created, read
 // everywhere after. Defaults for what the composition root leaves out; programmer errors throw here.
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, MAX_NUMBER_OF_CHANNELS } from '../../protocol/index.js'
+import type { RequestBodyLimits } from '../dispatch/upload-rate.js'
 import { DEFAULT_INVOKE_GATE_POLICY, type InvokeGatePolicy } from '../invoke/invoke-gate.js'
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../scaling/policy.js'
 
@@ -20,6 +21,8 @@ export interface PoolContext {
   readonly responseHeadTimeoutMs: number
   /** Longest time no body byte moves either way. */
   readonly bodyIdleTimeoutMs: number
+  /** Total deadline and minimum rate for a client's request body, once a channel reads it. */
+  readonly requestBody: RequestBodyLimits
   /** Longest time an invoked instance may take to open its first channel. */
   readonly instanceStartTimeoutMs: number
   /** Limits on the response heads the extension sends back. */
@@ -57,6 +60,7 @@ export const POOL_CONTEXT_DEFAULTS = Object.freeze({
   queueTimeoutMs: 30_000,
   responseHeadTimeoutMs: 120_000,
   bodyIdleTimeoutMs: 120_000,
+  requestBody: Object.freeze({ timeoutMs: 600_000, minBytesPerSecond: 240, minRateGraceMs: 5_000 }),
   instanceStartTimeoutMs: 30_000,
   upstreamHeadLimits: DEFAULT_HEAD_LIMITS,
   scaling: DEFAULT_SCALING_POLICY,

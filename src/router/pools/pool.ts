@@ -97,6 +97,7 @@ export class Pool implements ControlPool {
       exchange: {
         responseHeadTimeoutMs: context.responseHeadTimeoutMs,
         bodyIdleTimeoutMs: context.bodyIdleTimeoutMs,
+        requestBody: context.requestBody,
         headLimits: context.upstreamHeadLimits,
         exposeInternalHeaders: context.exposeInternalHeaders,
         now: this.#now,

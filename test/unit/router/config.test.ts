@@ -137,12 +137,45 @@ const validOriginal: [string, string, keyof RouterConfig, unknown][] = [
   ['LogFormat', 'pretty', 'logFormat', 'pretty'],
   ['ListenHost', '127.0.0.1', 'listenHost', '127.0.0.1'],
   ['IncomingRequestHTTPPort', '0', 'incomingRequestHttpPort', 0],
+  ['ClientPrefaceTimeout', '2s', 'clientPrefaceTimeoutMs', 2000],
+  ['RequestBodyTimeout', '0', 'requestBodyTimeoutMs', 0],
+  ['RequestBodyTimeout', '90s', 'requestBodyTimeoutMs', 90_000],
+  ['MinRequestBodyDataRate', '0', 'minRequestBodyDataRate', 0],
+  ['MinRequestBodyDataRate', '1024', 'minRequestBodyDataRate', 1024],
+  ['MinRequestBodyDataRateGrace', '10s', 'minRequestBodyDataRateGraceMs', 10_000],
+  ['MaxConnections', '20000', 'maxConnections', 20_000],
+  ['MaxStreamsPerConnection', '250', 'maxStreamsPerConnection', 250],
 ]
 for (const [key, value, field, expected] of validOriginal) {
   test(`LAMBDA_DISPATCH_${key}="${value}" reads back as ${String(expected)}`, () => {
     assert.equal(loadRouterConfig({ ...BASE, [`LAMBDA_DISPATCH_${key}`]: value })[field], expected)
   })
 }
+
+test('slow-client limits (issue 12): defaults, and values out of range are refused', () => {
+  const config = loadRouterConfig(BASE)
+  assert.equal(config.clientPrefaceTimeoutMs, 5000)
+  assert.equal(config.requestBodyTimeoutMs, 600_000)
+  assert.equal(config.minRequestBodyDataRate, 240)
+  assert.equal(config.minRequestBodyDataRateGraceMs, 5000)
+  assert.equal(config.maxConnections, 5000)
+  assert.equal(config.maxStreamsPerConnection, 100)
+  assert.deepEqual(
+    problemsOf({
+      ...BASE,
+      LAMBDA_DISPATCH_ClientPrefaceTimeout: '0',
+      LAMBDA_DISPATCH_MinRequestBodyDataRate: '-1',
+      LAMBDA_DISPATCH_MaxConnections: '0',
+      LAMBDA_DISPATCH_MaxStreamsPerConnection: '0',
+    }),
+    [
+      'LAMBDA_DISPATCH_ClientPrefaceTimeout must be a duration 1ms–24h like 250ms, 30s, 2m or 00:02:00, got "0"',
+      'LAMBDA_DISPATCH_MinRequestBodyDataRate must be an integer 0–1000000000, got "-1"',
+      'LAMBDA_DISPATCH_MaxConnections must be an integer 1–1000000, got "0"',
+      'LAMBDA_DISPATCH_MaxStreamsPerConnection must be an integer 1–10000, got "0"',
+    ],
+  )
+})
 
 test('an explicit ChannelCount below MaxConcurrentCount is refused; -1 resolves and caps at 100', () => {
   assert.deepEqual(

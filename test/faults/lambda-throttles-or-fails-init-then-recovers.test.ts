@@ -1,6 +1,7 @@
 // Issue 12 item 1, the two other ways a function can be unavailable for a while: Lambda throttles every invoke (429
-// TooManyRequestsException), or the function fails at init (its app exits at start). Either way clients get 503 +
-// Retry-After instead of waiting out the queue timeout, and once the cause is gone the pool serves again within 30 s
+// TooManyRequestsException), or the function fails at init (its app exits at start). Clients are answered at once
+// instead of waiting out the queue timeout (503 + Retry-After for throttles; 502 LD_APP_START_FAILED for an app that
+// cannot start, issue 14), and once the cause is gone the pool serves again within 30 s
 // without a request waiting to prompt it. Throttles back off without opening the breaker (the function works); the
 // backoff is capped at the breaker's cool-down so recovery is as quick as after failures.
 import assert from 'node:assert/strict'
@@ -34,7 +35,7 @@ test('a throttling endpoint gets clients 503 with Retry-After, and once it accep
   await assertPoolAtRest(fault)
 })
 
-test('a function failing at init gets clients 503 with Retry-After, and once it is fixed the pool serves within 30 s', async (t) => {
+test('a function failing at init gets clients 502 LD_APP_START_FAILED at once, and once it is fixed the pool serves within 30 s', async (t) => {
   const defer = teardown(t)
   const dir = mkdtempSync(join(tmpdir(), 'ld-init-fails-'))
   defer(() => rmSync(dir, { recursive: true, force: true }))
@@ -43,8 +44,10 @@ test('a function failing at init gets clients 503 with Retry-After, and once it 
   const fault = await startFaultStack({ faultApp: true, functionEnv: { FAULT_APP_FAIL_AT_START_IF: broken } })
   defer(() => fault.close())
 
-  await assertRefusedWithRetryAfter(fault)
-  assert.equal(fault.pool().breakerState, 'open')
+  // Issue 14: an app that cannot start is the user's to fix, so the client is told so (502), not asked to retry (503).
+  const refused = await fault.fetchText('/ping')
+  assert.equal(refused.status, 502, `a request while the app cannot start, got ${refused.status} ${refused.body}`)
+  assert.match(refused.body, /\(LD_APP_START_FAILED\)\n$/)
   const failed = fault.log.records.filter(
     (record) => record.msg === 'invoke returned' && record.result === 'function_error',
   )

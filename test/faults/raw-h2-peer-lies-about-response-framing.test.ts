@@ -30,7 +30,12 @@ describe('a raw HTTP/2 peer posing as the extension lies about its response fram
   before(async () => {
     const manual = manualBehaviour()
     router = await startRouter({
-      env: { LAMBDA_DISPATCH_MaxInstances: '1', LAMBDA_DISPATCH_MinInstances: '1' },
+      // The raw peer presents no channel token, as the original extension does.
+      env: {
+        LAMBDA_DISPATCH_MaxInstances: '1',
+        LAMBDA_DISPATCH_MinInstances: '1',
+        LAMBDA_DISPATCH_AllowUnauthenticatedChannels: 'true',
+      },
       behaviour: manual.behaviour,
     })
     frontDoorPort = Number(new URL(router.addresses.frontDoorUrl).port)

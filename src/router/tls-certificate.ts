@@ -60,8 +60,9 @@ export function createSelfSignedIdentity(hosts: readonly string[], now = new Dat
     ]),
   ])
   const serial = randomBytes(16)
-  // A positive INTEGER (RFC 5280 §4.1.2.2): the top bit clear.
-  serial[0] = (serial[0] as number) & 0x7f
+  // A positive INTEGER (RFC 5280 §4.1.2.2) in DER's minimal form (X.690 §8.3.2): the top bit clear and the first byte
+  // never zero, else a serial like 00 7f … is a non-minimal encoding OpenSSL refuses to parse.
+  serial[0] = ((serial[0] as number) & 0x7f) | 0x40
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,
     serialNumber: toArrayBuffer(serial),

@@ -92,7 +92,7 @@ test('SIGTERM under load: every request in flight completes, the command exits 0
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /curl (http:\/\/127\.0\.0\.1:\d+)\/ping/.exec(output)
+      const match = /Router front door (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (match) resolveUrl(match[1] as string)
     })
     void exited.then(([code]) => reject(new Error(`lambda-dispatch local exited with ${code}: ${output}`)))

@@ -93,20 +93,17 @@ test('a client X-Request-Id reaches the app through the local stack, and the rou
 
   const access = await logs.waitFor((line) => line.msg === 'request' && line.requestId === 'e2e-request-7')
   assert.equal(access.component, 'access')
-  // The extension's own JSON line, relayed by the local Lambda as the message of a child-output line.
-  const extensionLine = await logs.waitFor((line) => {
-    const inner = childLine(line)
-    return inner?.msg === 'request relayed' && inner.requestId === 'e2e-request-7'
-  })
-  const inner = childLine(extensionLine) as LogLine
-  assert.equal(inner.level, 'debug')
-  assert.match(String(inner.time), ISO_TIME)
-  assert.equal(inner.component, 'extension')
-  assert.equal(inner.poolId, 'default')
-  assert.equal(typeof inner.lambdaId, 'string')
-  assert.equal(typeof inner.channelId, 'string')
-  assert.equal(typeof inner.awsRequestId, 'string')
-  assert.equal(inner.status, 200)
+  // The extension's own JSON line, relayed by the local Lambda with its level, message and fields kept.
+  const relayed = await logs.waitFor((line) => line.msg === 'request relayed' && line.requestId === 'e2e-request-7')
+  assert.equal(relayed.level, 'debug')
+  assert.match(String(relayed.time), ISO_TIME)
+  assert.equal(relayed.component, 'extension')
+  assert.equal(relayed.process, 'extension-0', 'the local Lambda says which process wrote it')
+  assert.equal(relayed.poolId, 'default')
+  assert.equal(typeof relayed.lambdaId, 'string')
+  assert.equal(typeof relayed.channelId, 'string')
+  assert.equal(typeof relayed.awsRequestId, 'string')
+  assert.equal(relayed.status, 200)
 
   // Without a client id the router makes one, and the app sees it.
   const anonymous = await undiciRequest(`${stack.addresses.frontDoorUrl}/headers`)
@@ -149,13 +146,3 @@ test('CloudWatch EMF is off by default and, when on, writes one document per poo
   assert.equal(document.LambdaOpenDelay.length, 1)
   assert.equal(document.PendingRequestCount, 0, 'zero gauges are written')
 })
-
-// A line the local Lambda relayed from a child process: its message is the child's own output line.
-function childLine(line: LogLine): LogLine | undefined {
-  if (line.process === undefined || typeof line.msg !== 'string' || !line.msg.startsWith('{')) return undefined
-  try {
-    return JSON.parse(line.msg) as LogLine
-  } catch {
-    return undefined
-  }
-}

@@ -38,12 +38,15 @@ describe('a request outlives the invoke, and the extension knows the deadline', 
     const [environment] = fault.stack.lambda.environments(fault.stack.functionName)
     assert.ok(environment)
     const from = fault.log.mark()
-    const startedMs = performance.now()
     const answer = await fault.fetchText('/delay?ms=60000')
-    const elapsedMs = performance.now() - startedMs
     assert.equal(answer.status, 502)
     assert.equal(answer.body, 'the app closed the exchange before responding (LD_UPSTREAM_CLOSED)\n')
-    assert.ok(elapsedMs < FUNCTION_TIMEOUT_MS, `answered before the function timeout (${elapsedMs} ms)`)
+    // Ordering, not milliseconds: when the client has its answer, Lambda has not timed the invoke out.
+    assert.equal(
+      fault.stack.lambda.stats(fault.stack.functionName).timeouts,
+      0,
+      'the client was answered before the function timeout',
+    )
 
     const returned = await fault.log.next(
       (record) => record.msg === 'invoke returned' && logNames(record, lambdaId),

@@ -12,17 +12,13 @@ import { teardown } from '../helpers/teardown.js'
 
 const CONNECT_TIMEOUT_MS = 300
 const ATTEMPTS = 3
-// invocation.ts pauses 100 ms after the first failed attempt and 200 ms after the second.
-const RETRY_PAUSES_MS = 300
-// Room for a loaded machine: an upper bound that still fails an attempt that is not bounded by its timeout.
-const SLACK_MS = 2_000
 // RFC 9113 §3.4: the client connection preface.
 const HTTP2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 
 interface SilentConnection {
   readonly received: Buffer[]
-  /** Resolves with how long the connection stayed open, in ms, once the extension closed it. */
-  readonly heldMs: Promise<number>
+  /** Resolves once the extension closed the connection (this server never does). */
+  readonly closed: Promise<void>
 }
 
 test('a router address that accepts TCP but never sends SETTINGS: each attempt times out within its bound, the attempts stop, the invoke returns RouterUnreachable', async (t) => {
@@ -30,18 +26,17 @@ test('a router address that accepts TCP but never sends SETTINGS: each attempt t
   const connections: SilentConnection[] = []
   const sockets = new Set<Socket>()
   const silent = createServer((socket) => {
-    const acceptedAtMs = performance.now()
     const received: Buffer[] = []
     sockets.add(socket)
     socket.on('data', (chunk: Buffer) => received.push(chunk))
     socket.on('error', () => {})
-    const heldMs = new Promise<number>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       socket.once('close', () => {
         sockets.delete(socket)
-        resolve(performance.now() - acceptedAtMs)
+        resolve()
       })
     })
-    connections.push({ received, heldMs })
+    connections.push({ received, closed })
   })
   silent.listen(0, '127.0.0.1')
   await once(silent, 'listening')
@@ -73,13 +68,10 @@ test('a router address that accepts TCP but never sends SETTINGS: each attempt t
   // Bounded: one connection per attempt (the two channels share each one), each attempt given its whole timeout.
   assert.equal(connections.length, ATTEMPTS)
   assert.ok(elapsedMs >= ATTEMPTS * CONNECT_TIMEOUT_MS, `the invoke returned after ${elapsedMs} ms`)
-  assert.ok(
-    elapsedMs < ATTEMPTS * CONNECT_TIMEOUT_MS + RETRY_PAUSES_MS + SLACK_MS,
-    `the invoke returned after ${elapsedMs} ms`,
-  )
+  // What ended each attempt is its connect timeout (the LD_ROUTER_CONNECT_TIMEOUT lines below), not how long a busy
+  // machine took to get there; and the extension closed every connection it opened.
   for (const connection of connections) {
-    const heldMs = await connection.heldMs
-    assert.ok(heldMs < CONNECT_TIMEOUT_MS + SLACK_MS, `a connection stayed open ${heldMs} ms`)
+    await connection.closed
     // The extension spoke HTTP/2 at once; it is the silence that timed out.
     assert.ok(Buffer.concat(connection.received).toString('latin1').startsWith(HTTP2_PREFACE))
   }

@@ -1,7 +1,7 @@
 // The router's configuration: the RouterConfig type, its defaults, and loadRouterConfig(env, argv), which
 // validates everything once and reports every bad setting in one ConfigError.
 // Pure: reads only the env object and argv it is given; files named here are read at start, not now.
-import { ConfigError, type LogLevel } from '../common/index.js'
+import { ConfigError, closestName, type LogLevel } from '../common/index.js'
 import {
   DEFAULT_CONTROL_H2C_PORT,
   DEFAULT_CONTROL_TLS_PORT,
@@ -283,7 +283,8 @@ function parseArgv(argv: readonly string[], problems: string[]): Map<string, str
     const flagName = equals === -1 ? arg : arg.slice(0, equals)
     const spec = byFlag.get(flagName)
     if (spec === undefined) {
-      problems.push(`unknown option "${arg}" (see --help)`)
+      const closest = flagName.startsWith('--') ? closestName(flagName, byFlag.keys()) : undefined
+      problems.push(`unknown option "${arg}"${closest === undefined ? '' : `: did you mean ${closest}?`} (see --help)`)
       continue
     }
     if (equals !== -1) {

@@ -263,6 +263,13 @@ test('bad flags are named by flag, unknown flags and missing values are reported
   ])
 })
 
+test('a mistyped flag is refused naming the flag it was most likely meant to be', () => {
+  assert.deepEqual(problemsOf(BASE, ['--max-instance=3', '--queue-limt', '5']).slice(0, 2), [
+    'unknown option "--max-instance=3": did you mean --max-instances? (see --help)',
+    'unknown option "--queue-limt": did you mean --queue-limit? (see --help)',
+  ])
+})
+
 test('cross-setting rules: min/max instances, TLS pair, client timeouts, duplicate ports, FunctionName on the allow-list', () => {
   assert.deepEqual(
     problemsOf({

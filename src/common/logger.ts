@@ -1,6 +1,7 @@
 // Logger factory: every component gets a pino child with fixed binding keys. No global logger lives here.
 import { createRequire } from 'node:module'
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino'
+import { LambdaDispatchError } from './errors.js'
 
 export type { Logger } from 'pino'
 
@@ -23,6 +24,7 @@ export function createRootLogger(settings: LoggerSettings, bindings: Record<stri
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: errorSerializer(settings.level === 'debug' || settings.level === 'trace') },
   }
   if (settings.pretty && !settings.destination) {
     // In-process, not a pino transport: a transport resolves its worker files beside pino's own sources, which the
@@ -33,6 +35,17 @@ export function createRootLogger(settings: LoggerSettings, bindings: Record<stri
     }
   }
   return settings.destination ? pino(options, settings.destination) : pino(options)
+}
+
+/**
+ * How `err` is written. Our errors write their code and context with instance and channel ids as the prefix, or whole
+ * when the logger runs at debug (issue 13); anything else is pino's standard error serialisation.
+ */
+function errorSerializer(fullIds: boolean): (value: unknown) => unknown {
+  return (value) =>
+    value instanceof LambdaDispatchError
+      ? { ...value.serialize({ fullIds }), stack: value.stack }
+      : pino.stdSerializers.err(value as Error)
 }
 
 type PrettyFactory = (options: Record<string, unknown>) => DestinationStream

@@ -1,6 +1,6 @@
 // The extension's named failures. Each carries the context that explains it; telemetry.ts logs them and
 // invocation.ts turns the fatal ones into an ExitReason or a Runtime API /error. Pure: no I/O.
-import { LambdaDispatchError } from '../common/index.js'
+import { LambdaDispatchError, shortId } from '../common/index.js'
 
 /** Base of every extension error, so callers can take `ExtensionError` and still get the code and context. */
 export abstract class ExtensionError extends LambdaDispatchError {}
@@ -88,7 +88,7 @@ export class ChannelEndedWithoutResponseError extends ExtensionError {
     readonly rstCode: number,
   ) {
     super(
-      `channel ${channelId} stream ended without response HEADERS (session ${sessionId}, RST code ${rstCode}); ` +
+      `channel ${shortId(channelId)} stream ended without response HEADERS (session ${sessionId}, RST code ${rstCode}); ` +
         'the router may have sent DATA before HEADERS, or reset this channel again and again; replacing the session',
     )
   }

@@ -36,8 +36,13 @@ export class ExtensionTelemetry {
    */
   forInvoke(request: Pick<WaiterRequest, 'poolId' | 'id'>, awsRequestId: string): ExtensionTelemetry {
     // Issue 13: the whole instance id only at debug level; above it, its 8-character prefix.
-    const lambdaId = this.#debug ? request.id : shortId(request.id)
+    const lambdaId = this.#logId(request.id)
     return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId, awsRequestId }))
+  }
+
+  /** An instance or channel id as log lines show it: whole at debug level, else its prefix (issue 13). */
+  #logId(id: string): string {
+    return this.#debug ? id : shortId(id)
   }
 
   registered(extensionName: string, extensionId: string): void {
@@ -125,39 +130,48 @@ export class ExtensionTelemetry {
 
   channelSilent(channelId: string, sessionId: number, waitedMs: number): void {
     this.logger.warn(
-      { channelId, sessionId, waitedMs },
+      { channelId: this.#logId(channelId), sessionId, waitedMs },
       'no response HEADERS from the router yet; checking the session with an HTTP/2 PING',
     )
   }
 
   channelEndedWithoutResponse(error: ChannelEndedWithoutResponseError, cause: Error | undefined): void {
-    this.logger.error({ err: error, channelId: error.channelId, sessionId: error.sessionId, cause }, error.message)
+    this.logger.error(
+      { err: error, channelId: this.#logId(error.channelId), sessionId: error.sessionId, cause },
+      error.message,
+    )
   }
 
   channelResetBeforeHeaders(channelId: string, sessionId: number, rstCode: number): void {
     this.logger.warn(
-      { channelId, sessionId, rstCode },
+      { channelId: this.#logId(channelId), sessionId, rstCode },
       'the router reset the channel stream before its response HEADERS; opening the channel again on the same session',
     )
   }
 
   channelRefused(channelId: string): void {
     this.logger.warn(
-      { channelId },
+      { channelId: this.#logId(channelId) },
       'the router refused the channel stream (REFUSED_STREAM: more channels than its stream limit); this channel stops',
     )
   }
 
   routerStatus(channelId: string, status: number, exitReason: ExitReason): void {
-    this.logger.warn({ channelId, status, exitReason }, 'router answered a channel with an unexpected status; stopping')
+    this.logger.warn(
+      { channelId: this.#logId(channelId), status, exitReason },
+      'router answered a channel with an unexpected status; stopping',
+    )
   }
 
   goaway(channelId: string, via: 'status-409' | 'goaway-request' | 'ping-409'): void {
-    this.logger.info({ channelId, via }, 'router asked this instance to go away; channels stop after their requests')
+    this.logger.info(
+      { channelId: this.#logId(channelId), via },
+      'router asked this instance to go away; channels stop after their requests',
+    )
   }
 
   badRequestHead(channelId: string, error: Error): void {
-    this.logger.warn({ channelId, err: error }, 'tunnelled request head refused')
+    this.logger.warn({ channelId: this.#logId(channelId), err: error }, 'tunnelled request head refused')
   }
 
   requestRelayed(channelId: string, status: number, head: RequestHead): void {
@@ -174,7 +188,10 @@ export class ExtensionTelemetry {
   }
 
   appRequestFailed(channelId: string, error: AppRequestError, head: RequestHead): void {
-    this.logger.warn({ channelId, requestId: requestIdOf(head), err: error }, 'app request failed')
+    this.logger.warn(
+      { channelId: this.#logId(channelId), requestId: requestIdOf(head), err: error },
+      'app request failed',
+    )
   }
 
   closeRequested(cause: ExitReason, inFlight: number): void {

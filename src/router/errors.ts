@@ -1,6 +1,6 @@
 // The router's named failures. Each carries the context that explains it; front-door/error-status.ts maps the ones
-// that reach a client to an HTTP status. Pure: no I/O.
-import { LambdaDispatchError } from '../common/index.js'
+// that reach a client to an HTTP status. Messages name instances and channels by their id prefix. Pure: no I/O.
+import { LambdaDispatchError, shortId } from '../common/index.js'
 
 /** Base of every router error, so handlers can take `RouterError` and still get the code and context. */
 export abstract class RouterError extends LambdaDispatchError {}
@@ -78,7 +78,7 @@ export class HeadTimeoutError extends RouterError {
     readonly channelId: string,
     readonly waitedMs: number,
   ) {
-    super(`no response head from lambda ${lambdaId} channel ${channelId} within ${waitedMs} ms`)
+    super(`no response head from lambda ${shortId(lambdaId)} channel ${shortId(channelId)} within ${waitedMs} ms`)
   }
 }
 
@@ -91,7 +91,7 @@ export class BodyIdleTimeoutError extends RouterError {
     readonly channelId: string,
     readonly idleMs: number,
   ) {
-    super(`body of lambda ${lambdaId} channel ${channelId} was idle for ${idleMs} ms`)
+    super(`body of lambda ${shortId(lambdaId)} channel ${shortId(channelId)} was idle for ${idleMs} ms`)
   }
 }
 
@@ -104,7 +104,7 @@ export class BadUpstreamHeadError extends RouterError {
     readonly channelId: string,
     options?: ErrorOptions,
   ) {
-    super(`lambda ${lambdaId} channel ${channelId} sent an invalid response head`, options)
+    super(`lambda ${shortId(lambdaId)} channel ${shortId(channelId)} sent an invalid response head`, options)
   }
 }
 
@@ -123,7 +123,9 @@ export class BadUpstreamFramingError extends RouterError {
     /** Body bytes received when it was found. */
     readonly bodyBytes: number,
   ) {
-    super(`lambda ${lambdaId} channel ${channelId} broke its response framing (${why}) after ${bodyBytes} body bytes`)
+    super(
+      `lambda ${shortId(lambdaId)} channel ${shortId(channelId)} broke its response framing (${why}) after ${bodyBytes} body bytes`,
+    )
   }
 }
 
@@ -139,7 +141,7 @@ export class UpstreamClosedError extends RouterError {
     options?: ErrorOptions,
   ) {
     super(
-      `lambda ${lambdaId} channel ${channelId} closed ${afterResponseStart ? 'mid-response' : 'before responding'}`,
+      `lambda ${shortId(lambdaId)} channel ${shortId(channelId)} closed ${afterResponseStart ? 'mid-response' : 'before responding'}`,
       options,
     )
   }
@@ -162,7 +164,9 @@ export class TunnelOrderingError extends RouterError {
     readonly lambdaId: string,
     readonly channelId: string,
   ) {
-    super(`refused to write DATA on lambda ${lambdaId} channel ${channelId} before its response HEADERS were sent`)
+    super(
+      `refused to write DATA on lambda ${shortId(lambdaId)} channel ${shortId(channelId)} before its response HEADERS were sent`,
+    )
   }
 }
 

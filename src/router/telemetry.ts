@@ -712,7 +712,10 @@ export class PoolTelemetry {
 
   /** An instance did not connect back while others of its pool were connected: slow (a busy host), not broken. */
   onInstanceSlowToConnect(lambdaId: string, ageMs: number): void {
-    this.logger.info({ lambdaId, ageMs }, 'instance was slow to connect back; backing off without counting a failure')
+    this.logger.info(
+      { lambdaId: logId(this.logger, lambdaId), ageMs },
+      'instance was slow to connect back; backing off without counting a failure',
+    )
   }
 
   /** An invoke was sent: `instance` for an instance start, `pre_warm` for the init-only buddy. */
@@ -729,7 +732,7 @@ export class PoolTelemetry {
 
   /** The app failed in init (its invoke returned a function error before connecting back): one line with why. */
   onAppStartFailed(lambdaId: string, error: AppStartFailedError): void {
-    this.logger.error({ lambdaId, err: error }, error.message)
+    this.logger.error({ lambdaId: logId(this.logger, lambdaId), err: error }, error.message)
   }
 
   /** One invoke returned (or was aborted); the exit reason comes from the WaiterResponse when there was one. */

@@ -1,5 +1,6 @@
 // One Lambda invocation seen from the router: its state machine, its channels (parked, busy) and its two timers (start
 // timeout, retire wait). Counts are derived from the channel sets. Touches only its own channels and timers.
+import { shortId } from '../../common/index.js'
 import type { ChannelCloseReason, InstanceSnapshot, PoolTelemetry } from '../telemetry.js'
 import type { Channel, ChannelOwner } from './channel.js'
 import { canTransition, type InstanceState, isDispatchable } from './instance-states.js'
@@ -258,7 +259,7 @@ export class LambdaInstance implements ChannelOwner {
     this.#startTimer = undefined
     if (!this.transition(['starting'], 'closing')) return
     this.#telemetry.onInstanceStartTimedOut(this.lambdaId, this.#startTimeoutMs)
-    this.abortInvoke(new Error(`instance ${this.lambdaId} did not connect within ${this.#startTimeoutMs} ms`))
+    this.abortInvoke(new Error(`instance ${shortId(this.lambdaId)} did not connect within ${this.#startTimeoutMs} ms`))
     this.#hooks.onStartTimeout(this)
   }
 

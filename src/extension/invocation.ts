@@ -35,6 +35,7 @@ import {
   MAX_SESSION_LOSSES_WITHOUT_PROGRESS,
   mergeExitReason,
   reconnectDelayMs,
+  refuseMarginMs,
 } from './lifetime.js'
 import { Pinger, pingVerdict } from './pinger.js'
 import type { ReadinessProbe } from './readiness.js'
@@ -96,6 +97,7 @@ export class Invocation implements ChannelHost {
   #idleTimer: NodeJS.Timeout | undefined
   #idleRecheck: NodeJS.Immediate | undefined
   #deadlineTimer: NodeJS.Timeout | undefined
+  #refuseTimer: NodeJS.Timeout | undefined
   #hardStopTimer: NodeJS.Timeout | undefined
   #hardStopAtMs = Number.POSITIVE_INFINITY
   #drainTimer: NodeJS.Timeout | undefined
@@ -378,7 +380,24 @@ export class Invocation implements ChannelHost {
       () => this.#beginClose('SelfDeadline'),
       Math.max(0, this.deadlineMs - this.#closeMarginMs - now),
     )
+    this.#refuseTimer = setTimeout(
+      () => this.#stopTakingRequests(),
+      Math.max(0, this.deadlineMs - refuseMarginMs(this.#closeMarginMs) - now),
+    )
     this.#armHardStop(this.deadlineMs - hardStopMarginMs(this.#closeMarginMs))
+  }
+
+  /**
+   * The deadline is near and the router has not answered the close yet: refuse every channel that waits for a request
+   * and open none again, so requests in the app can finish before the hard stop and none starts that could not.
+   */
+  #stopTakingRequests(): void {
+    if (this.#state === 'running') this.#beginClose('SelfDeadline')
+    if (this.#state !== 'closing') return
+    this.#beginDrain(undefined)
+    let refused = 0
+    for (const channel of this.#channels) if (channel.refuseIfWaiting()) refused++
+    this.telemetry.stoppedTakingRequests(refused, this.#inFlight())
   }
 
   #armHardStop(atMs: number): void {
@@ -468,6 +487,7 @@ export class Invocation implements ChannelHost {
     this.#stop.abort()
     this.#clearIdle()
     clearTimeout(this.#deadlineTimer)
+    clearTimeout(this.#refuseTimer)
     clearTimeout(this.#hardStopTimer)
     clearTimeout(this.#drainTimer)
     for (const session of this.#sessions) session.close()

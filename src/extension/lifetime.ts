@@ -26,6 +26,17 @@ export function hardStopMarginMs(closeMarginMs: number): number {
   return Math.min(SECOND_MS, Math.floor(closeMarginMs / 2))
 }
 
+/**
+ * How long before the deadline a closing instance stops taking requests: its waiting channels are refused
+ * (REFUSED_STREAM, so a request the router wrote into one meanwhile goes elsewhere) and none is opened again. Halfway
+ * between the close margin and the hard stop, so the router has had half the margin to answer the close and start a
+ * replacement, and requests already in the app have the other half to finish before streams are reset.
+ */
+export function refuseMarginMs(closeMarginMs: number): number {
+  const hardStopMs = hardStopMarginMs(closeMarginMs)
+  return hardStopMs + Math.floor((closeMarginMs - hardStopMs) / 2)
+}
+
 // original-protocol.md §2.5: a deadline more than 15 min away is not a real Lambda deadline; work to 60 s instead.
 const MAX_REAL_DEADLINE_MS = 15 * MINUTE_MS
 const TRIMMED_DEADLINE_MS = 60 * SECOND_MS

@@ -14,6 +14,7 @@ import {
   isStaleInvoke,
   mergeExitReason,
   reconnectDelayMs,
+  refuseMarginMs,
 } from '../../../src/extension/lifetime.js'
 import type { ExitReason } from '../../../src/protocol/index.js'
 
@@ -42,6 +43,33 @@ test('the hard stop comes 1 s before the deadline, or half the margin when that 
   assert.equal(hardStopMarginMs(1_500), 750)
   assert.equal(hardStopMarginMs(0), 0)
 })
+
+const refuseMargins: Array<{ name: string; closeMarginMs: number; refuseMs: number }> = [
+  {
+    name: 'a 60 s function (5 s margin) stops taking requests 3 s before, 2 s ahead of the hard stop',
+    closeMarginMs: 5 * SECOND,
+    refuseMs: 3 * SECOND,
+  },
+  {
+    name: 'a 12 s function (3 s margin) stops taking requests 2 s before',
+    closeMarginMs: 3 * SECOND,
+    refuseMs: 2 * SECOND,
+  },
+  {
+    name: 'a 4 s function (1 s margin) stops 750 ms before, 250 ms ahead of the hard stop',
+    closeMarginMs: SECOND,
+    refuseMs: 750,
+  },
+  { name: 'a 1.5 s margin stops 1125 ms before', closeMarginMs: 1_500, refuseMs: 1_125 },
+  { name: 'no margin: no time to refuse ahead of the deadline', closeMarginMs: 0, refuseMs: 0 },
+]
+
+for (const { name, closeMarginMs, refuseMs } of refuseMargins) {
+  test(`refuse margin: ${name}`, () => {
+    assert.equal(refuseMarginMs(closeMarginMs), refuseMs)
+    assert.ok(refuseMs <= closeMarginMs && refuseMs >= hardStopMarginMs(closeMarginMs), 'between close and hard stop')
+  })
+}
 
 test('a configured margin wins over the scaled one', () => {
   assert.equal(closeMarginMs({ configuredMarginMs: 1_234, functionTimeoutMs: 15 * MINUTE }), 1_234)

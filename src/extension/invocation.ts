@@ -27,6 +27,7 @@ import {
 } from './errors.js'
 import {
   closeMarginMs,
+  connectAttemptTimeoutMs,
   decideIdle,
   effectiveDeadlineMs,
   exitReasonForRouterStatus,
@@ -265,10 +266,24 @@ export class Invocation implements ChannelHost {
       await delay(reconnectDelayMs(this.#lossesWithoutProgress), this.#stop.signal).catch(() => {})
     }
     const attempts = this.#context.config.routerConnectAttempts
+    const stopAtMs = this.deadlineMs - refuseMarginMs(this.#closeMarginMs)
     let lastError: Error | undefined
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    let attempt = 0
+    let timeoutMs = this.#sessionSettings.connectTimeoutMs
+    for (;;) {
+      const next = connectAttemptTimeoutMs({
+        attempt: attempt + 1,
+        attempts,
+        baseTimeoutMs: this.#sessionSettings.connectTimeoutMs,
+        nowMs: Date.now(),
+        stopAtMs,
+      })
+      if (next === undefined || this.#stop.signal.aborted) break
+      attempt++
+      timeoutMs = next
       try {
-        const session = await RouterSession.open(this.#nextSessionId++, this.#target, this.#sessionSettings, (lost) =>
+        const settings = { ...this.#sessionSettings, connectTimeoutMs: timeoutMs }
+        const session = await RouterSession.open(this.#nextSessionId++, this.#target, settings, (lost) =>
           this.#onSessionLost(lost),
         )
         this.#sessions.add(session)
@@ -280,16 +295,12 @@ export class Invocation implements ChannelHost {
         this.telemetry.sessionConnectFailed(attempt, attempts, lastError)
         // A certificate that does not match the pin will not match on the next attempt either.
         if ((error as ExtensionError).code === 'LD_ROUTER_CERT_MISMATCH') {
-          throw new RouterUnreachableError(this.#target.url.origin, attempt, this.#sessionSettings.connectTimeoutMs, {
-            cause: error,
-          })
+          throw new RouterUnreachableError(this.#target.url.origin, attempt, timeoutMs, { cause: error })
         }
-        if (attempt < attempts) await delay(CONNECT_RETRY_DELAY_MS * attempt)
+        if (attempt < attempts) await delay(CONNECT_RETRY_DELAY_MS * attempt, this.#stop.signal).catch(() => {})
       }
     }
-    throw new RouterUnreachableError(this.#target.url.origin, attempts, this.#sessionSettings.connectTimeoutMs, {
-      cause: lastError,
-    })
+    throw new RouterUnreachableError(this.#target.url.origin, attempt, timeoutMs, { cause: lastError })
   }
 
   #onSessionLost(lost: RouterSessionLostError): void {

@@ -129,6 +129,26 @@ export function exitReasonForRouterStatus(status: number): ExitReason {
   return 'RouterStatusOther'
 }
 
+/**
+ * The time one router connect attempt gets: the configured timeout for the first (always made), doubling for each
+ * later one (1, 2, 4 s by default: a starved host that needs a few seconds to finish a handshake is slow, not
+ * unreachable), and never past `stopAtMs`, when the invoke stops taking requests and a session could serve nothing.
+ * Undefined: no attempt is worth starting (the configured attempts are used up, or no time is left).
+ */
+export function connectAttemptTimeoutMs(input: {
+  attempt: number
+  attempts: number
+  baseTimeoutMs: number
+  nowMs: number
+  stopAtMs: number
+}): number | undefined {
+  if (input.attempt > input.attempts) return undefined
+  if (input.attempt <= 1) return input.baseTimeoutMs
+  const leftMs = Math.floor(input.stopAtMs - input.nowMs)
+  if (leftMs <= 0) return undefined
+  return Math.min(input.baseTimeoutMs * 2 ** (input.attempt - 1), leftMs)
+}
+
 /** Sessions lost in a row, with no channel opened in between, before the invoke gives up (RouterConnectionError). */
 export const MAX_SESSION_LOSSES_WITHOUT_PROGRESS = 5
 

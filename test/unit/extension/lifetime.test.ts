@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   closeMarginMs,
+  connectAttemptTimeoutMs,
   deadlineMarginMs,
   decideIdle,
   effectiveDeadlineMs,
@@ -208,3 +209,22 @@ test('a router status maps to the 5xx, 4xx or other reason (the original mapped 
 test('reconnect backoff doubles from 50 ms and caps at 1 s', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 10].map(reconnectDelayMs), [0, 50, 100, 200, 400, 800, 1_000, 1_000])
 })
+
+const connectAttempts: Array<{ name: string; attempt: number; nowMs: number; expected: number | undefined }> = [
+  { name: 'the first attempt gets the configured timeout', attempt: 1, nowMs: 0, expected: 1_000 },
+  { name: 'the first attempt is made even with no time left', attempt: 1, nowMs: 20_000, expected: 1_000 },
+  { name: 'the second attempt gets twice the time', attempt: 2, nowMs: 0, expected: 2_000 },
+  { name: 'the third attempt gets four times the time', attempt: 3, nowMs: 0, expected: 4_000 },
+  { name: 'a later attempt ends when the invoke stops taking requests', attempt: 3, nowMs: 8_500, expected: 1_500 },
+  { name: 'no later attempt once the stop point passed', attempt: 2, nowMs: 10_000, expected: undefined },
+  { name: 'no attempt beyond the configured count', attempt: 4, nowMs: 0, expected: undefined },
+]
+
+for (const { name, attempt, nowMs, expected } of connectAttempts) {
+  test(`router connect attempt: ${name}`, () => {
+    assert.equal(
+      connectAttemptTimeoutMs({ attempt, attempts: 3, baseTimeoutMs: 1_000, nowMs, stopAtMs: 10_000 }),
+      expected,
+    )
+  })
+}

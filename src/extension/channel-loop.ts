@@ -17,7 +17,7 @@ import {
 } from '../protocol/index.js'
 import type { AppClient, RelayControl } from './relay.js'
 import { appRequestHeaders } from './relay.js'
-import { type RouterSession, resetStream } from './router-session.js'
+import { type RouterSession, refuseStream, resetStream } from './router-session.js'
 import type { ExtensionTelemetry } from './telemetry.js'
 import { TunnelRequestBody } from './tunnel-body.js'
 import { type ResponseOutcome, TunnelResponseWriter } from './tunnel-response.js'
@@ -126,9 +126,23 @@ export class ChannelLoop {
     this.#state = 'stopped'
   }
 
-  /** Resets the current stream at once (drain timeout, hard stop, fatal error), so the router never waits on it. */
+  /**
+   * Resets the current stream at once (drain timeout, hard stop, fatal error), so the router never waits on it. A
+   * stream that has not handed a request to the app (opening, or parked: at most part of a head arrived) is refused
+   * with REFUSED_STREAM, which tells the router the request it may just have written can go to another instance.
+   */
   reset(why: string): void {
-    if (this.#stream) resetStream(this.#stream, why)
+    const stream = this.#stream
+    if (stream === undefined) return
+    if (this.#state === 'opening' || this.#state === 'parked') refuseStream(stream)
+    else resetStream(stream, why)
+  }
+
+  /** Refuses the stream if it waits for a request (parked or opening); a busy one finishes. True when it did. */
+  refuseIfWaiting(): boolean {
+    if (this.#state !== 'opening' && this.#state !== 'parked') return false
+    this.reset('the instance takes no more requests')
+    return true
   }
 
   #openOnce(session: RouterSession): Promise<Step> {

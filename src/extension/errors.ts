@@ -12,10 +12,14 @@ export class RouterUnreachableError extends ExtensionError {
   constructor(
     readonly routerUrl: string,
     readonly attempts: number,
+    /** The last attempt's timeout: each attempt doubles the configured one, bounded by the invoke's deadline. */
     readonly connectTimeoutMs: number,
     options?: ErrorOptions,
   ) {
-    super(`could not open an HTTP/2 session to ${routerUrl} in ${attempts} attempts of ${connectTimeoutMs} ms`, options)
+    super(
+      `could not open an HTTP/2 session to ${routerUrl} in ${attempts} attempts (the last given ${connectTimeoutMs} ms)`,
+      options,
+    )
   }
 }
 

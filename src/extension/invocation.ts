@@ -28,6 +28,7 @@ import {
 } from './errors.js'
 import {
   closeMarginMs,
+  connectAttemptTimeoutMs,
   decideIdle,
   effectiveDeadlineMs,
   exitReasonForRouterStatus,
@@ -36,6 +37,7 @@ import {
   MAX_SESSION_LOSSES_WITHOUT_PROGRESS,
   mergeExitReason,
   reconnectDelayMs,
+  refuseMarginMs,
 } from './lifetime.js'
 import { Pinger, pingVerdict } from './pinger.js'
 import type { ReadinessProbe } from './readiness.js'
@@ -100,6 +102,7 @@ export class Invocation implements ChannelHost {
   #idleTimer: NodeJS.Timeout | undefined
   #idleRecheck: NodeJS.Immediate | undefined
   #deadlineTimer: NodeJS.Timeout | undefined
+  #refuseTimer: NodeJS.Timeout | undefined
   #hardStopTimer: NodeJS.Timeout | undefined
   #hardStopAtMs = Number.POSITIVE_INFINITY
   #drainTimer: NodeJS.Timeout | undefined
@@ -270,10 +273,24 @@ export class Invocation implements ChannelHost {
       await delay(reconnectDelayMs(this.#lossesWithoutProgress), this.#stop.signal).catch(() => {})
     }
     const attempts = this.#context.config.routerConnectAttempts
+    const stopAtMs = this.deadlineMs - refuseMarginMs(this.#closeMarginMs)
     let lastError: Error | undefined
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    let attempt = 0
+    let timeoutMs = this.#sessionSettings.connectTimeoutMs
+    for (;;) {
+      const next = connectAttemptTimeoutMs({
+        attempt: attempt + 1,
+        attempts,
+        baseTimeoutMs: this.#sessionSettings.connectTimeoutMs,
+        nowMs: Date.now(),
+        stopAtMs,
+      })
+      if (next === undefined || this.#stop.signal.aborted) break
+      attempt++
+      timeoutMs = next
       try {
-        const session = await RouterSession.open(this.#nextSessionId++, this.#target, this.#sessionSettings, (lost) =>
+        const settings = { ...this.#sessionSettings, connectTimeoutMs: timeoutMs }
+        const session = await RouterSession.open(this.#nextSessionId++, this.#target, settings, (lost) =>
           this.#onSessionLost(lost),
         )
         this.#sessions.add(session)
@@ -285,16 +302,12 @@ export class Invocation implements ChannelHost {
         this.telemetry.sessionConnectFailed(attempt, attempts, lastError)
         // A certificate that does not match the pin will not match on the next attempt either.
         if ((error as ExtensionError).code === 'LD_ROUTER_CERT_MISMATCH') {
-          throw new RouterUnreachableError(this.#target.url.origin, attempt, this.#sessionSettings.connectTimeoutMs, {
-            cause: error,
-          })
+          throw new RouterUnreachableError(this.#target.url.origin, attempt, timeoutMs, { cause: error })
         }
-        if (attempt < attempts) await delay(CONNECT_RETRY_DELAY_MS * attempt)
+        if (attempt < attempts) await delay(CONNECT_RETRY_DELAY_MS * attempt, this.#stop.signal).catch(() => {})
       }
     }
-    throw new RouterUnreachableError(this.#target.url.origin, attempts, this.#sessionSettings.connectTimeoutMs, {
-      cause: lastError,
-    })
+    throw new RouterUnreachableError(this.#target.url.origin, attempt, timeoutMs, { cause: lastError })
   }
 
   #onSessionLost(lost: RouterSessionLostError): void {
@@ -390,7 +403,24 @@ export class Invocation implements ChannelHost {
       () => this.#beginClose('SelfDeadline'),
       Math.max(0, this.deadlineMs - this.#closeMarginMs - now),
     )
+    this.#refuseTimer = setTimeout(
+      () => this.#stopTakingRequests(),
+      Math.max(0, this.deadlineMs - refuseMarginMs(this.#closeMarginMs) - now),
+    )
     this.#armHardStop(this.deadlineMs - hardStopMarginMs(this.#closeMarginMs))
+  }
+
+  /**
+   * The deadline is near and the router has not answered the close yet: refuse every channel that waits for a request
+   * and open none again, so requests in the app can finish before the hard stop and none starts that could not.
+   */
+  #stopTakingRequests(): void {
+    if (this.#state === 'running') this.#beginClose('SelfDeadline')
+    if (this.#state !== 'closing') return
+    this.#beginDrain(undefined)
+    let refused = 0
+    for (const channel of this.#channels) if (channel.refuseIfWaiting()) refused++
+    this.telemetry.stoppedTakingRequests(refused, this.#inFlight())
   }
 
   #armHardStop(atMs: number): void {
@@ -480,6 +510,7 @@ export class Invocation implements ChannelHost {
     this.#stop.abort()
     this.#clearIdle()
     clearTimeout(this.#deadlineTimer)
+    clearTimeout(this.#refuseTimer)
     clearTimeout(this.#hardStopTimer)
     clearTimeout(this.#drainTimer)
     for (const session of this.#sessions) session.close()

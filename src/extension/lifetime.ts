@@ -26,6 +26,17 @@ export function hardStopMarginMs(closeMarginMs: number): number {
   return Math.min(SECOND_MS, Math.floor(closeMarginMs / 2))
 }
 
+/**
+ * How long before the deadline a closing instance stops taking requests: its waiting channels are refused
+ * (REFUSED_STREAM, so a request the router wrote into one meanwhile goes elsewhere) and none is opened again. Halfway
+ * between the close margin and the hard stop, so the router has had half the margin to answer the close and start a
+ * replacement, and requests already in the app have the other half to finish before streams are reset.
+ */
+export function refuseMarginMs(closeMarginMs: number): number {
+  const hardStopMs = hardStopMarginMs(closeMarginMs)
+  return hardStopMs + Math.floor((closeMarginMs - hardStopMs) / 2)
+}
+
 // original-protocol.md §2.5: a deadline more than 15 min away is not a real Lambda deadline; work to 60 s instead.
 const MAX_REAL_DEADLINE_MS = 15 * MINUTE_MS
 const TRIMMED_DEADLINE_MS = 60 * SECOND_MS
@@ -116,6 +127,26 @@ export function exitReasonForRouterStatus(status: number): ExitReason {
   if (status >= 500 && status <= 599) return 'RouterStatus5xx'
   if (status >= 400 && status <= 499) return 'RouterStatus4xx'
   return 'RouterStatusOther'
+}
+
+/**
+ * The time one router connect attempt gets: the configured timeout for the first (always made), doubling for each
+ * later one (1, 2, 4 s by default: a starved host that needs a few seconds to finish a handshake is slow, not
+ * unreachable), and never past `stopAtMs`, when the invoke stops taking requests and a session could serve nothing.
+ * Undefined: no attempt is worth starting (the configured attempts are used up, or no time is left).
+ */
+export function connectAttemptTimeoutMs(input: {
+  attempt: number
+  attempts: number
+  baseTimeoutMs: number
+  nowMs: number
+  stopAtMs: number
+}): number | undefined {
+  if (input.attempt > input.attempts) return undefined
+  if (input.attempt <= 1) return input.baseTimeoutMs
+  const leftMs = Math.floor(input.stopAtMs - input.nowMs)
+  if (leftMs <= 0) return undefined
+  return Math.min(input.baseTimeoutMs * 2 ** (input.attempt - 1), leftMs)
 }
 
 /** Sessions lost in a row, with no channel opened in between, before the invoke gives up (RouterConnectionError). */

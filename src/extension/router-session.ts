@@ -1,6 +1,6 @@
 // Owns one ClientHttp2Session to the router (h2c prior knowledge or TLS + ALPN h2, optionally pinned); every way it
 // can die ends in one #lose() that reports once to its owner (grpc-js transport). Touches only its own socket.
-import { type ClientHttp2Session, type ClientHttp2Stream, connect as connectHttp2 } from 'node:http2'
+import { type ClientHttp2Session, type ClientHttp2Stream, connect as connectHttp2, constants } from 'node:http2'
 import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { type TLSSocket, connect as tlsConnect } from 'node:tls'
 import {
@@ -42,6 +42,18 @@ export type SessionState = 'connecting' | 'ready' | 'draining' | 'lost'
  */
 export function resetStream(stream: ClientHttp2Stream, why: string): void {
   if (!stream.destroyed) stream.destroy(new Error(why))
+}
+
+/**
+ * Resets `stream` with RST_STREAM REFUSED_STREAM alone: RFC 9113 §8.7, nothing of the request it carries was
+ * processed, so the router may send it elsewhere. `close(code)` would end our writable side first (Node 20 ends it
+ * before the RST_STREAM and flushes the END_STREAM ahead of it), and the router would read an empty, clean response
+ * end before the refusal: the stream's own `_final` is skipped so only the RST_STREAM leaves.
+ */
+export function refuseStream(stream: ClientHttp2Stream): void {
+  if (stream.destroyed || stream.closed) return
+  ;(stream as unknown as { _final: (callback: () => void) => void })._final = (callback) => callback()
+  stream.close(constants.NGHTTP2_REFUSED_STREAM)
 }
 
 /** `AB:CD:…` or `abcd…` → `ABCD…`, for comparing fingerprints. */

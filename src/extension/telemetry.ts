@@ -213,6 +213,13 @@ export class ExtensionTelemetry {
     )
   }
 
+  stoppedTakingRequests(refusedChannels: number, inFlight: number): void {
+    this.logger.info(
+      { refusedChannels, inFlight },
+      'the deadline is near and the router has not answered the close; refusing waiting channels',
+    )
+  }
+
   hardStop(openChannels: number): void {
     this.logger.warn({ openChannels }, 'deadline reached with channels still open; resetting them to return in time')
   }

@@ -152,6 +152,7 @@ export class RouterTelemetry {
   readonly emf: EmfPublisher | undefined
   readonly requests: Counter<'pool' | 'outcome'>
   readonly requestsQueued: Counter<'pool'>
+  readonly requestsRetried: Counter<'pool'>
   readonly requestDuration: Histogram<'pool'>
   readonly queueWait: Histogram<'pool'>
   readonly requestBodyBytes: Counter<'pool'>
@@ -188,6 +189,12 @@ export class RouterTelemetry {
     this.requestsQueued = new Counter({
       name: 'lambda_dispatch_router_requests_queued_total',
       help: 'Client requests that had to wait in the pool queue',
+      labelNames: ['pool'],
+      registers,
+    })
+    this.requestsRetried = new Counter({
+      name: 'lambda_dispatch_router_requests_retried_total',
+      help: 'Client requests an instance refused unprocessed (REFUSED_STREAM before any of it reached the app) and that were dispatched again',
       labelNames: ['pool'],
       registers,
     })
@@ -526,6 +533,7 @@ export class PoolTelemetry {
   readonly #outcomes = new Map<RequestOutcome, Counter.Internal>()
   readonly #channelCloses = new Map<ChannelCloseReason, Counter.Internal>()
   readonly #queued: Counter.Internal
+  readonly #retried: Counter.Internal
   readonly #duration: Histogram.Internal<'pool'>
   readonly #queueWait: Histogram.Internal<'pool'>
   readonly #channelsOpened: Counter.Internal
@@ -539,6 +547,7 @@ export class PoolTelemetry {
     this.poolId = poolId
     this.logger = router.logger.child({ poolId })
     this.#queued = router.requestsQueued.labels({ pool: poolId })
+    this.#retried = router.requestsRetried.labels({ pool: poolId })
     this.#duration = router.requestDuration.labels({ pool: poolId })
     this.#queueWait = router.queueWait.labels({ pool: poolId })
     this.#channelsOpened = router.channelsOpened.labels({ pool: poolId })
@@ -549,6 +558,15 @@ export class PoolTelemetry {
   onRequestQueued(requestId: string, queueLength: number): void {
     this.#queued.inc()
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, queueLength }, 'request queued')
+  }
+
+  /** An instance refused the request unprocessed (REFUSED_STREAM: it is leaving); it is dispatched again. */
+  onRequestRetried(requestId: string, lambdaId: string, channelId: string, attempt: number): void {
+    this.#retried.inc()
+    this.logger.info(
+      { requestId, lambdaId, channelId, attempt },
+      'request refused unprocessed by a leaving instance; retried',
+    )
   }
 
   /** A request was bound to a channel; `queuedMs` is undefined when it never waited. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { request } from 'undici'
 import type { LocalStack } from '../../src/cli/local-stack.js'
-import { busyChannelsAndQueue, h1Client, startE2eStack } from '../helpers/e2e-stack.js'
+import { busyChannelsAndQueue, eventCount, h1Client, startE2eStack } from '../helpers/e2e-stack.js'
 
 /** Instances invoked and not yet retired (starting, open or draining), across pools. */
 function liveInstances(stack: LocalStack): number {
@@ -14,19 +14,6 @@ function liveInstances(stack: LocalStack): number {
       if (instance.state !== 'closing' && instance.state !== 'closed') live++
   }
   return live
-}
-
-/** Resolves once the local Lambda has emitted `event` `count` times from now on. */
-function eventCount(stack: LocalStack, event: 'invoke-start' | 'invoke-end', count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0
-    const onEvent = (): void => {
-      if (++seen < count) return
-      stack.lambda.events.off(event, onEvent)
-      resolve()
-    }
-    stack.lambda.events.on(event, onEvent)
-  })
 }
 
 describe('scaling and recycling across cold starts', () => {

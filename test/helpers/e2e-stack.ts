@@ -24,6 +24,19 @@ export async function startE2eStack(
   return stack
 }
 
+/** Resolves once the local Lambda has emitted `event` `count` times from now on. */
+export function eventCount(stack: LocalStack, event: 'invoke-start' | 'invoke-end', count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0
+    const onEvent = (): void => {
+      if (++seen < count) return
+      stack.lambda.events.off(event, onEvent)
+      resolve()
+    }
+    stack.lambda.events.on(event, onEvent)
+  })
+}
+
 /** The sum over every pool and instance of channels still busy, and of queued requests: both 0 when at rest. */
 export function busyChannelsAndQueue(stack: LocalStack): { busyChannels: number; queued: number } {
   let busyChannels = 0

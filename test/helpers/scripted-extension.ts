@@ -9,6 +9,7 @@ import {
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from 'node:http2'
+import { refuseStream } from '../../src/extension/router-session.js'
 import {
   channelPath,
   closePath,
@@ -144,6 +145,11 @@ export class ScriptedChannel {
    */
   reset(): void {
     this.stream.destroy(new Error('scripted reset'))
+  }
+
+  /** Sends RST_STREAM(REFUSED_STREAM) alone, as our extension refuses a request that never reached its app. */
+  refuse(): void {
+    refuseStream(this.stream)
   }
 }
 

@@ -203,3 +203,27 @@ test('LAMBDA_DISPATCH_FORCE_DEADLINE overrides the deadline and turns on the sta
     assert.equal(harness.router.closes.length, 1)
   })
 })
+
+test('at the hard stop a parked channel is refused with REFUSED_STREAM (nothing reached the app) and a request hanging in the app is reset as a failure', async (t) => {
+  // Deadline 2.5 s away: close 1.5 s before, hard stop 0.75 s before. The router answers /close but sends no goaway,
+  // so the parked channel is still parked at the hard stop.
+  const harness = await startHarness(t, {
+    env: { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000', LAMBDA_DISPATCH_DEADLINE_MARGIN_MS: '1500' },
+  })
+  const { router } = harness
+  router.configure({ goawayOnClose: false })
+  const invoke = harness.invoke({ id: 'lambda-refuse', numberOfChannels: 2 }, { deadlineMs: Date.now() + 2500 })
+  const busy = await router.nextChannel()
+  const hanging = busy.send({ method: 'GET', target: '/hang' })
+  const parked = await router.nextChannel()
+  const parkedClosed = new Promise<number | undefined>((resolve) =>
+    parked.stream.once('close', () => resolve(parked.stream.rstCode)),
+  )
+  const result = await hanging.done
+  assert.equal(result.reset, true)
+  assert.notEqual(result.rstCode, constants.NGHTTP2_REFUSED_STREAM, 'the app had the request: not "unprocessed"')
+  assert.equal(await parkedClosed, constants.NGHTTP2_REFUSED_STREAM)
+  const answer = await invoke
+  assert.equal(answer.kind, 'response')
+  assert.equal(answer.body.ExitReason, 'SelfDeadline')
+})

@@ -47,6 +47,12 @@ export interface NoCapacity {
   readonly appStartFailure?: AppStartFailedError | undefined
 }
 
+/**
+ * How many times one request may be refused unprocessed (REFUSED_STREAM from a leaving instance) and dispatched
+ * again; the next refusal fails it as UpstreamClosedError. Each retry goes to another channel of a live instance.
+ */
+export const MAX_REFUSED_RETRIES = 3
+
 // A request waiting for a channel. Listens to its own abort signal (handleEvent: no closure per request).
 class QueuedRequest implements QueueLinks<QueuedRequest> {
   prev: QueuedRequest | undefined
@@ -55,10 +61,19 @@ class QueuedRequest implements QueueLinks<QueuedRequest> {
   readonly request: DispatchRequest
   readonly handler: ExchangeHandler
   readonly deadlineMs: number
+  /** Times an instance refused this request unprocessed so far. */
+  readonly refusals: number
   readonly #dispatcher: Dispatcher
 
-  constructor(dispatcher: Dispatcher, request: DispatchRequest, handler: ExchangeHandler, deadlineMs: number) {
+  constructor(
+    dispatcher: Dispatcher,
+    request: DispatchRequest,
+    handler: ExchangeHandler,
+    deadlineMs: number,
+    refusals = 0,
+  ) {
     this.#dispatcher = dispatcher
+    this.refusals = refusals
     this.request = request
     this.handler = handler
     this.deadlineMs = deadlineMs
@@ -150,7 +165,7 @@ export class Dispatcher {
         const channel = pick.instance.takeChannel()
         if (channel === undefined) throw new Error('BUG: a picked instance had no usable channel')
         this.#telemetry.onRequestDispatched(request.requestId, channel.lambdaId, channel.channelId, undefined)
-        this.#start(request, handler, channel)
+        this.#start(request, handler, channel, 0)
         return { kind: 'dispatched', lambdaId: channel.lambdaId, channelId: channel.channelId }
       }
       case 'queue': {
@@ -202,7 +217,7 @@ export class Dispatcher {
           const { request } = entry
           const queuedMs = this.#exchange.now() - request.receivedAtMs
           this.#telemetry.onRequestDispatched(request.requestId, channel.lambdaId, channel.channelId, queuedMs)
-          this.#start(request, entry.handler, channel)
+          this.#start(request, entry.handler, channel, entry.refusals)
         }
       } while (this.#drainAgain)
     } finally {
@@ -258,10 +273,35 @@ export class Dispatcher {
     this.#checkIdle()
   }
 
-  #start(request: DispatchRequest, handler: ExchangeHandler, channel: TunnelExchange['channel']): void {
-    const exchange = new TunnelExchange(channel, request, handler, this.#exchange, this.#onExchangeDone)
+  #start(
+    request: DispatchRequest,
+    handler: ExchangeHandler,
+    channel: TunnelExchange['channel'],
+    refusals: number,
+  ): void {
+    const retry =
+      refusals < MAX_REFUSED_RETRIES
+        ? (refused: TunnelExchange) => this.#retryRefused(refused, handler, refusals + 1)
+        : undefined
+    const exchange = new TunnelExchange(channel, request, handler, this.#exchange, this.#onExchangeDone, retry)
     this.#running.add(exchange)
     exchange.start()
+  }
+
+  // A leaving instance refused the request before any of it reached the app: it waits again, first in line (its
+  // queue deadline still counts from front-door acceptance), and goes to the next free channel.
+  #retryRefused(refused: TunnelExchange, handler: ExchangeHandler, refusals: number): void {
+    this.#running.delete(refused)
+    const { request, channel } = refused
+    this.#telemetry.onRequestRetried(request.requestId, channel.lambdaId, channel.channelId, refusals)
+    const entry = new QueuedRequest(this, request, handler, request.receivedAtMs + this.#queueTimeoutMs, refusals)
+    this.#queue.unshift(entry)
+    request.signal.addEventListener('abort', entry)
+    // The timer follows the oldest deadline, and this one may be older than the one it was armed for.
+    this.#clearQueueTimer()
+    this.#armQueueTimer()
+    this.#hooks.onLoadChanged()
+    this.drain()
   }
 
   readonly #onExchangeDone = (exchange: TunnelExchange): void => {

@@ -46,6 +46,22 @@ export class PendingQueue<T extends QueueLinks<T>> {
     return true
   }
 
+  /**
+   * Puts `entry` first, beyond the limit if need be: it was admitted before (an instance refused it unprocessed and it
+   * waits again, ahead of the ones that came after it). False when it is already queued.
+   */
+  unshift(entry: T): boolean {
+    if (entry.queued) return false
+    entry.queued = true
+    entry.prev = undefined
+    entry.next = this.#head
+    if (this.#head === undefined) this.#tail = entry
+    else this.#head.prev = entry
+    this.#head = entry
+    this.#length++
+    return true
+  }
+
   /** Removes and returns the oldest entry. */
   shift(): T | undefined {
     const head = this.#head

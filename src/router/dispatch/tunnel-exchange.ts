@@ -78,6 +78,7 @@ export class TunnelExchange implements ExchangeController {
   readonly #handler: ExchangeHandler
   readonly #settings: ExchangeSettings
   readonly #onDone: (exchange: TunnelExchange) => void
+  readonly #retryRefused: ((exchange: TunnelExchange) => void) | undefined
   readonly #parser: HeadParser<ResponseHead>
   #body: Readable | null
   #cork: TurnCork | undefined
@@ -102,12 +103,15 @@ export class TunnelExchange implements ExchangeController {
     handler: ExchangeHandler,
     settings: ExchangeSettings,
     onDone: (exchange: TunnelExchange) => void,
+    /** Takes over a request the instance refused unprocessed; undefined when it may not be retried again. */
+    retryRefused?: (exchange: TunnelExchange) => void,
   ) {
     this.channel = channel
     this.request = request
     this.#handler = handler
     this.#settings = settings
     this.#onDone = onDone
+    this.#retryRefused = retryRefused
     this.#parser = createResponseHeadParser(settings.headLimits)
     this.#body = request.body
   }
@@ -143,6 +147,8 @@ export class TunnelExchange implements ExchangeController {
         body.on('end', this.#onBodyEnd)
         body.on('error', this.#onBodyError)
         this.#upload = new RequestBodyClock(this.#settings.requestBody, this.#lastActivityMs)
+        // A body paused by an exchange an instance refused (see #onClose) does not flow again on a new 'data' listener.
+        body.resume()
         this.#schedule()
       }
     } catch (error) {
@@ -357,8 +363,23 @@ export class TunnelExchange implements ExchangeController {
     if (this.#done) return
     const { lambdaId, channelId, stream } = this.channel
     const rstCode = stream.rstCode ?? http2.NGHTTP2_NO_ERROR
+    const retry = this.#retryRefused
+    if (retry !== undefined && rstCode === http2.NGHTTP2_REFUSED_STREAM && this.#isUnprocessed()) {
+      // RFC 9113 §8.7: REFUSED_STREAM means nothing of the request was processed. Our extension answers so for a
+      // request that reached a leaving instance before the app saw any of it; the dispatcher sends it elsewhere.
+      this.#cleanup()
+      this.#body?.pause()
+      this.channel.release()
+      retry(this)
+      return
+    }
     const cause = rstCode === http2.NGHTTP2_NO_ERROR ? undefined : new Error(`stream reset with code ${rstCode}`)
     this.#fail(new UpstreamClosedError(lambdaId, channelId, this.#responseStarted, { cause }), 'upstream_closed')
+  }
+
+  // Nothing of the response arrived and no byte of the client's body was taken: the request can be sent again as is.
+  #isUnprocessed(): boolean {
+    return !this.#responseStarted && this.#responseBodyBytes === 0 && this.#requestBodyBytes === 0
   }
 
   #detachBody(): void {

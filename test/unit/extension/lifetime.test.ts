@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   closeMarginMs,
+  connectAttemptTimeoutMs,
   deadlineMarginMs,
   decideIdle,
   effectiveDeadlineMs,
@@ -14,6 +15,7 @@ import {
   isStaleInvoke,
   mergeExitReason,
   reconnectDelayMs,
+  refuseMarginMs,
 } from '../../../src/extension/lifetime.js'
 import type { ExitReason } from '../../../src/protocol/index.js'
 
@@ -42,6 +44,33 @@ test('the hard stop comes 1 s before the deadline, or half the margin when that 
   assert.equal(hardStopMarginMs(1_500), 750)
   assert.equal(hardStopMarginMs(0), 0)
 })
+
+const refuseMargins: Array<{ name: string; closeMarginMs: number; refuseMs: number }> = [
+  {
+    name: 'a 60 s function (5 s margin) stops taking requests 3 s before, 2 s ahead of the hard stop',
+    closeMarginMs: 5 * SECOND,
+    refuseMs: 3 * SECOND,
+  },
+  {
+    name: 'a 12 s function (3 s margin) stops taking requests 2 s before',
+    closeMarginMs: 3 * SECOND,
+    refuseMs: 2 * SECOND,
+  },
+  {
+    name: 'a 4 s function (1 s margin) stops 750 ms before, 250 ms ahead of the hard stop',
+    closeMarginMs: SECOND,
+    refuseMs: 750,
+  },
+  { name: 'a 1.5 s margin stops 1125 ms before', closeMarginMs: 1_500, refuseMs: 1_125 },
+  { name: 'no margin: no time to refuse ahead of the deadline', closeMarginMs: 0, refuseMs: 0 },
+]
+
+for (const { name, closeMarginMs, refuseMs } of refuseMargins) {
+  test(`refuse margin: ${name}`, () => {
+    assert.equal(refuseMarginMs(closeMarginMs), refuseMs)
+    assert.ok(refuseMs <= closeMarginMs && refuseMs >= hardStopMarginMs(closeMarginMs), 'between close and hard stop')
+  })
+}
 
 test('a configured margin wins over the scaled one', () => {
   assert.equal(closeMarginMs({ configuredMarginMs: 1_234, functionTimeoutMs: 15 * MINUTE }), 1_234)
@@ -180,3 +209,22 @@ test('a router status maps to the 5xx, 4xx or other reason (the original mapped 
 test('reconnect backoff doubles from 50 ms and caps at 1 s', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 10].map(reconnectDelayMs), [0, 50, 100, 200, 400, 800, 1_000, 1_000])
 })
+
+const connectAttempts: Array<{ name: string; attempt: number; nowMs: number; expected: number | undefined }> = [
+  { name: 'the first attempt gets the configured timeout', attempt: 1, nowMs: 0, expected: 1_000 },
+  { name: 'the first attempt is made even with no time left', attempt: 1, nowMs: 20_000, expected: 1_000 },
+  { name: 'the second attempt gets twice the time', attempt: 2, nowMs: 0, expected: 2_000 },
+  { name: 'the third attempt gets four times the time', attempt: 3, nowMs: 0, expected: 4_000 },
+  { name: 'a later attempt ends when the invoke stops taking requests', attempt: 3, nowMs: 8_500, expected: 1_500 },
+  { name: 'no later attempt once the stop point passed', attempt: 2, nowMs: 10_000, expected: undefined },
+  { name: 'no attempt beyond the configured count', attempt: 4, nowMs: 0, expected: undefined },
+]
+
+for (const { name, attempt, nowMs, expected } of connectAttempts) {
+  test(`router connect attempt: ${name}`, () => {
+    assert.equal(
+      connectAttemptTimeoutMs({ attempt, attempts: 3, baseTimeoutMs: 1_000, nowMs, stopAtMs: 10_000 }),
+      expected,
+    )
+  })
+}

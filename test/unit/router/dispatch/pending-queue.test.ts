@@ -25,6 +25,21 @@ test('entries leave in arrival order', () => {
   assert.equal(queue.length, 0)
 })
 
+test('an unshifted entry leaves first, even beyond the limit, and only once', () => {
+  const queue = new PendingQueue<Entry>(2)
+  const first = new Entry('first')
+  queue.push(new Entry('a'))
+  queue.push(new Entry('b'))
+  assert.equal(queue.unshift(first), true)
+  assert.equal(queue.unshift(first), false)
+  assert.equal(queue.length, 3)
+  assert.deepEqual(drain(queue), ['first', 'a', 'b'])
+  const only = new Entry('only')
+  assert.equal(queue.unshift(only), true)
+  assert.equal(queue.push(new Entry('after')), true)
+  assert.deepEqual(drain(queue), ['only', 'after'])
+})
+
 test('a push beyond the limit is refused and holds nothing', () => {
   const queue = new PendingQueue<Entry>(2)
   const c = new Entry('c')

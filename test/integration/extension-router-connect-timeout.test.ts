@@ -99,9 +99,13 @@ test('a router address that accepts TCP but never sends SETTINGS: each attempt t
     (line) => (line.err as { code?: string } | undefined)?.code === 'LD_ROUTER_UNREACHABLE',
   )
   assert.equal(unreachable.length, 1)
-  const err = unreachable[0]?.err as { attempts?: number; connectTimeoutMs?: number; message?: string }
+  const err = unreachable[0]?.err as {
+    attempts?: number
+    connectTimeoutMs?: number
+    cause?: { message?: string }
+  }
   assert.equal(err.attempts, ATTEMPTS)
   assert.equal(err.connectTimeoutMs, ATTEMPT_TIMEOUTS_MS.at(-1))
-  // pino writes the cause into the message: the last attempt's timeout.
-  assert.match(String(err.message), /timed out after 1200 ms waiting for the router's HTTP\/2 SETTINGS$/)
+  // The cause is logged beside it: the last attempt's timeout.
+  assert.match(String(err.cause?.message), /timed out after 1200 ms waiting for the router's HTTP\/2 SETTINGS$/)
 })

@@ -455,7 +455,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     'clientKeepAliveTimeoutMs',
     'duration',
     '65s',
-    'Idle time before a client connection is closed; above the 60 s idle timeout of an AWS ALB, so the ALB closes first.',
+    'Idle time before a client connection is closed, between requests or before its first; above the 60 s idle timeout of an AWS ALB, so the ALB closes first.',
     duration(1, DAY_MS),
   ),
   setting(
@@ -463,7 +463,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     'clientPrefaceTimeoutMs',
     'duration',
     '5s',
-    'Time a new plain connection has, from accept, to show whether it speaks HTTP/1.1 or h2c (its first bytes); then it is closed.',
+    'Time a new plain connection has, from its first byte, to show whether it speaks HTTP/1.1 or h2c; then it is closed.',
     duration(1, DAY_MS),
   ),
   setting(

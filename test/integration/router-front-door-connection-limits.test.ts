@@ -1,12 +1,15 @@
 // Issue 12 item 4: what one client can hold at the front door. A plain connection must show its protocol within
-// ClientPrefaceTimeout from accept, however it trickles (the sniffer used an idle timer, so an h2c preface sent a byte
-// every 40 s stayed open forever); connections beyond MaxConnections are closed at accept; an HTTP/2 connection may
-// have MaxStreamsPerConnection requests open and gets REFUSED_STREAM for more. Each ends with the front door serving.
+// ClientPrefaceTimeout from its first byte, however it trickles (the sniffer used an idle timer, so an h2c preface
+// sent a byte every 40 s stayed open forever); before its first byte it is idle, as between requests, and is ended
+// at ClientKeepAliveTimeout (a client's pool may open it well before its first request); connections beyond
+// MaxConnections are closed at accept; an HTTP/2 connection may have MaxStreamsPerConnection requests open and gets
+// REFUSED_STREAM for more. Each ends with the front door serving.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { connect as http2Connect } from 'node:http2'
 import { connect as netConnect } from 'node:net'
 import { test } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import { request as undiciRequest } from 'undici'
 import { CONNECTION_PREFACE, FRAME_TYPE, headersFrame, RawH2Peer } from '../helpers/fault-h2-raw-peer.js'
 import { RawHttp1Connection } from '../helpers/raw-http1-connection.js'
@@ -46,6 +49,42 @@ test('a connection trickling the h2c preface a byte at a time is closed at Clien
   assert.ok(sent < CONNECTION_PREFACE.length, 'closed while the preface was still incomplete')
   assert.equal(Buffer.concat(received).length, 0, 'nothing was answered')
   assert.equal(await door.drops.next((reason) => reason === 'preface-timeout'), 'preface-timeout')
+  await getOk(door)
+})
+
+test('a connection that waits past ClientPrefaceTimeout before its first request is kept, and that request is answered', async (t) => {
+  const door = await startFrontDoor({ pools: { default: okPool() }, limits: { prefaceTimeoutMs: 50 } })
+  const defer = teardown(t)
+  defer(() => door.close())
+  const connection = await RawHttp1Connection.connect(door.port)
+  defer(() => connection.destroy())
+  // The client under test opened its connection ahead of need, as a pool or a browser's preconnect does, and sends
+  // its first request only after several preface bounds. (A soak's HTTP/1.1 pool hit this: its request met the
+  // router destroying the silent socket, and the kernel answered with a reset.)
+  await delay(250)
+  connection.send('GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+  const response = await connection.nextResponse()
+  assert.equal(response.status, 200)
+  assert.equal(response.body.toString(), 'ok')
+  assert.deepEqual(door.drops.records, [], 'no connection was dropped')
+})
+
+test('a connection that never sends a byte is ended with a FIN at ClientKeepAliveTimeout, not counted as a preface timeout', async (t) => {
+  const door = await startFrontDoor({
+    pools: { default: okPool() },
+    limits: { prefaceTimeoutMs: 10, keepAliveTimeoutMs: 200 },
+  })
+  const defer = teardown(t)
+  defer(() => door.close())
+  const socket = netConnect(door.port, '127.0.0.1')
+  defer(() => socket.destroy())
+  await once(socket, 'connect')
+  const received: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => received.push(chunk))
+  // 'end' is the router's FIN: a reset would surface as an 'error' instead, which once() turns into a rejection.
+  await once(socket, 'end')
+  assert.equal(Buffer.concat(received).length, 0, 'nothing was written')
+  assert.deepEqual(door.drops.records, [])
   await getOk(door)
 })
 

@@ -54,7 +54,7 @@ export interface FrontDoorLimits {
   readonly maxRequestHeadBytes: number
   /** Time for a client to send a complete request head. */
   readonly headersTimeoutMs: number
-  /** Absolute time, from accept, for a plain connection's first bytes to tell HTTP/1.1 from h2c. */
+  /** Absolute time, from its first byte, for a plain connection to tell HTTP/1.1 from h2c. */
   readonly prefaceTimeoutMs: number
   /** Open connections per client listener; more are closed at accept (net.Server maxConnections). */
   readonly maxConnections: number
@@ -62,7 +62,7 @@ export interface FrontDoorLimits {
   readonly maxConcurrentStreams: number
   /** Time for a client to send its whole request, body included; 0 disables it (the body idle timeout applies). */
   readonly requestTimeoutMs: number
-  /** How long an idle connection is kept open between requests (HTTP/1.1 keep-alive, HTTP/2 idle session). */
+  /** How long an idle connection is kept open before its first request and between requests (HTTP/2: idle session). */
   readonly keepAliveTimeoutMs: number
 }
 
@@ -95,7 +95,7 @@ export interface FrontDoorOptions {
   readonly onAccess?: (entry: AccessLogEntry) => void
   /** Called once per request the front door answers itself (refusals, client errors), for metrics. Must not throw. */
   readonly onRefused?: (status: number, error: RouterError) => void
-  /** Called once per connection closed unread: over MaxConnections, or silent past the preface timeout. Must not throw. */
+  /** Called once per connection closed unread: over MaxConnections, or its preface unfinished in time. Must not throw. */
   readonly onConnectionDropped?: (reason: ConnectionDropReason) => void
   /** Request ids for clients that sent none; a seam for tests. */
   readonly newRequestId?: () => string
@@ -373,19 +373,28 @@ export class FrontDoor implements ExchangeHost {
   }
 
   // Reads just enough of a new plain connection to tell h2c prior knowledge (RFC 9113 §3.4) from HTTP/1.1, then
-  // gives the socket, with those bytes put back, to the server for its protocol. The deadline is absolute: an idle
-  // timer would let a peer that trickles the preface a byte at a time hold the connection forever.
+  // gives the socket, with those bytes put back, to the server for its protocol. Two bounds:
+  // - Before its first byte the connection is idle, as a keep-alive connection between requests is: clients open
+  //   connections ahead of their first request (undici's pools, browsers' preconnect), so it is held for the
+  //   keep-alive timeout, then ended with a FIN. Closing it after the short preface bound instead raced the client's
+  //   first request: data arriving as the socket was destroyed made the kernel answer with RST (ECONNRESET).
+  // - From the first byte, the preface deadline is absolute: an idle timer would let a peer that trickles the
+  //   preface a byte at a time hold the connection forever.
   readonly #sniff = (socket: Socket): void => {
     let seen: Buffer | undefined
     const giveUp = (): void => {
       cleanup()
       socket.destroy()
     }
+    const onIdle = (): void => {
+      cleanup()
+      socket.end(() => socket.destroy())
+    }
     const onDeadline = (): void => {
       this.#options.onConnectionDropped?.('preface-timeout')
       giveUp()
     }
-    const deadline = setTimeout(onDeadline, this.#options.limits.prefaceTimeoutMs)
+    let deadline = setTimeout(onIdle, this.#options.limits.keepAliveTimeoutMs)
     const cleanup = (): void => {
       this.#sniffing.delete(socket)
       clearTimeout(deadline)
@@ -395,6 +404,10 @@ export class FrontDoor implements ExchangeHost {
       socket.removeListener('close', cleanup)
     }
     const onData = (chunk: Buffer): void => {
+      if (seen === undefined) {
+        clearTimeout(deadline)
+        deadline = setTimeout(onDeadline, this.#options.limits.prefaceTimeoutMs)
+      }
       seen = seen === undefined ? chunk : Buffer.concat([seen, chunk])
       const kind = classifyConnection(seen)
       if (kind === 'undecided') return

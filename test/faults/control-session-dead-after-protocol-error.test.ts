@@ -8,7 +8,17 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { checkHandler } from '../helpers/checked-handler.js'
-import { channelPostFrame, dataFrame, FRAME_TYPE, goawayOf, H2_ERROR, RawH2Peer } from '../helpers/fault-h2-raw-peer.js'
+import {
+  channelPostFrame,
+  dataFrame,
+  FLAG,
+  FRAME_TYPE,
+  type Frame,
+  frame,
+  goawayOf,
+  H2_ERROR,
+  RawH2Peer,
+} from '../helpers/fault-h2-raw-peer.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
@@ -98,4 +108,49 @@ test('a healthy extension session answers the keep-alive PINGs and keeps its cha
   assert.equal(extension.session.destroyed, false)
   assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 1)
   assert.equal(await router.metric('lambda_dispatch_router_http2_errors_total', { kind: 'session_error' }), 0)
+})
+
+test('a session that answers PINGs late but keeps sending is kept; once it falls silent it is destroyed', async (t) => {
+  const defer = teardown(t)
+  const manual = manualBehaviour()
+  const router = await startRouterHarness(t, {
+    pools: [
+      { poolId: 'default', maxConcurrentCount: 1, channelCount: 2, scaling: { minInstances: 1, maxInstances: 1 } },
+    ],
+    behaviour: manual.behaviour,
+    control: { settings: KEEP_ALIVE },
+  })
+  const invocation = await manual.next()
+  const lambdaId = invocation.payload.id
+  defer(() => invocation.complete())
+  const peer = await RawH2Peer.connect(Number(new URL(router.url).port))
+  defer(() => peer.destroy())
+  peer.start()
+  peer.send(channelPostFrame(1, lambdaId, 'starved', 'router'))
+  await peer.nextFrame(FRAME_TYPE.HEADERS, 1)
+
+  // The peer under test: an extension starved of CPU never answers a PING in time, but bytes from it keep arriving
+  // (here a connection WINDOW_UPDATE after each PING; in life, the responses it is writing).
+  const increment = Buffer.alloc(4)
+  increment.writeUInt32BE(1)
+  const isRouterPing = (received: Frame): boolean =>
+    received.type === FRAME_TYPE.PING && (received.flags & FLAG.ACK) === 0
+  let from = peer.frames.mark()
+  for (let pings = 0; pings < 5; pings++) {
+    const ping = await Promise.race([peer.frames.next(isRouterPing, from), peer.closed.then(() => undefined)])
+    assert.ok(ping, `the router closed the session after ${pings} PINGs although bytes kept arriving`)
+    from = peer.frames.records.indexOf(ping) + 1
+    peer.send(frame(FRAME_TYPE.WINDOW_UPDATE, 0, 0, increment))
+  }
+  assert.equal(peer.socket.destroyed, false, 'the session was kept while bytes arrived')
+  assert.equal(await router.metric('lambda_dispatch_router_http2_errors_total', { kind: 'session_error' }), 0)
+  assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 1)
+
+  // Silent from now on: the next PING's deadline finds nothing read since it went out.
+  await peer.closed
+  assert.equal(await router.metric('lambda_dispatch_router_http2_errors_total', { kind: 'session_error' }), 1)
+  assert.equal(
+    await router.metric('lambda_dispatch_router_channels_closed_total', { pool: 'default', reason: 'lost' }),
+    1,
+  )
 })

@@ -258,15 +258,22 @@ export class ControlServer {
   // not even the peer's FIN is read, so the session, its socket and its parked channels would stay until the router
   // closes, and every request sent to such a channel would wait out its head timeout. A PING that gets no answer finds
   // such a session (nothing leaves it any more); destroying it closes its channels as lost.
+  // Any byte read from the session since the PING went out also proves it alive: an extension starved of CPU answers
+  // late, but its responses still arrive, and destroying its session would fail every request it is carrying.
   #keepAlive(session: Http2Session): void {
     const { keepAlivePingIntervalMs, keepAlivePingTimeoutMs } = this.#settings
     let timer: NodeJS.Timeout | undefined
     let answered = false
+    let bytesReadAtProbe = 0
     // Judged one poll phase later: after an event-loop stall the expired timer runs before the socket is read, and an
     // answer already waiting there must still count.
     const onDeadline = (): void => {
       setImmediate(() => {
         if (answered || session.destroyed) return
+        if (session.socket.bytesRead > bytesReadAtProbe && !session.closed) {
+          probe()
+          return
+        }
         // A session closing gracefully that stops answering is just destroyed; only a live one is an error.
         if (!session.closed) {
           this.#telemetry.onHttp2Error('session_error', {
@@ -279,6 +286,7 @@ export class ControlServer {
     const probe = (): void => {
       if (session.closed || session.destroyed) return
       answered = false
+      bytesReadAtProbe = session.socket.bytesRead
       timer = setTimeout(onDeadline, keepAlivePingTimeoutMs)
       session.ping((err) => {
         // A cancelled PING means the session is going away anyway; its 'close' clears the timer.

@@ -8,9 +8,10 @@ import {
   describeUnknownSetting,
   LOG_LEVELS,
   type LogLevel,
+  settingEnvNames,
   unknownSettings,
 } from '../../common/index.js'
-import { EXTENSION_ENV_VARS } from '../../extension/index.js'
+import { EXTENSION_SETTINGS } from '../../extension/index.js'
 import { ROUTER_SETTINGS } from '../../router/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
 import { LOCAL_MIN_INSTANCES, localMaxInstances } from '../machine-size.js'
@@ -90,12 +91,8 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
     routerSettings = keyValues(options.routerSetting, 'LAMBDA_DISPATCH_')
     // A flag was given on purpose: a mistyped name is an error, not a setting silently ignored.
     const unknown = [
-      ...unknownSettings(
-        Object.keys(routerSettings),
-        ROUTER_SETTINGS.flatMap((setting) => setting.env),
-        'LAMBDA_DISPATCH_',
-      ),
-      ...unknownSettings(Object.keys(functionEnv), Object.values(EXTENSION_ENV_VARS), 'LAMBDA_DISPATCH_'),
+      ...unknownSettings(Object.keys(routerSettings), settingEnvNames(ROUTER_SETTINGS), 'LAMBDA_DISPATCH_'),
+      ...unknownSettings(Object.keys(functionEnv), settingEnvNames(EXTENSION_SETTINGS), 'LAMBDA_DISPATCH_'),
     ]
     if (unknown.length > 0) throw new Error(unknown.map(describeUnknownSetting).join('; '))
     if (options.readinessPath !== undefined && !options.readinessPath.startsWith('/')) {

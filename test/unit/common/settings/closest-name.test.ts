@@ -1,7 +1,7 @@
 // Issue 14: a mistyped setting is named with the one it most likely meant.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { closestName, describeUnknownSetting, editDistance, unknownSettings } from '../../../src/common/index.js'
+import { closestName, describeUnknownSetting, editDistance, unknownSettings } from '../../../../src/common/index.js'
 
 const distances: Array<[string, string, number]> = [
   ['', '', 0],

@@ -39,6 +39,7 @@ export {
   textMatching,
 } from './settings/parsers.js'
 export {
+  checkSettings,
   defaultText,
   defineSetting,
   describeSettings,

@@ -105,3 +105,30 @@ export function flagFor(key: string): string {
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .toLowerCase()}`
 }
+
+/**
+ * Reads a table from a configuration object (a programmatic API, not the environment): each field's value, given as
+ * data, goes through its row's parser as text, so the same rules hold; an absent field gets its default. Problems
+ * read `<prefix><field> must be …, got <value as JSON>`.
+ */
+export function checkSettings<C>(
+  rows: readonly Setting<C>[],
+  given: { readonly [K in keyof C]?: unknown },
+  prefix: string,
+  problems: string[],
+): C {
+  const values: Partial<C> = { ...settingDefaults(rows) }
+  for (const row of rows) {
+    const value = given[row.field]
+    if (value === undefined) continue
+    const parsed =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? row.parse(String(value))
+        : { problem: 'must be a string, number or boolean' }
+    if ('problem' in parsed)
+      problems.push(`${prefix}${String(row.field)} ${parsed.problem}, got ${JSON.stringify(value)}`)
+    else values[row.field] = parsed.value
+  }
+  // Every field is its default or passed its row's parser.
+  return values as C
+}

@@ -98,7 +98,7 @@ function setting<K extends keyof ExtensionSettings>(
   field: K,
   options: SettingOptions<ExtensionSettings, K>,
 ): ExtensionSetting {
-  return defineSetting<ExtensionSettings, K>(field, options) as unknown as ExtensionSetting
+  return defineSetting<ExtensionSettings, K>(field, options)
 }
 
 function duration(env: string, field: FieldsOf<number>, defaultMs: number, minMs = 0): ExtensionSetting {

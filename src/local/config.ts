@@ -101,7 +101,7 @@ type ServiceSettings = Required<
 // The local Lambda is configured by an object, not the environment: its rows have no variable or flag, and
 // checkSettings reads each field through the row's parser.
 function row<C, K extends keyof C>(field: K, defaultValue: C[K], parse: SettingParser<C[K]>, unit = ''): Setting<C> {
-  return defineSetting<C, K>(field, { env: [], unit, default: defaultValue, parse }) as unknown as Setting<C>
+  return defineSetting<C, K>(field, { env: [], unit, default: defaultValue, parse })
 }
 
 type MillisecondFields =
@@ -118,7 +118,7 @@ function milliseconds(field: MillisecondFields, defaultMs: number, minMs: number
     unit: 'ms',
     default: defaultMs,
     parse,
-  }) as unknown as Setting<FunctionSettings>
+  })
 }
 
 // Handed on as given: the runtime reads its handler, the listener resolves its host.

@@ -185,7 +185,7 @@ function setting<K extends keyof RouterConfig>(key: string, field: K, options: R
     ...options,
     env: options.env ?? [`${ENV_PREFIX}${key}`],
     flag: flagFor(key),
-  }) as unknown as RouterSetting
+  })
 }
 
 type FieldsOf<T> = { [K in keyof RouterConfig]: RouterConfig[K] extends T ? K : never }[keyof RouterConfig]

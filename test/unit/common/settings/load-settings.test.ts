@@ -70,7 +70,7 @@ const ROWS: readonly Setting<Demo>[] = [
     unsetText: '(all interfaces)',
     parse: parseOptionalText,
   }),
-] as unknown as readonly Setting<Demo>[]
+]
 
 const EXACT = { blankIsUnset: false, ignoreEnvCase: false }
 

@@ -11,12 +11,7 @@ export {
   type LoggerSettings,
   type LogLevel,
 } from './logger.js'
-export {
-  closestName,
-  describeUnknownSetting,
-  editDistance,
-  unknownSettings,
-} from './settings/closest-name.js'
+export { closestName, editDistance } from './settings/closest-name.js'
 export { type LoadedSettings, type LoadSettingsOptions, loadSettings } from './settings/load-settings.js'
 export {
   bad,
@@ -49,6 +44,7 @@ export {
   settingDefaults,
   settingEnvNames,
 } from './settings/setting.js'
+export { describeUnknownSetting, unknownSettings, warnUnknownSettings } from './settings/unknown-settings.js'
 export { SHORT_ID_LENGTH, shortId } from './short-id.js'
 export { type Corkable, TurnCork } from './turn-cork.js'
 export { parseBytes, parseDurationMs } from './units.js'

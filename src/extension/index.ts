@@ -1,13 +1,7 @@
 // The extension's main flow as one readable function (aws-lambda-web-adapter main.rs): register → readiness → invoke
 // loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
 import type { Logger } from '../common/index.js'
-import {
-  ConfigError,
-  createRootLogger,
-  describeUnknownSetting,
-  settingEnvNames,
-  unknownSettings,
-} from '../common/index.js'
+import { ConfigError, createRootLogger, settingEnvNames, warnUnknownSettings } from '../common/index.js'
 import { DEFAULT_POOL_ID, decodeWaiterRequest, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
 import { EXTENSION_ENV_VARS, EXTENSION_SETTINGS, type ExtensionConfig, loadExtensionConfig } from './config.js'
 import { AppNotReadyError, type ExtensionError } from './errors.js'
@@ -228,9 +222,7 @@ export async function runExtensionProcess(env: Readonly<Record<string, string | 
   const logger = createRootLogger({ level: config.logLevel }, { component: 'extension' })
   // Only UPPER_SNAKE names are ours: the router's PascalCase settings may share the environment.
   const ours = Object.keys(env).filter((name) => /^LAMBDA_DISPATCH_[A-Z0-9_]+$/.test(name))
-  for (const unknown of unknownSettings(ours, settingEnvNames(EXTENSION_SETTINGS), 'LAMBDA_DISPATCH_')) {
-    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
-  }
+  warnUnknownSettings(logger, ours, settingEnvNames(EXTENSION_SETTINGS), 'LAMBDA_DISPATCH_')
   const shutdown = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) {

@@ -6,9 +6,8 @@ import {
   ConfigError,
   createRootLogger,
   describeSettings,
-  describeUnknownSetting,
   settingEnvNames,
-  unknownSettings,
+  warnUnknownSettings,
 } from '../../common/index.js'
 import { EXTENSION_SETTINGS } from '../../extension/index.js'
 import { createRouter, loadRouterConfig, ROUTER_SETTINGS, type RouterConfig } from '../../router/index.js'
@@ -41,10 +40,7 @@ async function runRouter(argv: readonly string[]): Promise<number> {
     return 1
   }
   const logger = createRootLogger({ level: config.logLevel, pretty: config.logFormat === 'pretty' }, { app: 'router' })
-  // A mistyped variable would otherwise be ignored without a word.
-  for (const unknown of unknownSettings(Object.keys(process.env), knownSettingNames(), 'LAMBDA_DISPATCH_')) {
-    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
-  }
+  warnUnknownSettings(logger, Object.keys(process.env), knownSettingNames(), 'LAMBDA_DISPATCH_')
   const router = createRouter(config, { logger })
   let signals = 0
   const closed = new Promise<void>((resolve) => {

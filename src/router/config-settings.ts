@@ -2,7 +2,6 @@
 // meaning and parser, written once (src/common/settings). config.ts reads and cross-checks them; --help and
 // docs/router.md list them. Pure.
 import {
-  bad,
   bytesIn,
   defineSetting,
   durationIn,
@@ -13,9 +12,7 @@ import {
   integerIn,
   LOG_LEVELS,
   type LogLevel,
-  ok,
   oneOf,
-  type Parsed,
   parseBoolean,
   parseOptionalText,
   parseRequiredText,
@@ -28,9 +25,17 @@ import {
   DEFAULT_FRONT_DOOR_HTTP_PORT,
   DEFAULT_FRONT_DOOR_HTTPS_PORT,
   DEFAULT_HEAD_LIMITS,
-  DEFAULT_POOL_ID,
 } from '../protocol/index.js'
 import { MAX_INSTANCES_LIMIT, type PoolInstanceLimit, parsePoolInstanceLimits } from './pool-instance-limits.js'
+import {
+  parseEnvVarName,
+  parseFunctionList,
+  parseFunctionReference,
+  parseHostList,
+  parseHttpUrl,
+} from './setting-values.js'
+
+export { isValidFunctionReference } from './setting-values.js'
 
 /** The validated, frozen configuration of one router. Units are in the names; durations are ms, sizes bytes. */
 export interface RouterConfig {
@@ -113,64 +118,6 @@ export interface RouterConfig {
 export type RouterSetting = Setting<RouterConfig>
 
 export const ENV_PREFIX = 'LAMBDA_DISPATCH_'
-
-// The original LambdaArnParser patterns (original-router.md §4): name, name:qualifier, full ARN (partition aws).
-const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/
-const FUNCTION_NAME_QUALIFIER = /^[a-zA-Z0-9-_]{1,64}:([a-zA-Z0-9-_]{1,128}|\$LATEST)$/
-const FUNCTION_ARN =
-  /^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:[a-zA-Z0-9-_]{1,64}(:[a-zA-Z0-9-_]{1,128}|:\$LATEST)?$/
-const ENV_VAR_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
-
-/** A Lambda function reference the original accepted: name, name:qualifier, or ARN with optional qualifier. */
-export function isValidFunctionReference(value: string): boolean {
-  return FUNCTION_NAME.test(value) || FUNCTION_NAME_QUALIFIER.test(value) || FUNCTION_ARN.test(value)
-}
-
-function functionReference(text: string): Parsed<string> {
-  const trimmed = text.trim()
-  return isValidFunctionReference(trimmed)
-    ? ok(trimmed)
-    : bad('must be a function name, name:qualifier or ARN (arn:aws:lambda:<region>:<account>:function:<name>)')
-}
-
-function functionList(text: string): Parsed<readonly string[]> {
-  const names = text
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '')
-  const invalid = names.filter((name) => !isValidFunctionReference(name) || name === DEFAULT_POOL_ID)
-  return invalid.length > 0
-    ? bad(`must be a comma-separated list of function names, name:qualifier or ARNs; not valid: ${invalid.join(', ')}`)
-    : ok(Object.freeze([...new Set(names)]))
-}
-
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i
-
-function hostList(text: string): Parsed<readonly string[]> {
-  const names = text
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== '')
-  const invalid = names.filter((name) => !HOST_NAME.test(name))
-  return invalid.length > 0
-    ? bad(`must be a comma-separated list of host names; not valid: ${invalid.join(', ')}`)
-    : ok(Object.freeze([...new Set(names)]))
-}
-
-function envVarName(text: string): Parsed<string> {
-  const trimmed = text.trim()
-  return trimmed === '' || ENV_VAR_NAME.test(trimmed)
-    ? ok(trimmed)
-    : bad('must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)')
-}
-
-function url(text: string): Parsed<string | undefined> {
-  const trimmed = text.trim()
-  if (trimmed === '') return ok(undefined)
-  return URL.canParse(trimmed) && /^https?:$/.test(new URL(trimmed).protocol)
-    ? ok(trimmed)
-    : bad('must be an http:// or https:// URL')
-}
 
 const DAY_MS = 86_400_000
 const MAX_HEAD_LIMIT_BYTES = 16 * 1024 * 1024
@@ -261,7 +208,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     unit: 'name | name:qualifier | ARN',
     required: 'a function name, name:qualifier or ARN',
     description: 'Lambda function of the default pool.',
-    parse: functionReference,
+    parse: parseFunctionReference,
   }),
   integer('MaxConcurrentCount', 'maxConcurrentCount', 1, 100, 10, 'Requests one Lambda instance serves at once.'),
   integer(
@@ -329,7 +276,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     unit: 'env var name',
     default: 'K8S_POD_IP',
     description: 'Name of the environment variable holding the callback IP (e.g. the pod IP from the downward API).',
-    parse: envVarName,
+    parse: parseEnvVarName,
   }),
   duration(
     'IncomingRequestTimeout',
@@ -357,7 +304,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     unit: 'comma list of functions',
     default: Object.freeze([]),
     description: 'Values of the X-Lambda-Name header that select a pool of their own; any other value gets 403.',
-    parse: functionList,
+    parse: parseFunctionList,
     format: formatList,
   }),
   integer(
@@ -587,7 +534,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     default: Object.freeze([]),
     description:
       'Host names the admin listener answers besides IP literals, localhost and AdminHost; others get 421 (DNS rebinding).',
-    parse: hostList,
+    parse: parseHostList,
     format: formatList,
   }),
   setting('AwsRegion', 'awsRegion', {
@@ -602,6 +549,6 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     unit: 'URL',
     unsetText: '(AWS)',
     description: 'Lambda API endpoint override, e.g. the local Lambda service.',
-    parse: url,
+    parse: parseHttpUrl,
   }),
 ])

@@ -1,9 +1,9 @@
 // The extension's main flow as one readable function (aws-lambda-web-adapter main.rs): register → readiness → invoke
 // loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
 import type { Logger } from '../common/index.js'
-import { ConfigError, createRootLogger, describeUnknownSetting, unknownSettings } from '../common/index.js'
+import { ConfigError, createRootLogger, settingEnvNames, warnUnknownSettings } from '../common/index.js'
 import { DEFAULT_POOL_ID, decodeWaiterRequest, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
-import { EXTENSION_ENV_VARS, type ExtensionConfig, loadExtensionConfig, RUNTIME_VAR_NAME } from './config.js'
+import { EXTENSION_ENV_VARS, EXTENSION_SETTINGS, type ExtensionConfig, loadExtensionConfig } from './config.js'
 import { AppNotReadyError, type ExtensionError } from './errors.js'
 import { Invocation, type InvocationOutcome } from './invocation.js'
 import { createLambdaApiPool } from './lambda-api/api-call.js'
@@ -14,7 +14,13 @@ import { createHttpProbe, createTcpProbe, type ReadinessProbe, type ReadinessRes
 import { AppClient } from './relay.js'
 import { ExtensionTelemetry } from './telemetry.js'
 
-export { EXTENSION_DEFAULTS, EXTENSION_ENV_VARS, type ExtensionConfig, loadExtensionConfig } from './config.js'
+export {
+  EXTENSION_DEFAULTS,
+  EXTENSION_ENV_VARS,
+  EXTENSION_SETTINGS,
+  type ExtensionConfig,
+  loadExtensionConfig,
+} from './config.js'
 export * from './errors.js'
 
 /** How runExtension ended. `shutdown` is a clean exit; `fatal` means the environment must be replaced. */
@@ -216,13 +222,7 @@ export async function runExtensionProcess(env: Readonly<Record<string, string | 
   const logger = createRootLogger({ level: config.logLevel }, { component: 'extension' })
   // Only UPPER_SNAKE names are ours: the router's PascalCase settings may share the environment.
   const ours = Object.keys(env).filter((name) => /^LAMBDA_DISPATCH_[A-Z0-9_]+$/.test(name))
-  for (const unknown of unknownSettings(
-    ours,
-    [...Object.values(EXTENSION_ENV_VARS), RUNTIME_VAR_NAME],
-    'LAMBDA_DISPATCH_',
-  )) {
-    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
-  }
+  warnUnknownSettings(logger, ours, settingEnvNames(EXTENSION_SETTINGS), 'LAMBDA_DISPATCH_')
   const shutdown = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) {

@@ -1,5 +1,22 @@
-// Configuration of the local Lambda service: the types, the defaults and one validation step. No I/O.
-import { ConfigError, type Logger } from '../common/index.js'
+// Configuration of the local Lambda service: the types, its settings tables (defaults and value rules written once,
+// src/common/settings) and one validation step. No I/O.
+import {
+  bad,
+  ConfigError,
+  checkSettings,
+  defineSetting,
+  integerIn,
+  type Logger,
+  MAX_TIMER_MS,
+  ok,
+  oneOf,
+  type Parsed,
+  parseBoolean,
+  type Setting,
+  type SettingParser,
+  settingDefaults,
+  textMatching,
+} from '../common/index.js'
 
 /** Where each child process's stdout/stderr goes: one log line per output line, this process's own stdio, or nowhere. */
 /**
@@ -60,28 +77,93 @@ export interface LocalLambdaConfig {
   logger?: Logger
 }
 
-export const LOCAL_FUNCTION_DEFAULTS = {
-  extensionCommands: [] as readonly (readonly string[])[],
-  portVariables: [] as readonly string[],
-  handler: 'index.handler',
-  timeoutMs: 3000,
-  memoryMb: 128,
-  coldStartDelayMs: 0,
-  initTimeoutMs: 10_000,
-  freezeWhenIdle: false,
-  idleEnvironmentTtlMs: 300_000,
-  shutdownTimeoutMs: 2000,
-  inheritEnv: true,
-} as const
+/** A function's settings that have a default and a value rule: what LOCAL_FUNCTION_SETTINGS fills. */
+type FunctionSettings = Required<
+  Pick<
+    LocalFunctionConfig,
+    | 'handler'
+    | 'timeoutMs'
+    | 'memoryMb'
+    | 'coldStartDelayMs'
+    | 'initTimeoutMs'
+    | 'freezeWhenIdle'
+    | 'idleEnvironmentTtlMs'
+    | 'shutdownTimeoutMs'
+    | 'inheritEnv'
+  >
+>
 
-export const LOCAL_LAMBDA_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 0,
-  region: 'us-east-1',
-  accountId: '123456789012',
-  accountConcurrencyLimit: 1000,
-  childOutput: 'log' as ChildOutput,
-} as const
+/** The service's settings that have a default and a value rule: what LOCAL_LAMBDA_SETTINGS fills. */
+type ServiceSettings = Required<
+  Pick<LocalLambdaConfig, 'host' | 'port' | 'region' | 'accountId' | 'accountConcurrencyLimit' | 'childOutput'>
+>
+
+// The local Lambda is configured by an object, not the environment: its rows have no variable or flag, and
+// checkSettings reads each field through the row's parser.
+function row<C, K extends keyof C>(field: K, defaultValue: C[K], parse: SettingParser<C[K]>, unit = ''): Setting<C> {
+  return defineSetting<C, K>(field, { env: [], unit, default: defaultValue, parse })
+}
+
+type MillisecondFields =
+  | 'timeoutMs'
+  | 'coldStartDelayMs'
+  | 'initTimeoutMs'
+  | 'idleEnvironmentTtlMs'
+  | 'shutdownTimeoutMs'
+
+function milliseconds(field: MillisecondFields, defaultMs: number, minMs: number, maxMs: number) {
+  const parse = integerIn(minMs, maxMs)
+  return defineSetting<FunctionSettings, MillisecondFields>(field, {
+    env: [],
+    unit: 'ms',
+    default: defaultMs,
+    parse,
+  })
+}
+
+// Handed on as given: the runtime reads its handler, the listener resolves its host.
+const anyText: SettingParser<string> = (text) => ok(text)
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+
+function parseRegion(text: string): Parsed<string> {
+  const trimmed = text.trim()
+  return REGION.test(trimmed) ? ok(trimmed) : bad('must look like us-east-1')
+}
+
+/** Each function's settings, their defaults and value rules. */
+export const LOCAL_FUNCTION_SETTINGS: readonly Setting<FunctionSettings>[] = Object.freeze([
+  row<FunctionSettings, 'handler'>('handler', 'index.handler', anyText),
+  // Lambda's own bound: 1 s to 15 min.
+  milliseconds('timeoutMs', 3000, 1, 900_000),
+  row<FunctionSettings, 'memoryMb'>('memoryMb', 128, integerIn(128, 10_240), 'MB'),
+  milliseconds('coldStartDelayMs', 0, 0, MAX_TIMER_MS),
+  milliseconds('initTimeoutMs', 10_000, 1, MAX_TIMER_MS),
+  row<FunctionSettings, 'freezeWhenIdle'>('freezeWhenIdle', false, parseBoolean),
+  milliseconds('idleEnvironmentTtlMs', 300_000, 1, MAX_TIMER_MS),
+  milliseconds('shutdownTimeoutMs', 2000, 0, MAX_TIMER_MS),
+  row<FunctionSettings, 'inheritEnv'>('inheritEnv', true, parseBoolean),
+])
+
+/** The service's settings, their defaults and value rules. */
+export const LOCAL_LAMBDA_SETTINGS: readonly Setting<ServiceSettings>[] = Object.freeze([
+  row<ServiceSettings, 'accountConcurrencyLimit'>('accountConcurrencyLimit', 1000, integerIn(1, 100_000)),
+  row<ServiceSettings, 'host'>('host', '127.0.0.1', anyText),
+  row<ServiceSettings, 'port'>('port', 0, integerIn(0, 65_535)),
+  row<ServiceSettings, 'accountId'>('accountId', '123456789012', textMatching(/^\d{12}$/, '12 digits')),
+  row<ServiceSettings, 'region'>('region', 'us-east-1', parseRegion),
+  row<ServiceSettings, 'childOutput'>('childOutput', 'log', oneOf(['log', 'inherit', 'ignore', 'print'] as const)),
+])
+
+/** Every function default, derived from LOCAL_FUNCTION_SETTINGS, and the two lists a function may leave out. */
+export const LOCAL_FUNCTION_DEFAULTS = Object.freeze({
+  ...(settingDefaults(LOCAL_FUNCTION_SETTINGS) as FunctionSettings),
+  extensionCommands: Object.freeze([]) as readonly (readonly string[])[],
+  portVariables: Object.freeze([]) as readonly string[],
+})
+
+/** Every service default, derived from LOCAL_LAMBDA_SETTINGS. */
+export const LOCAL_LAMBDA_DEFAULTS = settingDefaults(LOCAL_LAMBDA_SETTINGS) as Readonly<ServiceSettings>
 
 /** A function's settings after validation: every field present, nothing left to check. */
 export interface ResolvedFunctionConfig {
@@ -130,27 +212,13 @@ export const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([
 ])
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/
-// setTimeout's ceiling; longer timers fire at once.
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Validates the whole configuration once and returns it frozen, or throws ConfigError listing every problem. */
 export function resolveLocalLambdaConfig(config: LocalLambdaConfig, cwd: string): ResolvedLocalLambdaConfig {
   const problems: string[] = []
-  const integer = (path: string, value: number | undefined, fallback: number, min: number, max: number): number => {
-    if (value === undefined) return fallback
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${path} must be an integer ${min}-${max}, got ${JSON.stringify(value)}`)
-      return fallback
-    }
-    return value
-  }
-  const accountLimit = integer(
-    'accountConcurrencyLimit',
-    config.accountConcurrencyLimit,
-    LOCAL_LAMBDA_DEFAULTS.accountConcurrencyLimit,
-    1,
-    100_000,
-  )
+  // The service's problems come after the functions', as the service's fields follow `functions` in the object.
+  const serviceProblems: string[] = []
+  const service = checkSettings(LOCAL_LAMBDA_SETTINGS, config, '', serviceProblems)
   const functions = new Map<string, ResolvedFunctionConfig>()
   for (const [name, fn] of Object.entries(config.functions)) {
     const at = `functions.${name}`
@@ -171,68 +239,37 @@ export function resolveLocalLambdaConfig(config: LocalLambdaConfig, cwd: string)
         problems.push(`${at}.portVariables: ${JSON.stringify(key)} is not a settable variable name`)
       }
     }
-    const reserved = integer(`${at}.reservedConcurrency`, fn.reservedConcurrency, accountLimit, 0, accountLimit)
+    // Reserved concurrency is bounded by the account limit, so its row is made per configuration.
+    const reservedRow = row<{ reservedConcurrency: number }, 'reservedConcurrency'>(
+      'reservedConcurrency',
+      service.accountConcurrencyLimit,
+      integerIn(0, service.accountConcurrencyLimit),
+    )
+    const { reservedConcurrency } = checkSettings([reservedRow], fn, `${at}.`, problems)
+    const settings = checkSettings(LOCAL_FUNCTION_SETTINGS, fn, `${at}.`, problems)
     functions.set(
       name,
       Object.freeze({
+        ...settings,
         name,
         runtimeCommand: [...fn.runtimeCommand],
         extensionCommands: extensionCommands.map((argv) => [...argv]),
         env: { ...fn.env },
         portVariables: [...portVariables],
         cwd: fn.cwd ?? cwd,
-        handler: fn.handler ?? LOCAL_FUNCTION_DEFAULTS.handler,
-        timeoutMs: integer(`${at}.timeoutMs`, fn.timeoutMs, LOCAL_FUNCTION_DEFAULTS.timeoutMs, 1, 900_000),
-        memoryMb: integer(`${at}.memoryMb`, fn.memoryMb, LOCAL_FUNCTION_DEFAULTS.memoryMb, 128, 10_240),
-        concurrencyLimit: reserved,
+        concurrencyLimit: reservedConcurrency,
         hasReservedConcurrency: fn.reservedConcurrency !== undefined,
-        coldStartDelayMs: integer(
-          `${at}.coldStartDelayMs`,
-          fn.coldStartDelayMs,
-          LOCAL_FUNCTION_DEFAULTS.coldStartDelayMs,
-          0,
-          MAX_TIMER_MS,
-        ),
-        initTimeoutMs: integer(
-          `${at}.initTimeoutMs`,
-          fn.initTimeoutMs,
-          LOCAL_FUNCTION_DEFAULTS.initTimeoutMs,
-          1,
-          MAX_TIMER_MS,
-        ),
-        freezeWhenIdle: fn.freezeWhenIdle ?? LOCAL_FUNCTION_DEFAULTS.freezeWhenIdle,
-        idleEnvironmentTtlMs: integer(
-          `${at}.idleEnvironmentTtlMs`,
-          fn.idleEnvironmentTtlMs,
-          LOCAL_FUNCTION_DEFAULTS.idleEnvironmentTtlMs,
-          1,
-          MAX_TIMER_MS,
-        ),
-        shutdownTimeoutMs: integer(
-          `${at}.shutdownTimeoutMs`,
-          fn.shutdownTimeoutMs,
-          LOCAL_FUNCTION_DEFAULTS.shutdownTimeoutMs,
-          0,
-          MAX_TIMER_MS,
-        ),
-        inheritEnv: fn.inheritEnv ?? LOCAL_FUNCTION_DEFAULTS.inheritEnv,
       }),
     )
   }
-  const port = integer('port', config.port, LOCAL_LAMBDA_DEFAULTS.port, 0, 65_535)
-  if (config.accountId !== undefined && !/^\d{12}$/.test(config.accountId)) {
-    problems.push(`accountId must be 12 digits, got ${JSON.stringify(config.accountId)}`)
-  }
-  if (config.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.region)) {
-    problems.push(`region must look like us-east-1, got ${JSON.stringify(config.region)}`)
-  }
+  problems.push(...serviceProblems)
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze({
     functions,
-    host: config.host ?? LOCAL_LAMBDA_DEFAULTS.host,
-    port,
-    region: config.region ?? LOCAL_LAMBDA_DEFAULTS.region,
-    accountId: config.accountId ?? LOCAL_LAMBDA_DEFAULTS.accountId,
-    childOutput: config.childOutput ?? LOCAL_LAMBDA_DEFAULTS.childOutput,
+    host: service.host,
+    port: service.port,
+    region: service.region,
+    accountId: service.accountId,
+    childOutput: service.childOutput,
   })
 }

@@ -1,155 +1,23 @@
-// The router's configuration: the RouterConfig type, its defaults, and loadRouterConfig(env, argv), which
-// validates everything once and reports every bad setting in one ConfigError.
+// The router's configuration: its defaults (derived from the settings table) and loadRouterConfig(env, argv), which
+// reads the table, checks the rules between settings, and reports every bad setting in one ConfigError.
 // Pure: reads only the env object and argv it is given; files named here are read at start, not now.
-import { ConfigError, closestName, type LogLevel } from '../common/index.js'
-import {
-  DEFAULT_CONTROL_H2C_PORT,
-  DEFAULT_CONTROL_TLS_PORT,
-  DEFAULT_FRONT_DOOR_HTTP_PORT,
-  DEFAULT_FRONT_DOOR_HTTPS_PORT,
-  DEFAULT_HEAD_LIMITS,
-} from '../protocol/index.js'
-import { boolean, ENV_PREFIX, ROUTER_SETTINGS, type RouterSetting } from './config-settings.js'
-import { type PoolInstanceLimit, unknownPoolNames } from './pool-instance-limits.js'
+import { ConfigError, loadSettings, settingDefaults } from '../common/index.js'
+import { ENV_PREFIX, ROUTER_SETTINGS, type RouterConfig } from './config-settings.js'
+import { unknownPoolNames } from './pool-instance-limits.js'
 
-export { ENV_PREFIX, isValidFunctionReference, ROUTER_SETTINGS, type RouterSetting } from './config-settings.js'
-
-/** The validated, frozen configuration of one router. Units are in the names; durations are ms, sizes bytes. */
-export interface RouterConfig {
-  /** Default pool's function: name, name:qualifier or ARN (`FunctionName`). */
-  readonly functionName: string
-  readonly maxConcurrentCount: number
-  /** Resolved: `ChannelCount=-1` becomes min(2 × MaxConcurrentCount, 100). */
-  readonly channelCount: number
-  readonly instanceCountMultiplier: number
-  readonly incomingRequestHttpPort: number
-  readonly incomingRequestHttpsPort: number
-  readonly controlChannelInsecureHttp2Port: number
-  readonly controlChannelHttp2Port: number
-  readonly allowInsecureControlChannel: boolean
-  readonly preferredControlChannelScheme: 'http' | 'https'
-  readonly routerCallbackHost: string | undefined
-  readonly envVarForCallbackIp: string
-  /** `IncomingRequestTimeout`: the longest a request waits in the queue for a channel. */
-  readonly queueTimeoutMs: number
-  readonly scalingAlgorithm: 'simple' | 'ewma'
-  readonly cloudWatchMetricsEnabled: boolean
-  readonly logPeriodicMetrics: boolean
-  /** Address every listener binds; undefined binds all interfaces. */
-  readonly listenHost: string | undefined
-  /** Values of X-Lambda-Name that get a pool of their own. */
-  readonly allowedLambdaNames: readonly string[]
-  readonly queueLimit: number
-  readonly responseHeadTimeoutMs: number
-  readonly bodyIdleTimeoutMs: number
-  readonly instanceStartTimeoutMs: number
-  /** Limits of every pool without its own entry in `poolInstanceLimits`. */
-  readonly minInstances: number
-  readonly maxInstances: number
-  /** Per-pool MinInstances/MaxInstances, by FunctionName (the default pool) or allow-listed name. */
-  readonly poolInstanceLimits: readonly PoolInstanceLimit[]
-  readonly maxInvokesPerMinute: number
-  /** The function's own timeout; invokes get this plus a margin as their HTTP request timeout. */
-  readonly functionTimeoutMs: number
-  readonly shutdownTimeoutMs: number
-  readonly maxRequestHeadBytes: number
-  readonly maxResponseHeadBytes: number
-  readonly clientHeadersTimeoutMs: number
-  /** 0: off (stalled uploads are bounded by the body idle timeout instead). */
-  readonly clientRequestTimeoutMs: number
-  readonly clientKeepAliveTimeoutMs: number
-  /** Absolute time for a new plain connection's first bytes (protocol sniffing). */
-  readonly clientPrefaceTimeoutMs: number
-  /** Whole request body, from when a channel starts reading it; 0: off. */
-  readonly requestBodyTimeoutMs: number
-  /** Bytes per second; 0: off. */
-  readonly minRequestBodyDataRate: number
-  readonly minRequestBodyDataRateGraceMs: number
-  /** Per client listener. */
-  readonly maxConnections: number
-  readonly maxStreamsPerConnection: number
-  readonly trustForwardedHeaders: boolean
-  readonly tlsCertPath: string | undefined
-  readonly tlsKeyPath: string | undefined
-  readonly pinControlChannelCertificate: boolean
-  /** Admit control requests without a channel token (the original extension); a wrong token is refused anyway. */
-  readonly allowUnauthenticatedChannels: boolean
-  readonly exposeInternalHeaders: boolean
-  readonly preWarmInvokes: boolean
-  readonly logLevel: LogLevel
-  readonly logFormat: 'json' | 'pretty'
-  readonly accessLog: boolean
-  /** Admin listener (health, readiness, metrics, dashboard); 0 picks a free port. */
-  readonly adminPort: number
-  /** Address the admin listener binds: loopback by default, whatever ListenHost says. */
-  readonly adminHost: string
-  /** Host names the admin listener answers besides IP literals, loopback names and adminHost (DNS rebinding). */
-  readonly adminAllowedHosts: readonly string[]
-  /** AWS region for Lambda invokes (AWS_REGION, else AWS_DEFAULT_REGION). */
-  readonly awsRegion: string | undefined
-  /** Lambda endpoint override, e.g. the local Lambda (AWS_ENDPOINT_URL_LAMBDA). */
-  readonly lambdaEndpoint: string | undefined
-}
+export {
+  ENV_PREFIX,
+  isValidFunctionReference,
+  ROUTER_SETTINGS,
+  type RouterConfig,
+  type RouterSetting,
+} from './config-settings.js'
 
 /**
- * Defaults of every setting except FunctionName (required), as validated values. No I/O. Keys are RouterConfig
- * fields; each one's env var, flag and meaning are in ROUTER_SETTINGS and docs/router.md.
+ * Defaults of every setting except FunctionName (required), as validated values, derived from ROUTER_SETTINGS. No
+ * I/O. Keys are RouterConfig fields; each one's env var, flag and meaning are in ROUTER_SETTINGS and docs/router.md.
  */
-export const ROUTER_DEFAULTS: Readonly<Omit<RouterConfig, 'functionName'>> = Object.freeze({
-  maxConcurrentCount: 10,
-  channelCount: -1,
-  instanceCountMultiplier: 2,
-  incomingRequestHttpPort: DEFAULT_FRONT_DOOR_HTTP_PORT,
-  incomingRequestHttpsPort: DEFAULT_FRONT_DOOR_HTTPS_PORT,
-  controlChannelInsecureHttp2Port: DEFAULT_CONTROL_H2C_PORT,
-  controlChannelHttp2Port: DEFAULT_CONTROL_TLS_PORT,
-  allowInsecureControlChannel: false,
-  preferredControlChannelScheme: 'https',
-  routerCallbackHost: undefined,
-  envVarForCallbackIp: 'K8S_POD_IP',
-  queueTimeoutMs: 120_000,
-  scalingAlgorithm: 'simple',
-  cloudWatchMetricsEnabled: false,
-  logPeriodicMetrics: false,
-  listenHost: undefined,
-  allowedLambdaNames: Object.freeze([]),
-  queueLimit: 1000,
-  responseHeadTimeoutMs: 120_000,
-  bodyIdleTimeoutMs: 120_000,
-  instanceStartTimeoutMs: 30_000,
-  minInstances: 0,
-  maxInstances: 20,
-  poolInstanceLimits: Object.freeze([]),
-  maxInvokesPerMinute: 300,
-  functionTimeoutMs: 15 * 60_000,
-  shutdownTimeoutMs: 20_000,
-  maxRequestHeadBytes: DEFAULT_HEAD_LIMITS.maxHeadBytes,
-  maxResponseHeadBytes: DEFAULT_HEAD_LIMITS.maxHeadBytes,
-  clientHeadersTimeoutMs: 60_000,
-  clientRequestTimeoutMs: 0,
-  clientKeepAliveTimeoutMs: 65_000,
-  clientPrefaceTimeoutMs: 5_000,
-  requestBodyTimeoutMs: 10 * 60_000,
-  minRequestBodyDataRate: 240,
-  minRequestBodyDataRateGraceMs: 5_000,
-  maxConnections: 5_000,
-  maxStreamsPerConnection: 100,
-  trustForwardedHeaders: false,
-  tlsCertPath: undefined,
-  tlsKeyPath: undefined,
-  pinControlChannelCertificate: true,
-  allowUnauthenticatedChannels: false,
-  exposeInternalHeaders: false,
-  preWarmInvokes: false,
-  logLevel: 'info',
-  logFormat: 'json',
-  accessLog: true,
-  adminPort: 5005,
-  adminHost: '127.0.0.1',
-  adminAllowedHosts: Object.freeze([]),
-  awsRegion: undefined,
-  lambdaEndpoint: undefined,
-})
+export const ROUTER_DEFAULTS = settingDefaults(ROUTER_SETTINGS) as Readonly<Omit<RouterConfig, 'functionName'>>
 
 /**
  * Reads every setting from `env` (LAMBDA_DISPATCH_<Key>, key case-insensitive as the original's binder allowed) and
@@ -161,46 +29,11 @@ export function loadRouterConfig(
   env: Readonly<Record<string, string | undefined>>,
   argv: readonly string[] = [],
 ): RouterConfig {
-  const problems: string[] = []
-  const fromArgv = parseArgv(argv, problems)
-  const envLower = new Map<string, { name: string; value: string }>()
-  for (const [name, value] of Object.entries(env)) {
-    // The documented casing wins over another spelling of the same key.
-    if (value !== undefined && !envLower.has(name.toLowerCase())) envLower.set(name.toLowerCase(), { name, value })
-  }
-  const values: Record<string, unknown> = { ...ROUTER_DEFAULTS, functionName: undefined }
-  const given = new Set<keyof RouterConfig>()
-  for (const spec of ROUTER_SETTINGS) {
-    let source: { name: string; value: string } | undefined
-    const flagged = fromArgv.get(spec.flag)
-    if (flagged !== undefined) source = { name: spec.flag, value: flagged }
-    else {
-      for (const name of spec.env) {
-        const exact = env[name]
-        const found = exact !== undefined ? { name, value: exact } : envLower.get(name.toLowerCase())
-        if (found !== undefined) {
-          source = found
-          break
-        }
-      }
-    }
-    if (source === undefined) continue
-    given.add(spec.field)
-    const parsed = spec.parse(source.value)
-    if ('problem' in parsed) problems.push(`${source.name} ${parsed.problem}, got "${source.value}"`)
-    else values[spec.field] = parsed.value
-  }
-  // Every value below is either a default or passed its setting's parser; the casts restate what was checked.
-  const config = values as unknown as { -readonly [K in keyof RouterConfig]: RouterConfig[K] }
-  const name = (field: keyof RouterConfig): string => {
-    const spec = ROUTER_SETTINGS.find((candidate) => candidate.field === field) as RouterSetting
-    return fromArgv.has(spec.flag) ? spec.flag : (spec.env[0] as string)
-  }
-  if (config.functionName === undefined && !given.has('functionName')) {
-    problems.push(
-      'LAMBDA_DISPATCH_FunctionName (or --function-name) is required: a function name, name:qualifier or ARN',
-    )
-  }
+  const loaded = loadSettings(ROUTER_SETTINGS, env, argv, { blankIsUnset: false, ignoreEnvCase: true })
+  const problems = loaded.problems
+  const name = loaded.nameOf
+  // Every value below is either a default or passed its setting's parser; the cast restates what was checked.
+  const config = { ...loaded.values } as { -readonly [K in keyof RouterConfig]: RouterConfig[K] }
   if (config.channelCount === -1) config.channelCount = Math.min(2 * config.maxConcurrentCount, 100)
   else if (config.channelCount < config.maxConcurrentCount) {
     problems.push(
@@ -272,36 +105,4 @@ function portConflicts(config: RouterConfig): string[] {
     else seen.set(port, key)
   }
   return problems
-}
-
-function parseArgv(argv: readonly string[], problems: string[]): Map<string, string> {
-  const byFlag = new Map(ROUTER_SETTINGS.map((spec) => [spec.flag, spec]))
-  const values = new Map<string, string>()
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] as string
-    const equals = arg.indexOf('=')
-    const flagName = equals === -1 ? arg : arg.slice(0, equals)
-    const spec = byFlag.get(flagName)
-    if (spec === undefined) {
-      const closest = flagName.startsWith('--') ? closestName(flagName, byFlag.keys()) : undefined
-      problems.push(`unknown option "${arg}"${closest === undefined ? '' : `: did you mean ${closest}?`} (see --help)`)
-      continue
-    }
-    if (equals !== -1) {
-      values.set(flagName, arg.slice(equals + 1))
-      continue
-    }
-    const next = argv[index + 1]
-    if (spec.boolean && (next === undefined || next.startsWith('--') || 'problem' in boolean(next))) {
-      values.set(flagName, 'true')
-      continue
-    }
-    if (next === undefined) {
-      problems.push(`${flagName} needs a value (${spec.unit})`)
-      continue
-    }
-    values.set(flagName, next)
-    index++
-  }
-  return values
 }

@@ -64,3 +64,54 @@ test('every import in src/ respects the module boundary table', () => {
   }
   assert.deepEqual(violations, [])
 })
+
+/** Groups of files that import each other in a circle (strongly connected, more than one file), by relative imports. */
+function importCircles(files: readonly string[]): string[][] {
+  const edges = new Map<string, string[]>()
+  for (const file of files) {
+    const targets = importsOf(readFileSync(file, 'utf8'))
+      .filter((specifier) => specifier.startsWith('.'))
+      .map((specifier) => resolve(dirname(file), specifier).replace(/\.js$/, '.ts'))
+    edges.set(file, targets)
+  }
+  // Tarjan's algorithm.
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const circles: string[][] = []
+  const visit = (file: string): void => {
+    index.set(file, index.size)
+    low.set(file, index.get(file) as number)
+    stack.push(file)
+    onStack.add(file)
+    for (const target of edges.get(file) ?? []) {
+      if (!edges.has(target)) continue
+      if (!index.has(target)) {
+        visit(target)
+        low.set(file, Math.min(low.get(file) as number, low.get(target) as number))
+      } else if (onStack.has(target)) {
+        low.set(file, Math.min(low.get(file) as number, index.get(target) as number))
+      }
+    }
+    if (low.get(file) !== index.get(file)) return
+    const group: string[] = []
+    let member: string
+    do {
+      member = stack.pop() as string
+      onStack.delete(member)
+      group.push(relative(SRC, member))
+    } while (member !== file)
+    if (group.length > 1) circles.push(group.sort())
+  }
+  for (const file of files) if (!index.has(file)) visit(file)
+  return circles
+}
+
+// Issue 15: settings are one mechanism in common/settings; a settings table and the loader that reads it (config.ts,
+// config-settings.ts) must not import each other, even for a type.
+test('no configuration or settings file is part of an import circle', () => {
+  const isSettingsFile = (path: string): boolean => /(^|\/)config[^/]*\.ts$|^common\/settings\//.test(path)
+  const circles = importCircles(sourceFiles(SRC)).filter((group) => group.some(isSettingsFile))
+  assert.deepEqual(circles, [])
+})

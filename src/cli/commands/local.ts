@@ -6,11 +6,18 @@ import {
   ConfigError,
   createRootLogger,
   describeUnknownSetting,
+  durationIn,
+  integerIn,
   LOG_LEVELS,
   type LogLevel,
+  MAX_TIMER_MS,
+  oneOf,
+  type SettingParser,
+  settingEnvNames,
   unknownSettings,
 } from '../../common/index.js'
-import { EXTENSION_ENV_VARS } from '../../extension/index.js'
+import { EXTENSION_SETTINGS } from '../../extension/index.js'
+import { LOCAL_LAMBDA_DEFAULTS } from '../../local/index.js'
 import { ROUTER_SETTINGS } from '../../router/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
 import { LOCAL_MIN_INSTANCES, localMaxInstances } from '../machine-size.js'
@@ -45,23 +52,44 @@ export function registerLocalCommand(program: Command): void {
   program
     .command('local')
     .description('run the whole system on this machine: local Lambda service, router and the demo app (or your app)')
-    .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', port, LOCAL_STACK_DEFAULTS.frontDoorPort)
-    .option('--control-port <port>', 'router control channel port (h2c)', port, LOCAL_STACK_DEFAULTS.controlPort)
+    .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', PORT, LOCAL_STACK_DEFAULTS.frontDoorPort)
+    .option('--control-port <port>', 'router control channel port (h2c)', PORT, LOCAL_STACK_DEFAULTS.controlPort)
     .option(
       '--admin-port <port>',
       'router admin port: dashboard, /metrics, /health, /ready (default 5005; 0 with --port 0)',
-      port,
+      PORT,
     )
     .option(
       '--app <command>',
       "your app's command line; it must listen on 127.0.0.1:$PORT and answer GET /health with 2xx (see --readiness-path)",
     )
     .option('--readiness-path <path>', 'path the extension probes until the app answers 2xx (default: /health)')
-    .option('--init-timeout <ms>', "init limit of each new environment (Lambda's is 10 s)", atLeast(1), 10_000)
+    .option(
+      '--init-timeout <ms>',
+      "init limit of each new environment (Lambda's is 10 s)",
+      byRule(durationIn(1, MAX_TIMER_MS)),
+      LOCAL_STACK_DEFAULTS.initTimeoutMs,
+    )
     .option('--function-name <name>', 'name of the local function (default: lambda-dispatch-demo, or app with --app)')
-    .option('--cold-start <ms>', 'simulated cold start of each new execution environment', atLeast(0), 0)
-    .option('--function-timeout <ms>', 'function timeout: each invoke ends by then', atLeast(1), 60_000)
-    .option('--concurrency <n>', 'concurrent invokes allowed (beyond: 429 throttles)', atLeast(1), 50)
+    .option(
+      '--cold-start <ms>',
+      'simulated cold start of each new execution environment',
+      byRule(durationIn(0, MAX_TIMER_MS)),
+      LOCAL_STACK_DEFAULTS.coldStartDelayMs,
+    )
+    .option(
+      '--function-timeout <ms>',
+      'function timeout: each invoke ends by then',
+      // Lambda's own limit: 15 minutes.
+      byRule(durationIn(1, 15 * 60_000)),
+      LOCAL_STACK_DEFAULTS.functionTimeoutMs,
+    )
+    .option(
+      '--concurrency <n>',
+      'concurrent invokes allowed (beyond: 429 throttles)',
+      byRule(integerIn(1, LOCAL_LAMBDA_DEFAULTS.accountConcurrencyLimit)),
+      LOCAL_STACK_DEFAULTS.concurrencyLimit,
+    )
     .option('--no-freeze', 'do not freeze idle execution environments (SIGSTOP) between invokes')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'warn')
     .option('--log-format <format>', 'json or pretty (default: pretty on a terminal, json otherwise)')
@@ -79,10 +107,11 @@ export function registerLocalCommand(program: Command): void {
 }
 
 async function runLocal(options: LocalCommandOptions): Promise<number> {
-  if (!LOG_LEVELS.includes(options.logLevel)) {
-    process.stderr.write(`lambda-dispatch local: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
-    return 1
-  }
+  const level = oneOf(LOG_LEVELS)(options.logLevel)
+  if ('problem' in level) return refuse(`--log-level ${level.problem}`)
+  // Pretty on a terminal, JSON otherwise, unless --log-format says.
+  const format = oneOf(['json', 'pretty'] as const)(options.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'))
+  if ('problem' in format) return refuse(`--log-format ${format.problem}`)
   let functionEnv: Record<string, string>
   let routerSettings: Record<string, string>
   try {
@@ -90,27 +119,17 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
     routerSettings = keyValues(options.routerSetting, 'LAMBDA_DISPATCH_')
     // A flag was given on purpose: a mistyped name is an error, not a setting silently ignored.
     const unknown = [
-      ...unknownSettings(
-        Object.keys(routerSettings),
-        ROUTER_SETTINGS.flatMap((setting) => setting.env),
-        'LAMBDA_DISPATCH_',
-      ),
-      ...unknownSettings(Object.keys(functionEnv), Object.values(EXTENSION_ENV_VARS), 'LAMBDA_DISPATCH_'),
+      ...unknownSettings(Object.keys(routerSettings), settingEnvNames(ROUTER_SETTINGS), 'LAMBDA_DISPATCH_'),
+      ...unknownSettings(Object.keys(functionEnv), settingEnvNames(EXTENSION_SETTINGS), 'LAMBDA_DISPATCH_'),
     ]
     if (unknown.length > 0) throw new Error(unknown.map(describeUnknownSetting).join('; '))
     if (options.readinessPath !== undefined && !options.readinessPath.startsWith('/')) {
       throw new Error('--readiness-path must start with "/"')
     }
   } catch (error) {
-    process.stderr.write(`lambda-dispatch local: ${(error as Error).message}\n`)
-    return 1
+    return refuse((error as Error).message)
   }
-  if (options.logFormat !== undefined && options.logFormat !== 'json' && options.logFormat !== 'pretty') {
-    process.stderr.write('lambda-dispatch local: --log-format must be json or pretty\n')
-    return 1
-  }
-  const pretty = options.logFormat === undefined ? process.stdout.isTTY === true : options.logFormat === 'pretty'
-  const logger = createRootLogger({ level: options.logLevel, pretty }, { app: 'local' })
+  const logger = createRootLogger({ level: level.value, pretty: format.value === 'pretty' }, { app: 'local' })
   // Sized to this machine unless --router-setting MaxInstances=N (any letter case) says otherwise.
   const cpuCount = availableParallelism()
   const given = (key: string): boolean =>
@@ -137,7 +156,7 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       freezeWhenIdle: options.freeze,
       functionEnv,
       routerSettings: {
-        LAMBDA_DISPATCH_LogLevel: options.logLevel,
+        LAMBDA_DISPATCH_LogLevel: level.value,
         ...(maxInstancesGiven ? {} : { LAMBDA_DISPATCH_MaxInstances: String(localMaxInstances(cpuCount)) }),
         ...(minInstancesGiven ? {} : { LAMBDA_DISPATCH_MinInstances: String(LOCAL_MIN_INSTANCES) }),
         ...routerSettings,
@@ -223,21 +242,21 @@ function readinessPath(flagPath: string | undefined, env: Readonly<Record<string
   return env.LAMBDA_DISPATCH_READINESS_PATH ?? env.AWS_LWA_READINESS_CHECK_PATH ?? flagPath ?? '/health'
 }
 
-function port(text: string): number {
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || value > 65535) throw new InvalidArgumentError('expected a port 0–65535')
-  return value
+function refuse(problem: string): number {
+  process.stderr.write(`lambda-dispatch local: ${problem}\n`)
+  return 1
 }
 
-function atLeast(min: number): (text: string) => number {
+/** A commander argument parser that applies a setting's rule (the one the router and the extension use). */
+function byRule<T>(parse: SettingParser<T>): (text: string) => T {
   return (text) => {
-    const value = Number(text)
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) {
-      throw new InvalidArgumentError(`expected a whole number ≥ ${min}`)
-    }
-    return value
+    const parsed = parse(text)
+    if ('problem' in parsed) throw new InvalidArgumentError(parsed.problem)
+    return parsed.value
   }
 }
+
+const PORT = byRule(integerIn(0, 65535))
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value]

@@ -2,30 +2,19 @@
 // SIGINT/SIGTERM to a graceful close. Exit 0 after a clean close, 1 on bad configuration, a failed start, or a second
 // signal. The only router code that reads argv or exits.
 import type { Command } from 'commander'
-import { ConfigError, createRootLogger, describeUnknownSetting, unknownSettings } from '../../common/index.js'
-import { EXTENSION_ENV_VARS } from '../../extension/index.js'
+import {
+  ConfigError,
+  createRootLogger,
+  describeSettings,
+  settingEnvNames,
+  warnUnknownSettings,
+} from '../../common/index.js'
+import { EXTENSION_SETTINGS } from '../../extension/index.js'
 import { createRouter, loadRouterConfig, ROUTER_SETTINGS, type RouterConfig } from '../../router/index.js'
 
 /** Every `LAMBDA_DISPATCH_*` name the router or the extension reads (one environment may hold both). */
 export function knownSettingNames(): string[] {
-  return [
-    ...ROUTER_SETTINGS.flatMap((setting) => setting.env),
-    ...Object.values(EXTENSION_ENV_VARS),
-    'LAMBDA_DISPATCH_RUNTIME',
-  ]
-}
-
-/** The settings part of `lambda-dispatch router --help`: every setting, its flag, env var(s), form and default. */
-export function routerSettingsHelp(): string {
-  const lines = ['', 'Settings (a flag wins over its environment variable):', '']
-  for (const setting of ROUTER_SETTINGS) {
-    const value = setting.boolean ? '[true|false]' : '<value>'
-    lines.push(`  ${setting.flag} ${value}`)
-    lines.push(`      env ${setting.env.join(', ')}; ${setting.unit}; default ${setting.defaultText}`)
-    lines.push(`      ${setting.description}`)
-  }
-  lines.push('', 'Durations: 250 (ms), 250ms, 30s, 2m, 1h or 00:02:00. Sizes: 65536, 64KiB, 1MiB.')
-  return lines.join('\n')
+  return [...settingEnvNames(ROUTER_SETTINGS), ...settingEnvNames(EXTENSION_SETTINGS)]
 }
 
 export function registerRouterCommand(program: Command): void {
@@ -35,7 +24,7 @@ export function registerRouterCommand(program: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .helpOption('-h, --help', 'show every setting with its environment variable')
-    .addHelpText('after', routerSettingsHelp())
+    .addHelpText('after', describeSettings(ROUTER_SETTINGS))
     .action(async (_options: unknown, command: Command) => {
       process.exitCode = await runRouter(command.args)
     })
@@ -51,10 +40,7 @@ async function runRouter(argv: readonly string[]): Promise<number> {
     return 1
   }
   const logger = createRootLogger({ level: config.logLevel, pretty: config.logFormat === 'pretty' }, { app: 'router' })
-  // A mistyped variable would otherwise be ignored without a word.
-  for (const unknown of unknownSettings(Object.keys(process.env), knownSettingNames(), 'LAMBDA_DISPATCH_')) {
-    logger.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknownSetting(unknown))
-  }
+  warnUnknownSettings(logger, Object.keys(process.env), knownSettingNames(), 'LAMBDA_DISPATCH_')
   const router = createRouter(config, { logger })
   let signals = 0
   const closed = new Promise<void>((resolve) => {

@@ -8,9 +8,11 @@ import { ConfigError } from '../../../src/common/index.js'
 import {
   EXTENSION_DEFAULTS,
   EXTENSION_ENV_VARS,
+  EXTENSION_SETTINGS,
   type ExtensionConfig,
   loadExtensionConfig,
 } from '../../../src/extension/config.js'
+import { loadRouterConfig } from '../../../src/router/config.js'
 
 const REQUIRED = { AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' }
 
@@ -41,6 +43,13 @@ test('with only the Runtime API set, every setting has its default and the resul
 const accepted: Array<{ name: string; env: Record<string, string>; expected: Partial<ExtensionConfig> }> = [
   { name: 'the app port', env: { LAMBDA_DISPATCH_PORT: '8080' }, expected: { appPort: 8080 } },
   { name: 'async init', env: { LAMBDA_DISPATCH_ASYNC_INIT: 'TRUE' }, expected: { asyncInit: true } },
+  { name: 'async init as 1', env: { LAMBDA_DISPATCH_ASYNC_INIT: '1' }, expected: { asyncInit: true } },
+  { name: 'compression off as 0', env: { LAMBDA_DISPATCH_ENABLE_COMPRESSION: '0' }, expected: { compression: false } },
+  {
+    name: 'a log level in any letter case',
+    env: { LAMBDA_DISPATCH_LOG_LEVEL: 'DEBUG' },
+    expected: { logLevel: 'debug' },
+  },
   {
     name: 'the async init timeout in seconds, as the original',
     env: { LAMBDA_DISPATCH_ASYNC_INIT_TIMEOUT: '15' },
@@ -147,7 +156,7 @@ const refused: Array<{ env: Record<string, string>; problem: string }> = [
   {
     env: { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '-1' },
     problem:
-      'LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS must be a duration in milliseconds ("250") or with a unit ("250ms", "2s"), got "-1"',
+      'LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS must be a duration 0–2147483647ms like 250ms, 30s, 2m or 00:02:00, got "-1"',
   },
   {
     env: { LAMBDA_DISPATCH_READINESS_PROTOCOL: 'grpc' },
@@ -170,7 +179,7 @@ const refused: Array<{ env: Record<string, string>; problem: string }> = [
   {
     env: { LAMBDA_DISPATCH_STREAM_WINDOW: '1KiB' },
     problem:
-      'LAMBDA_DISPATCH_STREAM_WINDOW must be a size from 65535 to 2147483647 bytes ("65536", "4MiB"), got "1KiB"',
+      'LAMBDA_DISPATCH_STREAM_WINDOW must be a size 65535–2147483647 bytes like 65536, 64KiB or 1MiB, got "1KiB"',
   },
   {
     env: { LAMBDA_DISPATCH_ROUTER_CONNECT_ATTEMPTS: '0' },
@@ -292,3 +301,34 @@ test('the readiness probe timeout and the init wait are settings', () => {
     { probe: 15_000, init: 9_500 },
   )
 })
+
+test('every setting has a unique env var, and its parser reads its formatted default back', () => {
+  const names = EXTENSION_SETTINGS.flatMap((row) => row.env)
+  assert.equal(new Set(names).size, names.length)
+  for (const row of EXTENSION_SETTINGS) {
+    if (row.required !== undefined || row.default === undefined) continue
+    const text = row.format(row.default as never)
+    assert.deepEqual(row.parse(text), { value: row.default }, `${row.env[0]} default ${text}`)
+  }
+})
+
+// Issue 15: one boolean rule. The router and the extension read the same text as the same value, or refuse it with
+// the same words.
+const booleanTexts = ['true', 'TRUE', 'True', '1', 'false', 'False', '0', ' 1 ', 'yes', 'no', 'on', '2', 'truthy']
+for (const text of booleanTexts) {
+  test(`the extension reads the boolean ${JSON.stringify(text)} exactly as the router does`, () => {
+    const outcome = (read: () => boolean): { value: boolean } | { problem: string } => {
+      try {
+        return { value: read() }
+      } catch (error) {
+        assert.ok(error instanceof ConfigError)
+        return { problem: (error.problems[0] as string).replace(/^\S+ /, '') }
+      }
+    }
+    const router = outcome(
+      () => loadRouterConfig({ LAMBDA_DISPATCH_FunctionName: 'fn', LAMBDA_DISPATCH_AccessLog: text }).accessLog,
+    )
+    const extension = outcome(() => load({ LAMBDA_DISPATCH_ROUTER_TLS_VERIFY: text }).routerTlsVerify)
+    assert.deepEqual(extension, router)
+  })
+}

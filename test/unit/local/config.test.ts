@@ -1,8 +1,15 @@
 // Validation of the local Lambda configuration: defaults filled in, every problem reported at once.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { test } from 'node:test'
-import { ConfigError } from '../../../src/common/index.js'
-import { LOCAL_FUNCTION_DEFAULTS, resolveLocalLambdaConfig } from '../../../src/local/config.js'
+import { ConfigError, defaultText, type Setting } from '../../../src/common/index.js'
+import {
+  LOCAL_FUNCTION_DEFAULTS,
+  LOCAL_FUNCTION_SETTINGS,
+  LOCAL_LAMBDA_SETTINGS,
+  resolveLocalLambdaConfig,
+} from '../../../src/local/config.js'
 
 test('a minimal function gets every default and the account limit', () => {
   const resolved = resolveLocalLambdaConfig({ functions: { app: { runtimeCommand: ['node', 'app.js'] } } }, '/srv')
@@ -66,12 +73,47 @@ test('every invalid setting is reported in one ConfigError', () => {
         'functions.ok.env.AWS_LAMBDA_RUNTIME_API is reserved by Lambda and cannot be set',
         'functions.ok.portVariables: "AWS_REGION" is not a settable variable name',
         'functions.ok.portVariables: "not-a-name" is not a settable variable name',
-        'functions.ok.reservedConcurrency must be an integer 0-1000, got 5000',
-        'functions.ok.timeoutMs must be an integer 1-900000, got 0',
-        'functions.ok.memoryMb must be an integer 128-10240, got 64',
-        'port must be an integer 0-65535, got 70000',
+        'functions.ok.reservedConcurrency must be an integer 0–1000, got 5000',
+        'functions.ok.timeoutMs must be an integer 1–900000, got 0',
+        'functions.ok.memoryMb must be an integer 128–10240, got 64',
+        'port must be an integer 0–65535, got 70000',
         'accountId must be 12 digits, got "42"',
         'region must look like us-east-1, got "moon"',
+      ])
+      return true
+    },
+  )
+})
+
+// Issue 15: the defaults are written once, in the settings rows; docs/local.md shows the same ones.
+test('docs/local.md lists every setting with the default its row holds', () => {
+  const docs = readFileSync(resolve(import.meta.dirname, '../../../docs/local.md'), 'utf8').split('\n')
+  const check = <C>(row: Setting<C>): void => {
+    const line = docs.find((candidate) => candidate.startsWith('| ') && candidate.includes(`\`${String(row.field)}\``))
+    assert.ok(line, `docs/local.md has no row for ${String(row.field)}`)
+    const text = defaultText(row)
+    assert.ok(line.includes(`\`${text}\``) || line.includes(`\`'${text}'\``), `${String(row.field)} default ${text}`)
+  }
+  LOCAL_FUNCTION_SETTINGS.forEach(check)
+  LOCAL_LAMBDA_SETTINGS.forEach(check)
+})
+
+test('a value of the wrong kind is refused with the rule of its setting', () => {
+  assert.throws(
+    () =>
+      resolveLocalLambdaConfig(
+        {
+          functions: { app: { runtimeCommand: ['x'], timeoutMs: 1.5, freezeWhenIdle: 'yes' as unknown as boolean } },
+          childOutput: 'loud' as unknown as 'log',
+        },
+        '/',
+      ),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      assert.deepEqual(error.problems, [
+        'functions.app.timeoutMs must be an integer 1–900000, got 1.5',
+        'functions.app.freezeWhenIdle must be true or false, got "yes"',
+        'childOutput must be one of log, inherit, ignore, print, got "loud"',
       ])
       return true
     },

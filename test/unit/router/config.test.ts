@@ -362,6 +362,11 @@ test('every setting has a default (or is FunctionName), a unique flag and env va
   )
   assert.equal(new Set(ROUTER_SETTINGS.map((spec) => spec.flag)).size, ROUTER_SETTINGS.length)
   assert.equal(new Set(ROUTER_SETTINGS.flatMap((spec) => spec.env)).size, ROUTER_SETTINGS.flatMap((s) => s.env).length)
+  for (const spec of ROUTER_SETTINGS) {
+    if (spec.required !== undefined || spec.default === undefined) continue
+    const text = spec.format(spec.default as never)
+    assert.deepEqual(spec.parse(text), { value: spec.default }, `${spec.env[0]} default ${text}`)
+  }
 })
 
 test('docs/router.md lists every key of ROUTER_DEFAULTS with its env var and flag', () => {

@@ -50,9 +50,19 @@ test('local --help lists every flag with its defaults and exits 0 without starti
 
 // Issue 14: numbers and setting names given as flags are checked before anything starts.
 const refused: Array<{ args: string[]; message: RegExp }> = [
-  { args: ['--concurrency', '0'], message: /--concurrency <n>' argument '0' is invalid\. expected a whole number ≥ 1/ },
-  { args: ['--port', '70000'], message: /--port <port>' argument '70000' is invalid\. expected a port 0–65535/ },
-  { args: ['--init-timeout', 'soon'], message: /--init-timeout <ms>' argument 'soon' is invalid/ },
+  { args: ['--concurrency', '0'], message: /--concurrency <n>' argument '0' is invalid\. must be an integer 1–1000/ },
+  { args: ['--port', '70000'], message: /--port <port>' argument '70000' is invalid\. must be an integer 0–65535/ },
+  { args: ['--init-timeout', 'soon'], message: /--init-timeout <ms>' argument 'soon' is invalid\. must be a duration/ },
+  // Issue 15: the duration rule of every other setting, bounded by Lambda's 15 minutes.
+  {
+    args: ['--function-timeout', '16m'],
+    message: /--function-timeout <ms>' argument '16m' is invalid\. must be a duration 1ms–15m like 250ms/,
+  },
+  {
+    args: ['--log-level', 'loud'],
+    message: /--log-level must be one of fatal, error, warn, info, debug, trace, silent/,
+  },
+  { args: ['--log-format', 'xml'], message: /--log-format must be one of json, pretty/ },
   {
     args: ['--router-setting', 'MaxConcurentCount=5'],
     message:

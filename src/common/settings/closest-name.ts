@@ -39,30 +39,3 @@ export function closestName(name: string, candidates: Iterable<string>): string 
   if (best === undefined) return undefined
   return bestDistance <= Math.ceil(Math.max(name.length, best.length) / 3) ? best : undefined
 }
-
-/**
- * The names in `names` that start with `prefix` but are not in `known` (compared case-insensitively), each with the
- * nearest known name: the mistyped settings a start-up warning or error should name.
- */
-export function unknownSettings(
-  names: Iterable<string>,
-  known: Iterable<string>,
-  prefix: string,
-): { readonly name: string; readonly closest: string | undefined }[] {
-  const knownList = [...known]
-  const knownLower = new Set(knownList.map((name) => name.toLowerCase()))
-  const out: { name: string; closest: string | undefined }[] = []
-  for (const name of names) {
-    if (!name.toUpperCase().startsWith(prefix.toUpperCase()) || knownLower.has(name.toLowerCase())) continue
-    out.push({ name, closest: closestName(name, knownList) })
-  }
-  return out
-}
-
-/** `LAMBDA_DISPATCH_MaxConcurentCount is not a known setting (did you mean LAMBDA_DISPATCH_MaxConcurrentCount?)` */
-export function describeUnknownSetting(unknown: {
-  readonly name: string
-  readonly closest: string | undefined
-}): string {
-  return `${unknown.name} is not a known setting${unknown.closest === undefined ? '' : ` (did you mean ${unknown.closest}?)`}`
-}

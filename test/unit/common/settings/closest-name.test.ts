@@ -1,7 +1,7 @@
 // Issue 14: a mistyped setting is named with the one it most likely meant.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { closestName, describeUnknownSetting, editDistance, unknownSettings } from '../../../src/common/index.js'
+import { closestName, editDistance } from '../../../../src/common/index.js'
 
 const distances: Array<[string, string, number]> = [
   ['', '', 0],
@@ -29,24 +29,3 @@ for (const [name, expected] of nearest) {
     assert.equal(closestName(name, ROUTER), expected)
   })
 }
-
-test('unknownSettings lists only prefixed names that are not known, in any case, with their suggestion', () => {
-  const found = unknownSettings(
-    [
-      'PATH',
-      'LAMBDA_DISPATCH_MAXCONCURRENTCOUNT',
-      'LAMBDA_DISPATCH_MaxConcurentCount',
-      'lambda_dispatch_zzzzzzzzzzzzzzzzzzz',
-    ],
-    ROUTER,
-    'LAMBDA_DISPATCH_',
-  )
-  assert.deepEqual(found, [
-    { name: 'LAMBDA_DISPATCH_MaxConcurentCount', closest: 'LAMBDA_DISPATCH_MaxConcurrentCount' },
-    { name: 'lambda_dispatch_zzzzzzzzzzzzzzzzzzz', closest: undefined },
-  ])
-  assert.equal(
-    describeUnknownSetting(found[0] as (typeof found)[0]),
-    'LAMBDA_DISPATCH_MaxConcurentCount is not a known setting (did you mean LAMBDA_DISPATCH_MaxConcurrentCount?)',
-  )
-})

@@ -1,6 +1,6 @@
 // One channel: POST → await the router's response HEADERS → 200 tunnel | 409 go away | other stop → re-POST with the
 // same channel id (original-protocol.md §4.1). Nothing is written to a stream before its HEADERS arrive. Touches only
-// its own streams; everything shared goes through the ChannelHost.
+// its own streams; everything shared goes through the ChannelHost, and everything that happens is one ChannelEvent.
 import type { ClientHttp2Stream } from 'node:http2'
 import { constants } from 'node:http2'
 import {
@@ -18,7 +18,6 @@ import {
 import type { AppClient, RelayControl } from './relay.js'
 import { appRequestHeaders } from './relay.js'
 import { type RouterSession, refuseStream, resetStream } from './router-session.js'
-import type { ExtensionTelemetry } from './telemetry.js'
 import { TunnelRequestBody } from './tunnel-body.js'
 import { type ResponseOutcome, TunnelResponseWriter } from './tunnel-response.js'
 
@@ -27,8 +26,8 @@ export type ChannelState = 'idle' | 'opening' | 'parked' | 'busy' | 'stopped'
 /** How one channel stream ended, from the invoke's point of view. */
 export type RequestEnd = ResponseOutcome | { readonly kind: 'reset' }
 
-/** What a channel needs from its invoke. Callbacks must not throw. */
-export interface ChannelHost {
+/** What every channel of an invoke shares, fixed for the invoke. */
+export interface ChannelOptions {
   readonly poolId: string
   readonly lambdaId: string
   readonly compression: boolean
@@ -37,21 +36,47 @@ export interface ChannelHost {
   readonly headLimits: HeadLimits
   readonly headersTimeoutMs: number
   readonly app: AppClient
-  readonly telemetry: ExtensionTelemetry
+}
+
+/**
+ * Everything a channel reports to its invoke, in the order it happens. `opened` comes before any request of that
+ * stream; each `request-start` is followed by exactly one `request-end` (`head` is the request that ended).
+ */
+export type ChannelEvent =
+  | { readonly kind: 'opened' }
+  | { readonly kind: 'request-start' }
+  | { readonly kind: 'request-end'; readonly end: RequestEnd; readonly head: RequestHead }
+  | { readonly kind: 'goaway'; readonly via: 'status-409' | 'goaway-request' }
+  /** The router answered the POST with a status other than 200 or 409; the channel stops. */
+  | { readonly kind: 'router-status'; readonly status: number }
+  /** The stream closed without response HEADERS in a way that condemns its session (decideUnansweredClose). */
+  | {
+      readonly kind: 'stream-without-response'
+      readonly session: RouterSession
+      readonly rstCode: number
+      readonly error: Error | undefined
+    }
+  /** No session could be had; the channel stops. */
+  | { readonly kind: 'unreachable'; readonly error: Error }
+  /** The POST has waited `waitedMs` for response HEADERS; its session is being checked with a PING. */
+  | { readonly kind: 'silent'; readonly sessionId: number; readonly waitedMs: number }
+  /** The router reset the POST before HEADERS on a healthy session; the channel POSTs again there. */
+  | { readonly kind: 'reset-before-headers'; readonly sessionId: number; readonly rstCode: number }
+  /** REFUSED_STREAM on a healthy session: more channels than the router's stream limit; the channel stops. */
+  | { readonly kind: 'refused' }
+  /** The tunnelled request head was refused (answered 431 or 400). */
+  | { readonly kind: 'bad-head'; readonly error: Error }
+
+/** What a channel needs from its invoke. */
+export interface ChannelHost {
   /** True once the invoke winds down: a channel finishes its exchange and does not POST again. */
   readonly isStopping: boolean
   /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
   acquireSession(): Promise<RouterSession>
   /** The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). */
   channelHeaders(channelId: string): Record<string, string>
-  onChannelOpened(channel: ChannelLoop): void
-  onRequestStart(channel: ChannelLoop): void
-  /** `head` is the request that ended (for the log lines about it). */
-  onRequestEnd(channel: ChannelLoop, end: RequestEnd, head: RequestHead): void
-  onGoaway(channel: ChannelLoop, via: 'status-409' | 'goaway-request'): void
-  onRouterStatus(channel: ChannelLoop, status: number): void
-  onStreamWithoutResponse(channel: ChannelLoop, session: RouterSession, rstCode: number, error?: Error): void
-  onUnreachable(channel: ChannelLoop, error: Error): void
+  /** Every event of every channel arrives here, synchronously, as it happens. Must not throw. */
+  onChannelEvent(channel: ChannelLoop, event: ChannelEvent): void
 }
 
 type Step = 'again' | 'stop'
@@ -87,6 +112,7 @@ export function decideUnansweredClose(close: {
 
 export class ChannelLoop {
   readonly id: string
+  readonly #options: ChannelOptions
   readonly #host: ChannelHost
   #state: ChannelState = 'idle'
   #stream: ClientHttp2Stream | undefined
@@ -96,8 +122,9 @@ export class ChannelLoop {
   #requestOpen = false
   #resetsInARow = 0
 
-  constructor(id: string, host: ChannelHost) {
+  constructor(id: string, options: ChannelOptions, host: ChannelHost) {
     this.id = id
+    this.#options = options
     this.#host = host
   }
 
@@ -117,7 +144,7 @@ export class ChannelLoop {
       try {
         session = await this.#host.acquireSession()
       } catch (error) {
-        this.#host.onUnreachable(this, error as Error)
+        this.#emit({ kind: 'unreachable', error: error as Error })
         break
       }
       if (this.#host.isStopping) break
@@ -165,7 +192,9 @@ export class ChannelLoop {
       stream.on('error', (error) => {
         streamError = error
       })
-      session.watchForResponse(stream, () => host.telemetry.channelSilent(this.id, session.id, host.headersTimeoutMs))
+      session.watchForResponse(stream, () =>
+        this.#emit({ kind: 'silent', sessionId: session.id, waitedMs: this.#options.headersTimeoutMs }),
+      )
       stream.once('response', (headers) => {
         responded = true
         this.#resetsInARow = 0
@@ -178,8 +207,8 @@ export class ChannelLoop {
         step = 'stop'
         stream.end()
         stream.resume()
-        if (status === 409) host.onGoaway(this, 'status-409')
-        else host.onRouterStatus(this, status)
+        if (status === 409) this.#emit({ kind: 'goaway', via: 'status-409' })
+        else this.#emit({ kind: 'router-status', status })
       })
       stream.once('close', () => {
         this.#stream = undefined
@@ -192,19 +221,18 @@ export class ChannelLoop {
   }
 
   #onUnansweredClose(session: RouterSession, rstCode: number, streamError: Error | undefined): Step {
-    const host = this.#host
     this.#resetsInARow++
     const action = decideUnansweredClose({ rstCode, sessionUsable: session.isUsable, resetsInARow: this.#resetsInARow })
     switch (action) {
       case 'reopen':
-        if (!host.isStopping) host.telemetry.channelResetBeforeHeaders(this.id, session.id, rstCode)
+        this.#emit({ kind: 'reset-before-headers', sessionId: session.id, rstCode })
         return 'again'
       case 'stop':
-        host.telemetry.channelRefused(this.id)
+        this.#emit({ kind: 'refused' })
         return 'stop'
       case 'replace-session':
         this.#resetsInARow = 0
-        host.onStreamWithoutResponse(this, session, rstCode, streamError)
+        this.#emit({ kind: 'stream-without-response', session, rstCode, error: streamError })
         return 'again'
       default: {
         const unknown: never = action
@@ -215,8 +243,8 @@ export class ChannelLoop {
 
   #onOpened(stream: ClientHttp2Stream): void {
     this.#state = 'parked'
-    this.#host.onChannelOpened(this)
-    const parser = createRequestHeadParser(this.#host.headLimits)
+    this.#emit({ kind: 'opened' })
+    const parser = createRequestHeadParser(this.#options.headLimits)
     const onData = (chunk: Buffer): void => {
       let parsed: ReturnType<typeof parser.push>
       try {
@@ -246,14 +274,14 @@ export class ChannelLoop {
 
   /** A head the protocol parser refused gets a 431/400 answer instead of silence (the original sent nothing). */
   #refuseHead(stream: ClientHttp2Stream, error: Error): void {
-    this.#host.telemetry.badRequestHead(this.id, error)
+    this.#emit({ kind: 'bad-head', error })
     const status = error instanceof HeadTooLargeError || error instanceof TooManyHeadersError ? 431 : 400
     const body = Buffer.from(`lambda-dispatch extension: ${error.message}\n`)
     const head = serializeResponseHead({
       status,
       headers: [
         TUNNEL_HEADER_LAMBDA_ID,
-        this.#host.lambdaId,
+        this.#options.lambdaId,
         TUNNEL_HEADER_CHANNEL_ID,
         this.id,
         'content-type',
@@ -268,24 +296,24 @@ export class ChannelLoop {
   }
 
   #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer): void {
-    const host = this.#host
+    const options = this.#options
     if (isGoaway(head)) {
       // original-protocol.md §4.1: answer a goaway with an empty body and END_STREAM.
       stream.end()
       stream.resume()
-      host.onGoaway(this, 'goaway-request')
+      this.#emit({ kind: 'goaway', via: 'goaway-request' })
       return
     }
     this.#state = 'busy'
     this.#requestOpen = true
-    host.onRequestStart(this)
+    this.#emit({ kind: 'request-start' })
     this.#head = head
     const writer = new TunnelResponseWriter(stream, {
-      lambdaId: host.lambdaId,
+      lambdaId: options.lambdaId,
       channelId: this.id,
       method: head.method,
       acceptEncoding: getHeader(head.headers, 'accept-encoding'),
-      compression: host.compression,
+      compression: options.compression,
       onDone: (outcome) => {
         body?.discard()
         this.#endRequest(outcome)
@@ -298,9 +326,11 @@ export class ChannelLoop {
       if (first !== undefined) body = new TunnelRequestBody(stream, first)
       const headers = appRequestHeaders(
         head.headers,
-        host.forwardInternalHeaders ? { poolId: host.poolId, lambdaId: host.lambdaId, channelId: this.id } : undefined,
+        options.forwardInternalHeaders
+          ? { poolId: options.poolId, lambdaId: options.lambdaId, channelId: this.id }
+          : undefined,
       )
-      this.#relay = host.app.relay({ method: head.method, target: head.target, headers, body: body ?? null }, writer)
+      this.#relay = options.app.relay({ method: head.method, target: head.target, headers, body: body ?? null }, writer)
     }
     const length = getHeader(head.headers, 'content-length')
     if (rest.length > 0 || getHeader(head.headers, 'transfer-encoding') !== undefined || (length ?? '0') !== '0') {
@@ -330,7 +360,6 @@ export class ChannelLoop {
   #onResetMidRequest(): void {
     this.#writer?.destroy()
     this.#relay?.abort()
-    if (this.#head) this.#host.telemetry.requestReset(this.id, this.#head)
     this.#endRequest({ kind: 'reset' })
   }
 
@@ -341,6 +370,10 @@ export class ChannelLoop {
     this.#relay = undefined
     this.#writer = undefined
     this.#head = undefined
-    this.#host.onRequestEnd(this, end, head)
+    this.#emit({ kind: 'request-end', end, head })
+  }
+
+  #emit(event: ChannelEvent): void {
+    this.#host.onChannelEvent(this, event)
   }
 }

@@ -37,6 +37,35 @@ export function refuseMarginMs(closeMarginMs: number): number {
   return hardStopMs + Math.floor((closeMarginMs - hardStopMs) / 2)
 }
 
+/** When each deadline timer of an invoke fires (epoch ms): the close request, the refusal of waiting channels, the hard stop. */
+export interface DeadlineSchedule {
+  readonly closeAtMs: number
+  readonly refuseAtMs: number
+  readonly hardStopAtMs: number
+}
+
+/** The deadline timers of an invoke that works to `deadlineMs` with `closeMarginMs`, from the margins above. */
+export function deadlineSchedule(deadlineMs: number, closeMarginMs: number): DeadlineSchedule {
+  return {
+    closeAtMs: deadlineMs - closeMarginMs,
+    refuseAtMs: deadlineMs - refuseMarginMs(closeMarginMs),
+    hardStopAtMs: deadlineMs - hardStopMarginMs(closeMarginMs),
+  }
+}
+
+// SHUTDOWN and SIGTERM deadlines are hard; leave time to post the result before them.
+const SHUTDOWN_SAFETY_MS = 300
+
+/** The hard stop for a SHUTDOWN or a signal whose own deadline is `shutdownDeadlineMs` (epoch ms). */
+export function shutdownHardStopAtMs(shutdownDeadlineMs: number): number {
+  return shutdownDeadlineMs - SHUTDOWN_SAFETY_MS
+}
+
+/** The delay that makes a timer fire at `atMs`: never negative, so a time already past fires at once. */
+export function timerDelayMs(atMs: number, nowMs: number): number {
+  return Math.max(0, atMs - nowMs)
+}
+
 // original-protocol.md §2.5: a deadline more than 15 min away is not a real Lambda deadline; work to 60 s instead.
 const MAX_REAL_DEADLINE_MS = 15 * MINUTE_MS
 const TRIMMED_DEADLINE_MS = 60 * SECOND_MS

@@ -65,53 +65,72 @@ test('every import in src/ respects the module boundary table', () => {
   assert.deepEqual(violations, [])
 })
 
-/** Groups of files that import each other in a circle (strongly connected, more than one file), by relative imports. */
-function importCircles(files: readonly string[]): string[][] {
+// Issue 15 item 5: the extension is split into units (invocation → router connection, deadlines, channels) that
+// import one way; a circle or an oversized file means responsibilities are leaking back together.
+const EXTENSION = join(SRC, 'extension')
+const MAX_FILE_LINES = 400
+
+/** The circles in the import graph of `files` (relative imports among them), each as the files on it, in order. */
+function importCircles(files: readonly string[], read: (file: string) => string): string[][] {
   const edges = new Map<string, string[]>()
   for (const file of files) {
-    const targets = importsOf(readFileSync(file, 'utf8'))
+    const targets = importsOf(read(file))
       .filter((specifier) => specifier.startsWith('.'))
       .map((specifier) => resolve(dirname(file), specifier).replace(/\.js$/, '.ts'))
+      .filter((target) => files.includes(target))
     edges.set(file, targets)
   }
-  // Tarjan's algorithm.
-  const index = new Map<string, number>()
-  const low = new Map<string, number>()
-  const stack: string[] = []
-  const onStack = new Set<string>()
   const circles: string[][] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const path: string[] = []
   const visit = (file: string): void => {
-    index.set(file, index.size)
-    low.set(file, index.get(file) as number)
-    stack.push(file)
-    onStack.add(file)
+    state.set(file, 'open')
+    path.push(file)
     for (const target of edges.get(file) ?? []) {
-      if (!edges.has(target)) continue
-      if (!index.has(target)) {
-        visit(target)
-        low.set(file, Math.min(low.get(file) as number, low.get(target) as number))
-      } else if (onStack.has(target)) {
-        low.set(file, Math.min(low.get(file) as number, index.get(target) as number))
-      }
+      if (state.get(target) === 'open') circles.push(path.slice(path.indexOf(target)))
+      else if (state.get(target) === undefined) visit(target)
     }
-    if (low.get(file) !== index.get(file)) return
-    const group: string[] = []
-    let member: string
-    do {
-      member = stack.pop() as string
-      onStack.delete(member)
-      group.push(relative(SRC, member))
-    } while (member !== file)
-    if (group.length > 1) circles.push(group.sort())
+    path.pop()
+    state.set(file, 'done')
   }
-  for (const file of files) if (!index.has(file)) visit(file)
+  for (const file of files) if (state.get(file) === undefined) visit(file)
   return circles
 }
+
+test('the circle check finds a circle through three files and none in a chain', () => {
+  const texts: Record<string, string> = {
+    '/m/a.ts': "import { b } from './b.js'",
+    '/m/b.ts': "import { c } from './c.js'\nimport type { X } from '../x.js'",
+    '/m/c.ts': "import { a } from './a.js'",
+    '/m/d.ts': "import { a } from './a.js'",
+  }
+  const read = (file: string): string => texts[file] ?? ''
+  assert.deepEqual(importCircles(Object.keys(texts), read), [['/m/a.ts', '/m/b.ts', '/m/c.ts']])
+  texts['/m/c.ts'] = ''
+  assert.deepEqual(importCircles(Object.keys(texts), read), [])
+})
+
+test('src/extension has no import circles', () => {
+  const circles = importCircles(sourceFiles(EXTENSION), (file) => readFileSync(file, 'utf8'))
+  assert.deepEqual(
+    circles.map((circle) => circle.map((file) => relative(SRC, file))),
+    [],
+  )
+})
+
+test(`no file in src/extension is over ${MAX_FILE_LINES} lines`, () => {
+  const oversized = sourceFiles(EXTENSION)
+    .map((file) => ({ file: relative(SRC, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+    .filter((entry) => entry.lines > MAX_FILE_LINES)
+  assert.deepEqual(oversized, [])
+})
 
 // Issue 15: settings are one mechanism in common/settings; a settings table and the loader that reads it (config.ts,
 // config-settings.ts) must not import each other, even for a type.
 test('no configuration or settings file is part of an import circle', () => {
   const isSettingsFile = (path: string): boolean => /(^|\/)config[^/]*\.ts$|^common\/settings\//.test(path)
-  const circles = importCircles(sourceFiles(SRC)).filter((group) => group.some(isSettingsFile))
+  const circles = importCircles(sourceFiles(SRC), (file) => readFileSync(file, 'utf8'))
+    .map((circle) => circle.map((file) => relative(SRC, file)))
+    .filter((circle) => circle.some(isSettingsFile))
   assert.deepEqual(circles, [])
 })

@@ -1,13 +1,26 @@
-// What a channel does when its stream closed before the router's response HEADERS: POST again on the same session,
-// stop, or move to a new session.
+// What a channel does when its stream closed before the router's response HEADERS (POST again on the same session,
+// stop, or move to a new session), and the one event union a channel reports to its invoke (issue 15 item 5): which
+// events, in which order, for each thing a real HTTP/2 router on loopback does to the channel.
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer, type ServerResponse } from 'node:http'
 import { constants } from 'node:http2'
-import { test } from 'node:test'
+import type { AddressInfo } from 'node:net'
+import { type TestContext, test } from 'node:test'
 import {
+  type ChannelEvent,
+  type ChannelHost,
+  ChannelLoop,
   decideUnansweredClose,
   MAX_RESETS_BEFORE_HEADERS_IN_A_ROW,
   type UnansweredCloseAction,
 } from '../../../src/extension/channel-loop.js'
+import { RouterUnreachableError } from '../../../src/extension/errors.js'
+import { AppClient } from '../../../src/extension/relay.js'
+import { RouterConnection } from '../../../src/extension/router-connection.js'
+import { routerConnectionOptions } from '../../helpers/router-connection-options.js'
+import { type ScriptedRouterOptions, startScriptedRouter } from '../../helpers/scripted-router.js'
+import { teardown } from '../../helpers/teardown.js'
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_PROTOCOL_ERROR } =
   constants
@@ -90,3 +103,177 @@ for (const row of CASES) {
     assert.equal(decideUnansweredClose({ rstCode, sessionUsable, resetsInARow }), row.action)
   })
 }
+
+const LAMBDA_ID = 'lambda-events'
+
+interface ChannelUnderTest {
+  readonly channel: ChannelLoop
+  readonly events: ChannelEvent[]
+  readonly router: Awaited<ReturnType<typeof startScriptedRouter>>
+  readonly connection: RouterConnection
+  /** The next request the app receives, held until the test answers it. */
+  nextAppRequest(): Promise<ServerResponse>
+}
+
+/**
+ * One ChannelLoop on a real RouterConnection to a scripted router, relaying to a real node:http app; the host records
+ * every event and, like the invoke, stops the channel on a goaway.
+ */
+async function startChannel(t: TestContext, routerOptions: ScriptedRouterOptions = {}): Promise<ChannelUnderTest> {
+  const defer = teardown(t)
+  const router = await startScriptedRouter(routerOptions)
+  defer(() => router.close())
+  const appRequests: ServerResponse[] = []
+  const appWaiters: Array<(response: ServerResponse) => void> = []
+  const server = createServer((_req, res) => {
+    const waiter = appWaiters.shift()
+    if (waiter === undefined) appRequests.push(res)
+    else waiter(res)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  defer(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const app = new AppClient({
+    port: (server.address() as AddressInfo).port,
+    keepAliveTimeoutMs: 4_000,
+    connectTimeoutMs: 1_000,
+  })
+  defer(() => app.close())
+  const connection = new RouterConnection(
+    routerConnectionOptions(router.url, {
+      lambdaId: LAMBDA_ID,
+      onGiveUp: () => assert.fail('no session loss expected'),
+    }),
+  )
+  defer(() => connection.close())
+  const events: ChannelEvent[] = []
+  const host: ChannelHost = {
+    isStopping: false,
+    acquireSession: () => connection.acquire(),
+    channelHeaders: (channelId) => connection.channelHeaders(channelId),
+    onChannelEvent: (_channel, event) => {
+      events.push(event)
+      if (event.kind === 'goaway') (host as { isStopping: boolean }).isStopping = true
+    },
+  }
+  const options = {
+    poolId: 'default',
+    lambdaId: LAMBDA_ID,
+    compression: false,
+    forwardInternalHeaders: false,
+    headLimits: { maxHeadBytes: 16 * 1024, maxHeaderCount: 100 },
+    headersTimeoutMs: 5_000,
+    app,
+  }
+  return {
+    channel: new ChannelLoop('channel-1', options, host),
+    events,
+    router,
+    connection,
+    nextAppRequest: () =>
+      new Promise((resolve) => {
+        const waiting = appRequests.shift()
+        if (waiting === undefined) appWaiters.push(resolve)
+        else resolve(waiting)
+      }),
+  }
+}
+
+function kinds(events: readonly ChannelEvent[]): string[] {
+  return events.map((event) => (event.kind === 'request-end' ? `request-end:${event.end.kind}` : event.kind))
+}
+
+test('a 409 answer to the channel POST is one goaway event (via status-409), and the channel stops', async (t) => {
+  const { channel, events } = await startChannel(t, { channelStatus: () => 409 })
+  await channel.run()
+  assert.deepEqual(events, [{ kind: 'goaway', via: 'status-409' }])
+  assert.equal(channel.state, 'stopped')
+})
+
+test('another status answering the POST is one router-status event with that status, and the channel stops', async (t) => {
+  const { channel, events } = await startChannel(t, { channelStatus: () => 503 })
+  await channel.run()
+  assert.deepEqual(events, [{ kind: 'router-status', status: 503 }])
+})
+
+test('REFUSED_STREAM before HEADERS on a healthy session is one refused event, and the channel stops', async (t) => {
+  const { channel, events, router } = await startChannel(t, { channelReset: () => constants.NGHTTP2_REFUSED_STREAM })
+  await channel.run()
+  assert.deepEqual(events, [{ kind: 'refused' }])
+  assert.equal(router.posts.length, 1)
+})
+
+test('a CANCEL before HEADERS is a reset-before-headers event, and the channel POSTs again on the same session', async (t) => {
+  let posts = 0
+  const { channel, events, router } = await startChannel(t, {
+    channelReset: () => (++posts === 1 ? constants.NGHTTP2_CANCEL : undefined),
+    channelStatus: () => (posts === 1 ? 200 : 409),
+  })
+  await channel.run()
+  assert.deepEqual(kinds(events), ['reset-before-headers', 'goaway'])
+  const reset = events[0] as Extract<ChannelEvent, { kind: 'reset-before-headers' }>
+  assert.equal(reset.rstCode, constants.NGHTTP2_CANCEL)
+  assert.equal(reset.sessionId, 1)
+  assert.deepEqual(
+    router.posts.map((post) => post.sessionNumber),
+    [1, 1],
+  )
+})
+
+test('no session to be had is one unreachable event carrying the RouterUnreachableError, and the channel stops', async (t) => {
+  const { channel, events, connection } = await startChannel(t)
+  // A drained connection opens no session, as when the invoke stops taking requests before the first one.
+  connection.drain()
+  await channel.run()
+  assert.deepEqual(kinds(events), ['unreachable'])
+  assert.ok((events[0] as Extract<ChannelEvent, { kind: 'unreachable' }>).error instanceof RouterUnreachableError)
+})
+
+test('a relayed request is opened, request-start, request-end (complete, with its status and head), in that order', async (t) => {
+  const { channel, events, router, nextAppRequest } = await startChannel(t)
+  const running = channel.run()
+  const parked = await router.nextChannel()
+  const exchange = parked.send({ method: 'GET', target: '/hello', headers: ['Content-Length', '0'] })
+  const appResponse = await nextAppRequest()
+  assert.deepEqual(kinds(events), ['opened', 'request-start'])
+  assert.equal(channel.hasRequestInFlight, true)
+  appResponse.writeHead(201, { 'content-length': '2' }).end('ok')
+  const result = await exchange.done
+  assert.equal(result.head?.status, 201)
+  assert.equal(result.body.toString(), 'ok')
+  await (await router.nextChannel()).goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
+  const end = events[2] as Extract<ChannelEvent, { kind: 'request-end' }>
+  assert.deepEqual(end.end, { kind: 'complete', status: 201 })
+  assert.equal(end.head.target, '/hello')
+  assert.deepEqual(events[4], { kind: 'goaway', via: 'goaway-request' })
+  assert.equal(channel.hasRequestInFlight, false)
+})
+
+test('a stream reset mid-request ends the request with one request-end of kind reset, and the channel POSTs again', async (t) => {
+  const { channel, events, router, nextAppRequest } = await startChannel(t)
+  const running = channel.run()
+  const parked = await router.nextChannel()
+  parked.send({ method: 'GET', target: '/slow', headers: ['Content-Length', '0'] })
+  const appResponse = await nextAppRequest()
+  const appAborted = once(appResponse, 'close')
+  parked.reset(constants.NGHTTP2_CANCEL)
+  await appAborted
+  await (await router.nextChannel()).goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:reset', 'opened', 'goaway'])
+})
+
+test('a request head the extension refuses is one bad-head event between opened and the next POST', async (t) => {
+  const { channel, events, router } = await startChannel(t)
+  const running = channel.run()
+  const refused = await (await router.nextChannel()).sendRaw(Buffer.from('NOT-A-REQUEST-LINE\r\n\r\n')).done
+  assert.equal(refused.head?.status, 400)
+  await (await router.nextChannel()).goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'bad-head', 'opened', 'goaway'])
+})

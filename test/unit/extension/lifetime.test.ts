@@ -6,6 +6,7 @@ import {
   closeMarginMs,
   connectAttemptTimeoutMs,
   deadlineMarginMs,
+  deadlineSchedule,
   decideIdle,
   effectiveDeadlineMs,
   exitReasonForRouterStatus,
@@ -16,6 +17,8 @@ import {
   mergeExitReason,
   reconnectDelayMs,
   refuseMarginMs,
+  shutdownHardStopAtMs,
+  timerDelayMs,
 } from '../../../src/extension/lifetime.js'
 import type { ExitReason } from '../../../src/protocol/index.js'
 
@@ -71,6 +74,71 @@ for (const { name, closeMarginMs, refuseMs } of refuseMargins) {
     assert.ok(refuseMs <= closeMarginMs && refuseMs >= hardStopMarginMs(closeMarginMs), 'between close and hard stop')
   })
 }
+
+const DEADLINE = 1_700_000_000_000
+
+const schedules: Array<{
+  name: string
+  closeMarginMs: number
+  closeAtMs: number
+  refuseAtMs: number
+  hardStopAtMs: number
+}> = [
+  {
+    name: 'a 10 s function (2.5 s margin): close 2.5 s, refuse 1.75 s, hard stop 1 s before the deadline',
+    closeMarginMs: 2_500,
+    closeAtMs: DEADLINE - 2_500,
+    refuseAtMs: DEADLINE - 1_750,
+    hardStopAtMs: DEADLINE - SECOND,
+  },
+  {
+    name: 'a 15 min function (60 s margin): the hard stop stays 1 s before',
+    closeMarginMs: 60 * SECOND,
+    closeAtMs: DEADLINE - 60 * SECOND,
+    refuseAtMs: DEADLINE - 30_500,
+    hardStopAtMs: DEADLINE - SECOND,
+  },
+  {
+    name: 'a 1 s margin: hard stop at half of it',
+    closeMarginMs: SECOND,
+    closeAtMs: DEADLINE - SECOND,
+    refuseAtMs: DEADLINE - 750,
+    hardStopAtMs: DEADLINE - 500,
+  },
+  {
+    name: 'no margin: every timer at the deadline itself',
+    closeMarginMs: 0,
+    closeAtMs: DEADLINE,
+    refuseAtMs: DEADLINE,
+    hardStopAtMs: DEADLINE,
+  },
+]
+
+for (const row of schedules) {
+  test(`deadline schedule: ${row.name}`, () => {
+    const schedule = deadlineSchedule(DEADLINE, row.closeMarginMs)
+    assert.deepEqual(schedule, {
+      closeAtMs: row.closeAtMs,
+      refuseAtMs: row.refuseAtMs,
+      hardStopAtMs: row.hardStopAtMs,
+    })
+    assert.ok(schedule.closeAtMs <= schedule.refuseAtMs && schedule.refuseAtMs <= schedule.hardStopAtMs, 'in order')
+  })
+}
+
+const delays: Array<{ name: string; atMs: number; nowMs: number; delayMs: number }> = [
+  { name: 'a time ahead is the difference', atMs: 1_500, nowMs: 1_000, delayMs: 500 },
+  { name: 'now fires at once', atMs: 1_000, nowMs: 1_000, delayMs: 0 },
+  { name: 'a time already past fires at once, never negative', atMs: 900, nowMs: 1_000, delayMs: 0 },
+]
+
+for (const row of delays) {
+  test(`timer delay: ${row.name}`, () => assert.equal(timerDelayMs(row.atMs, row.nowMs), row.delayMs))
+}
+
+test('a shutdown hard stop leaves 300 ms before the shutdown deadline to post the result', () => {
+  assert.equal(shutdownHardStopAtMs(DEADLINE), DEADLINE - 300)
+})
 
 test('a configured margin wins over the scaled one', () => {
   assert.equal(closeMarginMs({ configuredMarginMs: 1_234, functionTimeoutMs: 15 * MINUTE }), 1_234)

@@ -1,0 +1,204 @@
+// One invoke's link to the router: the current RouterSession, replaced when lost (bounded connect attempts, backoff
+// after losses without progress), and the requests that carry the instance's identity (channel POST headers, ping,
+// close). Owns every session it opens and its backoff waits; close() ends them all. Touches only its sessions.
+import { delay } from '../common/index.js'
+import {
+  channelPath,
+  closePath,
+  HEADER_CHANNEL_ID,
+  HEADER_CHANNEL_TOKEN,
+  HEADER_LAMBDA_ID,
+  HEADER_POOL_ID,
+  pingPath,
+  TUNNEL_CONTENT_TYPE,
+} from '../protocol/index.js'
+import { type ExtensionError, type RouterSessionLostError, RouterUnreachableError } from './errors.js'
+import { connectAttemptTimeoutMs, MAX_SESSION_LOSSES_WITHOUT_PROGRESS, reconnectDelayMs } from './lifetime.js'
+import { RouterSession, type RouterTarget, type SessionSettings } from './router-session.js'
+import type { ExtensionTelemetry } from './telemetry.js'
+
+// The original router may hold a /close answer up to 5 s while it starts a replacement (original-protocol.md §6.2).
+const CLOSE_RESPONSE_TIMEOUT_MS = 10_000
+const CONNECT_RETRY_DELAY_MS = 100
+
+export interface RouterConnectionOptions {
+  readonly poolId: string
+  readonly lambdaId: string
+  /** The router's per-invoke secret, sent on every control request; absent from the original router (none is sent). */
+  readonly channelToken: string | undefined
+  readonly target: RouterTarget
+  readonly settings: SessionSettings
+  /** Connect attempts per session (LAMBDA_DISPATCH_ROUTER_CONNECT_ATTEMPTS). */
+  readonly connectAttempts: number
+  /** Epoch ms from which no connect attempt starts: the invoke takes no more requests then. */
+  readonly stopConnectingAtMs: number
+  /** How long a ping waits for its answer: the ping interval. */
+  readonly pingTimeoutMs: number
+  readonly telemetry: ExtensionTelemetry
+  /** Sessions were lost too often without a channel opening in between; the invoke should end. Must not throw. */
+  readonly onGiveUp: (lost: RouterSessionLostError) => void
+}
+
+/**
+ * `active`: sessions are opened as needed. `draining`: no new session (a backoff wait ends at once); the live one
+ * still serves. `abandoned`: losses are no longer reported either. `closed`: every session is closed.
+ */
+export type RouterConnectionState = 'active' | 'draining' | 'abandoned' | 'closed'
+
+export class RouterConnection {
+  readonly #options: RouterConnectionOptions
+  readonly #tokenHeader: Readonly<Record<string, string>>
+  readonly #sessions = new Set<RouterSession>()
+  // Aborted when the connection stops opening sessions: cuts backoff waits short.
+  readonly #stopConnecting = new AbortController()
+  #state: RouterConnectionState = 'active'
+  #session: RouterSession | undefined
+  #connecting: Promise<RouterSession> | undefined
+  #nextSessionId = 1
+  #lossesWithoutProgress = 0
+  #dateSecond = -1
+  #dateText = ''
+
+  constructor(options: RouterConnectionOptions) {
+    this.#options = options
+    this.#tokenHeader = options.channelToken === undefined ? {} : { [HEADER_CHANNEL_TOKEN]: options.channelToken }
+  }
+
+  get state(): RouterConnectionState {
+    return this.#state
+  }
+
+  /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
+  acquire(): Promise<RouterSession> {
+    const current = this.#session
+    if (current?.isUsable) return Promise.resolve(current)
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = undefined
+    })
+    return this.#connecting
+  }
+
+  /** The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). */
+  channelHeaders(channelId: string): Record<string, string> {
+    return {
+      ':method': 'POST',
+      ':path': channelPath(this.#options.lambdaId, channelId),
+      date: this.#httpDate(),
+      'content-type': TUNNEL_CONTENT_TYPE,
+      [HEADER_POOL_ID]: this.#options.poolId,
+      [HEADER_LAMBDA_ID]: this.#options.lambdaId,
+      [HEADER_CHANNEL_ID]: channelId,
+      ...this.#tokenHeader,
+    }
+  }
+
+  /** GET /ping on the live session; resolves with the router's status. */
+  ping(): Promise<number> {
+    return this.acquire().then((session) => this.#controlRequest(session, 'ping'))
+  }
+
+  /** GET /close on the live session (connecting if needed); resolves with the router's status. */
+  async requestClose(): Promise<number> {
+    return this.#controlRequest(await this.acquire(), 'close')
+  }
+
+  /** A channel opened: the router is serving, so the losses so far no longer count towards giving up. */
+  noteProgress(): void {
+    this.#lossesWithoutProgress = 0
+  }
+
+  /** Opens no new session from now on; the live one keeps serving. */
+  drain(): void {
+    if (this.#state === 'active') this.#state = 'draining'
+    this.#stopConnecting.abort()
+  }
+
+  /** As drain(), and losses are no longer reported: the invoke is ending anyway. */
+  abandon(): void {
+    if (this.#state !== 'closed') this.#state = 'abandoned'
+    this.#stopConnecting.abort()
+  }
+
+  /** Closes every session gracefully (frames already queued, such as a reset just sent, still go out). */
+  close(): void {
+    this.#state = 'closed'
+    this.#stopConnecting.abort()
+    for (const session of this.#sessions) session.close()
+    this.#sessions.clear()
+  }
+
+  async #connect(): Promise<RouterSession> {
+    const options = this.#options
+    const signal = this.#stopConnecting.signal
+    if (this.#lossesWithoutProgress > 0) {
+      await delay(reconnectDelayMs(this.#lossesWithoutProgress), signal).catch(() => {})
+    }
+    const origin = options.target.url.origin
+    let lastError: Error | undefined
+    let attempt = 0
+    let timeoutMs = options.settings.connectTimeoutMs
+    for (;;) {
+      const next = connectAttemptTimeoutMs({
+        attempt: attempt + 1,
+        attempts: options.connectAttempts,
+        baseTimeoutMs: options.settings.connectTimeoutMs,
+        nowMs: Date.now(),
+        stopAtMs: options.stopConnectingAtMs,
+      })
+      if (next === undefined || signal.aborted) break
+      attempt++
+      timeoutMs = next
+      try {
+        const settings = { ...options.settings, connectTimeoutMs: timeoutMs }
+        const session = await RouterSession.open(this.#nextSessionId++, options.target, settings, (lost) =>
+          this.#onSessionLost(lost),
+        )
+        this.#sessions.add(session)
+        this.#session = session
+        options.telemetry.sessionOpened(session.id, origin)
+        return session
+      } catch (error) {
+        lastError = error as Error
+        options.telemetry.sessionConnectFailed(attempt, options.connectAttempts, lastError)
+        // A certificate that does not match the pin will not match on the next attempt either.
+        if ((error as ExtensionError).code === 'LD_ROUTER_CERT_MISMATCH') {
+          throw new RouterUnreachableError(origin, attempt, timeoutMs, { cause: error })
+        }
+        if (attempt < options.connectAttempts) await delay(CONNECT_RETRY_DELAY_MS * attempt, signal).catch(() => {})
+      }
+    }
+    throw new RouterUnreachableError(origin, attempt, timeoutMs, { cause: lastError })
+  }
+
+  #onSessionLost(lost: RouterSessionLostError): void {
+    if (this.#session?.id === lost.sessionId) this.#session = undefined
+    if (this.#state === 'abandoned' || this.#state === 'closed') return
+    this.#options.telemetry.sessionLost(lost)
+    this.#lossesWithoutProgress++
+    if (this.#lossesWithoutProgress > MAX_SESSION_LOSSES_WITHOUT_PROGRESS) this.#options.onGiveUp(lost)
+  }
+
+  #controlRequest(session: RouterSession, kind: 'ping' | 'close'): Promise<number> {
+    const { lambdaId, poolId } = this.#options
+    const path = kind === 'ping' ? pingPath(lambdaId) : closePath(lambdaId)
+    const timeoutMs = kind === 'ping' ? this.#options.pingTimeoutMs : CLOSE_RESPONSE_TIMEOUT_MS
+    const headers = {
+      date: this.#httpDate(),
+      [HEADER_POOL_ID]: poolId,
+      [HEADER_LAMBDA_ID]: lambdaId,
+      ...this.#tokenHeader,
+    }
+    return session.controlRequest(path, headers, timeoutMs)
+  }
+
+  // RFC 9110 §5.6.7 IMF-fixdate, formatted once per second.
+  #httpDate(): string {
+    const nowMs = Date.now()
+    const second = Math.floor(nowMs / 1000)
+    if (second !== this.#dateSecond) {
+      this.#dateSecond = second
+      this.#dateText = new Date(nowMs).toUTCString()
+    }
+    return this.#dateText
+  }
+}

@@ -35,14 +35,14 @@ test('closing a pool finishes in-flight and queued requests, refuses new ones, t
       { onServed: (_payload, result) => served(result) },
     ),
   })
-  const inFlight = checkHandler()
-  const queued = checkHandler()
+  const inFlight = checkHandler(t)
+  const queued = checkHandler(t)
   router.pool.dispatch(testRequest({ target: '/one' }).request, inFlight)
   await arrived
   assert.equal(router.pool.dispatch(testRequest({ target: '/two' }).request, queued).kind, 'queued')
 
   const closed = router.pool.close({ graceMs: 5_000 })
-  const late = checkHandler()
+  const late = checkHandler(t)
   assert.deepEqual(router.pool.dispatch(testRequest().request, late), { kind: 'rejected', reason: 'closing' })
   const lateEvent = late.events[0]
   assert.ok(lateEvent?.kind === 'error' && lateEvent.error instanceof RouterClosingError)
@@ -72,7 +72,7 @@ test('past the close grace, a request still running fails with RouterClosingErro
       await channel.closed
     }),
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest().request, handler)
   const channel = await stuck
   await router.pool.close({ graceMs: 30 })

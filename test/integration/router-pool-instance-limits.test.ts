@@ -64,7 +64,7 @@ test('a pool with its own limits keeps its minimum up and never passes its maxim
   const handlers = []
   for (const pool of [defaultPool, reportsPool]) {
     for (let index = 0; index < BURST; index++) {
-      const handler = checkHandler()
+      const handler = checkHandler(t)
       handlers.push(handler)
       assert.equal(pool.dispatch(testRequest().request, handler).kind, 'queued')
     }

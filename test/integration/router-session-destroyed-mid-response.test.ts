@@ -32,7 +32,7 @@ test('a response cut off by the router destroying its session fails the exchange
   const firstData = new Promise<void>((resolve) => {
     onFirstData = resolve
   })
-  const handler = checkHandler({
+  const handler = checkHandler(t, {
     onResponseStart: () => {},
     onResponseData: () => onFirstData(),
     onResponseEnd: () => {},

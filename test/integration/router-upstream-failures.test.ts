@@ -30,7 +30,7 @@ async function runOne(
     pools: [{ poolId: 'default', channelCount: 1, upstreamHeadLimits: { maxHeadBytes: 1024, maxHeaderCount: 8 } }],
     behaviour: connectBack(scripted),
   })
-  const handler = checkHandler(inner)
+  const handler = checkHandler(t, inner)
   router.pool.dispatch(testRequest().request, handler)
   await handler.settled
   assert.deepEqual(handler.violations, [])
@@ -140,7 +140,7 @@ test('the response streams back before the request body ends (full duplex), chun
   const body = new PassThrough()
   const chunks: string[] = []
   let onChunk: () => void = () => {}
-  const handler = checkHandler({
+  const handler = checkHandler(t, {
     onResponseStart: () => {},
     onResponseData: (chunk) => {
       chunks.push(chunk.toString())
@@ -181,7 +181,7 @@ test('a response that ends before the request body does completes, and the rest 
     }),
   })
   const body = new PassThrough()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest({ method: 'POST', body }).request, handler)
   body.write('first')
   assert.equal(await handler.settled, 'end')

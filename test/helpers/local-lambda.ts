@@ -1,7 +1,6 @@
 // Test helpers for the local Lambda service: start one with cleanup, build the scripted extension's argv, an SDK
 // client with fake credentials, typed event waiters, and waits for processes to stop or end (read through proc.ts).
 import { createServer as createHttpServer } from 'node:http'
-import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import type { TestContext } from 'node:test'
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda'
@@ -20,16 +19,6 @@ const SCRIPTED_EXTENSION = resolve(import.meta.dirname, 'local-scripted-extensio
 
 export function scriptedExtensionCommand(): string[] {
   return [process.execPath, '--import', 'tsx', SCRIPTED_EXTENSION]
-}
-
-/** A free loopback port, for apps that must be told their port before they start (see also `portVariables`). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await new Promise((resolveListening) => server.once('listening', resolveListening))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolveClosed) => server.close(resolveClosed))
-  return port
 }
 
 /**

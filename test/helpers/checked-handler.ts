@@ -4,6 +4,7 @@
 // handler it made recorded a violation, checked once every cleanup of the test has run, so a late call counts too.
 import type { ExchangeController, ExchangeHandler } from '../../src/router/dispatch/exchange.js'
 import type { RouterError } from '../../src/router/errors.js'
+import { deferred } from './deferred.js'
 import { type AfterHookTarget, teardown } from './teardown.js'
 
 export type HandlerEvent =
@@ -16,18 +17,15 @@ export class CheckedHandler implements ExchangeHandler {
   readonly events: HandlerEvent[] = []
   readonly violations: string[] = []
   readonly chunks: Buffer[] = []
+  readonly #settled = deferred<'end' | 'error'>()
   /** Resolves with the terminal call's kind the first time one arrives. */
-  readonly settled: Promise<'end' | 'error'>
+  readonly settled = this.#settled.promise
   readonly #inner: ExchangeHandler | undefined
-  #resolveSettled!: (kind: 'end' | 'error') => void
   #started = false
   #terminal: 'end' | 'error' | undefined
 
   constructor(inner?: ExchangeHandler) {
     this.#inner = inner
-    this.settled = new Promise((resolve) => {
-      this.#resolveSettled = resolve
-    })
   }
 
   /** The terminal call, once it happened. */
@@ -74,7 +72,7 @@ export class CheckedHandler implements ExchangeHandler {
   #settle(kind: 'end' | 'error'): void {
     if (this.#terminal) return
     this.#terminal = kind
-    this.#resolveSettled(kind)
+    this.#settled.resolve(kind)
   }
 
   #call(method: string, invoke: () => void): void {

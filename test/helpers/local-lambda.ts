@@ -11,6 +11,7 @@ import {
   type LocalLambdaEvents,
   startLocalLambda,
 } from '../../src/local/index.js'
+import { deferred } from './deferred.js'
 import { demoAppCommand } from './local-demo-app.js'
 import { processGroupMembers, processState } from './proc.js'
 import { teardown } from './teardown.js'
@@ -183,16 +184,10 @@ export async function startCallHolder(t: TestContext): Promise<CallHolder> {
   return {
     url: `http://127.0.0.1:${port}`,
     hold(path) {
-      let arrive = (): void => {}
-      let respond = (_body: string): void => {}
-      const arrived = new Promise<void>((resolveArrived) => {
-        arrive = resolveArrived
-      })
-      const response = new Promise<string>((resolveResponse) => {
-        respond = resolveResponse
-      })
-      held.set(path, { arrive, respond: response })
-      return { arrived, release: (body = 'released') => respond(body) }
+      const arrived = deferred()
+      const response = deferred<string>()
+      held.set(path, { arrive: () => arrived.resolve(), respond: response.promise })
+      return { arrived: arrived.promise, release: (body = 'released') => response.resolve(body) }
     },
   }
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { QueueFullError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack, manualBehaviour, neverConnects } from '../helpers/router-scripted-invoker.js'
 import { type ScriptedChannel, ScriptedExtension, type ServeResult } from '../helpers/scripted-extension.js'
@@ -118,10 +119,7 @@ test('an instance that never connects back is failed at the start timeout, its i
 })
 
 test('when load ends the pool scales in: idle channels get goaway and the invoke returns', async (t) => {
-  let served: (result: ServeResult) => void = () => {}
-  const done = new Promise<ServeResult>((resolve) => {
-    served = resolve
-  })
+  const { promise: done, resolve: served } = deferred<ServeResult>()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', maxConcurrentCount: 2, channelCount: 3, scaling: { maxInstances: 1 } }],
     behaviour: connectBack(undefined, { onServed: (_payload, result) => served(result) }),

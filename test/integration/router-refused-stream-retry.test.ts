@@ -8,6 +8,7 @@ import { type TestContext, test } from 'node:test'
 import { MAX_REFUSED_RETRIES } from '../../src/router/dispatch/dispatcher.js'
 import { UpstreamClosedError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { type RouterHarness, startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import { okApp, type ScriptedApp } from '../helpers/scripted-extension.js'
@@ -65,10 +66,7 @@ test('a request refused with REFUSED_STREAM before any response is sent again an
 test('a request with a body is sent again when none of its body was taken, and arrives whole', async (t) => {
   let received = ''
   let calls = 0
-  let onRetried: () => void = () => {}
-  const retried = new Promise<void>((resolve) => {
-    onRetried = resolve
-  })
+  const { promise: retried, resolve: onRetried } = deferred()
   const app: ScriptedApp = async (_head, channel) => {
     calls++
     if (calls === 1) {

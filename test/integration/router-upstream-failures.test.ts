@@ -10,6 +10,7 @@ import { HeadTooLargeError, IncompleteHeadError, MalformedHeadError } from '../.
 import type { ExchangeHandler } from '../../src/router/dispatch/exchange.js'
 import { BadUpstreamHeadError, UpstreamClosedError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp, ScriptedChannel } from '../helpers/scripted-extension.js'
@@ -100,10 +101,7 @@ test('a stream reset before the head fails with UpstreamClosedError', async (t) 
 })
 
 test('a stream reset mid-body fails with UpstreamClosedError after the response started', async (t) => {
-  let dataSeen: () => void = () => {}
-  const gotData = new Promise<void>((resolve) => {
-    dataSeen = resolve
-  })
+  const { promise: gotData, resolve: dataSeen } = deferred()
   const { handler, busy } = await runOne(
     t,
     async (channel) => {

@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { test } from 'node:test'
 import { patternBytes } from '../../../src/demo-app/routes.js'
 import { startDemoApp } from '../../../src/demo-app/server.js'
+import { deferred } from '../../helpers/deferred.js'
 import { startInProcessDemoApp } from '../../helpers/local-demo-app.js'
 import { holdPort } from '../../helpers/port.js'
 import { teardown } from '../../helpers/teardown.js'
@@ -238,10 +239,7 @@ test('GET /abort-mid-response sends n bytes of a larger declared length, then dr
 })
 
 test('GET /exit-mid-response writes a head and some bytes, then asks to exit with code 1', async (t) => {
-  let onExit: (code: number) => void = () => {}
-  const exitRequested = new Promise<number>((resolve) => {
-    onExit = resolve
-  })
+  const { promise: exitRequested, resolve: onExit } = deferred<number>()
   const app = await startInProcessDemoApp({ exitProcess: (code) => onExit(code) })
   t.after(() => app.close())
   const req = httpRequest(`${app.origin}/exit-mid-response`)

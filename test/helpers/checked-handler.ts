@@ -1,7 +1,7 @@
 // A decorator that wraps any ExchangeHandler and checks the contract of src/router/dispatch/exchange.ts (STYLE.md §5,
 // undici's decorator-handler): onResponseStart at most once and before data, exactly one of onResponseEnd /
 // onResponseError, nothing after it, and no method throws. `checkHandler(t)` fails the test by itself when any
-// handler it made recorded a violation, checked once every cleanup of the test has run, so a late call counts too.
+// handler it made recorded a violation, checked after the test's cleanups, so a late call counts too.
 import type { ExchangeController, ExchangeHandler } from '../../src/router/dispatch/exchange.js'
 import type { RouterError } from '../../src/router/errors.js'
 import { deferred } from './deferred.js'
@@ -103,7 +103,8 @@ const handlersOf = new WeakMap<AfterHookTarget, CheckedHandler[]>()
 /**
  * Wraps `inner` (or nothing, to just record) in the contract checker. The test fails with HandlerContractError when
  * any handler made for `t` recorded a violation. The check is an `after` hook registered behind the test's teardown
- * stack, so it runs once every cleanup has run: a call that arrives while the router closes is still seen.
+ * stack, so it runs after every `teardown(t)` cleanup (and every `t.after` hook registered before the first handler):
+ * a call that arrives while the router closes is still seen. Tests call this, not the constructor.
  */
 export function checkHandler(t: AfterHookTarget, inner?: ExchangeHandler): CheckedHandler {
   const handler = new CheckedHandler(inner)

@@ -1,5 +1,6 @@
-// The test suite's own rules (issue 15 item 6): one reader of /proc, no released port handed out, and a promise
-// settled from outside through `deferred`. Each is checked over the text of every .ts file under test/.
+// The test suite's own rules (issue 15 item 6): exchange handlers checked through `checkHandler(t)`, one reader of
+// /proc, no released port handed out, and a promise settled from outside through `deferred`. Each is checked over
+// the text of every .ts file under test/.
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -29,6 +30,11 @@ function placesMatching(pattern: RegExp, allowed: readonly string[] = []): strin
       : [...text.matchAll(pattern)].map((match) => `${path}:${text.slice(0, match.index).split('\n').length}`),
   )
 }
+
+test('exchange handlers are checked through checkHandler(t), which fails the test by itself on a violation', () => {
+  const allowed = ['helpers/checked-handler.ts', 'unit/test-helpers/checked-handler.test.ts', THIS_FILE]
+  assert.deepEqual(placesMatching(/new CheckedHandler\b/g, allowed), [])
+})
 
 test('only test/helpers/proc.ts reads /proc', () => {
   assert.deepEqual(placesMatching(/['"`]\/proc\b/g, ['helpers/proc.ts']), [])

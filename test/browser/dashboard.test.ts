@@ -11,6 +11,7 @@ import { test } from 'node:test'
 import { chromium, type Page } from 'playwright-core'
 import { Agent, request } from 'undici'
 import { startLocalStack } from '../../src/cli/local-stack.js'
+import { deferred } from '../helpers/deferred.js'
 import { killProcessGroup } from '../helpers/local-lambda.js'
 import { teardown } from '../helpers/teardown.js'
 
@@ -188,10 +189,7 @@ async function screenshotUnderMixedLoad(page: Page, agent: Agent, origin: string
     return '/ping'
   }
   const startedMs = Date.now()
-  let onLate: () => void = () => {}
-  const late = new Promise<void>((resolve) => {
-    onLate = resolve
-  })
+  const { promise: late, resolve: onLate } = deferred()
   let sent = 0
   const worker = async (): Promise<void> => {
     while (Date.now() - startedMs < 30_000) {

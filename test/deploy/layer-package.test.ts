@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { freePort, invokeJson, lambdaClient, nextEvent, startTestLambda } from '../helpers/local-lambda.js'
+import { invokeJson, lambdaClient, nextEvent, startTestLambda } from '../helpers/local-lambda.js'
 import { REPO_ROOT } from './dockerfile-rules.js'
 
 const LAUNCHER = 'extensions/lambda-dispatch'
@@ -193,7 +193,6 @@ test('the unzipped layer runs in the local Lambda: the launcher registers and an
   // A zip function's task root, as the example stack deploys it: the demo app bundle started by the exec wrapper.
   const taskRoot = mkdtempSync(join(work, 'function-'))
   copyFileSync(demoApp, join(taskRoot, 'demo-app.mjs'))
-  const port = await freePort()
   const lambda = await startTestLambda(t, {
     'layer-test': {
       runtimeCommand: [join(layerRoot, WRAPPER), '/var/runtime/bootstrap'],
@@ -203,7 +202,8 @@ test('the unzipped layer runs in the local Lambda: the launcher registers and an
       timeoutMs: 20_000,
       initTimeoutMs: 15_000,
       shutdownTimeoutMs: 2000,
-      env: { PORT: String(port), LAMBDA_DISPATCH_PORT: String(port), AWS_LAMBDA_FUNCTION_TIMEOUT: '20' },
+      portVariables: ['PORT', 'LAMBDA_DISPATCH_PORT'],
+      env: { AWS_LAMBDA_FUNCTION_TIMEOUT: '20' },
     },
   })
   // Init completes only once every extension has registered and waits for its next event (the Extensions API contract).

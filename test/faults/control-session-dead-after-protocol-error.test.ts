@@ -69,7 +69,7 @@ for (const peerCloses of [true, false]) {
     assert.equal(await router.metric('lambda_dispatch_router_http2_errors_total', { kind: 'session_error' }), 1)
     assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 1)
 
-    const handler = checkHandler()
+    const handler = checkHandler(t)
     router.pool.dispatch(testRequest({ target: '/after' }).request, handler)
     const head = await real.requestHead
     assert.equal(head?.target, '/after')

@@ -5,44 +5,16 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { test } from 'node:test'
 import { Agent, request } from 'undici'
 import type { FaultAppReport } from '../helpers/fault-app.js'
 import { EventLog, FAULT_APP, startReportServer } from '../helpers/fault-stack.js'
-import { isGone, processState } from '../helpers/local-lambda.js'
+import { isGone } from '../helpers/local-lambda.js'
+import { descendants, processState } from '../helpers/proc.js'
 import { teardown } from '../helpers/teardown.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-
-/** Every live descendant of `rootPid`, from /proc/<pid>/task/<tid>/children. */
-function descendants(rootPid: number): number[] {
-  const found: number[] = []
-  const pending = [rootPid]
-  while (pending.length > 0) {
-    const pid = pending.pop() as number
-    let tasks: string[] = []
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`)
-    } catch {
-      continue
-    }
-    for (const task of tasks) {
-      let text = ''
-      try {
-        text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
-      } catch {
-        continue
-      }
-      for (const child of text.split(' ').filter(Boolean).map(Number)) {
-        found.push(child)
-        pending.push(child)
-      }
-    }
-  }
-  return found
-}
 
 const SLOW = Array.from({ length: 4 }, (_, index) => `/delay?ms=1500&i=${index}`)
 const STREAMS = Array.from({ length: 4 }, (_, index) => `/sse?n=10&interval=150&i=${index}`)

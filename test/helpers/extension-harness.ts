@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { type AddressInfo, createServer as createNetServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -124,16 +124,6 @@ export async function startDemoAppProcess(
     if (match) return { port: Number(match[1]), child, exited }
   }
   throw new Error('the demo app exited before listening')
-}
-
-/** A port nothing listens on right now (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 /** A throwaway self-signed certificate (openssl) and its SHA-256 fingerprint as Node prints it (`AB:CD:…`). */

@@ -7,8 +7,6 @@
 //   PORT                           where to listen (set by the local Lambda's portVariables)
 //   FAULT_APP_REPORT_PORT          a loopback port of the test process: one JSON line per request event is written
 //                                  there ({event: 'request' | 'finished' | 'aborted', method, target, pid})
-//   FAULT_APP_IDLE_CLOSE_MS        close a keep-alive connection idle this long WITHOUT announcing it in a
-//                                  `Keep-Alive: timeout=` header, as many non-Node servers do
 //   DEMO_APP_KEEP_ALIVE_TIMEOUT_MS as in the demo app
 //   FAULT_APP_FAIL_AT_START_IF      a file path: while that file exists, the app exits with status 1 at start (a
 //                                  function that fails at init); once it is removed, new environments start cleanly
@@ -34,7 +32,6 @@ if (failAtStartIf && existsSync(failAtStartIf)) {
 
 const port = Number(process.env.PORT ?? '0')
 const reportPort = process.env.FAULT_APP_REPORT_PORT
-const idleCloseMs = process.env.FAULT_APP_IDLE_CLOSE_MS ? Number(process.env.FAULT_APP_IDLE_CLOSE_MS) : undefined
 const keepAliveTimeoutMs = process.env.DEMO_APP_KEEP_ALIVE_TIMEOUT_MS
   ? Number(process.env.DEMO_APP_KEEP_ALIVE_TIMEOUT_MS)
   : undefined
@@ -71,7 +68,6 @@ function countBodyBytes(req: IncomingMessage, res: ServerResponse): void {
 
 server.on('request', (req: IncomingMessage, res: ServerResponse) => {
   report('request', req)
-  if (idleCloseMs !== undefined) trackIdle(req, res, idleCloseMs)
   res.once('close', () => report(res.writableFinished ? 'finished' : 'aborted', req))
   if (req.url === '/fault/garbage-head') {
     req.resume()
@@ -88,32 +84,6 @@ server.on('request', (req: IncomingMessage, res: ServerResponse) => {
   countBodyBytes(req, res)
   demoHandler(req, res)
 })
-
-if (idleCloseMs !== undefined) {
-  // No Keep-Alive header: node:http sends one only when keepAliveTimeout is set.
-  server.keepAliveTimeout = 0
-}
-
-// FAULT_APP_IDLE_CLOSE_MS: per connection, the responses still open and the idle timer armed when the last one ended.
-const idle = new WeakMap<Socket, { open: number; timer: NodeJS.Timeout | undefined }>()
-
-function trackIdle(req: IncomingMessage, res: ServerResponse, closeAfterMs: number): void {
-  const socket = req.socket
-  let state = idle.get(socket)
-  if (state === undefined) {
-    const created = { open: 0, timer: undefined as NodeJS.Timeout | undefined }
-    socket.once('close', () => clearTimeout(created.timer))
-    idle.set(socket, created)
-    state = created
-  }
-  const current = state
-  clearTimeout(current.timer)
-  current.open++
-  res.once('close', () => {
-    current.open--
-    if (current.open === 0 && !socket.destroyed) current.timer = setTimeout(() => socket.destroy(), closeAfterMs)
-  })
-}
 
 server.listen(port, '127.0.0.1', () => {
   const address = server.address()

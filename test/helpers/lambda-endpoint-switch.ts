@@ -5,6 +5,7 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http'
 import { tooManyRequests } from '../../src/local/aws-errors.js'
+import { deferred } from './deferred.js'
 
 export type EndpointMode = 'up' | 'down' | 'throttle'
 
@@ -22,10 +23,8 @@ export interface LambdaEndpointSwitch {
 
 export async function startLambdaEndpointSwitch(initial: EndpointMode): Promise<LambdaEndpointSwitch> {
   let mode = initial
-  let setTarget: (endpoint: string) => void = () => {}
-  const target = new Promise<URL>((resolve) => {
-    setTarget = (endpoint) => resolve(new URL(endpoint))
-  })
+  const { promise: target, resolve: resolveTarget } = deferred<URL>()
+  const setTarget = (endpoint: string): void => resolveTarget(new URL(endpoint))
   const calls: Record<EndpointMode, number> = { up: 0, down: 0, throttle: 0 }
 
   const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

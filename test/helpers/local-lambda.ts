@@ -1,8 +1,6 @@
 // Test helpers for the local Lambda service: start one with cleanup, build the scripted extension's argv, an SDK
-// client with fake credentials, typed event waiters, and process liveness checks read from /proc.
-import { readdirSync, readFileSync } from 'node:fs'
+// client with fake credentials, typed event waiters, and waits for processes to stop or end (read through proc.ts).
 import { createServer as createHttpServer } from 'node:http'
-import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import type { TestContext } from 'node:test'
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda'
@@ -13,23 +11,15 @@ import {
   type LocalLambdaEvents,
   startLocalLambda,
 } from '../../src/local/index.js'
+import { deferred } from './deferred.js'
 import { demoAppCommand } from './local-demo-app.js'
+import { processGroupMembers, processState } from './proc.js'
 import { teardown } from './teardown.js'
 
 const SCRIPTED_EXTENSION = resolve(import.meta.dirname, 'local-scripted-extension.ts')
 
 export function scriptedExtensionCommand(): string[] {
   return [process.execPath, '--import', 'tsx', SCRIPTED_EXTENSION]
-}
-
-/** A free loopback port, for apps that must be told their port before they start (see also `portVariables`). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await new Promise((resolveListening) => server.once('listening', resolveListening))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolveClosed) => server.close(resolveClosed))
-  return port
 }
 
 /**
@@ -111,16 +101,6 @@ export function nextEvent<K extends keyof LocalLambdaEvents>(
   })
 }
 
-/** The one-letter state of a process from /proc (R, S, T for stopped, Z for zombie), or undefined when gone. */
-export function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Resolves once /proc shows `pid` in `state`, rejecting after `limitMs`. The one retry loop in these tests: the
  * kernel applies SIGSTOP asynchronously, and Linux reports a stop only to a waitpid() caller, which libuv is not.
@@ -142,23 +122,6 @@ export async function untilGone(pid: number, limitMs = 5000): Promise<void> {
     if (Date.now() - startedAtMs > limitMs) throw new Error(`process ${pid} still runs after ${limitMs} ms`)
     await new Promise((resolveLater) => setTimeout(resolveLater, Math.min(2 ** attempt, 50)))
   }
-}
-
-/** The live (not zombie) members of process group `pgid`, read from /proc: field 5 of /proc/<pid>/stat. */
-export function processGroupMembers(pgid: number): number[] {
-  const members: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue // exited between the listing and the read
-    }
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(group) === pgid && state !== 'Z') members.push(Number(entry))
-  }
-  return members
 }
 
 /**
@@ -221,16 +184,10 @@ export async function startCallHolder(t: TestContext): Promise<CallHolder> {
   return {
     url: `http://127.0.0.1:${port}`,
     hold(path) {
-      let arrive = (): void => {}
-      let respond = (_body: string): void => {}
-      const arrived = new Promise<void>((resolveArrived) => {
-        arrive = resolveArrived
-      })
-      const response = new Promise<string>((resolveResponse) => {
-        respond = resolveResponse
-      })
-      held.set(path, { arrive, respond: response })
-      return { arrived, release: (body = 'released') => respond(body) }
+      const arrived = deferred()
+      const response = deferred<string>()
+      held.set(path, { arrive: () => arrived.resolve(), respond: response.promise })
+      return { arrived: arrived.promise, release: (body = 'released') => response.resolve(body) }
     },
   }
 }

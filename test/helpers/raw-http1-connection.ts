@@ -100,21 +100,14 @@ export class RawHttp1Connection {
     })
     const header = (name: string): string | undefined => headers.find(([key]) => key === name)?.[1]
     let offset = headEnd + 4
-    let body = Buffer.alloc(0)
+    let body: Buffer = Buffer.alloc(0)
     if (bodiless || status < 200 || status === 204 || status === 304) {
       // no body
     } else if (header('transfer-encoding') !== undefined) {
-      const chunks: Buffer[] = []
-      for (;;) {
-        const sizeEnd = bytes.indexOf('\r\n', offset)
-        if (sizeEnd === -1) return undefined
-        const size = Number.parseInt(bytes.subarray(offset, sizeEnd).toString('latin1'), 16)
-        if (bytes.length < sizeEnd + 2 + size + 2) return undefined
-        chunks.push(bytes.subarray(sizeEnd + 2, sizeEnd + 2 + size))
-        offset = sizeEnd + 2 + size + 2
-        if (size === 0) break
-      }
-      body = Buffer.concat(chunks)
+      const chunked = parseChunkedBody(bytes, offset)
+      if (chunked === undefined) return undefined
+      body = chunked.body
+      offset = chunked.end
     } else {
       const length = Number(header('content-length') ?? Number.NaN)
       if (Number.isNaN(length)) {
@@ -129,5 +122,23 @@ export class RawHttp1Connection {
       }
     }
     return { status, headers, body, raw: bytes.subarray(0, offset) }
+  }
+}
+
+/**
+ * A chunked body (RFC 9112 §7.1, no trailers) starting at `offset` in `bytes`: the body and the offset just past it,
+ * or undefined while it is incomplete.
+ */
+export function parseChunkedBody(bytes: Buffer, offset: number): { body: Buffer; end: number } | undefined {
+  const chunks: Buffer[] = []
+  let at = offset
+  for (;;) {
+    const sizeEnd = bytes.indexOf('\r\n', at)
+    if (sizeEnd === -1) return undefined
+    const size = Number.parseInt(bytes.subarray(at, sizeEnd).toString('latin1'), 16)
+    if (bytes.length < sizeEnd + 2 + size + 2) return undefined
+    chunks.push(bytes.subarray(sizeEnd + 2, sizeEnd + 2 + size))
+    at = sizeEnd + 2 + size + 2
+    if (size === 0) return { body: Buffer.concat(chunks), end: at }
   }
 }

@@ -1,8 +1,9 @@
 // A stand-in for a Pool in front-door tests: records each dispatched request (wrapping its handler in the contract
-// checker) and lets the test script the handler calls, now or later.
+// checker, which fails the test by itself on a violation) and lets the test script the handler calls, now or later.
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../../src/router/dispatch/exchange.js'
 import type { RequestDispatcher } from '../../src/router/front-door/server.js'
-import { CheckedHandler } from './checked-handler.js'
+import { type CheckedHandler, checkHandler } from './checked-handler.js'
+import type { AfterHookTarget } from './teardown.js'
 
 export interface ScriptedCall {
   readonly request: DispatchRequest
@@ -14,15 +15,18 @@ export interface ScriptedCall {
 /** Runs `script` for each request; without one, requests wait for the test to take them with `nextCall()`. */
 export class ScriptedDispatcher implements RequestDispatcher {
   readonly calls: ScriptedCall[] = []
+  readonly #test: AfterHookTarget
   readonly #script: ((call: ScriptedCall) => void) | undefined
   readonly #waiters: ((call: ScriptedCall) => void)[] = []
 
-  constructor(script?: (call: ScriptedCall) => void) {
+  /** `t`: the test (or `{ after }` of a suite) that fails when a front-door handler breaks the contract. */
+  constructor(t: AfterHookTarget, script?: (call: ScriptedCall) => void) {
+    this.#test = t
     this.#script = script
   }
 
   dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision {
-    const checked = new CheckedHandler(handler)
+    const checked = checkHandler(this.#test, handler)
     let bodyRead: Promise<Buffer> | undefined
     const call: ScriptedCall = {
       request,

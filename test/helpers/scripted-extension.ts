@@ -20,6 +20,7 @@ import {
   pingPath,
   type RequestHead,
 } from '../../src/protocol/index.js'
+import { deferred } from './deferred.js'
 
 /** How a channel POST or a ping/close identifies itself; `null` leaves a header out, an array repeats it. */
 export interface ControlHeaderOptions {
@@ -60,8 +61,8 @@ export class ScriptedChannel {
   readonly #bodyChunks: Buffer[] = []
   readonly #rawChunks: Buffer[] = []
   #headDone = false
-  #resolveHead!: (head: RequestHead | undefined) => void
-  #resolveBody!: (body: Buffer) => void
+  readonly #head = deferred<RequestHead | undefined>()
+  readonly #body = deferred<Buffer>()
   #onBodyChunk: ((chunk: Buffer) => void) | undefined
 
   constructor(stream: ClientHttp2Stream, lambdaId: string, channelId: string) {
@@ -73,17 +74,11 @@ export class ScriptedChannel {
       stream.once('response', (headers) => resolve({ status: Number(headers[':status']), headers }))
       stream.once('close', () => resolve(undefined))
     })
-    this.requestHead = new Promise((resolve) => {
-      this.#resolveHead = resolve
-    })
-    this.requestBody = new Promise((resolve) => {
-      this.#resolveBody = resolve
-    })
+    this.requestHead = this.#head.promise
+    this.requestBody = this.#body.promise
     this.closed = new Promise((resolve) => stream.once('close', () => resolve({ rstCode: stream.rstCode ?? 0 })))
-    let resolveRaw: (raw: Buffer) => void = () => {}
-    this.raw = new Promise((resolve) => {
-      resolveRaw = resolve
-    })
+    const { promise: raw, resolve: resolveRaw } = deferred<Buffer>()
+    this.raw = raw
     stream.on('data', (chunk: Buffer) => {
       this.dataEvents++
       this.#rawChunks.push(chunk)
@@ -101,11 +96,11 @@ export class ScriptedChannel {
       if (parsed === undefined) return
       this.#headDone = true
       if (parsed.rest.length > 0) this.#bodyChunks.push(parsed.rest)
-      this.#resolveHead(parsed.head)
+      this.#head.resolve(parsed.head)
     })
     const finish = (): void => {
-      if (!this.#headDone) this.#resolveHead(undefined)
-      this.#resolveBody(Buffer.concat(this.#bodyChunks))
+      if (!this.#headDone) this.#head.resolve(undefined)
+      this.#body.resolve(Buffer.concat(this.#bodyChunks))
       resolveRaw(Buffer.concat(this.#rawChunks))
     }
     stream.once('end', finish)

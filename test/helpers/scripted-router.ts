@@ -20,6 +20,7 @@ import {
   serializeRequestHead,
   TUNNEL_CONTENT_TYPE,
 } from '../../src/protocol/index.js'
+import { deferred } from './deferred.js'
 
 export interface ScriptedRouterOptions {
   readonly tls?: { readonly key: string; readonly cert: string }
@@ -328,12 +329,7 @@ function exchange(
   const bodyChunks: Buffer[] = []
   const hash = createHash('sha256')
   let head: ResponseHead | undefined
-  let resolveHead!: (head: ResponseHead) => void
-  let rejectHead!: (error: Error) => void
-  const headPromise = new Promise<ResponseHead>((resolve, reject) => {
-    resolveHead = resolve
-    rejectHead = reject
-  })
+  const { promise: headPromise, resolve: resolveHead, reject: rejectHead } = deferred<ResponseHead>()
   headPromise.catch(() => {})
   const onBody = (chunk: Buffer): void => {
     if (chunk.length === 0) return

@@ -3,6 +3,7 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { deferred } from './deferred.js'
 
 /** What the extension answered for one invoke. */
 export type InvokeResult =
@@ -42,10 +43,7 @@ export async function startScriptedRuntimeApi(): Promise<ScriptedRuntimeApi> {
   const pollWaiters: Array<() => void> = []
   let pendingShutdownMs: number | undefined
   const results = new Map<string, (result: InvokeResult) => void>()
-  let registered!: (value: { name: string | undefined; body: unknown }) => void
-  const registration = new Promise<{ name: string | undefined; body: unknown }>((resolve) => {
-    registered = resolve
-  })
+  const { promise: registration, resolve: registered } = deferred<{ name: string | undefined; body: unknown }>()
   let nextId = 1
 
   const answerShutdown = (deadlineMs: number): void => {

@@ -17,6 +17,7 @@ import { type LocalStack, startLocalStack } from '../../src/cli/local-stack.js'
 import { decodeWaiterResponse, encodeWaiterRequest } from '../../src/protocol/index.js'
 import { loadRouterConfig } from '../../src/router/index.js'
 import { createSelfSignedIdentity } from '../../src/router/tls-certificate.js'
+import { deferred } from '../helpers/deferred.js'
 import { type AfterHookTarget, teardown } from '../helpers/teardown.js'
 
 const TLS_SETTINGS = {
@@ -78,10 +79,7 @@ async function status(session: ClientHttp2Session, headers: Record<string, strin
 async function impostor(t: AfterHookTarget) {
   const identity = createSelfSignedIdentity(['127.0.0.1', 'localhost'])
   const seen = { connections: 0, handshakes: 0, bytesAfterHandshake: 0 }
-  let onFirstBytes: () => void = () => {}
-  const firstBytes = new Promise<void>((resolve) => {
-    onFirstBytes = resolve
-  })
+  const { promise: firstBytes, resolve: onFirstBytes } = deferred()
   const server = createTlsServer(
     { key: identity.keyPem, cert: identity.certPem, ALPNProtocols: ['h2'] },
     (socket: TLSSocket) => {

@@ -6,27 +6,33 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { TestContext } from 'node:test'
 import { test } from 'node:test'
 import { createDemoServer } from '../../src/demo-app/server.js'
-import { freePort, startHarness } from '../helpers/extension-harness.js'
+import { startHarness } from '../helpers/extension-harness.js'
+import { holdPort, listenOnFreePort } from '../helpers/port.js'
 import { teardown } from '../helpers/teardown.js'
 
 const ENV = { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000' }
 
-/** The demo app on `port`, recording the path of every request it gets. */
-async function startAppOn(t: TestContext, port: number, seen: string[] = []): Promise<Server> {
+/** The demo app, recording the path of every request it gets; `listen` binds it (default: an ephemeral port). */
+async function startApp(
+  t: TestContext,
+  seen: string[] = [],
+  listen: (server: Server) => unknown = (server) => listenOnFreePort(server),
+): Promise<number> {
   const server = createDemoServer()
   server.on('request', (req: IncomingMessage) => seen.push(req.url ?? ''))
-  server.listen(port, '127.0.0.1')
-  await once(server, 'listening')
   teardown(t)(() => {
     server.closeAllConnections()
     server.close()
   })
-  return server
+  listen(server)
+  if (!server.listening) await once(server, 'listening')
+  return (server.address() as { port: number }).port
 }
 
 test('the extension takes no invoke before the app answers its readiness check', async (t) => {
   const defer = teardown(t)
-  const port = await freePort()
+  const appPort = await holdPort(t)
+  const port = appPort.port
   // Registered before the harness, so the extension is killed before the app it probes closes.
   const app = createDemoServer()
   defer(() => {
@@ -39,7 +45,7 @@ test('the extension takes no invoke before the app answers its readiness check',
   app.on('request', (req: IncomingMessage) => {
     if (req.url === '/health') callsAtFirstHealth ??= [...harness.runtime.calls]
   })
-  app.listen(port, '127.0.0.1')
+  appPort.handOver(() => app.listen(port, '127.0.0.1'))
   await harness.runtime.nextPoll()
   assert.deepEqual(callsAtFirstHealth, ['register', 'event/next'])
   const ready = await harness.extension.waitForLog((line) => line.msg === 'app is ready')
@@ -48,9 +54,8 @@ test('the extension takes no invoke before the app answers its readiness check',
 })
 
 test('a custom readiness path and healthy status ranges are honoured', async (t) => {
-  const port = await freePort()
   const seen: string[] = []
-  await startAppOn(t, port, seen)
+  const port = await startApp(t, seen)
   const harness = await startHarness(t, {
     env: {
       ...ENV,
@@ -65,9 +70,8 @@ test('a custom readiness path and healthy status ranges are honoured', async (t)
 })
 
 test('tcp readiness only needs the app to accept a connection', async (t) => {
-  const port = await freePort()
   const seen: string[] = []
-  await startAppOn(t, port, seen)
+  const port = await startApp(t, seen)
   const harness = await startHarness(t, {
     env: { ...ENV, LAMBDA_DISPATCH_READINESS_PROTOCOL: 'tcp', LAMBDA_DISPATCH_READINESS_PATH: '/status/404' },
     appPort: port,
@@ -83,7 +87,8 @@ test('tcp readiness only needs the app to accept a connection', async (t) => {
 })
 
 test('async init leaves the init phase without the app and waits for it inside the first invoke', async (t) => {
-  const port = await freePort()
+  const appPort = await holdPort(t)
+  const port = appPort.port
   const harness = await startHarness(t, {
     env: { ...ENV, LAMBDA_DISPATCH_ASYNC_INIT: 'true', LAMBDA_DISPATCH_INIT_PHASE_BUDGET_MS: '0' },
     appPort: port,
@@ -91,7 +96,7 @@ test('async init leaves the init phase without the app and waits for it inside t
   const deferred = await harness.extension.waitForLog((line) => line.msg?.startsWith('app not ready within') === true)
   assert.equal(deferred.level, 'warn')
   const invoke = harness.invoke({ id: 'lambda-async-init' })
-  await startAppOn(t, port)
+  await startApp(t, [], (server) => appPort.handOver(() => server.listen(port, '127.0.0.1')))
   assert.equal((await harness.router.request({ method: 'GET', target: '/ping' })).body.toString(), 'pong')
   const ready = await harness.extension.waitForLog((line) => line.msg === 'app is ready')
   assert.equal(ready.phase, 'invoke')
@@ -104,7 +109,7 @@ test('async init leaves the init phase without the app and waits for it inside t
 })
 
 test('async init fails the first invoke through /error when the app never gets ready, and exits 1', async (t) => {
-  const port = await freePort()
+  const { port } = await holdPort(t)
   const harness = await startHarness(t, {
     env: {
       ...ENV,

@@ -2,7 +2,8 @@
 // reason when the router is unreachable or keeps dropping it, and speaks TLS with a pinned, unpinned or wrong cert.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createSelfSignedCert, freePort, type Harness, startHarness } from '../helpers/extension-harness.js'
+import { createSelfSignedCert, type Harness, startHarness } from '../helpers/extension-harness.js'
+import { holdPort } from '../helpers/port.js'
 
 const ENV = { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '60000' }
 
@@ -69,8 +70,8 @@ test('an unreachable or hostile router ends the invoke with an honest reason', a
     router: { channelStatus: (post) => (post.lambdaId === 'lambda-dropped' ? 0 : 200) },
   })
 
-  await t.test('nothing listening: three bounded connect attempts, then RouterUnreachable', async () => {
-    const port = await freePort()
+  await t.test('nothing answers: three bounded connect attempts, then RouterUnreachable', async (subtest) => {
+    const { port } = await holdPort(subtest)
     const answer = await harness.invoke({
       id: 'lambda-unreachable',
       numberOfChannels: 4,

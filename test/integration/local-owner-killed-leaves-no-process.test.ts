@@ -5,37 +5,16 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { createServer, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { type TestContext, test } from 'node:test'
 import { REPO_ROOT } from '../helpers/local-demo-app.js'
-import { isGone, untilProcessState } from '../helpers/local-lambda.js'
+import { untilProcessState } from '../helpers/local-lambda.js'
+import { isDeadOrExiting } from '../helpers/proc.js'
 import { teardown } from '../helpers/teardown.js'
 
 const FIXTURE = resolve(import.meta.dirname, '../helpers/local-owner-killed.ts')
-
-/** PF_EXITING in /proc/<pid>/stat's flags: the kernel has begun tearing the process down (include/linux/sched.h). */
-const PF_EXITING = 0x4
-
-/**
- * Dead for good: gone (kill(pid, 0) fails with ESRCH), a zombie, or already inside exit. The kernel closes a dying
- * process's sockets before the last of its threads is gone and init has reaped it, so right after a socket's 'close'
- * the process may still be listed, in state R with PF_EXITING set; no event marks the later steps.
- */
-function isDeadOrDying(pid: number): boolean {
-  if (isGone(pid)) return true
-  let stat: string
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return true
-  }
-  // Fields after the parenthesised command name: state is field 3, flags field 9.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return fields[0] === 'Z' || fields[0] === 'X' || (Number(fields[6]) & PF_EXITING) !== 0
-}
 
 /** A loopback server that hands each connection over as it arrives. */
 async function startHoldServer(
@@ -96,8 +75,10 @@ for (const mode of ['running', 'frozen'] as const) {
     await Promise.all(closed)
 
     assert.equal(hold.connections.length, 2, 'no environment process was started after the owner died')
+    // The kernel closes a dying process's sockets before the last of its threads is gone and init has reaped it, so
+    // right after a socket's 'close' the process may still be listed, with PF_EXITING set; no event marks the rest.
     for (const pid of pids) {
-      assert.ok(isDeadOrDying(pid), `pid ${pid} is dead or exiting`)
+      assert.ok(isDeadOrExiting(pid), `pid ${pid} is dead or exiting`)
     }
   })
 }

@@ -15,10 +15,10 @@ import {
   isGone,
   lambdaClient,
   nextEvent,
-  processState,
   startCallHolder,
   startTestLambda,
 } from '../helpers/local-lambda.js'
+import { processState } from '../helpers/proc.js'
 
 function readLog(path: string): Record<string, unknown>[] {
   return readFileSync(path, 'utf8')

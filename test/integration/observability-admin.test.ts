@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import { ConfigError } from '../../src/common/index.js'
 import { type AdminSnapshot, loadRouterConfig } from '../../src/router/index.js'
+import { deferred } from '../helpers/deferred.js'
 import type { ScriptedApp } from '../helpers/scripted-extension.js'
 import { startRouter, TEST_ROUTER_ENV } from '../helpers/start-router.js'
 import { teardown } from '../helpers/teardown.js'
@@ -137,14 +138,8 @@ test('/api/snapshot pictures the pools and traffic; /api/events sends a snapshot
 })
 
 test('while the router drains, /ready says 503 and /health stays 200; the admin port closes last', async (t) => {
-  let release!: () => void
-  const released = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  let holding!: () => void
-  const held = new Promise<void>((resolve) => {
-    holding = resolve
-  })
+  const { promise: released, resolve: release } = deferred()
+  const { promise: held, resolve: holding } = deferred()
   const { router, addresses, close } = await startRouter({
     app: async (_head, channel) => {
       await channel.requestBody

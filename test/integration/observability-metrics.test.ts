@@ -10,6 +10,7 @@ import { connect as netConnect } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import { createRouter, loadRouterConfig } from '../../src/router/index.js'
+import { deferred } from '../helpers/deferred.js'
 import { captureLogs } from '../helpers/log-capture.js'
 import { type PrometheusScrape, parsePrometheusText } from '../helpers/prometheus-text.js'
 import { connectBack, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
@@ -70,10 +71,7 @@ async function startOneChannelRouter(
 }
 
 test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows exactly those counts', async (t) => {
-  let holdStarted!: (channel: ScriptedChannel) => void
-  const held = new Promise<ScriptedChannel>((resolve) => {
-    holdStarted = resolve
-  })
+  const { promise: held, resolve: holdStarted } = deferred<ScriptedChannel>()
   const lambdaIds: string[] = []
   const app: ScriptedApp = async (head, channel) => {
     lambdaIds.push(channel.lambdaId)
@@ -188,10 +186,7 @@ test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows 
 })
 
 test('a queue timeout and a client abort while queued are counted under their own outcomes on /metrics', async (t) => {
-  let holdStarted!: (channel: ScriptedChannel) => void
-  const held = new Promise<ScriptedChannel>((resolve) => {
-    holdStarted = resolve
-  })
+  const { promise: held, resolve: holdStarted } = deferred<ScriptedChannel>()
   const app: ScriptedApp = async (head, channel) => {
     await channel.requestBody
     if (head.target === '/hold') holdStarted(channel)

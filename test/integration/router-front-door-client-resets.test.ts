@@ -16,7 +16,7 @@ const CHUNK = Buffer.alloc(64 * 1024, 1)
 test('clients that abort hundreds of downloads on one connection are moved on, never refused', async (t) => {
   const defer = teardown(t)
   // Each response queues 256 KiB at once, so a reset finds data still waiting for the socket.
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     call.handler.onResponseStart(200, ['Content-Type', 'application/octet-stream'], recordingController())
     for (let index = 0; index < 4; index++) call.handler.onResponseData(CHUNK)
     call.handler.onResponseEnd()

@@ -15,12 +15,12 @@ import { CONNECTION_PREFACE, FRAME_TYPE, headersFrame, RawH2Peer } from '../help
 import { RawHttp1Connection } from '../helpers/raw-http1-connection.js'
 import { respondWith, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor, type TestFrontDoor } from '../helpers/start-router.js'
-import { teardown } from '../helpers/teardown.js'
+import { type AfterHookTarget, teardown } from '../helpers/teardown.js'
 
 const TRICKLE_EVERY_MS = 20
 
-function okPool(): ScriptedDispatcher {
-  return new ScriptedDispatcher((call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'ok'))
+function okPool(t: AfterHookTarget): ScriptedDispatcher {
+  return new ScriptedDispatcher(t, (call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'ok'))
 }
 
 async function getOk(door: TestFrontDoor): Promise<void> {
@@ -30,7 +30,7 @@ async function getOk(door: TestFrontDoor): Promise<void> {
 }
 
 test('a connection trickling the h2c preface a byte at a time is closed at ClientPrefaceTimeout, undecided', async (t) => {
-  const door = await startFrontDoor({ pools: { default: okPool() }, limits: { prefaceTimeoutMs: 300 } })
+  const door = await startFrontDoor({ pools: { default: okPool(t) }, limits: { prefaceTimeoutMs: 300 } })
   t.after(() => door.close())
   const socket = netConnect(door.port, '127.0.0.1')
   socket.on('error', () => {})
@@ -89,7 +89,7 @@ test('a connection that never sends a byte is ended with a FIN at ClientKeepAliv
 })
 
 test('a connection beyond MaxConnections is closed at accept, and one is accepted again once a slot is free', async (t) => {
-  const door = await startFrontDoor({ pools: { default: okPool() }, limits: { maxConnections: 2 } })
+  const door = await startFrontDoor({ pools: { default: okPool(t) }, limits: { maxConnections: 2 } })
   const defer = teardown(t)
   defer(() => door.close())
   const first = await RawHttp1Connection.connect(door.port)
@@ -118,7 +118,7 @@ test('a connection beyond MaxConnections is closed at accept, and one is accepte
 })
 
 test('an HTTP/2 connection is told MaxStreamsPerConnection, and a stream beyond it never reaches the pool', async (t) => {
-  const pool = new ScriptedDispatcher()
+  const pool = new ScriptedDispatcher(t)
   const door = await startFrontDoor({ pools: { default: pool }, limits: { maxConcurrentStreams: 2 } })
   t.after(() => door.close())
 
@@ -170,7 +170,7 @@ test('an HTTP/2 connection is told MaxStreamsPerConnection, and a stream beyond 
 })
 
 test('close() ends a connection that has not shown its protocol yet, without waiting for ClientPrefaceTimeout', async (t) => {
-  const door = await startFrontDoor({ pools: { default: okPool() }, limits: { prefaceTimeoutMs: 24 * 60 * 60_000 } })
+  const door = await startFrontDoor({ pools: { default: okPool(t) }, limits: { prefaceTimeoutMs: 24 * 60 * 60_000 } })
   const socket = netConnect(door.port, '127.0.0.1')
   socket.on('error', () => {})
   t.after(() => socket.destroy())

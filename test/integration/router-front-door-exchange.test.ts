@@ -36,7 +36,7 @@ for (const row of beforeStart) {
   const sample = row.error()
   test(`${sample.code} before the response started answers ${row.status} over HTTP/1.1 and HTTP/2`, async (t) => {
     const defer = teardown(t)
-    const pool = new ScriptedDispatcher((call) => call.handler.onResponseError(row.error()))
+    const pool = new ScriptedDispatcher(t, (call) => call.handler.onResponseError(row.error()))
     const door = await startFrontDoor({ pools: { default: pool } })
     defer(() => door.close())
 
@@ -63,7 +63,7 @@ for (const row of beforeStart) {
 }
 
 test('an upstream failure after the response started aborts the HTTP/1.1 connection instead of appending text', async (t) => {
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     call.handler.onResponseStart(200, ['Content-Length', '100'], recordingController())
     call.handler.onResponseData(Buffer.from('partial'))
     setImmediate(() => call.handler.onResponseError(new UpstreamClosedError('l1', 'c1', true)))
@@ -79,7 +79,7 @@ test('an upstream failure after the response started aborts the HTTP/1.1 connect
 
 test('an upstream failure after the response started resets only that HTTP/2 stream with INTERNAL_ERROR', async (t) => {
   const defer = teardown(t)
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     call.handler.onResponseStart(200, [], recordingController())
     call.handler.onResponseData(Buffer.from('partial'))
     setImmediate(() => call.handler.onResponseError(new UpstreamClosedError('l1', 'c1', true)))
@@ -97,7 +97,7 @@ test('an upstream failure after the response started resets only that HTTP/2 str
 })
 
 test('a client that goes away while its request waits aborts request.signal with ClientAbortedError', async (t) => {
-  const pool = new ScriptedDispatcher()
+  const pool = new ScriptedDispatcher(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
   const controller = new AbortController()
@@ -116,7 +116,7 @@ test('a client that goes away while its request waits aborts request.signal with
 
 test('an HTTP/2 client that cancels its stream mid-response aborts request.signal', async (t) => {
   const defer = teardown(t)
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     call.handler.onResponseStart(200, [], recordingController())
     call.handler.onResponseData(Buffer.from('first'))
   })
@@ -139,7 +139,7 @@ test('a client that reads slowly pauses the upstream and resumes it on drain, an
   const chunk = Buffer.alloc(256 * 1024, 0x61)
   const chunkCount = 32
   let sent = 0
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     const pump = (): void => {
       while (sent < chunkCount && controller.pauses === controller.resumes) {
         sent++
@@ -180,7 +180,7 @@ test('a client that reads slowly pauses the upstream and resumes it on drain, an
 })
 
 test('a response head Node refuses to write becomes 502 and aborts the upstream', async (t) => {
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     call.handler.onResponseStart(200, ['X-Bad', 'a\nb'], recordingController())
     call.handler.onResponseData(Buffer.from('ignored'))
     call.handler.onResponseEnd()
@@ -196,7 +196,7 @@ test('a response head Node refuses to write becomes 502 and aborts the upstream'
 
 test('connection-specific response headers never reach an HTTP/2 client and a repeated single-value header keeps its first value', async (t) => {
   const defer = teardown(t)
-  const pool = new ScriptedDispatcher((call) => {
+  const pool = new ScriptedDispatcher(t, (call) => {
     call.handler.onResponseStart(
       200,
       [

@@ -11,15 +11,16 @@ import { request as undiciRequest } from 'undici'
 import { getHeader } from '../../src/protocol/index.js'
 import { respondWith, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
+import type { AfterHookTarget } from '../helpers/teardown.js'
 
-function okPool(): ScriptedDispatcher {
-  return new ScriptedDispatcher((call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'ok'))
+function okPool(t: AfterHookTarget): ScriptedDispatcher {
+  return new ScriptedDispatcher(t, (call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'ok'))
 }
 
 const SPOOFED = { 'x-forwarded-for': '203.0.113.7', forwarded: 'for=203.0.113.7;proto=https' }
 
 test('with nothing trusted in front, a client X-Forwarded-For and Forwarded are replaced by the peer the router saw', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
   const response = await undiciRequest(`${door.httpUrl}/who`, { headers: SPOOFED })
@@ -32,7 +33,7 @@ test('with nothing trusted in front, a client X-Forwarded-For and Forwarded are 
 })
 
 test('with TrustForwardedHeaders a client X-Forwarded-For is appended to and Forwarded is kept', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool }, trustForwardedHeaders: true })
   t.after(() => door.close())
   const response = await undiciRequest(`${door.httpUrl}/who`, { headers: SPOOFED })
@@ -43,7 +44,7 @@ test('with TrustForwardedHeaders a client X-Forwarded-For is appended to and For
 })
 
 test('an HTTP/2 request whose host differs from :authority gets 400, reaches no pool, and the router serves on', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
   const ask = async (headers: Record<string, string>): Promise<{ status: number; body: string }> => {

@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import { Agent, request as undiciRequest } from 'undici'
 import { respondWith, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
-import { teardown } from '../helpers/teardown.js'
+import { type AfterHookTarget, teardown } from '../helpers/teardown.js'
 
 function h2Get(
   session: ClientHttp2Session,
@@ -35,8 +35,8 @@ function h2Get(
   })
 }
 
-const echoPool = (): ScriptedDispatcher =>
-  new ScriptedDispatcher((call) => {
+const echoPool = (t: AfterHookTarget): ScriptedDispatcher =>
+  new ScriptedDispatcher(t, (call) => {
     void call.body().then((body) => {
       respondWith(
         call.handler,
@@ -48,7 +48,7 @@ const echoPool = (): ScriptedDispatcher =>
   })
 
 test('an HTTP/1.1 GET and POST reach the default pool and the response bytes come back unchanged', async (t) => {
-  const pool = echoPool()
+  const pool = echoPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
 
@@ -68,7 +68,7 @@ test('an HTTP/1.1 GET and POST reach the default pool and the response bytes com
 
 test('an h2c prior-knowledge client on the same port gets the same request path', async (t) => {
   const defer = teardown(t)
-  const pool = echoPool()
+  const pool = echoPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   defer(() => door.close())
   const session = http2Connect(door.httpUrl)
@@ -94,7 +94,7 @@ test('an h2c prior-knowledge client on the same port gets the same request path'
 
 test('HTTP/1.1 and h2c connections interleave on one port without mixing up responses', async (t) => {
   const defer = teardown(t)
-  const pool = echoPool()
+  const pool = echoPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   defer(() => door.close())
   const session = http2Connect(door.httpUrl)
@@ -114,7 +114,7 @@ test('HTTP/1.1 and h2c connections interleave on one port without mixing up resp
 
 test('HTTPS negotiates h2 or http/1.1 by ALPN and marks the request as https', async (t) => {
   const defer = teardown(t)
-  const pool = echoPool()
+  const pool = echoPool(t)
   const door = await startFrontDoor({ pools: { default: pool }, https: true })
   defer(() => door.close())
   assert.ok(door.httpsUrl)
@@ -145,7 +145,7 @@ test('HTTPS negotiates h2 or http/1.1 by ALPN and marks the request as https', a
 
 test('/health is answered 200 OK by the router on both protocols and never reaches a pool', async (t) => {
   const defer = teardown(t)
-  const pool = echoPool()
+  const pool = echoPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   defer(() => door.close())
 
@@ -166,7 +166,7 @@ test('/health is answered 200 OK by the router on both protocols and never reach
 })
 
 test('a node:http client with keep-alive reuses one connection across requests', async (t) => {
-  const pool = echoPool()
+  const pool = echoPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
   const ports = new Set<number>()

@@ -9,10 +9,10 @@ import { test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import { respondWith, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
-import { teardown } from '../helpers/teardown.js'
+import { type AfterHookTarget, teardown } from '../helpers/teardown.js'
 
-const okPool = (): ScriptedDispatcher =>
-  new ScriptedDispatcher((call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'app'))
+const okPool = (t: AfterHookTarget): ScriptedDispatcher =>
+  new ScriptedDispatcher(t, (call) => respondWith(call.handler, 200, ['Content-Type', 'text/plain'], 'app'))
 
 /** Writes raw bytes (then half-closes, if asked), returns everything the server sent until it closed the connection. */
 async function rawExchange(port: number, bytes: string, halfClose = false): Promise<string> {
@@ -34,7 +34,7 @@ for (const target of [
   '/_lambda_dispatch',
 ]) {
   test(`a client request for ${target} is refused with 400 and never reaches the pool`, async (t) => {
-    const pool = okPool()
+    const pool = okPool(t)
     const door = await startFrontDoor({ pools: { default: pool } })
     t.after(() => door.close())
     const response = await undiciRequest(`${door.httpUrl}${target}`)
@@ -46,7 +46,7 @@ for (const target of [
 }
 
 test('an absolute-form goaway target is refused too, and other absolute targets are tunnelled in origin form', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
   const refused = await rawExchange(
@@ -67,7 +67,7 @@ test('an absolute-form goaway target is refused too, and other absolute targets 
 
 test('a reserved path over h2c is refused with 400 on that stream only', async (t) => {
   const defer = teardown(t)
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   defer(() => door.close())
   const session = http2Connect(door.httpUrl)
@@ -89,8 +89,8 @@ test('a reserved path over h2c is refused with 400 on that stream only', async (
 })
 
 test('X-Lambda-Name selects an allow-listed pool, the default function name selects the default pool, and any other name gets 403', async (t) => {
-  const defaultPool = okPool()
-  const reports = okPool()
+  const defaultPool = okPool(t)
+  const reports = okPool(t)
   const door = await startFrontDoor({
     pools: { default: defaultPool, 'reports-fn': reports },
     allowedLambdaNames: ['reports-fn'],
@@ -130,7 +130,7 @@ test('X-Lambda-Name selects an allow-listed pool, the default function name sele
 })
 
 test('an HTTP/1.1 request head over the limit gets 431 and the connection is closed', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool }, limits: { maxRequestHeadBytes: 4096 } })
   t.after(() => door.close())
   const reply = await rawExchange(door.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(8192)}\r\n\r\n`)
@@ -146,7 +146,7 @@ test('an HTTP/1.1 request head over the limit gets 431 and the connection is clo
 
 test('an HTTP/2 request head over the limit is refused on its stream and the session stays usable', async (t) => {
   const defer = teardown(t)
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool }, limits: { maxRequestHeadBytes: 4096 } })
   defer(() => door.close())
   const session = http2Connect(door.httpUrl)
@@ -201,7 +201,7 @@ const malformed: { name: string; bytes: string; nodeAnswers?: true }[] = [
 
 for (const row of malformed) {
   test(`${row.name} gets 400, the connection closes, and the router keeps serving`, async (t) => {
-    const pool = okPool()
+    const pool = okPool(t)
     const door = await startFrontDoor({ pools: { default: pool } })
     t.after(() => door.close())
     const reply = await rawExchange(door.port, row.bytes)
@@ -216,7 +216,7 @@ for (const row of malformed) {
 }
 
 test('a connection that ends part-way through the HTTP/2 preface is dropped without a crash', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool } })
   t.after(() => door.close())
   assert.equal(await rawExchange(door.port, 'PRI * HTTP/2.0\r\n', true), '')
@@ -227,7 +227,7 @@ test('a connection that ends part-way through the HTTP/2 preface is dropped with
 })
 
 test('a connection that sends too little to tell its protocol is closed after the head timeout', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool }, limits: { headersTimeoutMs: 200 } })
   t.after(() => door.close())
   assert.equal(await rawExchange(door.port, 'PRI * HTTP'), '')
@@ -235,7 +235,7 @@ test('a connection that sends too little to tell its protocol is closed after th
 })
 
 test('an HTTP/1.1 client that stalls inside its head gets 408 after the head timeout', async (t) => {
-  const pool = okPool()
+  const pool = okPool(t)
   const door = await startFrontDoor({ pools: { default: pool }, limits: { headersTimeoutMs: 200 } })
   t.after(() => door.close())
   const reply = await rawExchange(door.port, 'GET / HTTP/1.1\r\nHost: x\r\n')

@@ -11,6 +11,7 @@ import { connect as netConnect } from 'node:net'
 import { test } from 'node:test'
 import { HOP_BY_HOP_HEADERS } from '../../src/protocol/index.js'
 import { createRouter, loadRouterConfig } from '../../src/router/index.js'
+import { deferred } from '../helpers/deferred.js'
 import { captureLogs } from '../helpers/log-capture.js'
 import { startRouterHarness } from '../helpers/router-harness.js'
 import { connectBack, manualBehaviour, neverConnects, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
@@ -51,14 +52,6 @@ function fieldValue(fields: readonly Field[], name: string): string {
 function transcriptIds(): { lambdaId: string; channelId: string } {
   const { fields } = splitTranscript(fixture('goaway.bin'))
   return { lambdaId: fieldValue(fields, 'X-Lambda-Id'), channelId: fieldValue(fields, 'X-Channel-Id') }
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((done) => {
-    resolve = done
-  })
-  return { promise, resolve }
 }
 
 test('the golden request sent to the front door is tunnelled byte for byte, with only the documented header changes', async (t) => {

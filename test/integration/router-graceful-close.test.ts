@@ -6,23 +6,15 @@ import { constants as http2 } from 'node:http2'
 import { test } from 'node:test'
 import { RouterClosingError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedChannel, ServeResult } from '../helpers/scripted-extension.js'
 
 test('closing a pool finishes in-flight and queued requests, refuses new ones, then sends goaway to every channel', async (t) => {
-  let release: () => void = () => {}
-  const released = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  let firstArrived: () => void = () => {}
-  const arrived = new Promise<void>((resolve) => {
-    firstArrived = resolve
-  })
-  let served: (result: ServeResult) => void = () => {}
-  const done = new Promise<ServeResult>((resolve) => {
-    served = resolve
-  })
+  const { promise: released, resolve: release } = deferred()
+  const { promise: arrived, resolve: firstArrived } = deferred()
+  const { promise: done, resolve: served } = deferred<ServeResult>()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', maxConcurrentCount: 1, channelCount: 2, scaling: { maxInstances: 1 } }],
     behaviour: connectBack(
@@ -35,14 +27,14 @@ test('closing a pool finishes in-flight and queued requests, refuses new ones, t
       { onServed: (_payload, result) => served(result) },
     ),
   })
-  const inFlight = checkHandler()
-  const queued = checkHandler()
+  const inFlight = checkHandler(t)
+  const queued = checkHandler(t)
   router.pool.dispatch(testRequest({ target: '/one' }).request, inFlight)
   await arrived
   assert.equal(router.pool.dispatch(testRequest({ target: '/two' }).request, queued).kind, 'queued')
 
   const closed = router.pool.close({ graceMs: 5_000 })
-  const late = checkHandler()
+  const late = checkHandler(t)
   assert.deepEqual(router.pool.dispatch(testRequest().request, late), { kind: 'rejected', reason: 'closing' })
   const lateEvent = late.events[0]
   assert.ok(lateEvent?.kind === 'error' && lateEvent.error instanceof RouterClosingError)
@@ -61,10 +53,7 @@ test('closing a pool finishes in-flight and queued requests, refuses new ones, t
 })
 
 test('past the close grace, a request still running fails with RouterClosingError and its channel is reset', async (t) => {
-  let captured: (channel: ScriptedChannel) => void = () => {}
-  const stuck = new Promise<ScriptedChannel>((resolve) => {
-    captured = resolve
-  })
+  const { promise: stuck, resolve: captured } = deferred<ScriptedChannel>()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', channelCount: 1, scaling: { maxInstances: 1 } }],
     behaviour: connectBack(async (_head, channel) => {
@@ -72,7 +61,7 @@ test('past the close grace, a request still running fails with RouterClosingErro
       await channel.closed
     }),
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest().request, handler)
   const channel = await stuck
   await router.pool.close({ graceMs: 30 })

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { QueueFullError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack, manualBehaviour, neverConnects } from '../helpers/router-scripted-invoker.js'
 import { type ScriptedChannel, ScriptedExtension, type ServeResult } from '../helpers/scripted-extension.js'
@@ -33,7 +34,7 @@ test('an instance runs at most MaxConcurrentCount requests; its spare channels s
   const extension = await ScriptedExtension.connect(router.url)
   defer(() => extension.destroy())
   const channels = await openParked(extension, invocation.payload.id, ['c1', 'c2', 'c3', 'c4'])
-  const handlers = [checkHandler(), checkHandler(), checkHandler()]
+  const handlers = [checkHandler(t), checkHandler(t), checkHandler(t)]
   const decisions = handlers.map((handler) => router.pool.dispatch(testRequest().request, handler).kind)
   assert.deepEqual(decisions, ['dispatched', 'dispatched', 'queued'])
   const instance = router.pool.snapshot().instances[0]
@@ -71,7 +72,7 @@ test('requests go to the instance with the fewest in flight', async (t) => {
   await openParked(extension, second.payload.id, ['b1', 'b2', 'b3', 'b4'])
   const chosen: string[] = []
   for (let index = 0; index < 4; index++) {
-    const decision = router.pool.dispatch(testRequest().request, checkHandler())
+    const decision = router.pool.dispatch(testRequest().request, checkHandler(t))
     assert.equal(decision.kind, 'dispatched')
     if (decision.kind === 'dispatched') chosen.push(decision.lambdaId === first.payload.id ? 'A' : 'B')
   }
@@ -83,8 +84,8 @@ test('beyond the queue limit a request is refused at once with QueueFullError', 
     pools: [{ poolId: 'default', queueLimit: 1, scaling: { maxInstances: 1 } }],
     behaviour: manualBehaviour().behaviour,
   })
-  const waiting = checkHandler()
-  const refused = checkHandler()
+  const waiting = checkHandler(t)
+  const refused = checkHandler(t)
   assert.equal(router.pool.dispatch(testRequest().request, waiting).kind, 'queued')
   assert.deepEqual(router.pool.dispatch(testRequest().request, refused), { kind: 'rejected', reason: 'queue-full' })
   const event = refused.events[0]
@@ -118,15 +119,12 @@ test('an instance that never connects back is failed at the start timeout, its i
 })
 
 test('when load ends the pool scales in: idle channels get goaway and the invoke returns', async (t) => {
-  let served: (result: ServeResult) => void = () => {}
-  const done = new Promise<ServeResult>((resolve) => {
-    served = resolve
-  })
+  const { promise: done, resolve: served } = deferred<ServeResult>()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', maxConcurrentCount: 2, channelCount: 3, scaling: { maxInstances: 1 } }],
     behaviour: connectBack(undefined, { onServed: (_payload, result) => served(result) }),
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest().request, handler)
   assert.equal(await handler.settled, 'end')
   const result = await done
@@ -173,7 +171,7 @@ test('a Lambda-initiated close of an old instance keeps it serving until its rep
   const replacement = await manual.next()
   assert.equal(router.pool.snapshot().instances.find((i) => i.lambdaId === old.payload.id)?.state, 'draining')
   // While draining it still takes requests.
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   const decision = router.pool.dispatch(testRequest({ receivedAtMs: performance.now() + offsetMs }).request, handler)
   assert.ok(decision.kind === 'dispatched' && decision.lambdaId === old.payload.id)
   const busy = parked as ScriptedChannel

@@ -23,7 +23,7 @@ test('a channel published before its HEADERS is refused by the guard, counted an
     logger: logs.logger,
   })
   const invocation = await manual.next()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   assert.equal(router.pool.dispatch(testRequest().request, handler).kind, 'queued')
   const extension = await ScriptedExtension.connect(router.url)
   defer(() => extension.destroy())
@@ -63,7 +63,7 @@ test('with the invariant intact the same sequence serves the request and counts 
     behaviour: manual.behaviour,
   })
   const invocation = await manual.next()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest().request, handler)
   const extension = await ScriptedExtension.connect(router.url)
   defer(() => extension.destroy())

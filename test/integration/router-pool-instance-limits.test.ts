@@ -4,16 +4,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { testRequest } from '../helpers/router-harness.js'
 import { startRouter } from '../helpers/start-router.js'
 
 /** Resolves `reached` once `hit()` was called `count` times. */
 function countdown(count: number): { hit(): void; reached: Promise<void> } {
   let left = count
-  let resolve!: () => void
-  const reached = new Promise<void>((done) => {
-    resolve = done
-  })
+  const { promise: reached, resolve } = deferred()
   return {
     hit() {
       if (--left === 0) resolve()
@@ -25,10 +23,7 @@ function countdown(count: number): { hit(): void; reached: Promise<void> } {
 const BURST = 8
 
 test('a pool with its own limits keeps its minimum up and never passes its maximum, beside a pool on the global ones', async (t) => {
-  let release!: () => void
-  const released = new Promise<void>((resolve) => {
-    release = resolve
-  })
+  const { promise: released, resolve: release } = deferred()
   // MaxConcurrentCount is 4: the default pool's two instances run all 8 requests, the reports pool's one runs 4.
   const arrivals = countdown(2 * 4 + 4)
   const { router, invoker, close } = await startRouter({
@@ -64,7 +59,7 @@ test('a pool with its own limits keeps its minimum up and never passes its maxim
   const handlers = []
   for (const pool of [defaultPool, reportsPool]) {
     for (let index = 0; index < BURST; index++) {
-      const handler = checkHandler()
+      const handler = checkHandler(t)
       handlers.push(handler)
       assert.equal(pool.dispatch(testRequest().request, handler).kind, 'queued')
     }

@@ -4,10 +4,11 @@
 // and not forever. Every other reset still fails the request as before.
 import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { MAX_REFUSED_RETRIES } from '../../src/router/dispatch/dispatcher.js'
 import { UpstreamClosedError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { type RouterHarness, startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import { okApp, type ScriptedApp } from '../helpers/scripted-extension.js'
@@ -40,8 +41,8 @@ function statusOf(handler: ReturnType<typeof checkHandler>): number | undefined 
   return first?.kind === 'start' ? first.status : undefined
 }
 
-async function serve(router: RouterHarness, options: Parameters<typeof testRequest>[0] = {}) {
-  const handler = checkHandler()
+async function serve(t: TestContext, router: RouterHarness, options: Parameters<typeof testRequest>[0] = {}) {
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest(options).request, handler)
   await handler.settled
   assert.deepEqual(handler.violations, [])
@@ -54,7 +55,7 @@ test('a request refused with REFUSED_STREAM before any response is sent again an
     pools: [{ poolId: 'default', channelCount: 2 }],
     behaviour: connectBack(app),
   })
-  const handler = await serve(router)
+  const handler = await serve(t, router)
   assert.equal(statusOf(handler), 200)
   assert.equal(handler.body.toString(), 'ok')
   assert.equal(seen(), 3, 'two refusals, then the answer')
@@ -65,10 +66,7 @@ test('a request refused with REFUSED_STREAM before any response is sent again an
 test('a request with a body is sent again when none of its body was taken, and arrives whole', async (t) => {
   let received = ''
   let calls = 0
-  let onRetried: () => void = () => {}
-  const retried = new Promise<void>((resolve) => {
-    onRetried = resolve
-  })
+  const { promise: retried, resolve: onRetried } = deferred()
   const app: ScriptedApp = async (_head, channel) => {
     calls++
     if (calls === 1) {
@@ -85,7 +83,7 @@ test('a request with a body is sent again when none of its body was taken, and a
   })
   // The body's bytes come only once the request reached its second channel: the refusal came before any was taken.
   const body = new PassThrough()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   const { request } = testRequest({ method: 'POST', body, headers: ['Host', 'x', 'Content-Length', '5'] })
   router.pool.dispatch(request, handler)
   await retried
@@ -107,7 +105,7 @@ test('a refusal after the response head started is not retried: the request fail
     pools: [{ poolId: 'default', channelCount: 1 }],
     behaviour: connectBack(app),
   })
-  const handler = await serve(router)
+  const handler = await serve(t, router)
   const last = handler.events.at(-1)
   assert.equal(last?.kind, 'error')
   assert.equal(await retriedTotal(router), 0)
@@ -120,12 +118,12 @@ test('a peer that refuses every time gets the request at most 1 + MAX_REFUSED_RE
     pools: [{ poolId: 'default', channelCount: 1 }],
     behaviour: connectBack(app),
   })
-  const failed = await serve(router)
+  const failed = await serve(t, router)
   const last = failed.events.at(-1)
   assert.ok(last?.kind === 'error' && last.error instanceof UpstreamClosedError, 'the last refusal fails it')
   assert.equal(seen(), MAX_REFUSED_RETRIES + 1)
   assert.equal(await retriedTotal(router), MAX_REFUSED_RETRIES)
-  const served = await serve(router)
+  const served = await serve(t, router)
   assert.equal(statusOf(served), 200)
   assert.equal(busyChannels(router), 0)
 })
@@ -141,7 +139,7 @@ test('a refusal once body bytes were taken from the client is not retried: the r
   })
   const body = new PassThrough()
   body.write('he')
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   const { request } = testRequest({ method: 'POST', body, headers: ['Host', 'x', 'Content-Length', '5'] })
   router.pool.dispatch(request, handler)
   await handler.settled

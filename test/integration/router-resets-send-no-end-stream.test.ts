@@ -7,15 +7,13 @@ import { constants as http2Constants } from 'node:http2'
 import { PassThrough } from 'node:stream'
 import { test } from 'node:test'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedChannel } from '../helpers/scripted-extension.js'
 
 test('a client abort mid-upload resets the channel with CANCEL and never ends the upload first', async (t) => {
-  let giveChannel: (channel: ScriptedChannel) => void = () => {}
-  const channelReady = new Promise<ScriptedChannel>((resolve) => {
-    giveChannel = resolve
-  })
+  const { promise: channelReady, resolve: giveChannel } = deferred<ScriptedChannel>()
   const router = await startRouterHarness(t, {
     pools: [{ poolId: 'default', maxConcurrentCount: 1, channelCount: 1 }],
     behaviour: connectBack(async (_head, channel) => {
@@ -25,7 +23,7 @@ test('a client abort mid-upload resets the channel with CANCEL and never ends th
   })
   const body = new PassThrough()
   const { request, abort } = testRequest({ method: 'POST', target: '/echo', body })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(request, handler)
   const channel = await channelReady
   const firstBytes = new Promise<void>((resolve) => channel.onBodyChunk(() => resolve()))

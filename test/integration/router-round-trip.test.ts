@@ -22,7 +22,7 @@ test('a request is invoked for, tunnelled byte for byte, answered, and its chann
       )
     }),
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   const { request } = testRequest({
     method: 'POST',
     target: '/echo?x=1',
@@ -87,7 +87,7 @@ test('a 10 MiB response streams through a handler that pauses on every chunk and
   })
   let received = 0
   let controller: ExchangeController | undefined
-  const handler = checkHandler({
+  const handler = checkHandler(t, {
     onResponseStart: (_status, _headers, exchange) => {
       controller = exchange
     },

@@ -13,6 +13,7 @@ import { Channel } from '../../src/router/instances/channel.js'
 import { POOL_CONTEXT_DEFAULTS } from '../../src/router/pools/pool-context.js'
 import { RouterTelemetry } from '../../src/router/telemetry.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startH2Pair } from '../helpers/router-h2-pair.js'
 import { testRequest } from '../helpers/router-harness.js'
 
@@ -28,11 +29,8 @@ test('a response cut off by the router destroying its session fails the exchange
   })
   channel.claim()
   const telemetry = new RouterTelemetry({ registry: new Registry(), logger: createSilentLogger() }).forPool('default')
-  let onFirstData: () => void = () => {}
-  const firstData = new Promise<void>((resolve) => {
-    onFirstData = resolve
-  })
-  const handler = checkHandler({
+  const { promise: firstData, resolve: onFirstData } = deferred()
+  const handler = checkHandler(t, {
     onResponseStart: () => {},
     onResponseData: () => onFirstData(),
     onResponseEnd: () => {},

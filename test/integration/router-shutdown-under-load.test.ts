@@ -7,6 +7,7 @@ import { connect as netConnect, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import type { WaiterRequest } from '../../src/protocol/index.js'
+import { deferred } from '../helpers/deferred.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp, ServeResult } from '../helpers/scripted-extension.js'
 import { startRouter } from '../helpers/start-router.js'
@@ -14,10 +15,7 @@ import { teardown } from '../helpers/teardown.js'
 
 /** An app that holds every response until the test opens the gate. */
 function gatedApp(): { app: ScriptedApp; open(): void; arrived: number; whenArrived(count: number): Promise<void> } {
-  let openGate!: () => void
-  const gate = new Promise<void>((resolve) => {
-    openGate = resolve
-  })
+  const { promise: gate, resolve: openGate } = deferred()
   const waiters: { count: number; resolve: () => void }[] = []
   const state = {
     arrived: 0,

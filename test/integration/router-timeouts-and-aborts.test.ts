@@ -43,7 +43,7 @@ test('a request that finds no channel within the queue timeout fails with QueueT
     pools: [{ poolId: 'default', queueTimeoutMs: 40, scaling: { maxInstances: 1 } }],
     behaviour: manual.behaviour,
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   assert.equal(router.pool.dispatch(testRequest().request, handler).kind, 'queued')
   assert.equal(await handler.settled, 'error')
   const event = handler.events[0]
@@ -65,7 +65,7 @@ test('a Lambda that never sends its response head fails the request with HeadTim
       await channel.closed
     }),
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest().request, handler)
   const channel = await tap.take()
   assert.equal(await handler.settled, 'error')
@@ -91,7 +91,7 @@ test('a response body that stalls fails with BodyIdleTimeoutError after the resp
       await channel.closed
     }),
   })
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest().request, handler)
   const channel = await tap.take()
   assert.equal(await handler.settled, 'error')
@@ -116,7 +116,7 @@ test('an upload that stalls before the response fails with BodyIdleTimeoutError,
     }),
   })
   const body = new PassThrough()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest({ method: 'POST', body }).request, handler)
   const channel = await tap.take()
   body.write('first bytes')
@@ -137,11 +137,11 @@ test('a client abort while queued removes the request, which never reaches the L
       await channel.requestBody
     }),
   })
-  const first = checkHandler()
+  const first = checkHandler(t)
   router.pool.dispatch(testRequest({ target: '/first' }).request, first)
   const running = await tap.take()
   const queued = testRequest({ target: '/second' })
-  const second = checkHandler()
+  const second = checkHandler(t)
   assert.equal(router.pool.dispatch(queued.request, second).kind, 'queued')
   queued.abort()
   assert.equal(await second.settled, 'error')
@@ -167,7 +167,7 @@ test('a client abort while running resets the channel stream so the app request 
     }),
   })
   const { request, abort } = testRequest()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(request, handler)
   const channel = await tap.take()
   abort()
@@ -186,7 +186,7 @@ test('a request whose signal already aborted is refused at once and never queued
   const router = await startRouterHarness(t, { behaviour: manualBehaviour().behaviour })
   const { request, abort } = testRequest()
   abort()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   assert.deepEqual(router.pool.dispatch(request, handler), { kind: 'rejected', reason: 'aborted' })
   assert.equal(handler.terminal, 'error')
   assert.equal(router.pool.snapshot().queueLength, 0)

@@ -10,6 +10,7 @@ import { HeadTooLargeError, IncompleteHeadError, MalformedHeadError } from '../.
 import type { ExchangeHandler } from '../../src/router/dispatch/exchange.js'
 import { BadUpstreamHeadError, UpstreamClosedError } from '../../src/router/errors.js'
 import { checkHandler } from '../helpers/checked-handler.js'
+import { deferred } from '../helpers/deferred.js'
 import { startRouterHarness, testRequest } from '../helpers/router-harness.js'
 import { connectBack } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp, ScriptedChannel } from '../helpers/scripted-extension.js'
@@ -30,7 +31,7 @@ async function runOne(
     pools: [{ poolId: 'default', channelCount: 1, upstreamHeadLimits: { maxHeadBytes: 1024, maxHeaderCount: 8 } }],
     behaviour: connectBack(scripted),
   })
-  const handler = checkHandler(inner)
+  const handler = checkHandler(t, inner)
   router.pool.dispatch(testRequest().request, handler)
   await handler.settled
   assert.deepEqual(handler.violations, [])
@@ -100,10 +101,7 @@ test('a stream reset before the head fails with UpstreamClosedError', async (t) 
 })
 
 test('a stream reset mid-body fails with UpstreamClosedError after the response started', async (t) => {
-  let dataSeen: () => void = () => {}
-  const gotData = new Promise<void>((resolve) => {
-    dataSeen = resolve
-  })
+  const { promise: gotData, resolve: dataSeen } = deferred()
   const { handler, busy } = await runOne(
     t,
     async (channel) => {
@@ -140,7 +138,7 @@ test('the response streams back before the request body ends (full duplex), chun
   const body = new PassThrough()
   const chunks: string[] = []
   let onChunk: () => void = () => {}
-  const handler = checkHandler({
+  const handler = checkHandler(t, {
     onResponseStart: () => {},
     onResponseData: (chunk) => {
       chunks.push(chunk.toString())
@@ -181,7 +179,7 @@ test('a response that ends before the request body does completes, and the rest 
     }),
   })
   const body = new PassThrough()
-  const handler = checkHandler()
+  const handler = checkHandler(t)
   router.pool.dispatch(testRequest({ method: 'POST', body }).request, handler)
   body.write('first')
   assert.equal(await handler.settled, 'end')

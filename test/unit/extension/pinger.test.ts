@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Pinger, pingVerdict } from '../../../src/extension/pinger.js'
+import { deferred } from '../../helpers/deferred.js'
 
 test('a ping answer of 200 keeps going, 409 means go away, anything else stops', () => {
   assert.deepEqual([200, 409, 404, 500, 302].map(pingVerdict), ['ok', 'goaway', 'stop', 'stop', 'stop'])
@@ -15,10 +16,7 @@ test('the pinger reports each status, never stacks pings, and stops on close', a
   let firstSent = new Promise<void>((resolve) => {
     sent = resolve
   })
-  let reported!: () => void
-  const firstReported = new Promise<void>((resolve) => {
-    reported = resolve
-  })
+  const { promise: firstReported, resolve: reported } = deferred()
   const pinger = new Pinger({
     intervalMs: 1,
     send: () => {

@@ -15,6 +15,7 @@ import {
   canRetryOnStaleSocket,
   type RelayHandler,
 } from '../../../src/extension/relay.js'
+import { deferred } from '../../helpers/deferred.js'
 import { teardown } from '../../helpers/teardown.js'
 
 const IDS = { poolId: 'pool-a', lambdaId: 'lambda-a', channelId: 'channel-a' }
@@ -90,10 +91,7 @@ interface Collected {
 function collect(): { handler: RelayHandler; done: Promise<Collected> } {
   const result: Collected = { status: 0, headers: [], body: Buffer.alloc(0), error: undefined }
   const chunks: Buffer[] = []
-  let finish!: (value: Collected) => void
-  const done = new Promise<Collected>((resolve) => {
-    finish = resolve
-  })
+  const { promise: done, resolve: finish } = deferred<Collected>()
   return {
     done,
     handler: {
@@ -214,14 +212,8 @@ test('a refused connection reaches the handler as ECONNREFUSED before any respon
 })
 
 test('abort() cancels the app request and the handler hears nothing more', async (t) => {
-  let appSawClose!: () => void
-  const closed = new Promise<void>((resolve) => {
-    appSawClose = resolve
-  })
-  let started!: () => void
-  const appStarted = new Promise<void>((resolve) => {
-    started = resolve
-  })
+  const { promise: closed, resolve: appSawClose } = deferred()
+  const { promise: appStarted, resolve: started } = deferred()
   const app = await startApp(t, (_req, res) => {
     res.once('close', appSawClose)
     started()

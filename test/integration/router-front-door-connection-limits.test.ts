@@ -53,7 +53,7 @@ test('a connection trickling the h2c preface a byte at a time is closed at Clien
 })
 
 test('a connection that waits past ClientPrefaceTimeout before its first request is kept, and that request is answered', async (t) => {
-  const door = await startFrontDoor({ pools: { default: okPool() }, limits: { prefaceTimeoutMs: 50 } })
+  const door = await startFrontDoor({ pools: { default: okPool(t) }, limits: { prefaceTimeoutMs: 50 } })
   const defer = teardown(t)
   defer(() => door.close())
   const connection = await RawHttp1Connection.connect(door.port)
@@ -71,7 +71,7 @@ test('a connection that waits past ClientPrefaceTimeout before its first request
 
 test('a connection that never sends a byte is ended with a FIN at ClientKeepAliveTimeout, not counted as a preface timeout', async (t) => {
   const door = await startFrontDoor({
-    pools: { default: okPool() },
+    pools: { default: okPool(t) },
     limits: { prefaceTimeoutMs: 10, keepAliveTimeoutMs: 200 },
   })
   const defer = teardown(t)

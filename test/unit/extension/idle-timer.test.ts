@@ -3,38 +3,33 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { IdleTimer } from '../../../src/extension/idle-timer.js'
+import { deferred } from '../../helpers/deferred.js'
 
 test('a request in flight when the grace passes keeps the instance; the grace after its end calls onIdle once', async () => {
   let inFlight = 1
   let checks = 0
   let idleCalls = 0
-  let firstChecked!: () => void
-  const firstCheck = new Promise<void>((resolve) => {
-    firstChecked = resolve
-  })
-  let wentIdle!: () => void
-  const idle = new Promise<void>((resolve) => {
-    wentIdle = resolve
-  })
+  const firstCheck = deferred()
+  const idle = deferred()
   const timer = new IdleTimer({
     graceMs: 5,
     inFlight: () => {
       checks++
-      if (checks === 1) firstChecked()
+      if (checks === 1) firstCheck.resolve()
       return inFlight
     },
     onIdle: () => {
       idleCalls++
-      wentIdle()
+      idle.resolve()
     },
   })
   timer.touch()
-  await firstCheck
+  await firstCheck.promise
   assert.equal(idleCalls, 0, 'busy: the instance stays')
   // The request ends: that is activity, and the grace starts again.
   inFlight = 0
   timer.touch()
-  await idle
+  await idle.promise
   assert.equal(idleCalls, 1)
   // Decided twice for the close: once when the timer fired and once after the event loop read its sockets.
   assert.equal(checks, 3)

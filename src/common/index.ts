@@ -15,3 +15,4 @@ export {
 export { SHORT_ID_LENGTH, shortId } from './short-id.js'
 export { type Corkable, TurnCork } from './turn-cork.js'
 export { parseBytes, parseDurationMs } from './units.js'
+export { withTimeout } from './with-timeout.js'

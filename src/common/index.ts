@@ -48,3 +48,4 @@ export { describeUnknownSetting, unknownSettings, warnUnknownSettings } from './
 export { SHORT_ID_LENGTH, shortId } from './short-id.js'
 export { type Corkable, TurnCork } from './turn-cork.js'
 export { parseBytes, parseDurationMs } from './units.js'
+export { withTimeout } from './with-timeout.js'

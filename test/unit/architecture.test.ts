@@ -134,3 +134,29 @@ test('no configuration or settings file is part of an import circle', () => {
     .filter((circle) => circle.some(isSettingsFile))
   assert.deepEqual(circles, [])
 })
+
+// Node's undocumented or private HTTP internals (issue 15): one file relies on them and says why, so a Node upgrade
+// that changes one of them is checked in one place.
+const NODE_INTERNALS_OWNER = join('router', 'front-door', 'connection-sniffer.ts')
+const NODE_INTERNALS: readonly RegExp[] = [
+  /\._httpMessage\b/,
+  /Server\.prototype\.close\b/,
+  /\blisteners\(\s*['"]connection['"]\s*\)/,
+  /\bremoveAllListeners\(\s*['"]connection['"]\s*\)/,
+]
+
+test("Node's private HTTP internals are used only by the front door's connection sniffer", () => {
+  const users: string[] = []
+  for (const file of sourceFiles(SRC)) {
+    const path = relative(SRC, file)
+    if (path === NODE_INTERNALS_OWNER) continue
+    const text = readFileSync(file, 'utf8')
+    for (const pattern of NODE_INTERNALS) if (pattern.test(text)) users.push(`${path} uses ${pattern}`)
+  }
+  assert.deepEqual(users, [])
+  const owner = readFileSync(join(SRC, NODE_INTERNALS_OWNER), 'utf8')
+  assert.ok(
+    NODE_INTERNALS.every((pattern) => pattern.test(owner)),
+    'the owner still holds every one (else drop it from the list)',
+  )
+})

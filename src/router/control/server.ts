@@ -13,7 +13,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
-import { goawayGracefully, type Logger, openedAfterGoaway } from '../../common/index.js'
+import { goawayGracefully, type Logger, openedAfterGoaway, withTimeout } from '../../common/index.js'
 import {
   CONTROL_BODY_NO_LAMBDA_ID,
   CONTROL_BODY_NO_ROUTE,
@@ -216,14 +216,8 @@ export class ControlServer {
       goawayGracefully(session)
       return closed
     })
-    const graceMs = options.graceMs ?? 1000
-    let timer: NodeJS.Timeout | undefined
-    const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), graceMs)
-    })
-    const outcome = await Promise.race([Promise.all(sessionsClosed).then(() => 'closed' as const), expired])
-    clearTimeout(timer)
-    if (outcome === 'expired') for (const session of this.#sessions) session.destroy()
+    const outcome = await withTimeout(Promise.all(sessionsClosed), options.graceMs ?? 1000)
+    if (outcome === 'timeout') for (const session of this.#sessions) session.destroy()
     await Promise.all(serversClosed)
     this.#state = 'closed'
   }

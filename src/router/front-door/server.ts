@@ -1,6 +1,7 @@
-// FrontDoor: the client-facing listeners. HTTP/1.1 and h2c (prior knowledge) share the plain port, told apart by the
-// first bytes; HTTPS negotiates h2 or http/1.1 by ALPN. Every request takes one path: admit, build the tunnelled
-// headers, dispatch with a ClientExchange. It owns its servers, sessions and exchanges, and nothing else.
+// FrontDoor: the client-facing listeners. HTTP/1.1 and h2c (prior knowledge) share the plain port (the
+// ConnectionSniffer tells them apart); HTTPS negotiates h2 or http/1.1 by ALPN. Every request takes one path: pick its
+// protocol's ResponseWriter, admit, build the tunnelled headers, dispatch with a ClientExchange. It owns its servers
+// and exchanges, and nothing else.
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import {
@@ -8,20 +9,12 @@ import {
   type Server as HttpServer,
   type IncomingMessage,
   type ServerResponse,
-  STATUS_CODES,
 } from 'node:http'
-import {
-  createServer as createHttp2Server,
-  type Http2Server,
-  Http2ServerRequest,
-  constants as http2Constants,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
-} from 'node:http2'
-import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
+import { Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
+import type { AddressInfo, Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls'
-import { goawayGracefully, type Logger, openedAfterGoaway } from '../../common/index.js'
-import { getHeader, HEADER_LAMBDA_NAME, type RawHeaders } from '../../protocol/index.js'
+import { type Logger, openedAfterGoaway, withTimeout } from '../../common/index.js'
+import { getHeader, HEADER_LAMBDA_NAME } from '../../protocol/index.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import {
   BadClientRequestError,
@@ -31,17 +24,15 @@ import {
   RouterClosingError,
   type RouterError,
 } from '../errors.js'
-import { type AdmissionPolicy, admitRequest, http1FramingProblem, http2AuthorityProblem } from './admission.js'
+import { type AdmissionPolicy, admitRequest } from './admission.js'
+import { ConnectionSniffer, responseStartedOn, stopAccepting } from './connection-sniffer.js'
 import { statusFor } from './error-status.js'
-import {
-  ClientExchange,
-  type ClientResponse,
-  type ExchangeHost,
-  type ExchangeOutcome,
-  writeErrorResponse,
-} from './exchange.js'
+import { ClientExchange, type ExchangeHost, type ExchangeOutcome } from './exchange.js'
 import { buildUpstreamHeaders, isValidRequestId } from './forwarded-headers.js'
-import { classifyConnection } from './preface.js'
+import { Http1ResponseWriter, writeSocketErrorResponse } from './http1-response-writer.js'
+import { Http2ResponseWriter } from './http2-response-writer.js'
+import { Http2Sessions } from './http2-sessions.js'
+import type { ClientResponse, ResponseWriter } from './response-writer.js'
 
 /** Anything that takes a request and reports its outcome to a handler: a Pool, or a scripted stand-in in tests. */
 export interface RequestDispatcher {
@@ -112,17 +103,6 @@ type ClientRequest = IncomingMessage | Http2ServerRequest
 /** Why the front door closed a connection before reading a request from it. */
 export type ConnectionDropReason = 'max-connections' | 'preface-timeout'
 
-// HTTP/2 tuning (DESIGN.md §6): Node's 64 KiB default windows throttle uploads and downloads; the stream cap bounds
-// what one client connection can hold open; session memory bounds what it can make the router buffer.
-const HTTP2_INITIAL_WINDOW_BYTES = 1024 * 1024
-const HTTP2_CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024
-const HTTP2_MAX_SESSION_MEMORY_MB = 64
-// Resets on one client connection before it is asked to reconnect, as a share of its stream cap: well under it (see
-// #onSession), as 100 of 256 streams proved under load.
-const HTTP2_RESETS_BEFORE_GOAWAY_SHARE = 0.4
-// Node's default of 128 pairs is below what HTTP/1.1 clients may send (Node allows 2000); the byte limit is the real
-// bound, so both protocols accept the same heads.
-const HTTP2_MAX_HEADER_LIST_PAIRS = 2000
 const HEALTH_BODY = 'OK'
 const HEALTH_HEADERS = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '2', 'Cache-Control', 'no-store']
 
@@ -132,13 +112,9 @@ export class FrontDoor implements ExchangeHost {
   readonly #logger: Logger
   readonly #newRequestId: () => string
   readonly #http1: HttpServer
-  readonly #http2: Http2Server
+  readonly #http2: Http2Sessions
   readonly #tls: TlsServer | undefined
-  readonly #handOffHttp1: (socket: Socket) => void
-  readonly #resetsBeforeGoaway: number
-  readonly #sessions = new Set<ServerHttp2Session>()
-  // Plain connections whose protocol is not known yet: no server owns them, so close() ends them itself.
-  readonly #sniffing = new Set<Socket>()
+  readonly #sniffer: ConnectionSniffer
   readonly #exchanges = new Set<ClientExchange>()
   readonly #serversClosed: Promise<unknown>[] = []
   #closingError: RouterClosingError | undefined
@@ -150,7 +126,6 @@ export class FrontDoor implements ExchangeHost {
     this.#logger = options.logger
     this.#newRequestId = options.newRequestId ?? randomUUID
     const { limits } = options
-    this.#resetsBeforeGoaway = Math.max(1, Math.floor(limits.maxConcurrentStreams * HTTP2_RESETS_BEFORE_GOAWAY_SHARE))
     this.#http1 = createHttpServer({
       maxHeaderSize: limits.maxRequestHeadBytes,
       headersTimeout: limits.headersTimeoutMs,
@@ -161,34 +136,24 @@ export class FrontDoor implements ExchangeHost {
       insecureHTTPParser: false,
       noDelay: true,
     })
-    // Node's own connection listener is what `emit('connection')` reaches (documented for injecting sockets); the
-    // plain port first decides which protocol a connection speaks, then hands it to HTTP/1.1 or HTTP/2.
-    const http1Listeners = this.#http1.listeners('connection') as ((socket: Socket) => void)[]
-    this.#http1.removeAllListeners('connection')
-    this.#handOffHttp1 = (socket) => {
-      for (const listener of http1Listeners) listener.call(this.#http1, socket)
-    }
-    this.#http1.on('connection', this.#sniff)
     this.#http1.on('request', this.#onRequest)
     this.#http1.on('clientError', this.#onClientError)
     this.#http1.maxConnections = limits.maxConnections
     this.#http1.on('drop', this.#onDrop)
 
-    this.#http2 = createHttp2Server({
-      maxHeaderListPairs: HTTP2_MAX_HEADER_LIST_PAIRS,
-      maxSessionMemory: HTTP2_MAX_SESSION_MEMORY_MB,
-      settings: {
-        maxConcurrentStreams: limits.maxConcurrentStreams,
-        initialWindowSize: HTTP2_INITIAL_WINDOW_BYTES,
-        maxHeaderListSize: limits.maxRequestHeadBytes,
-      },
+    this.#http2 = new Http2Sessions({
+      maxRequestHeadBytes: limits.maxRequestHeadBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+      logger: this.#logger,
+      closing: () => this.closing,
     })
-    this.#http2.on('request', this.#onRequest)
-    this.#http2.on('session', this.#onSession)
-    this.#http2.on('sessionError', this.#onSessionError)
-    // An idle session gets a graceful GOAWAY: streams still open (a quiet SSE response) finish, new ones go elsewhere.
-    this.#http2.setTimeout(limits.keepAliveTimeoutMs)
-    this.#http2.on('timeout', (session: ServerHttp2Session) => goawayGracefully(session))
+    this.#http2.server.on('request', this.#onRequest)
+    this.#sniffer = new ConnectionSniffer(this.#http1, this.#http2.server, {
+      prefaceTimeoutMs: limits.prefaceTimeoutMs,
+      idleTimeoutMs: limits.keepAliveTimeoutMs,
+      onPrefaceTimeout: () => this.#options.onConnectionDropped?.('preface-timeout'),
+    })
 
     if (options.https) {
       this.#tls = createTlsServer({
@@ -199,7 +164,7 @@ export class FrontDoor implements ExchangeHost {
       })
       this.#tls.maxConnections = limits.maxConnections
       this.#tls.on('drop', this.#onDrop)
-      this.#tls.on('secureConnection', this.#onSecureConnection)
+      this.#tls.on('secureConnection', this.#sniffer.handOffSecure)
       this.#tls.on('tlsClientError', (error: Error) => this.#logger.debug({ err: error }, 'TLS handshake failed'))
     }
   }
@@ -234,25 +199,22 @@ export class FrontDoor implements ExchangeHost {
     for (const server of [this.#http1, this.#tls]) {
       if (!server?.listening) continue
       this.#serversClosed.push(once(server, 'close'))
-      // net.Server's close only stops accepting. http.Server's close would also run closeIdleConnections, and Node 20
-      // counts a connection as idle once its request is fully read, even while its response is still streaming:
-      // that would cut off the very requests shutdown lets finish. Connections idle now get 503 on their next request.
-      NetServer.prototype.close.call(server)
+      // Not http.Server's close, which would also cut off responses still streaming. Connections idle now get 503 on
+      // their next request.
+      stopAccepting(server)
     }
-    for (const session of this.#sessions) goawayGracefully(session)
+    this.#http2.goawayAll()
   }
 
   /** Resolves true when every accepted request has finished, or false when `timeoutMs` ran out first. */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.#exchanges.size === 0) return true
-    let timer: NodeJS.Timeout | undefined
-    const drained = await new Promise<boolean>((resolve) => {
-      this.#onDrained = () => resolve(true)
-      timer = setTimeout(() => resolve(false), timeoutMs)
+    const drained = new Promise<void>((resolve) => {
+      this.#onDrained = resolve
     })
-    clearTimeout(timer)
+    const outcome = await withTimeout(drained, timeoutMs)
     this.#onDrained = undefined
-    return drained
+    return outcome === 'done'
   }
 
   /**
@@ -268,11 +230,11 @@ export class FrontDoor implements ExchangeHost {
     this.beginClosing()
     const reason = this.#closingError as RouterClosingError
     for (const exchange of [...this.#exchanges]) exchange.cancel(reason)
-    for (const socket of this.#sniffing) socket.destroy()
+    this.#sniffer.destroyUndecided()
     this.#http1.closeAllConnections()
     // Stops Node's head/request timeout checks (httpServerPreClose); the listener itself is closed already.
     this.#http1.close()
-    for (const session of this.#sessions) session.destroy()
+    this.#http2.destroyAll()
     await Promise.all(this.#serversClosed)
   }
 
@@ -284,7 +246,7 @@ export class FrontDoor implements ExchangeHost {
         requestId: request.requestId,
         method: request.method,
         target: request.target,
-        protocol: exchange.http2 ? 'HTTP/2' : 'HTTP/1.1',
+        protocol: exchange.protocol,
         poolKey: exchange.poolKey,
         status: outcome.status,
         result: outcome.result,
@@ -297,16 +259,20 @@ export class FrontDoor implements ExchangeHost {
 
   readonly #onRequest = (req: ClientRequest, res: ClientResponse): void => {
     const receivedAtMs = performance.now()
-    const http2 = req.httpVersionMajor === 2
     if (req instanceof Http2ServerRequest && openedAfterGoaway(req.stream)) return
+    // The protocol is chosen here, once: everything after writes through this.
+    const writer: ResponseWriter =
+      req instanceof Http2ServerRequest
+        ? new Http2ResponseWriter(req, res as Http2ServerResponse)
+        : new Http1ResponseWriter(req, res as ServerResponse)
     if (this.#closingError) {
-      this.#refuse(req, res, http2, this.#closingError, receivedAtMs)
+      this.#refuse(req, writer, this.#closingError, receivedAtMs)
       return
     }
     const rawHeaders = req.rawHeaders
-    const framingProblem = http2 ? http2AuthorityProblem(rawHeaders) : http1FramingProblem(req.httpVersion, rawHeaders)
+    const framingProblem = writer.framingProblem()
     if (framingProblem !== undefined) {
-      this.#refuse(req, res, http2, new BadClientRequestError(framingProblem), receivedAtMs)
+      this.#refuse(req, writer, new BadClientRequestError(framingProblem), receivedAtMs)
       return
     }
     // url and method are always set on a server-side request (the types also cover client-side messages).
@@ -321,13 +287,13 @@ export class FrontDoor implements ExchangeHost {
       return
     }
     if (admission.kind === 'refuse') {
-      this.#refuse(req, res, http2, admission.error, receivedAtMs)
+      this.#refuse(req, writer, admission.error, receivedAtMs)
       return
     }
     const dispatcher = this.#options.resolveDispatcher(admission.poolKey)
     if (dispatcher === undefined) {
       // Admission and the pool table come from the same configuration; this is reached only if they disagree.
-      this.#refuse(req, res, http2, new LambdaNameNotAllowedError(admission.poolKey), receivedAtMs)
+      this.#refuse(req, writer, new LambdaNameNotAllowedError(admission.poolKey), receivedAtMs)
       return
     }
     const { headers, requestId } = buildUpstreamHeaders(
@@ -345,144 +311,49 @@ export class FrontDoor implements ExchangeHost {
       method: req.method as string,
       target: admission.target,
       headers,
-      body: hasRequestBody(req, http2, rawHeaders) ? req : null,
+      body: writer.hasRequestBody() ? req : null,
       signal: abort.signal,
       receivedAtMs,
     }
-    const exchange = new ClientExchange(res, request, abort, { poolKey: admission.poolKey, http2, host: this })
+    const exchange = new ClientExchange(writer, request, abort, { poolKey: admission.poolKey, host: this })
     this.#exchanges.add(exchange)
     dispatcher.dispatch(request, exchange)
   }
 
-  #refuse(req: ClientRequest, res: ClientResponse, http2: boolean, error: RouterError, receivedAtMs: number): void {
+  #refuse(req: ClientRequest, writer: ResponseWriter, error: RouterError, receivedAtMs: number): void {
     const clientId = getHeader(req.rawHeaders, 'x-request-id')
     const requestId = clientId !== undefined && isValidRequestId(clientId) ? clientId : this.#newRequestId()
-    const status = writeErrorResponse(res, error, requestId, http2)
-    this.#options.onRefused?.(status, error)
+    const answer = statusFor(error)
+    writer.writeError(answer, requestId)
+    this.#options.onRefused?.(answer.status, error)
     this.#options.onAccess?.({
       requestId,
       method: req.method as string,
       target: req.url as string,
-      protocol: http2 ? 'HTTP/2' : 'HTTP/1.1',
+      protocol: writer.protocol,
       poolKey: undefined,
-      status,
+      status: answer.status,
       result: 'refused',
       durationMs: performance.now() - receivedAtMs,
       errorCode: error.code,
     })
   }
 
-  // Reads just enough of a new plain connection to tell h2c prior knowledge (RFC 9113 §3.4) from HTTP/1.1, then
-  // gives the socket, with those bytes put back, to the server for its protocol. Two bounds:
-  // - Before its first byte the connection is idle, as a keep-alive connection between requests is: clients open
-  //   connections ahead of their first request (undici's pools, browsers' preconnect), so it is held for the
-  //   keep-alive timeout, then ended with a FIN. Closing it after the short preface bound instead raced the client's
-  //   first request: data arriving as the socket was destroyed made the kernel answer with RST (ECONNRESET).
-  // - From the first byte, the preface deadline is absolute: an idle timer would let a peer that trickles the
-  //   preface a byte at a time hold the connection forever.
-  readonly #sniff = (socket: Socket): void => {
-    let seen: Buffer | undefined
-    const giveUp = (): void => {
-      cleanup()
-      socket.destroy()
-    }
-    const onIdle = (): void => {
-      cleanup()
-      socket.end(() => socket.destroy())
-    }
-    const onDeadline = (): void => {
-      this.#options.onConnectionDropped?.('preface-timeout')
-      giveUp()
-    }
-    let deadline = setTimeout(onIdle, this.#options.limits.keepAliveTimeoutMs)
-    const cleanup = (): void => {
-      this.#sniffing.delete(socket)
-      clearTimeout(deadline)
-      socket.removeListener('data', onData)
-      socket.removeListener('end', giveUp)
-      socket.removeListener('error', giveUp)
-      socket.removeListener('close', cleanup)
-    }
-    const onData = (chunk: Buffer): void => {
-      if (seen === undefined) {
-        clearTimeout(deadline)
-        deadline = setTimeout(onDeadline, this.#options.limits.prefaceTimeoutMs)
-      }
-      seen = seen === undefined ? chunk : Buffer.concat([seen, chunk])
-      const kind = classifyConnection(seen)
-      if (kind === 'undecided') return
-      cleanup()
-      if (kind === 'h2') {
-        // The session reads what is buffered on its first tick, then takes the socket's handle (Node reads the
-        // stream's buffer in ServerHttp2Session's constructor); paused, the stream does not emit it to nobody.
-        socket.pause()
-        socket.unshift(seen)
-        this.#http2.emit('connection', socket)
-        return
-      }
-      // Still flowing: the bytes put back are emitted to the HTTP/1.1 parser's 'data' listener right after this
-      // handler returns, before any later read can reach the handle the parser consumes.
-      socket.unshift(seen)
-      this.#handOffHttp1(socket)
-    }
-    this.#sniffing.add(socket)
-    socket.on('data', onData)
-    socket.once('end', giveUp)
-    socket.once('error', giveUp)
-    socket.once('close', cleanup)
-  }
-
-  readonly #onSecureConnection = (socket: TLSSocket): void => {
-    if (socket.alpnProtocol === 'h2') this.#http2.emit('connection', socket)
-    else this.#handOffHttp1(socket)
-  }
-
-  readonly #onSession = (session: ServerHttp2Session): void => {
-    this.#sessions.add(session)
-    session.once('close', () => this.#sessions.delete(session))
-    // Node 20 keeps a stream reset while its data still waited for the socket in the session's stream table, which
-    // admits only HTTP2_MAX_CONCURRENT_STREAMS: after a few hundred resets on one connection every new stream is
-    // refused (ENHANCE_YOUR_CALM), then the session fails with everything multiplexed on it. A graceful GOAWAY moves
-    // the client to a fresh connection long before; requests in flight finish.
-    let resets = 0
-    session.on('stream', (stream: ServerHttp2Stream) => {
-      stream.once('close', () => {
-        if (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR && ++resets === this.#resetsBeforeGoaway) {
-          goawayGracefully(session)
-        }
-      })
-    })
-    session.on('error', (error: Error) => this.#logger.debug({ err: error }, 'client HTTP/2 session error'))
-    session.once('connect', () => session.setLocalWindowSize(HTTP2_CONNECTION_WINDOW_BYTES))
-    if (this.#closingError) goawayGracefully(session)
-  }
-
   readonly #onDrop = (): void => {
     this.#options.onConnectionDropped?.('max-connections')
-  }
-
-  readonly #onSessionError = (error: Error): void => {
-    this.#logger.debug({ err: error }, 'client HTTP/2 session error')
   }
 
   // Node's parser refused the head, or a client timeout hit. Answer in our words through statusFor (the same rule as
   // Node's default: only when no response has started on this socket), then close: the parser state is unusable.
   readonly #onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
-    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    if (error.code === 'ECONNRESET' || !socket.writable || responseStartedOn(socket)) {
       socket.destroy()
       return
     }
     const clientError = clientErrorFor(error, this.#options.limits.maxRequestHeadBytes)
     const answer = statusFor(clientError)
     this.#options.onRefused?.(answer.status, clientError)
-    socket.end(
-      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
-        'Content-Type: text/plain; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(answer.body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        answer.body,
-    )
+    writeSocketErrorResponse(socket, answer)
   }
 }
 
@@ -500,18 +371,6 @@ export function clientErrorFor(error: NodeJS.ErrnoException, maxRequestHeadBytes
     default:
       return new BadClientRequestError(`malformed request (${error.code ?? 'unknown'})`, { cause: error })
   }
-}
-
-// RFC 9112 §6.3: an HTTP/1.1 request has a body only with Content-Length (non-zero here) or Transfer-Encoding.
-// On HTTP/2, END_STREAM on the HEADERS frame says there is none.
-function hasRequestBody(req: ClientRequest, http2: boolean, rawHeaders: RawHeaders): boolean {
-  if (http2) return !(req as Http2ServerRequest).stream.endAfterHeaders
-  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    const name = rawHeaders[index] as string
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true
-    if (name.length === 14 && name.toLowerCase() === 'content-length') return rawHeaders[index + 1] !== '0'
-  }
-  return false
 }
 
 async function listenOn(server: HttpServer | TlsServer, port: number, host: string | undefined): Promise<number> {

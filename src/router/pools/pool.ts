@@ -2,7 +2,7 @@
 // and stops instances for the scaler, answers the control server for its instances, and closes gracefully. Owns one
 // timer (the invoke-gate retry) and the promises of its running invokes.
 import { randomUUID } from 'node:crypto'
-import type { Logger } from '../../common/index.js'
+import { type Logger, withTimeout } from '../../common/index.js'
 import type { WaiterRequest } from '../../protocol/index.js'
 import { judgeChannelToken, newChannelToken } from '../control/channel-token.js'
 import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } from '../control/server.js'
@@ -517,17 +517,4 @@ function invokeDetail(outcome: InvokeOutcome): {
     }
   }
   return { durationMs: outcome.durationMs, err: outcome.error }
-}
-
-// Resolves 'done' when `promise` settles, or 'timeout' after `ms`; the timer is cleared either way.
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms)
-  })
-  try {
-    return await Promise.race([promise.then(() => 'done' as const), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }

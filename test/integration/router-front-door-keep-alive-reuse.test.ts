@@ -1,10 +1,8 @@
 // A client on an HTTP/1.1 keep-alive connection reuses it as soon as a response is complete on the wire: all of its
-// Content-Length bytes, or the head alone for HEAD, 204 and 304. Today an upstream failure that arrives after that
-// point still aborts the response by destroying the connection (ResponseWriter.abort), and a request the client
-// already sent on it is lost: on a real client, `read ECONNRESET` or "other side closed". These tests drive that
-// order deterministically (the client's next request reaches the router before the upstream failure) and are marked
-// todo until the front door ends such a response instead of destroying it; a possible cause of the rare keep-alive
-// ECONNRESET of the HTTP/1.1 soak (issue 17).
+// Content-Length bytes, or the head alone for HEAD, 204 and 304. An upstream failure that arrives after that point
+// used to abort the response by destroying the connection, and a request the client had already sent on it was lost
+// (`read ECONNRESET` or "other side closed" on a real client). The front door now ends such a response. These tests
+// drive that order deterministically: the client's next request reaches the router before the upstream failure.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { UpstreamClosedError } from '../../src/router/errors.js'
@@ -13,8 +11,6 @@ import { recordingController, ScriptedDispatcher } from '../helpers/scripted-dis
 import { startFrontDoor } from '../helpers/start-router.js'
 import { teardown } from '../helpers/teardown.js'
 
-const TODO = 'an upstream failure after a response is complete on the wire destroys the keep-alive connection'
-
 const cases: { name: string; method: string; status: number; headers: string[]; body: string }[] = [
   { name: 'its whole Content-Length body', method: 'GET', status: 200, headers: ['Content-Length', '2'], body: 'ok' },
   { name: 'a 204 head', method: 'GET', status: 204, headers: [], body: '' },
@@ -22,9 +18,7 @@ const cases: { name: string; method: string; status: number; headers: string[]; 
 ]
 
 for (const row of cases) {
-  test(`a request sent on a keep-alive connection after ${row.name} is answered even when the upstream then fails`, {
-    todo: TODO,
-  }, async (t) => {
+  test(`a request sent on a keep-alive connection after ${row.name} is answered even when the upstream then fails`, async (t) => {
     const defer = teardown(t)
     const pool = new ScriptedDispatcher(t)
     const door = await startFrontDoor({ pools: { default: pool } })

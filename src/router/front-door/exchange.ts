@@ -3,7 +3,8 @@
 
 import type { RawHeaders } from '../../protocol/index.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from '../dispatch/exchange.js'
-import { ClientAbortedError, type RouterError } from '../errors.js'
+import { decideResponseFraming, type ResponseFraming } from '../dispatch/response-framing.js'
+import { BadUpstreamFramingError, ClientAbortedError, type RouterError } from '../errors.js'
 import { CLIENT_CLOSED_REQUEST_STATUS, statusFor } from './error-status.js'
 import type { ResponseWriter } from './response-writer.js'
 
@@ -49,6 +50,8 @@ export class ClientExchange implements ExchangeHandler {
   #controller: ExchangeController | undefined
   #waitingForDrain = false
   #status = 0
+  #framing: ResponseFraming = UNTIL_END
+  #bodyBytes = 0
 
   /**
    * `abort` must be the controller of `request.signal`: it fires when the client goes away, or when this exchange
@@ -80,6 +83,8 @@ export class ClientExchange implements ExchangeHandler {
   onResponseStart(status: number, headers: RawHeaders, controller: ExchangeController): void {
     if (this.#state !== 'waiting') return
     this.#controller = controller
+    const decision = decideResponseFraming(this.request.method, status, headers)
+    this.#framing = 'framing' in decision ? decision.framing : UNTIL_END
     try {
       this.#writer.writeHead(status, headers, this.#host.closing)
     } catch (cause) {
@@ -95,6 +100,7 @@ export class ClientExchange implements ExchangeHandler {
 
   onResponseData(chunk: Buffer): void {
     if (this.#state !== 'streaming') return
+    this.#bodyBytes += chunk.length
     // The DATA frames of one read from the channel arrive as separate callbacks; they leave in one client write.
     this.#writer.write(chunk)
     if (!this.#waitingForDrain && this.#writer.queuedBytes >= CLIENT_WRITE_BUFFER_BYTES) {
@@ -121,6 +127,15 @@ export class ClientExchange implements ExchangeHandler {
     this.#state = 'done'
     this.#writer.unwatchClient(this.#onClientClose)
     this.#writer.response.removeListener('drain', this.#onDrain)
+    // A response whose framing is already complete (its whole Content-Length, or a bodiless answer) is whole for the
+    // client, which may have sent its next request on the keep-alive connection: end it, so that request is served.
+    // Not when the upstream broke its own framing (bytes past the end): a peer that lies is not trusted for the rest
+    // of the connection either.
+    if (isComplete(this.#framing, this.#bodyBytes) && !(error instanceof BadUpstreamFramingError)) {
+      this.#writer.end()
+      this.#host.onExchangeDone(this, { status: this.#status, result: 'complete', error })
+      return
+    }
     // Never append text to a started body: abort, so the client sees a broken response, not a short one.
     this.#writer.abort()
     this.#host.onExchangeDone(this, { status: this.#status, result: 'aborted', error })
@@ -157,4 +172,13 @@ export class ClientExchange implements ExchangeHandler {
     this.#abort.abort(error)
     this.#host.onExchangeDone(this, { status: CLIENT_CLOSED_REQUEST_STATUS, result: 'aborted', error })
   }
+}
+
+const UNTIL_END: ResponseFraming = Object.freeze({ kind: 'until-end' })
+
+// Whether the client already holds the whole response: the head alone when it has no body, or every byte of its
+// Content-Length. A body that runs until the end is never complete before the upstream ends it.
+function isComplete(framing: ResponseFraming, bodyBytes: number): boolean {
+  if (framing.kind === 'none') return true
+  return framing.kind === 'length' && bodyBytes === framing.bytes
 }

@@ -272,7 +272,7 @@ export class Router implements AdminSource {
         allowedLambdaNames: new Set(config.allowedLambdaNames),
       },
       trustForwardedHeaders: config.trustForwardedHeaders,
-      resolveDispatcher: (poolKey) => this.#pools.get(poolKey),
+      resolveDispatcher: (poolKey) => this.#pools.get(poolKey)?.dispatcher,
       logger: createLogger(this.#logger, 'front-door'),
       ...(config.accessLog ? { onAccess: (entry: AccessLogEntry) => accessLogger.info(entry, 'request') } : {}),
       onRefused: (status, error) => this.telemetry.onFrontDoorRefused(status, error.code),

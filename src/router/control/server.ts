@@ -358,19 +358,12 @@ export class ControlServer {
       this.#telemetry.onControlResponse('request', 400, { lambdaId, channelId })
       return
     }
-    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
-    const pool = this.#options.resolvePool(poolId)
-    if (pool === undefined) {
-      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown pool' })
-      return
-    }
-    const access = this.#authorize(stream, pool, route, rawHeaders)
-    if (access === 'refused') return
-    const admission = access === 'unknown' ? 'unknown' : pool.acceptsChannel(lambdaId, channelId)
+    const resolved = this.#resolve(stream, route, rawHeaders)
+    if (resolved === undefined) return
+    const { pool, poolId } = resolved
+    const admission = resolved.access === 'unknown' ? 'unknown' : pool.acceptsChannel(lambdaId, channelId)
     if (admission === 'unknown') {
-      this.#refuse(stream, 409, controlBodyNoInstance(poolId, lambdaId, channelId), true)
-      this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown instance' })
+      this.#refuseUnknownInstance(stream, route, poolId)
       return
     }
     if (admission === 'full') {
@@ -404,33 +397,19 @@ export class ControlServer {
   }
 
   #onPing(stream: ServerHttp2Stream, route: ControlRoute, rawHeaders: string[]): void {
-    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
-    const pool = this.#options.resolvePool(poolId)
-    if (pool === undefined) {
-      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
-      return
-    }
-    const access = this.#authorize(stream, pool, route, rawHeaders)
-    if (access === 'refused') return
-    if (access === 'unknown' || !pool.ping(route.lambdaId)) {
-      this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
-      this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
+    const resolved = this.#resolve(stream, route, rawHeaders)
+    if (resolved === undefined) return
+    if (resolved.access === 'unknown' || !resolved.pool.ping(route.lambdaId)) {
+      this.#refuseUnknownInstance(stream, route, resolved.poolId)
       return
     }
     this.#answerEmpty(stream, 200)
   }
 
   #onClose(stream: ServerHttp2Stream, route: ControlRoute, rawHeaders: string[]): void {
-    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
-    const pool = this.#options.resolvePool(poolId)
-    if (pool === undefined) {
-      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
-      return
-    }
-    const access = this.#authorize(stream, pool, route, rawHeaders)
-    if (access === 'refused') return
+    const resolved = this.#resolve(stream, route, rawHeaders)
+    if (resolved === undefined) return
+    const { pool, poolId } = resolved
     // Answer without waiting for the request body's END_STREAM: the Rust extension closes it only after the response.
     stream.resume()
     pool.closeFromLambda(route.lambdaId, (known) => {
@@ -438,27 +417,45 @@ export class ControlServer {
         this.#answerEmpty(stream, 200)
         this.#telemetry.onControlResponse('close', 200, { poolId, lambdaId: route.lambdaId })
       } else {
-        this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
-        this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
+        this.#refuseUnknownInstance(stream, route, poolId)
       }
     })
   }
 
-  // The channel token check every route makes once the pool is known: a refusal is a bare 403 (no body, no hint of
-  // which part was wrong) and nothing reaches the instance.
-  #authorize(stream: ServerHttp2Stream, pool: ControlPool, route: ControlRoute, rawHeaders: string[]): ControlAccess {
+  // The one step every route takes first: find the pool (409 when unknown, as the original), then judge the channel
+  // token (a bare 403: no body, no hint of which part was wrong; nothing reaches the instance). Undefined once the
+  // stream has been answered.
+  #resolve(
+    stream: ServerHttp2Stream,
+    route: ControlRoute,
+    rawHeaders: string[],
+  ): { pool: ControlPool; poolId: string; access: 'ok' | 'unknown' } | undefined {
+    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
+    const pool = this.#options.resolvePool(poolId)
+    if (pool === undefined) {
+      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
+      this.#telemetry.onControlResponse(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown pool' })
+      return undefined
+    }
     const tokens = headerValues(rawHeaders, HEADER_CHANNEL_TOKEN)
-    const access = pool.authorize(
-      route.lambdaId,
-      tokens,
-      this.#options.allowUnauthenticatedChannels === true,
-      route.kind,
-    )
+    const allowMissing = this.#options.allowUnauthenticatedChannels === true
+    const access = pool.authorize(route.lambdaId, tokens, allowMissing, route.kind)
     if (access === 'refused') {
       this.#answerEmpty(stream, 403)
       this.#telemetry.onControlResponse(route.kind, 403, { poolId: pool.poolId, lambdaId: route.lambdaId })
+      return undefined
     }
-    return access
+    return { pool, poolId, access }
+  }
+
+  // 409 for an instance the pool does not know (or no longer serves): the extension stops.
+  #refuseUnknownInstance(stream: ServerHttp2Stream, route: ControlRoute, poolId: string): void {
+    const body =
+      route.kind === 'request'
+        ? controlBodyNoInstance(poolId, route.lambdaId, route.channelId)
+        : controlBodyNoInstanceForLambda(poolId, route.lambdaId)
+    this.#refuse(stream, 409, body, true)
+    this.#telemetry.onControlResponse(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown instance' })
   }
 
   #answerEmpty(stream: ServerHttp2Stream, status: number): void {
@@ -474,6 +471,12 @@ export class ControlServer {
     stream.respond(textPlain ? { ':status': status, 'content-type': 'text/plain' } : { ':status': status })
     stream.end(body)
   }
+}
+
+// The ids a control response is logged with.
+function routeIds(route: ControlRoute, poolId: string): Record<string, string> {
+  const ids = { poolId, lambdaId: route.lambdaId }
+  return route.kind === 'request' ? { ...ids, channelId: route.channelId } : ids
 }
 
 // Node passes rawHeaders to 'stream' listeners; this covers a caller that does not.

@@ -2,9 +2,9 @@
 // replaced). Owns nothing but its stream's close listener; the exchange that claims it owns the exchange's listeners.
 import { constants as http2, type ServerHttp2Stream } from 'node:http2'
 import { serializeGoaway } from '../../protocol/index.js'
-import { type TunnelIds, TunnelWriter } from '../control/tunnel-writer.js'
 import type { TunnelOrderingError } from '../errors.js'
 import type { ChannelCloseReason } from '../telemetry.js'
+import { type TunnelIds, TunnelWriter } from './tunnel-writer.js'
 
 export type ChannelState = 'parked' | 'busy' | 'closed'
 

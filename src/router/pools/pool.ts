@@ -7,7 +7,6 @@ import type { WaiterRequest } from '../../protocol/index.js'
 import { judgeChannelToken, newChannelToken } from '../control/channel-token.js'
 import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } from '../control/server.js'
 import { Dispatcher } from '../dispatch/dispatcher.js'
-import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
 import { AppStartFailedError } from '../errors.js'
 import type { Channel } from '../instances/channel.js'
@@ -41,8 +40,9 @@ type PoolState = 'open' | 'closing' | 'closed'
 const LIVE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing']
 
 /**
- * `dispatch` is the front door's entry; `acceptsChannel`/`addChannel`/`ping`/`closeFromLambda` are the control
- * server's; `snapshot` feeds health, metrics and the dashboard; `close` shuts down gracefully.
+ * Owns the lifecycle of its instances; requests go to its `dispatcher`, which the front door resolves directly.
+ * `authorize`/`acceptsChannel`/`addChannel`/`ping`/`closeFromLambda` are the control server's; `snapshot` feeds
+ * health, metrics and the dashboard; `close` shuts down gracefully.
  */
 export class Pool implements ControlPool {
   readonly poolId: string
@@ -121,11 +121,6 @@ export class Pool implements ControlPool {
       { now: this.#now, logger: this.#logger },
     )
     this.#unregisterMetrics = options.telemetry.registerPool(context.poolId, () => this.snapshot())
-  }
-
-  /** The front door's entry: see `Dispatcher.dispatch`. */
-  dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision {
-    return this.dispatcher.dispatch(request, handler)
   }
 
   /** The invoke gate's state now: breaker, backoff, tokens left in the burst bucket. */

@@ -10,6 +10,7 @@ import { type AdminSnapshot, collectAdminSnapshot } from './admin/snapshot.js'
 import { buildDispatcherUrl, discoverCallbackHost } from './callback/discover-callback-host.js'
 import { type RouterConfig, usesTlsControlChannel } from './config.js'
 import { ControlServer } from './control/server.js'
+import { RouterEvents } from './events.js'
 import { type AccessLogEntry, FrontDoor } from './front-door/server.js'
 import { createAwsInvoker, invokeRequestTimeoutMs } from './invoke/aws-invoker.js'
 import { DEFAULT_INVOKE_GATE_POLICY } from './invoke/invoke-gate.js'
@@ -17,8 +18,10 @@ import type { Invoker } from './invoke/invoker.js'
 import { instanceLimitsFor } from './pool-instance-limits.js'
 import { Pool } from './pools/pool.js'
 import { createPoolContext, type PoolContext } from './pools/pool-context.js'
+import type { PoolSnapshot } from './pools/pool-snapshot.js'
 import { DEFAULT_SCALING_POLICY } from './scaling/policy.js'
-import { type RecentError, RouterTelemetry } from './telemetry.js'
+import type { RecentError } from './telemetry/recent-errors.js'
+import { RouterTelemetry } from './telemetry/router-telemetry.js'
 import { createSelfSignedIdentity, loadTlsIdentity, type TlsIdentity } from './tls-certificate.js'
 
 export type { ListenerHealth, PoolHealth, PoolServingState, RouterHealth, RouterState } from './admin/health.js'
@@ -38,10 +41,13 @@ export {
   type RouterConfig,
   type RouterSetting,
 } from './config.js'
+export { RouterEvents } from './events.js'
 export type { AccessLogEntry } from './front-door/server.js'
+export type { InstanceSnapshot } from './instances/instance-states.js'
 export type { InvokeOutcome, InvokeRequest, Invoker } from './invoke/invoker.js'
 export type { WindowSeries } from './metrics-window.js'
-export type { InstanceSnapshot, PoolSnapshot, RecentError } from './telemetry.js'
+export type { PoolSnapshot } from './pools/pool-snapshot.js'
+export type { RecentError } from './telemetry/recent-errors.js'
 
 export interface RouterOptions {
   readonly logger?: Logger
@@ -85,6 +91,8 @@ const INVOKE_SPARE_SOCKETS = 16
 /** One router: `start()` it, `close()` it (idempotent, graceful). */
 export class Router implements AdminSource {
   readonly config: RouterConfig
+  /** What the router's pools, instances, dispatchers, exchanges and servers publish; subscribe to follow them. */
+  readonly events = new RouterEvents()
   readonly telemetry: RouterTelemetry
   readonly registry: Registry
   readonly #logger: Logger
@@ -115,6 +123,7 @@ export class Router implements AdminSource {
     }
     const emfWrite = options.emfWrite ?? ((line: string) => process.stdout.write(line))
     this.telemetry = new RouterTelemetry({
+      events: this.events,
       registry: this.registry,
       logger: createLogger(this.#logger, 'telemetry'),
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -138,11 +147,7 @@ export class Router implements AdminSource {
 
   /** Liveness, readiness (serving with every listener bound) and each pool's state. */
   health(): RouterHealth {
-    return describeHealth(
-      this.#state,
-      [...this.#pools.values()].map((pool) => pool.snapshot()),
-      this.#listeners(),
-    )
+    return describeHealth(this.#state, this.#poolSnapshots(), this.#listeners())
   }
 
   /** The dashboard's picture: pools, instances, traffic over the last minutes, counters, recent errors. */
@@ -150,6 +155,7 @@ export class Router implements AdminSource {
     return collectAdminSnapshot({
       state: this.#state,
       listeners: this.#listeners(),
+      pools: this.#poolSnapshots(),
       telemetry: this.telemetry,
       frontDoorUrl: this.#addresses?.frontDoorUrl,
       adminUrl: this.#adminUrl,
@@ -163,6 +169,10 @@ export class Router implements AdminSource {
 
   subscribeErrors(listener: (error: RecentError) => void): () => void {
     return this.telemetry.subscribeErrors(listener)
+  }
+
+  #poolSnapshots(): PoolSnapshot[] {
+    return [...this.#pools.values()].map((pool) => pool.snapshot())
   }
 
   #listeners(): { frontDoor: boolean; control: boolean; admin: boolean } {
@@ -218,7 +228,7 @@ export class Router implements AdminSource {
         : {}),
       resolvePool: (poolId) => this.#pools.get(poolId),
       logger: createLogger(this.#logger, 'control'),
-      telemetry: this.telemetry,
+      events: this.events,
       allowUnauthenticatedChannels: config.allowUnauthenticatedChannels,
     })
     if (config.allowUnauthenticatedChannels) {
@@ -248,7 +258,7 @@ export class Router implements AdminSource {
       ...config.allowedLambdaNames.map((name) => [name, name]),
     ] as const) {
       const context = poolContextFor(config, poolId, functionName, dispatcherUrl, routerCertSha256)
-      this.#pools.set(poolId, new Pool(context, { invoker, telemetry: this.telemetry, logger: poolLogger }))
+      this.#pools.set(poolId, new Pool(context, { invoker, events: this.events, logger: poolLogger }))
     }
 
     const accessLogger = createLogger(this.#logger, 'access')
@@ -275,8 +285,8 @@ export class Router implements AdminSource {
       resolveDispatcher: (poolKey) => this.#pools.get(poolKey)?.dispatcher,
       logger: createLogger(this.#logger, 'front-door'),
       ...(config.accessLog ? { onAccess: (entry: AccessLogEntry) => accessLogger.info(entry, 'request') } : {}),
-      onRefused: (status, error) => this.telemetry.onFrontDoorRefused(status, error.code),
-      onConnectionDropped: (reason) => this.telemetry.onConnectionDropped(reason),
+      onRefused: (status, error) => this.events.frontDoorRefused.publish({ status, code: error.code }),
+      onConnectionDropped: (reason) => this.events.connectionDropped.publish({ reason }),
     })
     const frontDoor = await this.#frontDoor.listen()
     this.#frontDoorListening = true

@@ -25,9 +25,9 @@ import {
   TUNNEL_CONTENT_TYPE,
 } from '../../protocol/index.js'
 import type { TunnelOrderingError } from '../errors.js'
+import type { Http2ErrorKind, RouterEvents } from '../events.js'
 import { isOwnReset } from '../http2-reset.js'
 import { Channel } from '../instances/channel.js'
-import type { RouterTelemetry } from '../telemetry.js'
 import {
   CONTROL_ROUTE_METHODS,
   type ControlRoute,
@@ -115,7 +115,8 @@ export interface ControlServerOptions {
   resolvePool(poolId: string): ControlPool | undefined
   readonly settings?: Partial<ControlHttp2Settings>
   readonly logger: Logger
-  readonly telemetry: RouterTelemetry
+  /** Where control responses, HTTP/2 errors and ordering violations are published. */
+  readonly events: RouterEvents
   /**
    * AllowUnauthenticatedChannels: admit control requests that carry no channel token (the original extension has
    * none). A wrong token is refused either way. Default false.
@@ -137,7 +138,7 @@ export interface ControlListenResult {
 export class ControlServer {
   readonly #options: ControlServerOptions
   readonly #settings: ControlHttp2Settings
-  readonly #telemetry: RouterTelemetry
+  readonly #events: RouterEvents
   readonly #logger: Logger
   readonly #servers: Array<{ kind: 'h2c' | 'tls'; server: Http2Server | Http2SecureServer; port: number }> = []
   readonly #sessions = new Set<Http2Session>()
@@ -149,7 +150,7 @@ export class ControlServer {
     }
     this.#options = options
     this.#settings = { ...DEFAULT_CONTROL_HTTP2_SETTINGS, ...options.settings }
-    this.#telemetry = options.telemetry
+    this.#events = options.events
     this.#logger = options.logger
     const serverOptions = {
       settings: {
@@ -174,7 +175,7 @@ export class ControlServer {
       this.#wire(server)
       server.on('unknownProtocol', this.#onUnknownProtocol)
       // A client offering no h2 in ALPN fails the handshake here ("no application protocol"), as do bad handshakes.
-      server.on('tlsClientError', (err: Error) => this.#telemetry.onHttp2Error('tls_error', { err }))
+      server.on('tlsClientError', (err: Error) => this.#http2Error('tls_error', { err }))
       this.#servers.push({ kind: 'tls', server, port: options.tlsPort })
     }
   }
@@ -238,10 +239,10 @@ export class ControlServer {
     this.#sessions.add(session)
     session.once('close', () => this.#sessions.delete(session))
     session.on('frameError', (type: number, code: number, id: number) => {
-      this.#telemetry.onHttp2Error('frame_error', { type, code, streamId: id })
+      this.#http2Error('frame_error', { type, code, streamId: id })
     })
     session.on('goaway', (code: number) => {
-      if (code !== http2.NGHTTP2_NO_ERROR) this.#telemetry.onHttp2Error('goaway_received', { code })
+      if (code !== http2.NGHTTP2_NO_ERROR) this.#http2Error('goaway_received', { code })
     })
     // The connection window can only be raised once the session exists (DESIGN.md §6).
     try {
@@ -269,7 +270,7 @@ export class ControlServer {
         if (answered || session.destroyed) return
         // A session closing gracefully that stops answering is just destroyed; only a live one is an error.
         if (!session.closed) {
-          this.#telemetry.onHttp2Error('session_error', {
+          this.#http2Error('session_error', {
             reason: `no PING answer within ${keepAlivePingTimeoutMs} ms`,
           })
         }
@@ -298,11 +299,11 @@ export class ControlServer {
     // SETTINGS value…), a session error.
     const { code, errno } = err as NodeJS.ErrnoException
     const badPreface = code === 'ERR_HTTP2_ERROR' && errno === NGHTTP2_ERR_BAD_CLIENT_MAGIC
-    this.#telemetry.onHttp2Error(badPreface ? 'bad_preface' : 'session_error', { err })
+    this.#http2Error(badPreface ? 'bad_preface' : 'session_error', { err })
   }
 
   readonly #onUnknownProtocol = (socket: Socket): void => {
-    this.#telemetry.onHttp2Error('bad_preface', { alpn: 'none or http/1.1' })
+    this.#http2Error('bad_preface', { alpn: 'none or http/1.1' })
     socket.destroy()
   }
 
@@ -310,11 +311,11 @@ export class ControlServer {
   readonly #onStreamError = (err: Error): void => {
     // Our own resets (client aborts, timeouts) emit 'error' too; only the peer's count.
     if (isOwnReset(err)) return
-    this.#telemetry.onHttp2Error('stream_error', { err })
+    this.#http2Error('stream_error', { err })
   }
 
   readonly #onOrderingViolation = (error: TunnelOrderingError, poolId: string): void => {
-    this.#telemetry.onTunnelOrderingViolation(error, poolId)
+    this.#events.tunnelOrderingViolated.publish({ poolId, error })
   }
 
   readonly #onStream = (
@@ -329,7 +330,7 @@ export class ControlServer {
     const route = typeof path === 'string' ? parseControlPath(path) : undefined
     if (route === undefined || headers[':method'] !== CONTROL_ROUTE_METHODS[route.kind]) {
       this.#refuse(stream, 404, CONTROL_BODY_NO_ROUTE, false)
-      this.#telemetry.onControlResponse('unknown', 404, { path, method: headers[':method'] })
+      this.#responded('unknown', 404, { path, method: headers[':method'] })
       return
     }
     const raw = rawHeaders ?? flattenHeaders(headers)
@@ -355,7 +356,7 @@ export class ControlServer {
     const lambdaIdHeader = headerValues(rawHeaders, HEADER_LAMBDA_ID)
     if (lambdaIdHeader.length !== 1 || (lambdaIdHeader[0] as string).trim().length === 0) {
       this.#refuse(stream, 400, CONTROL_BODY_NO_LAMBDA_ID, true)
-      this.#telemetry.onControlResponse('request', 400, { lambdaId, channelId })
+      this.#responded('request', 400, { lambdaId, channelId })
       return
     }
     const resolved = this.#resolve(stream, route, rawHeaders)
@@ -369,7 +370,7 @@ export class ControlServer {
     if (admission === 'full') {
       // Beyond NumberOfChannels: a peer opening channels it was not asked for. No detail, as for a bad token.
       this.#answerEmpty(stream, 429)
-      this.#telemetry.onControlResponse('request', 429, { poolId, lambdaId, channelId, why: 'channel cap' })
+      this.#responded('request', 429, { poolId, lambdaId, channelId, why: 'channel cap' })
       return
     }
     if (stream.destroyed) return
@@ -415,7 +416,7 @@ export class ControlServer {
     pool.closeFromLambda(route.lambdaId, (known) => {
       if (known) {
         this.#answerEmpty(stream, 200)
-        this.#telemetry.onControlResponse('close', 200, { poolId, lambdaId: route.lambdaId })
+        this.#responded('close', 200, { poolId, lambdaId: route.lambdaId })
       } else {
         this.#refuseUnknownInstance(stream, route, poolId)
       }
@@ -434,7 +435,7 @@ export class ControlServer {
     const pool = this.#options.resolvePool(poolId)
     if (pool === undefined) {
       this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown pool' })
+      this.#responded(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown pool' })
       return undefined
     }
     const tokens = headerValues(rawHeaders, HEADER_CHANNEL_TOKEN)
@@ -442,7 +443,7 @@ export class ControlServer {
     const access = pool.authorize(route.lambdaId, tokens, allowMissing, route.kind)
     if (access === 'refused') {
       this.#answerEmpty(stream, 403)
-      this.#telemetry.onControlResponse(route.kind, 403, { poolId: pool.poolId, lambdaId: route.lambdaId })
+      this.#responded(route.kind, 403, { poolId: pool.poolId, lambdaId: route.lambdaId })
       return undefined
     }
     return { pool, poolId, access }
@@ -455,7 +456,15 @@ export class ControlServer {
         ? controlBodyNoInstance(poolId, route.lambdaId, route.channelId)
         : controlBodyNoInstanceForLambda(poolId, route.lambdaId)
     this.#refuse(stream, 409, body, true)
-    this.#telemetry.onControlResponse(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown instance' })
+    this.#responded(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown instance' })
+  }
+
+  #responded(route: ControlRouteKind | 'unknown', status: number, detail: Record<string, unknown>): void {
+    this.#events.controlResponded.publish({ route, status, detail })
+  }
+
+  #http2Error(kind: Http2ErrorKind, detail: Record<string, unknown>): void {
+    this.#events.http2Error.publish({ kind, detail })
   }
 
   #answerEmpty(stream: ServerHttp2Stream, status: number): void {

@@ -24,9 +24,9 @@ import {
   TunnelOrderingError,
   UpstreamClosedError,
 } from '../errors.js'
+import type { RequestEnd, RouterEvents } from '../events.js'
 import { resetStream } from '../http2-reset.js'
 import type { Channel } from '../instances/channel.js'
-import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
 import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
 import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
@@ -49,10 +49,11 @@ export interface ExchangeSettings {
   readonly headLimits: HeadLimits
   readonly exposeInternalHeaders: boolean
   readonly now: () => number
-  readonly telemetry: PoolTelemetry
+  /** Where each exchange publishes how it ended and the bytes it moved. */
+  readonly events: RouterEvents
 }
 
-// How an exchange ended, for telemetry; each maps to one PoolTelemetry event.
+// How an exchange failed; each maps to one RequestEnd.
 type FailureKind =
   | 'head-timeout'
   | 'body-idle'
@@ -259,10 +260,11 @@ export class TunnelExchange implements ExchangeController {
   }
 
   readonly #onBodyError = (error: Error): void => {
-    this.#settings.telemetry.logger.debug(
-      { requestId: this.request.requestId, err: error },
-      'client request body failed',
-    )
+    this.#settings.events.requestBodyFailed.publish({
+      poolId: this.channel.poolId,
+      requestId: this.request.requestId,
+      error,
+    })
     this.#fail(new ClientAbortedError(this.request.requestId), 'aborted')
   }
 
@@ -402,14 +404,18 @@ export class TunnelExchange implements ExchangeController {
     this.request.signal.removeEventListener('abort', this)
     this.#detachBody()
     this.#cork?.flush()
-    this.#settings.telemetry.onExchangeBytes(this.#requestBodyBytes, this.#responseBodyBytes)
+    this.#settings.events.exchangeBytes.publish({
+      poolId: this.channel.poolId,
+      requestBodyBytes: this.#requestBodyBytes,
+      responseBodyBytes: this.#responseBodyBytes,
+    })
   }
 
   #finish(): void {
     this.#cleanup()
     this.channel.release()
     const durationMs = this.#settings.now() - this.request.receivedAtMs
-    this.#settings.telemetry.onRequestCompleted(this.request.requestId, this.#status, durationMs)
+    this.#ended({ kind: 'completed', status: this.#status, durationMs })
     this.#handler.onResponseEnd()
     this.#onDone(this)
   }
@@ -423,36 +429,40 @@ export class TunnelExchange implements ExchangeController {
     resetStream(stream, 'cancel', `exchange failed: ${kind}`)
     if (this.#body !== null && !this.#requestEnded) this.#body.resume()
     this.channel.release()
-    const telemetry = this.#settings.telemetry
-    const requestId = this.request.requestId
-    switch (kind) {
-      case 'head-timeout':
-        telemetry.onRequestTimedOut(requestId, 'head', error)
-        break
-      case 'body-idle':
-        telemetry.onRequestTimedOut(requestId, 'body-idle', error)
-        break
-      case 'request-body':
-        telemetry.onRequestTimedOut(requestId, 'request-body', error)
-        break
-      case 'aborted':
-        telemetry.onRequestAborted(requestId, 'running')
-        break
-      case 'closing':
-        telemetry.onRequestDropped(requestId, 'closing', error)
-        break
-      case 'bad_upstream_head':
-      case 'bad_upstream_framing':
-      case 'upstream_closed':
-      case 'tunnel_ordering':
-        telemetry.onRequestFailed(requestId, kind, error)
-        break
-      default: {
-        const unreachable: never = kind
-        throw new Error(`unknown failure kind ${String(unreachable)}`)
-      }
-    }
+    this.#ended(failureEnd(kind, error))
     this.#handler.onResponseError(error)
     this.#onDone(this)
+  }
+
+  #ended(end: RequestEnd): void {
+    this.#settings.events.requestEnded.publish({
+      poolId: this.channel.poolId,
+      requestId: this.request.requestId,
+      ...end,
+    })
+  }
+}
+
+function failureEnd(kind: FailureKind, error: RouterError): RequestEnd {
+  switch (kind) {
+    case 'head-timeout':
+      return { kind: 'timed-out', phase: 'head', error }
+    case 'body-idle':
+      return { kind: 'timed-out', phase: 'body-idle', error }
+    case 'request-body':
+      return { kind: 'timed-out', phase: 'request-body', error }
+    case 'aborted':
+      return { kind: 'aborted', phase: 'running' }
+    case 'closing':
+      return { kind: 'dropped', reason: 'closing', error }
+    case 'bad_upstream_head':
+    case 'bad_upstream_framing':
+    case 'upstream_closed':
+    case 'tunnel_ordering':
+      return { kind: 'failed', failure: kind, error }
+    default: {
+      const unreachable: never = kind
+      throw new Error(`unknown failure kind ${String(unreachable)}`)
+    }
   }
 }

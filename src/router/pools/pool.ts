@@ -9,6 +9,7 @@ import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } f
 import { Dispatcher } from '../dispatch/dispatcher.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
 import { AppStartFailedError } from '../errors.js'
+import type { InvokeResult, PoolSource, RouterEvents } from '../events.js'
 import type { Channel } from '../instances/channel.js'
 import { type InstanceHooks, LambdaInstance } from '../instances/instance.js'
 import { acceptsChannels, answersPing, type InstanceState } from '../instances/instance-states.js'
@@ -17,13 +18,14 @@ import { classifyStartFailure } from '../invoke/classify-start-failure.js'
 import { InvokeGate, type InvokeGateOutcome, type InvokeGateView } from '../invoke/invoke-gate.js'
 import type { InvokeOutcome, Invoker } from '../invoke/invoker.js'
 import { Scaler, type ScaleSnapshot } from '../scaling/scaler.js'
-import { type InvokeResult, logId, type PoolSnapshot, type PoolTelemetry, type RouterTelemetry } from '../telemetry.js'
 import type { PoolContext } from './pool-context.js'
+import type { PoolSnapshot } from './pool-snapshot.js'
 import { replacementWaitMs } from './replacement.js'
 
 export interface PoolOptions {
   readonly invoker: Invoker
-  readonly telemetry: RouterTelemetry
+  /** Where the pool, its instances, dispatcher and exchanges publish what happens; telemetry subscribes. */
+  readonly events: RouterEvents
   readonly logger: Logger
   /** Monotonic clock in ms (`performance.now` by default); instance ages, queue and exchange deadlines use it. */
   readonly now?: () => number
@@ -44,7 +46,7 @@ const LIVE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'd
  * `authorize`/`acceptsChannel`/`addChannel`/`ping`/`closeFromLambda` are the control server's; `snapshot` feeds
  * health, metrics and the dashboard; `close` shuts down gracefully.
  */
-export class Pool implements ControlPool {
+export class Pool implements ControlPool, PoolSource {
   readonly poolId: string
   readonly context: PoolContext
   readonly dispatcher: Dispatcher
@@ -52,7 +54,7 @@ export class Pool implements ControlPool {
   readonly #invoker: Invoker
   readonly #gate: InvokeGate
   readonly #scaler: Scaler
-  readonly #telemetry: PoolTelemetry
+  readonly #events: RouterEvents
   readonly #logger: Logger
   readonly #now: () => number
   readonly #newLambdaId: () => string
@@ -65,7 +67,6 @@ export class Pool implements ControlPool {
   readonly #kept = new Set<LambdaInstance>()
   #freeReplacements = 0
   readonly #instanceHooks: InstanceHooks
-  readonly #unregisterMetrics: () => void
   #retryTimer: NodeJS.Timeout | undefined
   /** The last app start failure since an instance last opened: refusals while the breaker is open carry it. */
   #appStartFailure: AppStartFailedError | undefined
@@ -79,7 +80,7 @@ export class Pool implements ControlPool {
     this.#now = options.now ?? (() => performance.now())
     this.#newLambdaId = options.newLambdaId ?? randomUUID
     this.#newChannelToken = options.newChannelToken ?? (() => newChannelToken())
-    this.#telemetry = options.telemetry.forPool(context.poolId)
+    this.#events = options.events
     this.#logger = options.logger
     this.#gate = new InvokeGate(context.invokeGate, {
       now: this.#now,
@@ -101,10 +102,10 @@ export class Pool implements ControlPool {
         headLimits: context.upstreamHeadLimits,
         exposeInternalHeaders: context.exposeInternalHeaders,
         now: this.#now,
-        telemetry: this.#telemetry,
+        events: this.#events,
       },
       registry: this.#registry,
-      telemetry: this.#telemetry,
+      events: this.#events,
       hooks: {
         onArrival: () => this.#scaler.recordArrival(),
         onLoadChanged: () => this.#scaler.notify(),
@@ -120,7 +121,7 @@ export class Pool implements ControlPool {
       },
       { now: this.#now, logger: this.#logger },
     )
-    this.#unregisterMetrics = options.telemetry.registerPool(context.poolId, () => this.snapshot())
+    this.#events.poolOpened.publish(this)
   }
 
   /** The invoke gate's state now: breaker, backoff, tokens left in the burst bucket. */
@@ -161,7 +162,8 @@ export class Pool implements ControlPool {
     if (instance === undefined || instance.state === 'closed') return 'unknown'
     const verdict = judgeChannelToken(instance.channelToken, presentedTokens, allowMissing)
     if (verdict === 'ok') return 'ok'
-    this.#telemetry.onControlAuthRefused(lambdaId, route, verdict, instance.noteAuthRefusal())
+    const first = instance.noteAuthRefusal()
+    this.#events.controlAuthRefused.publish({ poolId: this.poolId, lambdaId, route, reason: verdict, first })
     return 'refused'
   }
 
@@ -169,7 +171,8 @@ export class Pool implements ControlPool {
     const instance = this.#registry.get(lambdaId)
     if (instance === undefined || !acceptsChannels(instance.state)) return 'unknown'
     if (instance.hasRoomForChannel(channelId)) return 'accept'
-    this.#telemetry.onChannelRefusedOverCap(lambdaId, channelId, this.context.channelCount)
+    const maxChannels = this.context.channelCount
+    this.#events.channelRefusedOverCap.publish({ poolId: this.poolId, lambdaId, channelId, maxChannels })
     return 'full'
   }
 
@@ -202,7 +205,7 @@ export class Pool implements ControlPool {
       const waitMs = replacementWaitMs(instance.ageMs, replacing)
       if (waitMs > 0) this.#awaitingReplacement.add(instance)
       instance.scheduleRetire(waitMs)
-      this.#logger.info({ lambdaId: logId(this.#logger, lambdaId), replacing, waitMs }, 'lambda asked to close')
+      this.#events.instanceCloseRequested.publish({ poolId: this.poolId, lambdaId, replacing, waitMs })
     }
     instance.onRetired(() => {
       this.#awaitingReplacement.delete(instance)
@@ -236,7 +239,7 @@ export class Pool implements ControlPool {
       await Promise.all(this.#invokes)
     }
     this.#gate.close()
-    this.#unregisterMetrics()
+    this.#events.poolClosed.publish({ poolId: this.poolId })
     this.#state = 'closed'
   }
 
@@ -264,7 +267,8 @@ export class Pool implements ControlPool {
       const free = kept && this.#freeReplacements > 0
       const admission = this.#gate.tryAcquire({ fromBucket: !free })
       if (!admission.ok) {
-        this.#telemetry.onInvokeRefused(admission.reason, admission.retryInMs)
+        const { reason, retryInMs } = admission
+        this.#events.invokeRefused.publish({ poolId: this.poolId, reason, retryInMs })
         this.#armRetry(admission.retryInMs)
         if (admission.reason === 'circuit-open') this.#refuseWhileBreakerOpen(admission.retryInMs)
         else if (
@@ -302,7 +306,7 @@ export class Pool implements ControlPool {
       channelToken,
       instanceStartTimeoutMs: this.context.instanceStartTimeoutMs,
       now: this.#now,
-      telemetry: this.#telemetry,
+      events: this.#events,
       hooks: this.#instanceHooks,
     })
     this.#registry.add(instance)
@@ -319,7 +323,7 @@ export class Pool implements ControlPool {
       ...(kept ? { idleGraceMs: this.context.functionTimeoutMs } : {}),
       channelToken,
     }
-    this.#telemetry.onInvokeStarted(lambdaId, 'instance')
+    this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId, kind: 'instance' })
     this.#track(
       this.#invoker
         .invoke({ functionName: this.context.functionName, payload }, instance.invokeSignal)
@@ -341,11 +345,16 @@ export class Pool implements ControlPool {
       channelToken: this.#newChannelToken(),
     }
     const controller = new AbortController()
-    this.#telemetry.onInvokeStarted(payload.id, 'pre_warm')
+    this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId: payload.id, kind: 'pre_warm' })
     this.#track(
       this.#invoker.invoke({ functionName: this.context.functionName, payload }, controller.signal).then((outcome) => {
         this.#gate.recordOutcome(outcome.kind === 'completed' ? 'success' : outcome.kind)
-        this.#telemetry.onInvokeReturned(payload.id, invokeResult(outcome, false), invokeDetail(outcome))
+        this.#events.invokeReturned.publish({
+          poolId: this.poolId,
+          lambdaId: payload.id,
+          result: invokeResult(outcome, false),
+          ...invokeDetail(outcome),
+        })
       }),
     )
   }
@@ -357,11 +366,12 @@ export class Pool implements ControlPool {
   }
 
   #onInvokeReturned(instance: LambdaInstance, outcome: InvokeOutcome): void {
-    this.#telemetry.onInvokeReturned(
-      instance.lambdaId,
-      invokeResult(outcome, instance.invokeSignal.aborted),
-      invokeDetail(outcome),
-    )
+    this.#events.invokeReturned.publish({
+      poolId: this.poolId,
+      lambdaId: instance.lambdaId,
+      result: invokeResult(outcome, instance.invokeSignal.aborted),
+      ...invokeDetail(outcome),
+    })
     // The gate hears once per invoke: 'success' when it opened, 'never-connected' at the start timeout, else here.
     if (instance.state === 'starting') {
       this.#gate.recordOutcome(
@@ -384,7 +394,7 @@ export class Pool implements ControlPool {
       body?.errorMessage ?? 'the function returned no error document',
     )
     this.#appStartFailure = error
-    this.#telemetry.onAppStartFailed(instance.lambdaId, error)
+    this.#events.appStartFailed.publish({ poolId: this.poolId, lambdaId: instance.lambdaId, error })
     for (const other of this.#registry.values()) {
       if (other !== instance && acceptsChannels(other.state)) return
     }
@@ -412,7 +422,13 @@ export class Pool implements ControlPool {
   // Slow or broken (classifyStartFailure): told by whether another instance of this pool is connected now.
   #startFailure(instance: LambdaInstance, functionError: boolean): InvokeGateOutcome {
     const outcome = classifyStartFailure({ functionError, openInstances: this.#registry.counts().byState.open })
-    if (outcome === 'slow-connect') this.#telemetry.onInstanceSlowToConnect(instance.lambdaId, instance.ageMs)
+    if (outcome === 'slow-connect') {
+      this.#events.instanceSlowToConnect.publish({
+        poolId: this.poolId,
+        lambdaId: instance.lambdaId,
+        ageMs: instance.ageMs,
+      })
+    }
     return outcome
   }
 

@@ -5,12 +5,13 @@ import { Readable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { Registry } from 'prom-client'
 import { createSilentLogger, type Logger } from '../../src/common/index.js'
-import type { RawHeaders } from '../../src/protocol/index.js'
+import { DEFAULT_HEAD_LIMITS, type RawHeaders } from '../../src/protocol/index.js'
 import { ControlServer, type ControlServerOptions } from '../../src/router/control/server.js'
 import type { DispatchRequest } from '../../src/router/dispatch/exchange.js'
+import type { ExchangeSettings } from '../../src/router/dispatch/tunnel-exchange.js'
 import { RouterEvents } from '../../src/router/events.js'
 import { Pool } from '../../src/router/pools/pool.js'
-import { createPoolContext, type PoolContextInput } from '../../src/router/pools/pool-context.js'
+import { createPoolContext, POOL_CONTEXT_DEFAULTS, type PoolContextInput } from '../../src/router/pools/pool-context.js'
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../../src/router/scaling/policy.js'
 import { RouterTelemetry } from '../../src/router/telemetry/router-telemetry.js'
 import { type InvokeBehaviour, ScriptedInvoker } from './router-scripted-invoker.js'
@@ -152,4 +153,17 @@ export function testRequest(options: TestRequestOptions = {}): { request: Dispat
     receivedAtMs: options.receivedAtMs ?? performance.now(),
   }
   return { request, abort: () => controller.abort() }
+}
+
+/** Exchange settings for a TunnelExchange or Dispatcher built by hand: no timeouts, the default limits. */
+export function testExchangeSettings(events: RouterEvents): ExchangeSettings {
+  return {
+    responseHeadTimeoutMs: 0,
+    bodyIdleTimeoutMs: 0,
+    requestBody: POOL_CONTEXT_DEFAULTS.requestBody,
+    headLimits: DEFAULT_HEAD_LIMITS,
+    exposeInternalHeaders: false,
+    now: () => performance.now(),
+    events,
+  }
 }

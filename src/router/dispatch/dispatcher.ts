@@ -1,6 +1,7 @@
 // One pool's dispatcher: admit → pick a channel or queue → start the exchange; drain the queue whenever capacity
-// appears (a channel parked, a busy one freed, an instance opened). Event-driven: no polling, no background loop. Owns
-// the queue, its one timeout timer and the running exchanges. The request lifecycle is drawn in docs/lifecycle.md.
+// appears: a channel parked or an instance opened (told by the pool), or an exchange finished (told by the exchange
+// itself, after its client's handler had its final call). Event-driven: no polling, no background loop. Owns the
+// queue, its one timeout timer and the running exchanges. The request lifecycle is drawn in docs/lifecycle.md.
 import {
   type AppStartFailedError,
   ClientAbortedError,
@@ -315,9 +316,12 @@ export class Dispatcher {
     this.drain()
   }
 
+  // The one route by which a finished exchange's capacity comes back: called after its handler's final call
+  // (onResponseEnd or onResponseError), so the next request starts only once that client has heard its end.
   readonly #onExchangeDone = (exchange: TunnelExchange): void => {
     this.#running.delete(exchange)
     this.#hooks.onCompleted(this.#exchange.now() - exchange.request.receivedAtMs)
+    this.drain()
     this.#checkIdle()
   }
 

@@ -1,7 +1,7 @@
 // One client request on one claimed channel: writes the head and streams the body into the channel stream, parses
 // the response head, relays the body with back-pressure, and owns the exchange's one timer (head or idle timeout).
 // Every way it ends goes through #finish, which releases the channel exactly once. Touches one stream and one body.
-import { constants as http2 } from 'node:http2'
+import { constants as http2, type ServerHttp2Stream } from 'node:http2'
 import type { Readable } from 'node:stream'
 import { TurnCork } from '../../common/index.js'
 import {
@@ -26,7 +26,7 @@ import {
 } from '../errors.js'
 import type { RequestEnd, RouterEvents } from '../events.js'
 import { resetStream } from '../http2-reset.js'
-import type { Channel } from '../instances/channel.js'
+import type { TunnelWriter } from '../instances/tunnel-writer.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
 import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
 import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
@@ -37,6 +37,22 @@ import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
  * between the processes. The stream's 'drain' resumes the body; the HTTP/2 window bounds what is in flight beyond.
  */
 export const TUNNEL_WRITE_BUFFER_BYTES = 256 * 1024
+
+/**
+ * What an exchange needs of the channel it claimed. `Channel` implements it; a unit test may hand in its own around a
+ * real stream. The exchange owns the stream's listeners until it calls `release()`, exactly once.
+ */
+export interface ExchangeChannel {
+  readonly poolId: string
+  readonly lambdaId: string
+  readonly channelId: string
+  /** A stream whose response HEADERS were sent (the ordering invariant). */
+  readonly stream: ServerHttp2Stream
+  /** The only writer of the stream's DATA. */
+  readonly writer: Pick<TunnelWriter, 'write' | 'end'>
+  /** busy → closed: the exchange is over, its stream ended or reset. */
+  release(): void
+}
 
 /** Per-pool settings every exchange of the pool shares. */
 export interface ExchangeSettings {
@@ -75,7 +91,7 @@ type FailureKind =
  */
 export class TunnelExchange implements ExchangeController {
   readonly request: DispatchRequest
-  readonly channel: Channel
+  readonly channel: ExchangeChannel
   readonly #handler: ExchangeHandler
   readonly #settings: ExchangeSettings
   readonly #onDone: (exchange: TunnelExchange) => void
@@ -99,7 +115,7 @@ export class TunnelExchange implements ExchangeController {
   #done = false
 
   constructor(
-    channel: Channel,
+    channel: ExchangeChannel,
     request: DispatchRequest,
     handler: ExchangeHandler,
     settings: ExchangeSettings,

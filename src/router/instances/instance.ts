@@ -9,8 +9,11 @@ import { canTransition, type InstanceSnapshot, type InstanceState, isDispatchabl
 export interface InstanceHooks {
   /** After every transition, once the state's entry actions ran. */
   onStateChanged(instance: LambdaInstance, from: InstanceState, to: InstanceState): void
-  /** A channel was parked or a busy one finished: a request may be dispatchable now. */
-  onCapacity(instance: LambdaInstance): void
+  /**
+   * A channel was parked: a request may be dispatchable now. A busy channel that finishes is not reported here: its
+   * exchange tells the dispatcher, after the client's handler had its final call (one route per event).
+   */
+  onChannelParked(instance: LambdaInstance): void
   /** The instance did not connect back within the start timeout; it already moved to `closing` and aborted its invoke. */
   onStartTimeout(instance: LambdaInstance): void
 }
@@ -167,7 +170,7 @@ export class LambdaInstance implements ChannelOwner {
       opened.publish({ poolId: this.poolId, lambdaId: this.lambdaId, channelId: channel.channelId })
     }
     if (this.#state === 'starting') this.transition(['starting'], 'open')
-    this.#hooks.onCapacity(this)
+    this.#hooks.onChannelParked(this)
   }
 
   /**
@@ -210,7 +213,6 @@ export class LambdaInstance implements ChannelOwner {
     if (closed.hasSubscribers) {
       closed.publish({ poolId: this.poolId, lambdaId: this.lambdaId, channelId: channel.channelId, reason })
     }
-    if (from === 'busy') this.#hooks.onCapacity(this)
   }
 
   /**

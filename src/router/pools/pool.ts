@@ -88,7 +88,7 @@ export class Pool implements ControlPool, PoolSource {
     })
     this.#instanceHooks = {
       onStateChanged: this.#onInstanceStateChanged,
-      onCapacity: this.#onCapacity,
+      onChannelParked: this.#onChannelParked,
       onStartTimeout: this.#onStartTimeout,
     }
     this.dispatcher = new Dispatcher({
@@ -438,7 +438,7 @@ export class Pool implements ControlPool, PoolSource {
     this.#freeReplacements = Math.min(this.context.scaling.minInstances, this.#freeReplacements + 1)
   }
 
-  readonly #onCapacity = (): void => {
+  readonly #onChannelParked = (): void => {
     this.dispatcher.drain()
   }
 

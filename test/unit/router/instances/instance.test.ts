@@ -13,7 +13,7 @@ function makeInstance(
   options: { maxConcurrentCount?: number; maxChannels?: number; instanceStartTimeoutMs?: number } = {},
 ) {
   const transitions: string[] = []
-  let capacityEvents = 0
+  let parkedEvents = 0
   let startTimeouts = 0
   const timedOut = { resolve: (): void => {} }
   const startTimedOut = new Promise<void>((resolve) => {
@@ -31,8 +31,8 @@ function makeInstance(
     events,
     hooks: {
       onStateChanged: (_instance, from: InstanceState, to: InstanceState) => transitions.push(`${from}→${to}`),
-      onCapacity: () => {
-        capacityEvents++
+      onChannelParked: () => {
+        parkedEvents++
       },
       onStartTimeout: () => {
         startTimeouts++
@@ -44,8 +44,8 @@ function makeInstance(
     instance,
     transitions,
     startTimedOut,
-    get capacityEvents() {
-      return capacityEvents
+    get parkedEvents() {
+      return parkedEvents
     },
     get startTimeouts() {
       return startTimeouts

@@ -14,9 +14,11 @@ import {
 import type { RequestEnd, RouterEvents } from '../events.js'
 import type { InstanceRegistry } from '../instances/registry.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from './exchange.js'
-import { PendingQueue, type QueueLinks } from './pending-queue.js'
+import type { ExchangeSettings } from './exchange-channel.js'
+import { PendingQueue } from './pending-queue.js'
 import { pickChannel, pickInstance } from './pick.js'
-import { type ExchangeSettings, TunnelExchange } from './tunnel-exchange.js'
+import { QueuedRequest, type QueueOwner } from './queued-request.js'
+import { TunnelExchange } from './tunnel-exchange.js'
 
 /** What the pool (its scaler) hears from the dispatcher. Called synchronously; must not throw. */
 export interface DispatcherHooks {
@@ -55,42 +57,11 @@ export interface NoCapacity {
  */
 export const MAX_REFUSED_RETRIES = 3
 
-// A request waiting for a channel. Listens to its own abort signal (handleEvent: no closure per request).
-class QueuedRequest implements QueueLinks<QueuedRequest> {
-  prev: QueuedRequest | undefined
-  next: QueuedRequest | undefined
-  queued = false
-  readonly request: DispatchRequest
-  readonly handler: ExchangeHandler
-  readonly deadlineMs: number
-  /** Times an instance refused this request unprocessed so far. */
-  readonly refusals: number
-  readonly #dispatcher: Dispatcher
-
-  constructor(
-    dispatcher: Dispatcher,
-    request: DispatchRequest,
-    handler: ExchangeHandler,
-    deadlineMs: number,
-    refusals = 0,
-  ) {
-    this.#dispatcher = dispatcher
-    this.refusals = refusals
-    this.request = request
-    this.handler = handler
-    this.deadlineMs = deadlineMs
-  }
-
-  handleEvent(): void {
-    this.#dispatcher.abandon(this)
-  }
-}
-
 /**
  * `dispatch(request, handler)` never throws for an accepted request: every later outcome reaches the handler exactly
  * once. Counts (queue length, running) are read from the queue and the instances, never mirrored.
  */
-export class Dispatcher {
+export class Dispatcher implements QueueOwner {
   readonly poolId: string
   readonly #queue: PendingQueue<QueuedRequest>
   readonly #queueTimeoutMs: number

@@ -1,13 +1,12 @@
 // One client request on one claimed channel: writes the head and streams the body into the channel stream, parses
 // the response head, relays the body with back-pressure, and owns the exchange's one timer (head or idle timeout).
 // Every way it ends goes through #finish, which releases the channel exactly once. Touches one stream and one body.
-import { constants as http2, type ServerHttp2Stream } from 'node:http2'
+import { constants as http2 } from 'node:http2'
 import type { Readable } from 'node:stream'
 import { TurnCork } from '../../common/index.js'
 import {
   createResponseHeadParser,
   filterClientResponseHeaders,
-  type HeadLimits,
   type HeadParser,
   type ResponseHead,
   serializeRequestHead,
@@ -18,68 +17,22 @@ import {
   BodyIdleTimeoutError,
   ClientAbortedError,
   HeadTimeoutError,
-  RequestBodyTimeoutError,
-  RequestBodyTooSlowError,
   type RouterError,
   TunnelOrderingError,
   UpstreamClosedError,
 } from '../errors.js'
-import type { RequestEnd, RouterEvents } from '../events.js'
+import type { RequestEnd } from '../events.js'
 import { resetStream } from '../http2-reset.js'
-import type { TunnelWriter } from '../instances/tunnel-writer.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
-import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
-import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
-
-/**
- * Upload bytes queued on a channel stream before the client's body is paused. Node's HTTP/2 streams signal back-pressure
- * at 16 KiB, a quarter of one 64 KiB client read: pausing there turns every chunk into a stop-and-wait round trip
- * between the processes. The stream's 'drain' resumes the body; the HTTP/2 window bounds what is in flight beyond.
- */
-export const TUNNEL_WRITE_BUFFER_BYTES = 256 * 1024
-
-/**
- * What an exchange needs of the channel it claimed. `Channel` implements it; a unit test may hand in its own around a
- * real stream. The exchange owns the stream's listeners until it calls `release()`, exactly once.
- */
-export interface ExchangeChannel {
-  readonly poolId: string
-  readonly lambdaId: string
-  readonly channelId: string
-  /** A stream whose response HEADERS were sent (the ordering invariant). */
-  readonly stream: ServerHttp2Stream
-  /** The only writer of the stream's DATA. */
-  readonly writer: Pick<TunnelWriter, 'write' | 'end'>
-  /** busy → closed: the exchange is over, its stream ended or reset. */
-  release(): void
-}
-
-/** Per-pool settings every exchange of the pool shares. */
-export interface ExchangeSettings {
-  /** From the moment the request is fully written until the response head is complete; 0 disables. */
-  readonly responseHeadTimeoutMs: number
-  /** Longest time with no body byte moving either way (request upload or response body); 0 disables. */
-  readonly bodyIdleTimeoutMs: number
-  /** Total deadline and minimum rate of the client's request body, from when this exchange starts relaying it. */
-  readonly requestBody: RequestBodyLimits
-  readonly headLimits: HeadLimits
-  readonly exposeInternalHeaders: boolean
-  readonly now: () => number
-  /** Where each exchange publishes how it ended and the bytes it moved. */
-  readonly events: RouterEvents
-}
-
-// How an exchange failed; each maps to one RequestEnd.
-type FailureKind =
-  | 'head-timeout'
-  | 'body-idle'
-  | 'request-body'
-  | 'aborted'
-  | 'bad_upstream_head'
-  | 'bad_upstream_framing'
-  | 'upstream_closed'
-  | 'tunnel_ordering'
-  | 'closing'
+import { type ExchangeChannel, type ExchangeSettings, TUNNEL_WRITE_BUFFER_BYTES } from './exchange-channel.js'
+import { type FailureKind, failureEnd } from './exchange-failure.js'
+import {
+  decideResponseFraming,
+  describeFramingViolation,
+  framingViolation,
+  type ResponseFraming,
+} from './response-framing.js'
+import { RequestBodyClock, requestBodyError } from './upload-rate.js'
 
 /**
  * Lifecycle: start() → [request head written] → [request body streamed] → [response head parsed → onResponseStart]
@@ -236,12 +189,7 @@ export class TunnelExchange implements ExchangeController {
     }
     const expired = this.#upload?.expired(now)
     if (expired !== undefined) {
-      const { requestId } = this.request
-      const { requestBody } = settings
-      const error =
-        expired === 'timeout'
-          ? new RequestBodyTimeoutError(requestId, requestBody.timeoutMs, this.#requestBodyBytes)
-          : new RequestBodyTooSlowError(requestId, requestBody.minBytesPerSecond, this.#requestBodyBytes)
+      const error = requestBodyError(expired, this.request.requestId, settings.requestBody, this.#requestBodyBytes)
       this.#fail(error, 'request-body')
       return
     }
@@ -276,12 +224,9 @@ export class TunnelExchange implements ExchangeController {
   }
 
   readonly #onBodyError = (error: Error): void => {
-    this.#settings.events.requestBodyFailed.publish({
-      poolId: this.channel.poolId,
-      requestId: this.request.requestId,
-      error,
-    })
-    this.#fail(new ClientAbortedError(this.request.requestId), 'aborted')
+    const { requestId } = this.request
+    this.#settings.events.requestBodyFailed.publish({ poolId: this.channel.poolId, requestId, error })
+    this.#fail(new ClientAbortedError(requestId), 'aborted')
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -332,8 +277,7 @@ export class TunnelExchange implements ExchangeController {
     const violation = framingViolation(framing, bodyBytes, ended)
     if (violation === undefined) return false
     const { lambdaId, channelId } = this.channel
-    const why =
-      framing.kind === 'length' ? `${violation} of Content-Length ${framing.bytes}` : `${violation}: no body allowed`
+    const why = describeFramingViolation(framing, violation)
     this.#fail(new BadUpstreamFramingError(lambdaId, channelId, why, bodyBytes), 'bad_upstream_framing')
     return true
   }
@@ -413,18 +357,13 @@ export class TunnelExchange implements ExchangeController {
     this.#done = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    const stream = this.channel.stream
-    stream.off('data', this.#onData)
-    stream.off('end', this.#onEnd)
-    stream.off('close', this.#onClose)
+    this.channel.stream.off('data', this.#onData).off('end', this.#onEnd).off('close', this.#onClose)
     this.request.signal.removeEventListener('abort', this)
     this.#detachBody()
     this.#cork?.flush()
-    this.#settings.events.exchangeBytes.publish({
-      poolId: this.channel.poolId,
-      requestBodyBytes: this.#requestBodyBytes,
-      responseBodyBytes: this.#responseBodyBytes,
-    })
+    const { poolId } = this.channel
+    const bytes = { requestBodyBytes: this.#requestBodyBytes, responseBodyBytes: this.#responseBodyBytes }
+    this.#settings.events.exchangeBytes.publish({ poolId, ...bytes })
   }
 
   #finish(): void {
@@ -456,29 +395,5 @@ export class TunnelExchange implements ExchangeController {
       requestId: this.request.requestId,
       ...end,
     })
-  }
-}
-
-function failureEnd(kind: FailureKind, error: RouterError): RequestEnd {
-  switch (kind) {
-    case 'head-timeout':
-      return { kind: 'timed-out', phase: 'head', error }
-    case 'body-idle':
-      return { kind: 'timed-out', phase: 'body-idle', error }
-    case 'request-body':
-      return { kind: 'timed-out', phase: 'request-body', error }
-    case 'aborted':
-      return { kind: 'aborted', phase: 'running' }
-    case 'closing':
-      return { kind: 'dropped', reason: 'closing', error }
-    case 'bad_upstream_head':
-    case 'bad_upstream_framing':
-    case 'upstream_closed':
-    case 'tunnel_ordering':
-      return { kind: 'failed', failure: kind, error }
-    default: {
-      const unreachable: never = kind
-      throw new Error(`unknown failure kind ${String(unreachable)}`)
-    }
   }
 }

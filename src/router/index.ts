@@ -3,7 +3,7 @@
 // Importing it starts nothing; start() binds ports and close() releases everything it made.
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { ConfigError, createLogger, createSilentLogger, type Logger } from '../common/index.js'
-import { DEFAULT_HEAD_LIMITS, DEFAULT_POOL_ID } from '../protocol/index.js'
+import { DEFAULT_POOL_ID } from '../protocol/index.js'
 import { describeHealth, type RouterHealth, type RouterState } from './admin/health.js'
 import { AdminServer, type AdminSource } from './admin/server.js'
 import { type AdminSnapshot, collectAdminSnapshot } from './admin/snapshot.js'
@@ -13,13 +13,10 @@ import { ControlServer } from './control/server.js'
 import { RouterEvents } from './events.js'
 import { type AccessLogEntry, FrontDoor } from './front-door/server.js'
 import { createAwsInvoker, invokeRequestTimeoutMs } from './invoke/aws-invoker.js'
-import { DEFAULT_INVOKE_GATE_POLICY } from './invoke/invoke-gate.js'
 import type { Invoker } from './invoke/invoker.js'
-import { instanceLimitsFor } from './pool-instance-limits.js'
 import { Pool } from './pools/pool.js'
-import { createPoolContext, type PoolContext } from './pools/pool-context.js'
 import type { PoolSnapshot } from './pools/pool-snapshot.js'
-import { DEFAULT_SCALING_POLICY } from './scaling/policy.js'
+import { invokeSocketsNeeded, poolContextFor } from './pools/router-pool-contexts.js'
 import type { RecentError } from './telemetry/recent-errors.js'
 import { RouterTelemetry } from './telemetry/router-telemetry.js'
 import { createSelfSignedIdentity, loadTlsIdentity, type TlsIdentity } from './tls-certificate.js'
@@ -47,6 +44,7 @@ export type { InstanceSnapshot } from './instances/instance-states.js'
 export type { InvokeOutcome, InvokeRequest, Invoker } from './invoke/invoker.js'
 export type { WindowSeries } from './metrics-window.js'
 export type { PoolSnapshot } from './pools/pool-snapshot.js'
+export { poolContextFor } from './pools/router-pool-contexts.js'
 export type { RecentError } from './telemetry/recent-errors.js'
 
 export interface RouterOptions {
@@ -85,8 +83,6 @@ export interface RouterAddresses {
 const CALLBACK_DISCOVERY_TIMEOUT_MS = 5000
 // Invokes get one SDK retry: the invoke gate does the real backoff (DESIGN.md §3 "Cost safety").
 const INVOKE_MAX_ATTEMPTS = 2
-// Sockets beyond the instance caps, for instances still returning while their replacements run.
-const INVOKE_SPARE_SOCKETS = 16
 
 /** One router: `start()` it, `close()` it (idempotent, graceful). */
 export class Router implements AdminSource {
@@ -226,7 +222,7 @@ export class Router implements AdminSource {
       ...(useTlsControl && tls
         ? { tlsPort: config.controlChannelHttp2Port, tls: { key: tls.keyPem, cert: tls.certPem } }
         : {}),
-      resolvePool: (poolId) => this.#pools.get(poolId),
+      resolvePool: (poolId) => this.#pools.get(poolId)?.control,
       logger: createLogger(this.#logger, 'control'),
       events: this.events,
       allowUnauthenticatedChannels: config.allowUnauthenticatedChannels,
@@ -388,62 +384,6 @@ export class Router implements AdminSource {
 /** Creates a router from a validated configuration. Nothing is bound until `start()`. */
 export function createRouter(config: RouterConfig, options: RouterOptions = {}): Router {
   return new Router(config, options)
-}
-
-/**
- * The frozen per-pool settings derived from the router configuration; every pool gets the same ones, except the
- * instance limits that PoolInstanceLimits sets for the pool named `functionName`.
- */
-export function poolContextFor(
-  config: RouterConfig,
-  poolId: string,
-  functionName: string,
-  dispatcherUrl: string,
-  routerCertSha256: string | undefined,
-): PoolContext {
-  return createPoolContext({
-    poolId,
-    functionName,
-    dispatcherUrl,
-    maxConcurrentCount: config.maxConcurrentCount,
-    channelCount: config.channelCount,
-    queueLimit: config.queueLimit,
-    queueTimeoutMs: config.queueTimeoutMs,
-    responseHeadTimeoutMs: config.responseHeadTimeoutMs,
-    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
-    requestBody: {
-      timeoutMs: config.requestBodyTimeoutMs,
-      minBytesPerSecond: config.minRequestBodyDataRate,
-      minRateGraceMs: config.minRequestBodyDataRateGraceMs,
-    },
-    instanceStartTimeoutMs: config.instanceStartTimeoutMs,
-    upstreamHeadLimits: {
-      maxHeadBytes: config.maxResponseHeadBytes,
-      maxHeaderCount: DEFAULT_HEAD_LIMITS.maxHeaderCount,
-    },
-    scaling: {
-      ...DEFAULT_SCALING_POLICY,
-      algorithm: config.scalingAlgorithm,
-      maxConcurrentCount: config.maxConcurrentCount,
-      instanceCountMultiplier: config.instanceCountMultiplier,
-      ...instanceLimitsFor(functionName, config.poolInstanceLimits, config),
-    },
-    invokeGate: { ...DEFAULT_INVOKE_GATE_POLICY, maxInvokesPerMinute: config.maxInvokesPerMinute },
-    ...(routerCertSha256 === undefined ? {} : { routerCertSha256 }),
-    preWarmInvokes: config.preWarmInvokes,
-    exposeInternalHeaders: config.exposeInternalHeaders,
-    functionTimeoutMs: config.functionTimeoutMs,
-  })
-}
-
-// Each running instance holds one Invoke open, and instances still returning overlap their replacements (DESIGN.md
-// §6): twice every pool's cap, plus spares.
-function invokeSocketsNeeded(config: RouterConfig): number {
-  let maxInstances = 0
-  for (const name of [config.functionName, ...config.allowedLambdaNames]) {
-    maxInstances += instanceLimitsFor(name, config.poolInstanceLimits, config).maxInstances
-  }
-  return maxInstances * 2 + INVOKE_SPARE_SOCKETS
 }
 
 function urlHost(host: string): string {

@@ -71,7 +71,7 @@ export async function startRouterHarness(t: TestContext, options: RouterHarnessO
   const control = new ControlServer({
     host: '127.0.0.1',
     h2cPort: 0,
-    resolvePool: (poolId) => pools.get(poolId),
+    resolvePool: (poolId) => pools.get(poolId)?.control,
     logger,
     events,
     allowUnauthenticatedChannels: true,

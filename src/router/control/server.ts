@@ -28,6 +28,8 @@ import type { TunnelOrderingError } from '../errors.js'
 import type { Http2ErrorKind, RouterEvents } from '../events.js'
 import { isOwnReset } from '../http2-reset.js'
 import { Channel } from '../instances/channel.js'
+import type { ControlPool, ControlRouteKind } from './control-pool.js'
+import { type ControlHttp2Settings, DEFAULT_CONTROL_HTTP2_SETTINGS, keepSessionAlive } from './http2-settings.js'
 import {
   CONTROL_ROUTE_METHODS,
   type ControlRoute,
@@ -39,71 +41,6 @@ import {
 
 // nghttp2_error NGHTTP2_ERR_BAD_CLIENT_MAGIC (nghttp2.h): the connection did not start with the HTTP/2 preface.
 const NGHTTP2_ERR_BAD_CLIENT_MAGIC = -903
-
-/** The control routes, as telemetry labels them. */
-export type ControlRouteKind = ControlRoute['kind']
-
-/** `unknown`: no live instance with that id (409, as the original); `refused`: bad or missing token (403). */
-export type ControlAccess = 'ok' | 'unknown' | 'refused'
-
-/** `full`: the instance already holds as many distinct channel ids as it asked for (NumberOfChannels). */
-export type ChannelAdmission = 'accept' | 'unknown' | 'full'
-
-/** What the control server needs from a pool. `Pool` implements it. Calls are synchronous and must not throw. */
-export interface ControlPool {
-  readonly poolId: string
-  /**
-   * Judges the channel token values a control request carried for `lambdaId`, before anything touches the instance.
-   * No token is accepted only with `allowMissing` (AllowUnauthenticatedChannels). A refusal is counted, and logged
-   * once per instance, here.
-   */
-  authorize(
-    lambdaId: string,
-    presentedTokens: readonly string[],
-    allowMissing: boolean,
-    route: ControlRouteKind,
-  ): ControlAccess
-  /**
-   * Whether a channel POST for `lambdaId` may be answered 200 and parked: instance known and starting/open/draining,
-   * and `channelId` already its own or a place free below its channel count. A `full` answer is counted here.
-   */
-  acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission
-  /** Publishes a channel whose response HEADERS were sent: it parks on its instance and may take a request at once. */
-  addChannel(channel: Channel): void
-  /** A ping from the extension: true (200) while the instance should keep running, false (409: stop) otherwise. */
-  ping(lambdaId: string): boolean
-  /**
-   * The Lambda asks to close. `answer(true)` (200) once the instance is retiring, which may be after a bounded wait
-   * for its replacement while it keeps serving; `answer(false)` (409) when the instance is unknown or already closed.
-   */
-  closeFromLambda(lambdaId: string, answer: (known: boolean) => void): void
-}
-
-/** HTTP/2 tuning of the control channel (DESIGN.md §6: Node's 64 KiB default windows cap a connection's throughput). */
-export interface ControlHttp2Settings {
-  /** Per-stream receive window announced in SETTINGS. */
-  readonly initialWindowSize: number
-  /** Connection receive window, raised with `session.setLocalWindowSize` on every session. */
-  readonly connectionWindowSize: number
-  /** nghttp2's per-session memory cap, in MB (Node's default of 10 refuses streams under load). */
-  readonly maxSessionMemoryMb: number
-  /** Must exceed an instance's channel count + 2 (its ping and close share the connection). */
-  readonly maxConcurrentStreams: number
-  /** How often the router PINGs each session to find connections that died without a close (see #keepAlive). */
-  readonly keepAlivePingIntervalMs: number
-  /** A session whose PING is not answered within this is destroyed and its channels are lost. */
-  readonly keepAlivePingTimeoutMs: number
-}
-
-export const DEFAULT_CONTROL_HTTP2_SETTINGS: ControlHttp2Settings = Object.freeze({
-  initialWindowSize: 4 * 1024 * 1024,
-  connectionWindowSize: 32 * 1024 * 1024,
-  maxSessionMemoryMb: 64,
-  maxConcurrentStreams: 1000,
-  // Extensions ping every 5 s anyway; one PING frame per session and interval costs nothing.
-  keepAlivePingIntervalMs: 5_000,
-  keepAlivePingTimeoutMs: 3_000,
-})
 
 export interface ControlServerOptions {
   readonly host: string
@@ -251,46 +188,9 @@ export class ControlServer {
       this.#logger.debug({ err }, 'could not raise the connection window')
     }
     if (this.#state === 'closing' || this.#state === 'closed') goawayGracefully(session)
-    this.#keepAlive(session)
-  }
-
-  // nghttp2 answers a peer's protocol error (DATA on an idle stream, a bad frame size) with GOAWAY, and Node then only
-  // stops reading the connection, with no event: the socket is never closed (RFC 9113 §5.4.1 wants it closed) and
-  // not even the peer's FIN is read, so the session, its socket and its parked channels would stay until the router
-  // closes, and every request sent to such a channel would wait out its head timeout. A PING that gets no answer finds
-  // such a session (nothing leaves it any more); destroying it closes its channels as lost.
-  #keepAlive(session: Http2Session): void {
-    const { keepAlivePingIntervalMs, keepAlivePingTimeoutMs } = this.#settings
-    let timer: NodeJS.Timeout | undefined
-    let answered = false
-    // Judged one poll phase later: after an event-loop stall the expired timer runs before the socket is read, and an
-    // answer already waiting there must still count.
-    const onDeadline = (): void => {
-      setImmediate(() => {
-        if (answered || session.destroyed) return
-        // A session closing gracefully that stops answering is just destroyed; only a live one is an error.
-        if (!session.closed) {
-          this.#http2Error('session_error', {
-            reason: `no PING answer within ${keepAlivePingTimeoutMs} ms`,
-          })
-        }
-        session.destroy()
-      })
-    }
-    const probe = (): void => {
-      if (session.closed || session.destroyed) return
-      answered = false
-      timer = setTimeout(onDeadline, keepAlivePingTimeoutMs)
-      session.ping((err) => {
-        // A cancelled PING means the session is going away anyway; its 'close' clears the timer.
-        if (err !== null) return
-        answered = true
-        clearTimeout(timer)
-        timer = setTimeout(probe, keepAlivePingIntervalMs)
-      })
-    }
-    timer = setTimeout(probe, keepAlivePingIntervalMs)
-    session.once('close', () => clearTimeout(timer))
+    keepSessionAlive(session, this.#settings, (timeoutMs) => {
+      this.#http2Error('session_error', { reason: `no PING answer within ${timeoutMs} ms` })
+    })
   }
 
   readonly #onSessionError = (err: Error): void => {

@@ -4,23 +4,25 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../common/index.js'
 import type { WaiterRequest } from '../../protocol/index.js'
-import { judgeChannelToken, newChannelToken } from '../control/channel-token.js'
-import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } from '../control/server.js'
+import { newChannelToken } from '../control/channel-token.js'
 import { Dispatcher } from '../dispatch/dispatcher.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
-import { AppStartFailedError } from '../errors.js'
-import type { InvokeResult, PoolSource, RouterEvents } from '../events.js'
-import type { Channel } from '../instances/channel.js'
+import type { AppStartFailedError } from '../errors.js'
+import type { PoolSource, RouterEvents } from '../events.js'
 import { type InstanceHooks, LambdaInstance } from '../instances/instance.js'
-import { acceptsChannels, answersPing, type InstanceState } from '../instances/instance-states.js'
+import { acceptsChannels, type InstanceState } from '../instances/instance-states.js'
 import { InstanceRegistry } from '../instances/registry.js'
 import { classifyStartFailure } from '../invoke/classify-start-failure.js'
 import { InvokeGate, type InvokeGateOutcome, type InvokeGateView } from '../invoke/invoke-gate.js'
 import type { InvokeOutcome, Invoker } from '../invoke/invoker.js'
 import { Scaler, type ScaleSnapshot } from '../scaling/scaler.js'
+import { appStartFailure, invokeReturned } from './invoke-report.js'
 import type { PoolContext } from './pool-context.js'
+import { PoolControl } from './pool-control.js'
 import type { PoolSnapshot } from './pool-snapshot.js'
-import { replacementWaitMs } from './replacement.js'
+import { scaleSnapshotOf } from './scale-snapshot.js'
+import { instanceWaiterRequest, preWarmWaiterRequest } from './waiter-payloads.js'
+import { withTimeout } from './with-timeout.js'
 
 export interface PoolOptions {
   readonly invoker: Invoker
@@ -42,14 +44,15 @@ type PoolState = 'open' | 'closing' | 'closed'
 const LIVE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing']
 
 /**
- * Owns the lifecycle of its instances; requests go to its `dispatcher`, which the front door resolves directly.
- * `authorize`/`acceptsChannel`/`addChannel`/`ping`/`closeFromLambda` are the control server's; `snapshot` feeds
- * health, metrics and the dashboard; `close` shuts down gracefully.
+ * Owns the lifecycle of its instances; requests go to its `dispatcher`, which the front door resolves directly, and
+ * control requests to its `control`; `snapshot` feeds health, metrics and the dashboard; `close` shuts down gracefully.
  */
-export class Pool implements ControlPool, PoolSource {
+export class Pool implements PoolSource {
   readonly poolId: string
   readonly context: PoolContext
   readonly dispatcher: Dispatcher
+  /** What the control server resolves for this pool's instances. */
+  readonly control: PoolControl
   readonly #registry = new InstanceRegistry()
   readonly #invoker: Invoker
   readonly #gate: InvokeGate
@@ -121,6 +124,14 @@ export class Pool implements ControlPool, PoolSource {
       },
       { now: this.#now, logger: this.#logger },
     )
+    this.control = new PoolControl({
+      poolId: context.poolId,
+      registry: this.#registry,
+      events: this.#events,
+      maxChannels: context.channelCount,
+      wantsReplacement: (live) => this.#state === 'open' && this.#scaler.desiredInstances > live,
+      awaitingReplacement: this.#awaitingReplacement,
+    })
     this.#events.poolOpened.publish(this)
   }
 
@@ -148,69 +159,6 @@ export class Pool implements ControlPool, PoolSource {
       noCapacity: this.dispatcher.noCapacity,
       instances,
     }
-  }
-
-  // --- control server (ControlPool) ---
-
-  authorize(
-    lambdaId: string,
-    presentedTokens: readonly string[],
-    allowMissing: boolean,
-    route: ControlRouteKind,
-  ): ControlAccess {
-    const instance = this.#registry.get(lambdaId)
-    if (instance === undefined || instance.state === 'closed') return 'unknown'
-    const verdict = judgeChannelToken(instance.channelToken, presentedTokens, allowMissing)
-    if (verdict === 'ok') return 'ok'
-    const first = instance.noteAuthRefusal()
-    this.#events.controlAuthRefused.publish({ poolId: this.poolId, lambdaId, route, reason: verdict, first })
-    return 'refused'
-  }
-
-  acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission {
-    const instance = this.#registry.get(lambdaId)
-    if (instance === undefined || !acceptsChannels(instance.state)) return 'unknown'
-    if (instance.hasRoomForChannel(channelId)) return 'accept'
-    const maxChannels = this.context.channelCount
-    this.#events.channelRefusedOverCap.publish({ poolId: this.poolId, lambdaId, channelId, maxChannels })
-    return 'full'
-  }
-
-  addChannel(channel: Channel): void {
-    const instance = this.#registry.get(channel.lambdaId)
-    if (instance === undefined || !acceptsChannels(instance.state)) {
-      // acceptsChannel() said yes in the same turn, so this is a caller bug; still, never strand a stream.
-      channel.goaway()
-      return
-    }
-    instance.addChannel(channel)
-  }
-
-  ping(lambdaId: string): boolean {
-    const instance = this.#registry.get(lambdaId)
-    return instance !== undefined && answersPing(instance.state)
-  }
-
-  closeFromLambda(lambdaId: string, answer: (known: boolean) => void): void {
-    const instance = this.#registry.get(lambdaId)
-    if (instance === undefined || instance.state === 'closed') {
-      answer(false)
-      return
-    }
-    if (instance.transition(['starting', 'open'], 'draining')) {
-      // original-protocol.md §6.2: a replacement starts before the instance retires; meanwhile it keeps serving.
-      const counts = this.#registry.counts().byState
-      const live = counts.initial + counts.starting + counts.open
-      const replacing = this.#state === 'open' && this.#scaler.desiredInstances > live
-      const waitMs = replacementWaitMs(instance.ageMs, replacing)
-      if (waitMs > 0) this.#awaitingReplacement.add(instance)
-      instance.scheduleRetire(waitMs)
-      this.#events.instanceCloseRequested.publish({ poolId: this.poolId, lambdaId, replacing, waitMs })
-    }
-    instance.onRetired(() => {
-      this.#awaitingReplacement.delete(instance)
-      answer(true)
-    })
   }
 
   /**
@@ -243,20 +191,11 @@ export class Pool implements ControlPool, PoolSource {
     this.#state = 'closed'
   }
 
-  // --- scaler hooks ---
-
   #scaleSnapshot(): ScaleSnapshot {
-    const { byState, outstanding } = this.#registry.counts()
-    return {
-      // Refused requests count as waiting ones, up to one instance's worth: they show that clients want service, not
-      // how many will come back, and one instance is what the breaker's probe needs.
-      pendingRequests:
-        this.dispatcher.queueLength + Math.min(this.dispatcher.refusedDemand, this.context.maxConcurrentCount),
-      runningRequests: outstanding,
-      startingInstances: byState.initial + byState.starting,
-      openInstances: byState.open,
-      stoppingInstances: byState.draining + byState.closing,
-    }
+    // Refused requests count as waiting ones, up to one instance's worth: they show that clients want service, not
+    // how many will come back, and one instance is what the breaker's probe needs.
+    const refused = Math.min(this.dispatcher.refusedDemand, this.context.maxConcurrentCount)
+    return scaleSnapshotOf(this.#registry.counts(), this.dispatcher.queueLength + refused)
   }
 
   #startInstances(count: number): void {
@@ -269,13 +208,13 @@ export class Pool implements ControlPool, PoolSource {
       if (!admission.ok) {
         const { reason, retryInMs } = admission
         this.#events.invokeRefused.publish({ poolId: this.poolId, reason, retryInMs })
-        this.#armRetry(admission.retryInMs)
-        if (admission.reason === 'circuit-open') this.#refuseWhileBreakerOpen(admission.retryInMs)
-        else if (
-          admission.reason === 'backoff' &&
-          this.#gate.view.consecutiveFailures >= this.#failuresBeforeRefusing
-        ) {
-          this.#refuseWhileNothingCanServe('invokes keep failing or being throttled; backing off', admission.retryInMs)
+        this.#armRetry(retryInMs)
+        // Throttles and failures that do not open the breaker still back off; once as many came in a row as would
+        // open it, with nothing able to serve, waiting out the queue timeout helps nobody either.
+        const threshold = this.context.invokeGate.breaker.failureThreshold
+        if (reason === 'circuit-open') this.#refuseWhileBreakerOpen(retryInMs)
+        else if (reason === 'backoff' && this.#gate.view.consecutiveFailures >= threshold) {
+          this.#refuseWhileNothingCanServe('invokes keep failing or being throttled; backing off', retryInMs)
         }
         return
       }
@@ -290,8 +229,6 @@ export class Pool implements ControlPool, PoolSource {
       instance.transition(['open'], 'closing')
     }
   }
-
-  // --- instances ---
 
   // A kept instance is told to stay idle up to its deadline (IdleGraceMs); the router's scale-in still stops it with
   // goaway when MinInstances is lowered. Others keep the extension's own idle grace.
@@ -312,17 +249,7 @@ export class Pool implements ControlPool, PoolSource {
     this.#registry.add(instance)
     if (kept) this.#kept.add(instance)
     instance.transition(['initial'], 'starting')
-    const payload: WaiterRequest = {
-      poolId: this.poolId,
-      id: lambdaId,
-      dispatcherUrl: this.context.dispatcherUrl,
-      numberOfChannels: this.context.channelCount,
-      sentTime: new Date().toISOString(),
-      initOnly: false,
-      ...(this.context.routerCertSha256 === undefined ? {} : { routerCertSha256: this.context.routerCertSha256 }),
-      ...(kept ? { idleGraceMs: this.context.functionTimeoutMs } : {}),
-      channelToken,
-    }
+    const payload = instanceWaiterRequest(this.context, lambdaId, channelToken, kept)
     this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId, kind: 'instance' })
     this.#track(
       this.#invoker
@@ -336,25 +263,13 @@ export class Pool implements ControlPool, PoolSource {
   #preWarm(main: WaiterRequest): void {
     const admission = this.#gate.tryAcquire()
     if (!admission.ok) return
-    const payload: WaiterRequest = {
-      ...main,
-      id: `${main.id}-initonly`,
-      numberOfChannels: 0,
-      initOnly: true,
-      // Its own secret: it opens no channel, and the main instance's token must travel only to the main invoke.
-      channelToken: this.#newChannelToken(),
-    }
+    const payload = preWarmWaiterRequest(main, this.#newChannelToken())
     const controller = new AbortController()
     this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId: payload.id, kind: 'pre_warm' })
     this.#track(
       this.#invoker.invoke({ functionName: this.context.functionName, payload }, controller.signal).then((outcome) => {
         this.#gate.recordOutcome(outcome.kind === 'completed' ? 'success' : outcome.kind)
-        this.#events.invokeReturned.publish({
-          poolId: this.poolId,
-          lambdaId: payload.id,
-          result: invokeResult(outcome, false),
-          ...invokeDetail(outcome),
-        })
+        this.#events.invokeReturned.publish(invokeReturned(this.poolId, payload.id, outcome, false))
       }),
     )
   }
@@ -366,12 +281,8 @@ export class Pool implements ControlPool, PoolSource {
   }
 
   #onInvokeReturned(instance: LambdaInstance, outcome: InvokeOutcome): void {
-    this.#events.invokeReturned.publish({
-      poolId: this.poolId,
-      lambdaId: instance.lambdaId,
-      result: invokeResult(outcome, instance.invokeSignal.aborted),
-      ...invokeDetail(outcome),
-    })
+    const { lambdaId, invokeSignal } = instance
+    this.#events.invokeReturned.publish(invokeReturned(this.poolId, lambdaId, outcome, invokeSignal.aborted))
     // The gate hears once per invoke: 'success' when it opened, 'never-connected' at the start timeout, else here.
     if (instance.state === 'starting') {
       this.#gate.recordOutcome(
@@ -386,13 +297,7 @@ export class Pool implements ControlPool, PoolSource {
   // A function error before the instance connected back: the app crashed, never got ready, or init timed out.
   // Waiting clients get 502 with the reason now, unless another instance may still serve them.
   #onAppStartFailed(instance: LambdaInstance, outcome: Extract<InvokeOutcome, { kind: 'completed' }>): void {
-    const body = outcome.functionErrorBody
-    const error = new AppStartFailedError(
-      this.poolId,
-      this.context.functionName,
-      body?.errorType ?? `function error ${outcome.functionError}`,
-      body?.errorMessage ?? 'the function returned no error document',
-    )
+    const error = appStartFailure(this.poolId, this.context.functionName, outcome)
     this.#appStartFailure = error
     this.#events.appStartFailed.publish({ poolId: this.poolId, lambdaId: instance.lambdaId, error })
     for (const other of this.#registry.values()) {
@@ -456,12 +361,6 @@ export class Pool implements ControlPool, PoolSource {
     this.#armRetry(retryAfterMs)
   }
 
-  // Throttles and failures that do not open the breaker still back off; once as many came in a row as would open it,
-  // with nothing able to serve, waiting out the queue timeout helps nobody either.
-  get #failuresBeforeRefusing(): number {
-    return this.context.invokeGate.breaker.failureThreshold
-  }
-
   // An instance still starting (the breaker's probe among them) may yet serve: requests wait for it instead.
   #refuseWhileNothingCanServe(why: string, retryAfterMs: number): void {
     for (const instance of this.#registry.values()) {
@@ -496,49 +395,5 @@ export class Pool implements ControlPool, PoolSource {
     if (this.#retryTimer === undefined) return
     clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
-  }
-}
-
-function invokeResult(outcome: InvokeOutcome, aborted: boolean): InvokeResult {
-  switch (outcome.kind) {
-    case 'completed':
-      return outcome.functionError === undefined ? 'completed' : 'function_error'
-    case 'throttled':
-      return 'throttled'
-    case 'failed':
-      return aborted ? 'aborted' : 'failed'
-    default: {
-      const unreachable: never = outcome
-      throw new Error(`unknown invoke outcome ${String(unreachable)}`)
-    }
-  }
-}
-
-function invokeDetail(outcome: InvokeOutcome): {
-  durationMs: number
-  exitReason?: NonNullable<Extract<InvokeOutcome, { kind: 'completed' }>['response']>['exitReason']
-  functionError?: string | undefined
-  err?: unknown
-} {
-  if (outcome.kind === 'completed') {
-    return {
-      durationMs: outcome.durationMs,
-      exitReason: outcome.response?.exitReason,
-      functionError: outcome.functionError,
-    }
-  }
-  return { durationMs: outcome.durationMs, err: outcome.error }
-}
-
-// Resolves 'done' when `promise` settles, or 'timeout' after `ms`; the timer is cleared either way.
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms)
-  })
-  try {
-    return await Promise.race([promise.then(() => 'done' as const), timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }

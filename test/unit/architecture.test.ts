@@ -132,3 +132,13 @@ test('no two folders of src/router import each other, directly or around a circl
   const graph = new Map([...folders].map(([folder, edges]) => [folder, [...edges]]))
   assert.deepEqual(cyclesOf(graph), [])
 })
+
+test('the domain publishes events and never imports router/telemetry/: only the composition root and admin read it', () => {
+  const readers = new Set(['index.ts', 'admin'])
+  const violations = [...importGraph(join(SRC, 'router'))].flatMap(([file, targets]) =>
+    readers.has(file.split(sep)[0] as string) || file.startsWith(`telemetry${sep}`)
+      ? []
+      : targets.filter((target) => target.startsWith(`telemetry${sep}`)).map((target) => `${file} imports ${target}`),
+  )
+  assert.deepEqual(violations, [])
+})

@@ -1,7 +1,7 @@
 // The router's telemetry: every subscriber of its events, made and closed together. Prometheus (counters on the
 // Registry passed in, gauges read at scrape time), the log lines, the rolling windows of the dashboard, the recent
 // errors and CloudWatch EMF. Nothing in the domain calls it; it only listens. Owns the EMF timer (through
-// EmfPublisher) and its subscriptions.
+// EmfPublisher).
 import type { Registry } from 'prom-client'
 import type { Logger } from '../../common/index.js'
 import { EmfPublisher } from '../emf.js'
@@ -36,7 +36,6 @@ export class RouterTelemetry {
   readonly #windows = new Map<string, RollingWindow>()
   readonly #recentErrors: RecentErrors
   readonly #emf: EmfPublisher | undefined
-  readonly #unsubscribe: Array<() => void>
 
   constructor(options: RouterTelemetryOptions) {
     const { events } = options
@@ -51,18 +50,17 @@ export class RouterTelemetry {
       options.emf === undefined
         ? undefined
         : new EmfPublisher({ write: options.emf.write, now: this.now, pools: () => this.#emfPools() })
-    this.#unsubscribe = [
-      events.poolOpened.subscribe((pool) => this.#pools.set(pool.poolId, pool)),
-      events.poolClosed.subscribe(({ poolId }) => this.#pools.delete(poolId)),
-      subscribePrometheus(events, this.metrics),
-      this.#subscribeWindows(events),
-      subscribeLogLines(events, options.logger),
-    ]
+    // The subscriptions last as long as the router's events: pools still publish while they close, after close().
+    events.poolOpened.subscribe((pool) => this.#pools.set(pool.poolId, pool))
+    events.poolClosed.subscribe(({ poolId }) => this.#pools.delete(poolId))
+    subscribePrometheus(events, this.metrics)
+    this.#subscribeWindows(events)
+    subscribeLogLines(events, options.logger)
     this.#recentErrors = new RecentErrors(events, {
       now: this.now,
       ...(options.recentErrorLimit === undefined ? {} : { limit: options.recentErrorLimit }),
     })
-    if (this.#emf !== undefined) this.#unsubscribe.push(this.#subscribeEmf(events, this.#emf))
+    if (this.#emf !== undefined) this.#subscribeEmf(events, this.#emf)
   }
 
   /** The pool's rolling window (requests, latency, invokes per second); made on first use, kept for the router's life. */

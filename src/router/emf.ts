@@ -3,7 +3,7 @@
 // Fixes the original's weaknesses (original-router.md §6.1, §9 item 29): every document carries a pool dimension,
 // zero values are written (an idle pool reports 0, not silence), and a flush takes the buffer whole before building,
 // so nothing mutates a batch while it is written.
-import type { PoolSnapshot } from './telemetry.js'
+import type { PoolSnapshot } from './pools/pool-snapshot.js'
 
 /** The CloudWatch namespace of every router metric. */
 export const EMF_NAMESPACE = 'LambdaDispatch'

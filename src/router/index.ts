@@ -3,22 +3,22 @@
 // Importing it starts nothing; start() binds ports and close() releases everything it made.
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { ConfigError, createLogger, createSilentLogger, type Logger } from '../common/index.js'
-import { DEFAULT_HEAD_LIMITS, DEFAULT_POOL_ID } from '../protocol/index.js'
+import { DEFAULT_POOL_ID } from '../protocol/index.js'
 import { describeHealth, type RouterHealth, type RouterState } from './admin/health.js'
 import { AdminServer, type AdminSource } from './admin/server.js'
 import { type AdminSnapshot, collectAdminSnapshot } from './admin/snapshot.js'
 import { buildDispatcherUrl, discoverCallbackHost } from './callback/discover-callback-host.js'
 import { type RouterConfig, usesTlsControlChannel } from './config.js'
 import { ControlServer } from './control/server.js'
+import { RouterEvents } from './events.js'
 import { type AccessLogEntry, FrontDoor } from './front-door/server.js'
 import { createAwsInvoker, invokeRequestTimeoutMs } from './invoke/aws-invoker.js'
-import { DEFAULT_INVOKE_GATE_POLICY } from './invoke/invoke-gate.js'
 import type { Invoker } from './invoke/invoker.js'
-import { instanceLimitsFor } from './pool-instance-limits.js'
 import { Pool } from './pools/pool.js'
-import { createPoolContext, type PoolContext } from './pools/pool-context.js'
-import { DEFAULT_SCALING_POLICY } from './scaling/policy.js'
-import { type RecentError, RouterTelemetry } from './telemetry.js'
+import type { PoolSnapshot } from './pools/pool-snapshot.js'
+import { invokeSocketsNeeded, poolContextFor } from './pools/router-pool-contexts.js'
+import type { RecentError } from './telemetry/recent-errors.js'
+import { RouterTelemetry } from './telemetry/router-telemetry.js'
 import { createSelfSignedIdentity, loadTlsIdentity, type TlsIdentity } from './tls-certificate.js'
 
 export type { ListenerHealth, PoolHealth, PoolServingState, RouterHealth, RouterState } from './admin/health.js'
@@ -38,10 +38,14 @@ export {
   type RouterConfig,
   type RouterSetting,
 } from './config.js'
+export { RouterEvents } from './events.js'
 export type { AccessLogEntry } from './front-door/server.js'
+export type { InstanceSnapshot } from './instances/instance-states.js'
 export type { InvokeOutcome, InvokeRequest, Invoker } from './invoke/invoker.js'
 export type { WindowSeries } from './metrics-window.js'
-export type { InstanceSnapshot, PoolSnapshot, RecentError } from './telemetry.js'
+export type { PoolSnapshot } from './pools/pool-snapshot.js'
+export { poolContextFor } from './pools/router-pool-contexts.js'
+export type { RecentError } from './telemetry/recent-errors.js'
 
 export interface RouterOptions {
   readonly logger?: Logger
@@ -79,12 +83,12 @@ export interface RouterAddresses {
 const CALLBACK_DISCOVERY_TIMEOUT_MS = 5000
 // Invokes get one SDK retry: the invoke gate does the real backoff (DESIGN.md §3 "Cost safety").
 const INVOKE_MAX_ATTEMPTS = 2
-// Sockets beyond the instance caps, for instances still returning while their replacements run.
-const INVOKE_SPARE_SOCKETS = 16
 
 /** One router: `start()` it, `close()` it (idempotent, graceful). */
 export class Router implements AdminSource {
   readonly config: RouterConfig
+  /** What the router's pools, instances, dispatchers, exchanges and servers publish; subscribe to follow them. */
+  readonly events = new RouterEvents()
   readonly telemetry: RouterTelemetry
   readonly registry: Registry
   readonly #logger: Logger
@@ -115,6 +119,7 @@ export class Router implements AdminSource {
     }
     const emfWrite = options.emfWrite ?? ((line: string) => process.stdout.write(line))
     this.telemetry = new RouterTelemetry({
+      events: this.events,
       registry: this.registry,
       logger: createLogger(this.#logger, 'telemetry'),
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -138,11 +143,7 @@ export class Router implements AdminSource {
 
   /** Liveness, readiness (serving with every listener bound) and each pool's state. */
   health(): RouterHealth {
-    return describeHealth(
-      this.#state,
-      [...this.#pools.values()].map((pool) => pool.snapshot()),
-      this.#listeners(),
-    )
+    return describeHealth(this.#state, this.#poolSnapshots(), this.#listeners())
   }
 
   /** The dashboard's picture: pools, instances, traffic over the last minutes, counters, recent errors. */
@@ -150,6 +151,7 @@ export class Router implements AdminSource {
     return collectAdminSnapshot({
       state: this.#state,
       listeners: this.#listeners(),
+      pools: this.#poolSnapshots(),
       telemetry: this.telemetry,
       frontDoorUrl: this.#addresses?.frontDoorUrl,
       adminUrl: this.#adminUrl,
@@ -163,6 +165,10 @@ export class Router implements AdminSource {
 
   subscribeErrors(listener: (error: RecentError) => void): () => void {
     return this.telemetry.subscribeErrors(listener)
+  }
+
+  #poolSnapshots(): PoolSnapshot[] {
+    return [...this.#pools.values()].map((pool) => pool.snapshot())
   }
 
   #listeners(): { frontDoor: boolean; control: boolean; admin: boolean } {
@@ -216,9 +222,9 @@ export class Router implements AdminSource {
       ...(useTlsControl && tls
         ? { tlsPort: config.controlChannelHttp2Port, tls: { key: tls.keyPem, cert: tls.certPem } }
         : {}),
-      resolvePool: (poolId) => this.#pools.get(poolId),
+      resolvePool: (poolId) => this.#pools.get(poolId)?.control,
       logger: createLogger(this.#logger, 'control'),
-      telemetry: this.telemetry,
+      events: this.events,
       allowUnauthenticatedChannels: config.allowUnauthenticatedChannels,
     })
     if (config.allowUnauthenticatedChannels) {
@@ -248,7 +254,7 @@ export class Router implements AdminSource {
       ...config.allowedLambdaNames.map((name) => [name, name]),
     ] as const) {
       const context = poolContextFor(config, poolId, functionName, dispatcherUrl, routerCertSha256)
-      this.#pools.set(poolId, new Pool(context, { invoker, telemetry: this.telemetry, logger: poolLogger }))
+      this.#pools.set(poolId, new Pool(context, { invoker, events: this.events, logger: poolLogger }))
     }
 
     const accessLogger = createLogger(this.#logger, 'access')
@@ -272,11 +278,11 @@ export class Router implements AdminSource {
         allowedLambdaNames: new Set(config.allowedLambdaNames),
       },
       trustForwardedHeaders: config.trustForwardedHeaders,
-      resolveDispatcher: (poolKey) => this.#pools.get(poolKey),
+      resolveDispatcher: (poolKey) => this.#pools.get(poolKey)?.dispatcher,
       logger: createLogger(this.#logger, 'front-door'),
       ...(config.accessLog ? { onAccess: (entry: AccessLogEntry) => accessLogger.info(entry, 'request') } : {}),
-      onRefused: (status, error) => this.telemetry.onFrontDoorRefused(status, error.code),
-      onConnectionDropped: (reason) => this.telemetry.onConnectionDropped(reason),
+      onRefused: (status, error) => this.events.frontDoorRefused.publish({ status, code: error.code }),
+      onConnectionDropped: (reason) => this.events.connectionDropped.publish({ reason }),
     })
     const frontDoor = await this.#frontDoor.listen()
     this.#frontDoorListening = true
@@ -378,62 +384,6 @@ export class Router implements AdminSource {
 /** Creates a router from a validated configuration. Nothing is bound until `start()`. */
 export function createRouter(config: RouterConfig, options: RouterOptions = {}): Router {
   return new Router(config, options)
-}
-
-/**
- * The frozen per-pool settings derived from the router configuration; every pool gets the same ones, except the
- * instance limits that PoolInstanceLimits sets for the pool named `functionName`.
- */
-export function poolContextFor(
-  config: RouterConfig,
-  poolId: string,
-  functionName: string,
-  dispatcherUrl: string,
-  routerCertSha256: string | undefined,
-): PoolContext {
-  return createPoolContext({
-    poolId,
-    functionName,
-    dispatcherUrl,
-    maxConcurrentCount: config.maxConcurrentCount,
-    channelCount: config.channelCount,
-    queueLimit: config.queueLimit,
-    queueTimeoutMs: config.queueTimeoutMs,
-    responseHeadTimeoutMs: config.responseHeadTimeoutMs,
-    bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
-    requestBody: {
-      timeoutMs: config.requestBodyTimeoutMs,
-      minBytesPerSecond: config.minRequestBodyDataRate,
-      minRateGraceMs: config.minRequestBodyDataRateGraceMs,
-    },
-    instanceStartTimeoutMs: config.instanceStartTimeoutMs,
-    upstreamHeadLimits: {
-      maxHeadBytes: config.maxResponseHeadBytes,
-      maxHeaderCount: DEFAULT_HEAD_LIMITS.maxHeaderCount,
-    },
-    scaling: {
-      ...DEFAULT_SCALING_POLICY,
-      algorithm: config.scalingAlgorithm,
-      maxConcurrentCount: config.maxConcurrentCount,
-      instanceCountMultiplier: config.instanceCountMultiplier,
-      ...instanceLimitsFor(functionName, config.poolInstanceLimits, config),
-    },
-    invokeGate: { ...DEFAULT_INVOKE_GATE_POLICY, maxInvokesPerMinute: config.maxInvokesPerMinute },
-    ...(routerCertSha256 === undefined ? {} : { routerCertSha256 }),
-    preWarmInvokes: config.preWarmInvokes,
-    exposeInternalHeaders: config.exposeInternalHeaders,
-    functionTimeoutMs: config.functionTimeoutMs,
-  })
-}
-
-// Each running instance holds one Invoke open, and instances still returning overlap their replacements (DESIGN.md
-// §6): twice every pool's cap, plus spares.
-function invokeSocketsNeeded(config: RouterConfig): number {
-  let maxInstances = 0
-  for (const name of [config.functionName, ...config.allowedLambdaNames]) {
-    maxInstances += instanceLimitsFor(name, config.poolInstanceLimits, config).maxInstances
-  }
-  return maxInstances * 2 + INVOKE_SPARE_SOCKETS
 }
 
 function urlHost(host: string): string {

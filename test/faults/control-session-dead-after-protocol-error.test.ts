@@ -70,7 +70,7 @@ for (const peerCloses of [true, false]) {
     assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 1)
 
     const handler = checkHandler(t)
-    router.pool.dispatch(testRequest({ target: '/after' }).request, handler)
+    router.pool.dispatcher.dispatch(testRequest({ target: '/after' }).request, handler)
     const head = await real.requestHead
     assert.equal(head?.target, '/after')
     real.respond(200, ['Content-Type', 'text/plain'], 'served by the real channel')

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline'
 import { Agent, request } from 'undici'
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/cli/local-stack.js'
 import { createRootLogger, shortId } from '../../src/common/index.js'
+import type { EventChannel } from '../../src/router/events.js'
 import type { PoolSnapshot } from '../../src/router/index.js'
 import type { FaultAppReport } from './fault-app.js'
 import { isGone } from './local-lambda.js'
@@ -45,6 +46,16 @@ export class EventLog<T> {
     if (found !== undefined) return Promise.resolve(found)
     return new Promise((resolveRecord) => this.#waiters.add({ from, matches, resolve: resolveRecord }))
   }
+}
+
+/**
+ * Every message `channel` publishes from now on, as an EventLog: tests wait for a router's typed events (issue 15)
+ * instead of matching the wording of its log lines.
+ */
+export function recordEvents<T>(channel: EventChannel<T>): EventLog<T> {
+  const log = new EventLog<T>()
+  channel.subscribe((message) => log.push(message))
+  return log
 }
 
 /** One JSON log line of the router or the local Lambda (both log through the stack's logger). */

@@ -5,13 +5,15 @@ import { Readable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { Registry } from 'prom-client'
 import { createSilentLogger, type Logger } from '../../src/common/index.js'
-import type { RawHeaders } from '../../src/protocol/index.js'
+import { DEFAULT_HEAD_LIMITS, type RawHeaders } from '../../src/protocol/index.js'
 import { ControlServer, type ControlServerOptions } from '../../src/router/control/server.js'
 import type { DispatchRequest } from '../../src/router/dispatch/exchange.js'
+import type { ExchangeSettings } from '../../src/router/dispatch/exchange-channel.js'
+import { RouterEvents } from '../../src/router/events.js'
 import { Pool } from '../../src/router/pools/pool.js'
-import { createPoolContext, type PoolContextInput } from '../../src/router/pools/pool-context.js'
+import { createPoolContext, POOL_CONTEXT_DEFAULTS, type PoolContextInput } from '../../src/router/pools/pool-context.js'
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../../src/router/scaling/policy.js'
-import { RouterTelemetry } from '../../src/router/telemetry.js'
+import { RouterTelemetry } from '../../src/router/telemetry/router-telemetry.js'
 import { type InvokeBehaviour, ScriptedInvoker } from './router-scripted-invoker.js'
 import { teardown } from './teardown.js'
 
@@ -45,6 +47,8 @@ export interface RouterHarness {
   /** The first pool. */
   readonly pool: Pool
   readonly invoker: ScriptedInvoker
+  /** What the pools, instances, exchanges and the control server publish. */
+  readonly events: RouterEvents
   readonly telemetry: RouterTelemetry
   readonly registry: Registry
   /** Current value of a counter or gauge sample with exactly these labels (0 when absent). */
@@ -61,14 +65,15 @@ export const TEST_SCALING: Partial<ScalingPolicy> = {
 export async function startRouterHarness(t: TestContext, options: RouterHarnessOptions): Promise<RouterHarness> {
   const registry = new Registry()
   const logger = options.logger ?? createSilentLogger()
-  const telemetry = new RouterTelemetry({ registry, logger })
+  const events = new RouterEvents()
+  const telemetry = new RouterTelemetry({ events, registry, logger })
   const pools = new Map<string, Pool>()
   const control = new ControlServer({
     host: '127.0.0.1',
     h2cPort: 0,
-    resolvePool: (poolId) => pools.get(poolId),
+    resolvePool: (poolId) => pools.get(poolId)?.control,
     logger,
-    telemetry,
+    events,
     allowUnauthenticatedChannels: true,
     ...options.control,
   })
@@ -86,7 +91,7 @@ export async function startRouterHarness(t: TestContext, options: RouterHarnessO
       spec.poolId,
       new Pool(context, {
         invoker,
-        telemetry,
+        events,
         logger,
         ...(options.now === undefined ? {} : { now: options.now }),
         ...(options.newLambdaId === undefined ? {} : { newLambdaId: options.newLambdaId }),
@@ -104,6 +109,7 @@ export async function startRouterHarness(t: TestContext, options: RouterHarnessO
     pools,
     pool: first,
     invoker,
+    events,
     telemetry,
     registry,
     async metric(name, labels) {
@@ -147,4 +153,17 @@ export function testRequest(options: TestRequestOptions = {}): { request: Dispat
     receivedAtMs: options.receivedAtMs ?? performance.now(),
   }
   return { request, abort: () => controller.abort() }
+}
+
+/** Exchange settings for a TunnelExchange or Dispatcher built by hand: no timeouts, the default limits. */
+export function testExchangeSettings(events: RouterEvents): ExchangeSettings {
+  return {
+    responseHeadTimeoutMs: 0,
+    bodyIdleTimeoutMs: 0,
+    requestBody: POOL_CONTEXT_DEFAULTS.requestBody,
+    headLimits: DEFAULT_HEAD_LIMITS,
+    exposeInternalHeaders: false,
+    now: () => performance.now(),
+    events,
+  }
 }

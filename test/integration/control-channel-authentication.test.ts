@@ -66,7 +66,7 @@ test('every invoke carries a fresh 256-bit channel token, and the real extension
   assert.equal((await channel.response)?.status, 200)
   assert.equal((await real.ping(invocation.payload.id, { channelToken: token })).status, 200)
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest({ target: '/real' }).request, handler)
+  router.pool.dispatcher.dispatch(testRequest({ target: '/real' }).request, handler)
   assert.equal((await channel.requestHead)?.target, '/real')
   channel.respond(200, ['Content-Type', 'text/plain'], 'real')
   assert.equal(await handler.settled, 'end')
@@ -118,7 +118,7 @@ test('a fake extension with a live instance id but no token gets a bare 403 on c
   let channel = realChannel
   for (let index = 0; index < 3; index++) {
     const handler = checkHandler(t)
-    router.pool.dispatch(testRequest({ target: `/r${index}` }).request, handler)
+    router.pool.dispatcher.dispatch(testRequest({ target: `/r${index}` }).request, handler)
     assert.equal((await channel.requestHead)?.target, `/r${index}`)
     channel.respond(200, ['Content-Type', 'text/plain'], 'real')
     assert.equal(await handler.settled, 'end')
@@ -160,7 +160,7 @@ test('with AllowUnauthenticatedChannels=true the same fake extension without a t
   assert.equal((await channel.response)?.status, 200)
   assert.equal((await fake.ping(lambdaId)).status, 200)
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest({ target: '/to-the-fake' }).request, handler)
+  router.pool.dispatcher.dispatch(testRequest({ target: '/to-the-fake' }).request, handler)
   assert.equal((await channel.requestHead)?.target, '/to-the-fake', 'what the compatibility setting gives up')
   channel.respond(200, ['Content-Type', 'text/plain'], 'forged')
   assert.equal(await handler.settled, 'end')
@@ -200,7 +200,7 @@ test('an instance takes at most NumberOfChannels channel ids: a new id beyond ge
   assert.equal(router.pool.snapshot().instances[0]?.parkedChannels, 2)
   // The instance serves on its own channels.
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest({ target: '/after-cap' }).request, handler)
+  router.pool.dispatcher.dispatch(testRequest({ target: '/after-cap' }).request, handler)
   const served = await Promise.race(
     real.channels
       .filter((channel) => channel.channelId !== 'c3' && channel.channelId !== 'c4' && channel.channelId !== 'c5')

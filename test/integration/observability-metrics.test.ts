@@ -11,7 +11,7 @@ import { type TestContext, test } from 'node:test'
 import { request as undiciRequest } from 'undici'
 import { createRouter, loadRouterConfig } from '../../src/router/index.js'
 import { deferred } from '../helpers/deferred.js'
-import { captureLogs } from '../helpers/log-capture.js'
+import { recordEvents } from '../helpers/fault-stack.js'
 import { type PrometheusScrape, parsePrometheusText } from '../helpers/prometheus-text.js'
 import { connectBack, ScriptedInvoker } from '../helpers/router-scripted-invoker.js'
 import type { ScriptedApp, ScriptedChannel } from '../helpers/scripted-extension.js'
@@ -46,13 +46,7 @@ function h2Get(stream: ClientHttp2Stream): Promise<{ status: number; body: strin
  * The real router with one instance (kept up: MinInstances) and one channel, so a held request makes every other one
  * queue; `env` adds settings. Resolves once that instance is open. `logLevel` debug makes queueing an awaitable line.
  */
-async function startOneChannelRouter(
-  t: TestContext,
-  app: ScriptedApp,
-  env: Record<string, string>,
-  logLevel: 'info' | 'debug' = 'info',
-) {
-  const logs = captureLogs(logLevel)
+async function startOneChannelRouter(t: TestContext, app: ScriptedApp, env: Record<string, string>) {
   const router = createRouter(
     loadRouterConfig({
       ...TEST_ROUTER_ENV,
@@ -62,12 +56,13 @@ async function startOneChannelRouter(
       LAMBDA_DISPATCH_MaxInstances: '1',
       ...env,
     }),
-    { invoker: new ScriptedInvoker(connectBack(app)), logger: logs.logger, env: {} },
+    { invoker: new ScriptedInvoker(connectBack(app)), env: {} },
   )
+  const states = recordEvents(router.events.instanceStateChanged)
   const addresses = await router.start()
   teardown(t)(() => router.close())
-  await logs.waitFor((line) => line.msg === 'instance state' && line.to === 'open')
-  return { router, addresses, logs }
+  await states.next((change) => change.to === 'open')
+  return { router, addresses }
 }
 
 test('after 7 OK, 2 × 404, 1 queue-full 503 and 1 client abort, /metrics shows exactly those counts', async (t) => {
@@ -193,15 +188,11 @@ test('a queue timeout and a client abort while queued are counted under their ow
     else channel.respond(200, ['Content-Type', 'text/plain'], 'ok')
   }
   // While /hold runs, every other request queues until its 1 s queue timeout.
-  const { addresses, logs } = await startOneChannelRouter(
-    t,
-    app,
-    { LAMBDA_DISPATCH_IncomingRequestTimeout: '1s' },
-    'debug',
-  )
+  const { router, addresses } = await startOneChannelRouter(t, app, { LAMBDA_DISPATCH_IncomingRequestTimeout: '1s' })
+  const queuedRequests = recordEvents(router.events.requestQueued)
+  const ends = recordEvents(router.events.requestEnded)
   const front = addresses.frontDoorUrl
-  const queued = (requestId: string) =>
-    logs.waitFor((line) => line.msg === 'request queued' && line.requestId === requestId)
+  const queued = (requestId: string) => queuedRequests.next((queuedRequest) => queuedRequest.requestId === requestId)
 
   const holding = undiciRequest(`${front}/hold`, { headers: { 'x-request-id': 'hold' } })
   const holdChannel = await held
@@ -215,7 +206,7 @@ test('a queue timeout and a client abort while queued are counted under their ow
   await queued('abandoned')
   abort.abort()
   assert.ok((await abandoned) instanceof Error)
-  await logs.waitFor((line) => line.msg === 'request aborted by the client' && line.requestId === 'abandoned')
+  await ends.next((end) => end.kind === 'aborted' && end.requestId === 'abandoned')
 
   // Nobody frees the channel for this one: it waits out the queue timeout and gets 504.
   const timedOut = await undiciRequest(`${front}/waits`, { headers: { 'x-request-id': 'waits' } })

@@ -7,20 +7,14 @@ import { once } from 'node:events'
 import { connect as netConnect } from 'node:net'
 import { test } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
-import { Registry } from 'prom-client'
 import { createSilentLogger } from '../../src/common/index.js'
 import { ControlServer } from '../../src/router/control/server.js'
-import { RouterTelemetry } from '../../src/router/telemetry.js'
+import { RouterEvents } from '../../src/router/events.js'
 import { createSelfSignedIdentity } from '../../src/router/tls-certificate.js'
 import { type RouterHarness, startRouterHarness } from '../helpers/router-harness.js'
 import { type ManualInvocation, manualBehaviour } from '../helpers/router-scripted-invoker.js'
 import { ScriptedExtension } from '../helpers/scripted-extension.js'
 import { teardown } from '../helpers/teardown.js'
-
-async function metricOf(telemetry: RouterTelemetry, kind: string): Promise<number> {
-  const { values } = await telemetry.http2Errors.get()
-  return values.find((value) => value.labels.kind === kind)?.value ?? 0
-}
 
 const NO_INSTANCE = (pool: string, lambda: string, channel: string): string =>
   `No LambdaInstance found for X-PoolId: ${pool}, X-Lambda-Id: ${lambda}, X-Channel-Id: ${channel}, closing`
@@ -215,14 +209,16 @@ test('the control channel announces 4 MiB stream windows, a 32 MiB connection wi
 test('the TLS control listener speaks HTTP/2 over ALPN h2 and refuses clients that offer only http/1.1', async (t) => {
   const defer = teardown(t)
   const identity = createSelfSignedIdentity(['127.0.0.1', 'localhost'])
-  const telemetry = new RouterTelemetry({ registry: new Registry(), logger: createSilentLogger() })
+  const events = new RouterEvents()
+  const http2Errors: string[] = []
+  events.http2Error.subscribe(({ kind }) => http2Errors.push(kind))
   const control = new ControlServer({
     host: '127.0.0.1',
     tlsPort: 0,
     tls: { key: identity.keyPem, cert: identity.certPem },
     resolvePool: () => undefined,
     logger: createSilentLogger(),
-    telemetry,
+    events,
   })
   const { tlsPort, h2cPort } = await control.listen()
   defer(() => control.close({ graceMs: 100 }))
@@ -242,5 +238,5 @@ test('the TLS control listener speaks HTTP/2 over ALPN h2 and refuses clients th
   await new Promise((resolve) => http1.once('close', resolve))
   assert.deepEqual(received, [])
   assert.match(String(errors[0]?.message), /no application protocol/)
-  assert.equal(await metricOf(telemetry, 'tls_error'), 1)
+  assert.deepEqual(http2Errors, ['tls_error'])
 })

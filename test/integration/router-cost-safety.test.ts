@@ -41,7 +41,8 @@ test('Lambdas that never connect back cost a bounded number of invokes and waiti
     behaviour: neverConnects(),
   })
   const handlers = Array.from({ length: 4 }, () => checkHandler(t))
-  for (const handler of handlers) assert.equal(router.pool.dispatch(testRequest().request, handler).kind, 'queued')
+  for (const handler of handlers)
+    assert.equal(router.pool.dispatcher.dispatch(testRequest().request, handler).kind, 'queued')
   const outcomes = await Promise.all(handlers.map((handler) => handler.settled))
   assert.deepEqual(outcomes, ['error', 'error', 'error', 'error'])
   for (const handler of handlers) {
@@ -58,7 +59,10 @@ test('Lambdas that never connect back cost a bounded number of invokes and waiti
   // Burst 2 at 1 per second: the breaker opened after the second never-connected instance.
   assert.equal(router.invoker.payloads.length, 2)
   const later = checkHandler(t)
-  assert.deepEqual(router.pool.dispatch(testRequest().request, later), { kind: 'rejected', reason: 'no-capacity' })
+  assert.deepEqual(router.pool.dispatcher.dispatch(testRequest().request, later), {
+    kind: 'rejected',
+    reason: 'no-capacity',
+  })
   assert.equal(router.pool.snapshot().noCapacity?.why, 'the invoke circuit breaker is open')
   assert.equal(await router.metric('lambda_dispatch_router_instance_start_timeouts_total', { pool: 'default' }), 2)
 })
@@ -91,19 +95,22 @@ test('with MinInstances 0 and every client refused, the probe goes out on its ow
     behaviour: (payload, signal) => (endpointUp ? serving(payload, signal) : failing(payload, signal)),
   })
   const waiting = checkHandler(t)
-  assert.equal(router.pool.dispatch(testRequest().request, waiting).kind, 'queued')
+  assert.equal(router.pool.dispatcher.dispatch(testRequest().request, waiting).kind, 'queued')
   assert.equal(await waiting.settled, 'error')
   assert.ok(waiting.events[0]?.kind === 'error' && waiting.events[0].error instanceof NoCapacityError)
   assert.equal(router.pool.snapshot().breakerState, 'open')
   const refused = checkHandler(t)
-  assert.deepEqual(router.pool.dispatch(testRequest().request, refused), { kind: 'rejected', reason: 'no-capacity' })
+  assert.deepEqual(router.pool.dispatcher.dispatch(testRequest().request, refused), {
+    kind: 'rejected',
+    reason: 'no-capacity',
+  })
   const failedInvokes = router.invoker.payloads.length
 
   endpointUp = true
   assert.equal(router.pool.snapshot().queueLength, 0, 'nothing waits to prompt a start')
   await router.invoker.invoked(failedInvokes + 1)
   const served = checkHandler(t)
-  const decision = router.pool.dispatch(testRequest().request, served)
+  const decision = router.pool.dispatcher.dispatch(testRequest().request, served)
   assert.notEqual(decision.kind, 'rejected', 'a request arriving while the probe starts waits for it')
   assert.equal(await served.settled, 'end')
   assert.equal(router.pool.snapshot().breakerState, 'closed')
@@ -136,13 +143,13 @@ test('instances that do not connect back while another one is connected back off
     behaviour: (payload, signal) => (++invokes === 1 ? serving(payload, signal) : stuck(payload, signal)),
   })
   const first = checkHandler(t)
-  router.pool.dispatch(testRequest().request, first)
+  router.pool.dispatcher.dispatch(testRequest().request, first)
   assert.equal(await first.settled, 'end')
   const failedStarts = 2 * 3
   await router.invoker.invoked(1 + failedStarts + 1)
   assert.equal(router.pool.snapshot().breakerState, 'closed', 'slow starts did not open the breaker')
   assert.ok(router.pool.invokeGate.consecutiveFailures >= failedStarts, 'but they back off')
   const later = checkHandler(t)
-  assert.equal(router.pool.dispatch(testRequest().request, later).kind, 'dispatched')
+  assert.equal(router.pool.dispatcher.dispatch(testRequest().request, later).kind, 'dispatched')
   assert.equal(await later.settled, 'end')
 })

@@ -29,13 +29,16 @@ test('closing a pool finishes in-flight and queued requests, refuses new ones, t
   })
   const inFlight = checkHandler(t)
   const queued = checkHandler(t)
-  router.pool.dispatch(testRequest({ target: '/one' }).request, inFlight)
+  router.pool.dispatcher.dispatch(testRequest({ target: '/one' }).request, inFlight)
   await arrived
-  assert.equal(router.pool.dispatch(testRequest({ target: '/two' }).request, queued).kind, 'queued')
+  assert.equal(router.pool.dispatcher.dispatch(testRequest({ target: '/two' }).request, queued).kind, 'queued')
 
   const closed = router.pool.close({ graceMs: 5_000 })
   const late = checkHandler(t)
-  assert.deepEqual(router.pool.dispatch(testRequest().request, late), { kind: 'rejected', reason: 'closing' })
+  assert.deepEqual(router.pool.dispatcher.dispatch(testRequest().request, late), {
+    kind: 'rejected',
+    reason: 'closing',
+  })
   const lateEvent = late.events[0]
   assert.ok(lateEvent?.kind === 'error' && lateEvent.error instanceof RouterClosingError)
 
@@ -62,7 +65,7 @@ test('past the close grace, a request still running fails with RouterClosingErro
     }),
   })
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest().request, handler)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
   const channel = await stuck
   await router.pool.close({ graceMs: 30 })
   assert.equal(handler.terminal, 'error')

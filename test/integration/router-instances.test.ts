@@ -35,7 +35,7 @@ test('an instance runs at most MaxConcurrentCount requests; its spare channels s
   defer(() => extension.destroy())
   const channels = await openParked(extension, invocation.payload.id, ['c1', 'c2', 'c3', 'c4'])
   const handlers = [checkHandler(t), checkHandler(t), checkHandler(t)]
-  const decisions = handlers.map((handler) => router.pool.dispatch(testRequest().request, handler).kind)
+  const decisions = handlers.map((handler) => router.pool.dispatcher.dispatch(testRequest().request, handler).kind)
   assert.deepEqual(decisions, ['dispatched', 'dispatched', 'queued'])
   const instance = router.pool.snapshot().instances[0]
   assert.equal(instance?.busyChannels, 2)
@@ -72,7 +72,7 @@ test('requests go to the instance with the fewest in flight', async (t) => {
   await openParked(extension, second.payload.id, ['b1', 'b2', 'b3', 'b4'])
   const chosen: string[] = []
   for (let index = 0; index < 4; index++) {
-    const decision = router.pool.dispatch(testRequest().request, checkHandler(t))
+    const decision = router.pool.dispatcher.dispatch(testRequest().request, checkHandler(t))
     assert.equal(decision.kind, 'dispatched')
     if (decision.kind === 'dispatched') chosen.push(decision.lambdaId === first.payload.id ? 'A' : 'B')
   }
@@ -86,8 +86,11 @@ test('beyond the queue limit a request is refused at once with QueueFullError', 
   })
   const waiting = checkHandler(t)
   const refused = checkHandler(t)
-  assert.equal(router.pool.dispatch(testRequest().request, waiting).kind, 'queued')
-  assert.deepEqual(router.pool.dispatch(testRequest().request, refused), { kind: 'rejected', reason: 'queue-full' })
+  assert.equal(router.pool.dispatcher.dispatch(testRequest().request, waiting).kind, 'queued')
+  assert.deepEqual(router.pool.dispatcher.dispatch(testRequest().request, refused), {
+    kind: 'rejected',
+    reason: 'queue-full',
+  })
   const event = refused.events[0]
   assert.ok(event?.kind === 'error' && event.error instanceof QueueFullError)
   assert.equal(event.error.queueLimit, 1)
@@ -125,7 +128,7 @@ test('when load ends the pool scales in: idle channels get goaway and the invoke
     behaviour: connectBack(undefined, { onServed: (_payload, result) => served(result) }),
   })
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest().request, handler)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
   assert.equal(await handler.settled, 'end')
   const result = await done
   assert.equal(result.requestCount, 1)
@@ -172,7 +175,10 @@ test('a Lambda-initiated close of an old instance keeps it serving until its rep
   assert.equal(router.pool.snapshot().instances.find((i) => i.lambdaId === old.payload.id)?.state, 'draining')
   // While draining it still takes requests.
   const handler = checkHandler(t)
-  const decision = router.pool.dispatch(testRequest({ receivedAtMs: performance.now() + offsetMs }).request, handler)
+  const decision = router.pool.dispatcher.dispatch(
+    testRequest({ receivedAtMs: performance.now() + offsetMs }).request,
+    handler,
+  )
   assert.ok(decision.kind === 'dispatched' && decision.lambdaId === old.payload.id)
   const busy = parked as ScriptedChannel
   assert.equal((await busy.requestHead)?.target, '/ping')

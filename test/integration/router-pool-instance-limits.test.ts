@@ -61,7 +61,7 @@ test('a pool with its own limits keeps its minimum up and never passes its maxim
     for (let index = 0; index < BURST; index++) {
       const handler = checkHandler(t)
       handlers.push(handler)
-      assert.equal(pool.dispatch(testRequest().request, handler).kind, 'queued')
+      assert.equal(pool.dispatcher.dispatch(testRequest().request, handler).kind, 'queued')
     }
   }
   await arrivals.reached

@@ -43,7 +43,7 @@ function statusOf(handler: ReturnType<typeof checkHandler>): number | undefined 
 
 async function serve(t: TestContext, router: RouterHarness, options: Parameters<typeof testRequest>[0] = {}) {
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest(options).request, handler)
+  router.pool.dispatcher.dispatch(testRequest(options).request, handler)
   await handler.settled
   assert.deepEqual(handler.violations, [])
   return handler
@@ -85,7 +85,7 @@ test('a request with a body is sent again when none of its body was taken, and a
   const body = new PassThrough()
   const handler = checkHandler(t)
   const { request } = testRequest({ method: 'POST', body, headers: ['Host', 'x', 'Content-Length', '5'] })
-  router.pool.dispatch(request, handler)
+  router.pool.dispatcher.dispatch(request, handler)
   await retried
   body.end('hello')
   await handler.settled
@@ -141,7 +141,7 @@ test('a refusal once body bytes were taken from the client is not retried: the r
   body.write('he')
   const handler = checkHandler(t)
   const { request } = testRequest({ method: 'POST', body, headers: ['Host', 'x', 'Content-Length', '5'] })
-  router.pool.dispatch(request, handler)
+  router.pool.dispatcher.dispatch(request, handler)
   await handler.settled
   assert.deepEqual(handler.violations, [])
   const last = handler.events.at(-1)

@@ -24,7 +24,7 @@ test('a client abort mid-upload resets the channel with CANCEL and never ends th
   const body = new PassThrough()
   const { request, abort } = testRequest({ method: 'POST', target: '/echo', body })
   const handler = checkHandler(t)
-  router.pool.dispatch(request, handler)
+  router.pool.dispatcher.dispatch(request, handler)
   const channel = await channelReady
   const firstBytes = new Promise<void>((resolve) => channel.onBodyChunk(() => resolve()))
   body.write(Buffer.alloc(10_000, 1))

@@ -29,7 +29,7 @@ test('a request is invoked for, tunnelled byte for byte, answered, and its chann
     headers: ['Host', 'example.com', 'Content-Type', 'text/plain'],
     body: 'hello',
   })
-  const decision = router.pool.dispatch(request, handler)
+  const decision = router.pool.dispatcher.dispatch(request, handler)
   assert.equal(decision.kind, 'queued')
   assert.equal(await handler.settled, 'end')
   assert.deepEqual(handler.violations, [])
@@ -99,7 +99,7 @@ test('a 10 MiB response streams through a handler that pauses on every chunk and
     onResponseEnd: () => {},
     onResponseError: () => {},
   })
-  router.pool.dispatch(testRequest().request, handler)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
   assert.equal(await handler.settled, 'end')
   assert.equal(received, chunk.length * total)
   assert.deepEqual(handler.violations, [])

@@ -4,18 +4,14 @@
 // 3.6 MB echo reach an HTTP/1.1 client as a complete 3.3 MB body when the keep-alive destroyed its session (issue 6).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Registry } from 'prom-client'
-import { createSilentLogger } from '../../src/common/index.js'
-import { DEFAULT_HEAD_LIMITS } from '../../src/protocol/index.js'
 import { TunnelExchange } from '../../src/router/dispatch/tunnel-exchange.js'
 import { UpstreamClosedError } from '../../src/router/errors.js'
+import { RouterEvents } from '../../src/router/events.js'
 import { Channel } from '../../src/router/instances/channel.js'
-import { POOL_CONTEXT_DEFAULTS } from '../../src/router/pools/pool-context.js'
-import { RouterTelemetry } from '../../src/router/telemetry.js'
 import { checkHandler } from '../helpers/checked-handler.js'
 import { deferred } from '../helpers/deferred.js'
 import { startH2Pair } from '../helpers/router-h2-pair.js'
-import { testRequest } from '../helpers/router-harness.js'
+import { testExchangeSettings, testRequest } from '../helpers/router-harness.js'
 
 test('a response cut off by the router destroying its session fails the exchange instead of ending it', async (t) => {
   const pairs = await startH2Pair(t)
@@ -28,7 +24,7 @@ test('a response cut off by the router destroying its session fails the exchange
     onOrderingViolation: () => {},
   })
   channel.claim()
-  const telemetry = new RouterTelemetry({ registry: new Registry(), logger: createSilentLogger() }).forPool('default')
+  const events = new RouterEvents()
   const { promise: firstData, resolve: onFirstData } = deferred()
   const handler = checkHandler(t, {
     onResponseStart: () => {},
@@ -40,15 +36,7 @@ test('a response cut off by the router destroying its session fails the exchange
     channel,
     testRequest({ target: '/bytes?n=3635828' }).request,
     handler,
-    {
-      responseHeadTimeoutMs: 0,
-      bodyIdleTimeoutMs: 0,
-      requestBody: POOL_CONTEXT_DEFAULTS.requestBody,
-      headLimits: DEFAULT_HEAD_LIMITS,
-      exposeInternalHeaders: false,
-      now: () => performance.now(),
-      telemetry,
-    },
+    testExchangeSettings(events),
     () => {},
   )
   exchange.start()

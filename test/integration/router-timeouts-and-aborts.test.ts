@@ -44,7 +44,7 @@ test('a request that finds no channel within the queue timeout fails with QueueT
     behaviour: manual.behaviour,
   })
   const handler = checkHandler(t)
-  assert.equal(router.pool.dispatch(testRequest().request, handler).kind, 'queued')
+  assert.equal(router.pool.dispatcher.dispatch(testRequest().request, handler).kind, 'queued')
   assert.equal(await handler.settled, 'error')
   const event = handler.events[0]
   assert.ok(event?.kind === 'error' && event.error instanceof QueueTimeoutError)
@@ -66,7 +66,7 @@ test('a Lambda that never sends its response head fails the request with HeadTim
     }),
   })
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest().request, handler)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
   const channel = await tap.take()
   assert.equal(await handler.settled, 'error')
   const event = handler.events[0]
@@ -92,7 +92,7 @@ test('a response body that stalls fails with BodyIdleTimeoutError after the resp
     }),
   })
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest().request, handler)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
   const channel = await tap.take()
   assert.equal(await handler.settled, 'error')
   assert.deepEqual(
@@ -117,7 +117,7 @@ test('an upload that stalls before the response fails with BodyIdleTimeoutError,
   })
   const body = new PassThrough()
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest({ method: 'POST', body }).request, handler)
+  router.pool.dispatcher.dispatch(testRequest({ method: 'POST', body }).request, handler)
   const channel = await tap.take()
   body.write('first bytes')
   assert.equal(await handler.settled, 'error')
@@ -138,11 +138,11 @@ test('a client abort while queued removes the request, which never reaches the L
     }),
   })
   const first = checkHandler(t)
-  router.pool.dispatch(testRequest({ target: '/first' }).request, first)
+  router.pool.dispatcher.dispatch(testRequest({ target: '/first' }).request, first)
   const running = await tap.take()
   const queued = testRequest({ target: '/second' })
   const second = checkHandler(t)
-  assert.equal(router.pool.dispatch(queued.request, second).kind, 'queued')
+  assert.equal(router.pool.dispatcher.dispatch(queued.request, second).kind, 'queued')
   queued.abort()
   assert.equal(await second.settled, 'error')
   const event = second.events[0]
@@ -168,7 +168,7 @@ test('a client abort while running resets the channel stream so the app request 
   })
   const { request, abort } = testRequest()
   const handler = checkHandler(t)
-  router.pool.dispatch(request, handler)
+  router.pool.dispatcher.dispatch(request, handler)
   const channel = await tap.take()
   abort()
   assert.equal(await handler.settled, 'error')
@@ -187,7 +187,7 @@ test('a request whose signal already aborted is refused at once and never queued
   const { request, abort } = testRequest()
   abort()
   const handler = checkHandler(t)
-  assert.deepEqual(router.pool.dispatch(request, handler), { kind: 'rejected', reason: 'aborted' })
+  assert.deepEqual(router.pool.dispatcher.dispatch(request, handler), { kind: 'rejected', reason: 'aborted' })
   assert.equal(handler.terminal, 'error')
   assert.equal(router.pool.snapshot().queueLength, 0)
 })

@@ -32,7 +32,7 @@ async function runOne(
     behaviour: connectBack(scripted),
   })
   const handler = checkHandler(t, inner)
-  router.pool.dispatch(testRequest().request, handler)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
   await handler.settled
   assert.deepEqual(handler.violations, [])
   const channel = seen
@@ -151,7 +151,7 @@ test('the response streams back before the request body ends (full duplex), chun
     new Promise((resolve) => {
       onChunk = resolve
     })
-  router.pool.dispatch(testRequest({ method: 'POST', body }).request, handler)
+  router.pool.dispatcher.dispatch(testRequest({ method: 'POST', body }).request, handler)
   let arrived = nextChunk()
   body.write('one')
   await arrived
@@ -180,7 +180,7 @@ test('a response that ends before the request body does completes, and the rest 
   })
   const body = new PassThrough()
   const handler = checkHandler(t)
-  router.pool.dispatch(testRequest({ method: 'POST', body }).request, handler)
+  router.pool.dispatcher.dispatch(testRequest({ method: 'POST', body }).request, handler)
   body.write('first')
   assert.equal(await handler.settled, 'end')
   const start = handler.events[0]

@@ -160,3 +160,78 @@ test("Node's private HTTP internals are used only by the front door's connection
     'the owner still holds every one (else drop it from the list)',
   )
 })
+
+// The relative imports of every file under `dir`, resolved to files (`.js` specifiers name the `.ts` sources).
+function importGraph(dir: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>()
+  for (const file of sourceFiles(dir)) {
+    const targets = importsOf(readFileSync(file, 'utf8'))
+      .filter((specifier) => specifier.startsWith('.'))
+      .map((specifier) => resolve(dirname(file), specifier).replace(/\.js$/, '.ts'))
+      .filter((target) => target.startsWith(dir + sep))
+    graph.set(relative(dir, file), [...new Set(targets.map((target) => relative(dir, target)))])
+  }
+  return graph
+}
+
+// Every cycle's members, each cycle once (strongly connected components of more than one node, Tarjan).
+function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const cycles: string[][] = []
+  const visit = (node: string): void => {
+    index.set(node, index.size)
+    low.set(node, index.get(node) as number)
+    stack.push(node)
+    onStack.add(node)
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next)
+        low.set(node, Math.min(low.get(node) as number, low.get(next) as number))
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node) as number, index.get(next) as number))
+      }
+    }
+    if (low.get(node) !== index.get(node)) return
+    const members: string[] = []
+    let member: string
+    do {
+      member = stack.pop() as string
+      onStack.delete(member)
+      members.push(member)
+    } while (member !== node)
+    if (members.length > 1) cycles.push(members.sort())
+  }
+  for (const node of graph.keys()) if (!index.has(node)) visit(node)
+  return cycles
+}
+
+test('no two files of src/router import each other, directly or around a circle', () => {
+  assert.deepEqual(cyclesOf(importGraph(join(SRC, 'router'))), [])
+})
+
+test('no two folders of src/router import each other, directly or around a circle', () => {
+  const folders = new Map<string, Set<string>>()
+  for (const [file, targets] of importGraph(join(SRC, 'router'))) {
+    const from = dirname(file)
+    // The router's own top-level files (errors, events, the composition root) are shared by every folder.
+    if (from === '.') continue
+    const edges = folders.get(from) ?? new Set<string>()
+    for (const target of targets) if (dirname(target) !== '.' && dirname(target) !== from) edges.add(dirname(target))
+    folders.set(from, edges)
+  }
+  const graph = new Map([...folders].map(([folder, edges]) => [folder, [...edges]]))
+  assert.deepEqual(cyclesOf(graph), [])
+})
+
+test('the domain publishes events and never imports router/telemetry/: only the composition root and admin read it', () => {
+  const readers = new Set(['index.ts', 'admin'])
+  const violations = [...importGraph(join(SRC, 'router'))].flatMap(([file, targets]) =>
+    readers.has(file.split(sep)[0] as string) || file.startsWith(`telemetry${sep}`)
+      ? []
+      : targets.filter((target) => target.startsWith(`telemetry${sep}`)).map((target) => `${file} imports ${target}`),
+  )
+  assert.deepEqual(violations, [])
+})

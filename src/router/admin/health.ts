@@ -1,6 +1,6 @@
 // Pure. The router's health as data: liveness of the process and readiness to take traffic, with each pool's state.
 // The admin listener answers /health and /ready from these; the front door's own /health stays a plain liveness check.
-import type { PoolSnapshot } from '../telemetry.js'
+import type { PoolSnapshot } from '../pools/pool-snapshot.js'
 
 export type RouterState = 'idle' | 'starting' | 'serving' | 'closing' | 'closed'
 

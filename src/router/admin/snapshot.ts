@@ -11,7 +11,9 @@ import {
   WINDOW_SECONDS,
   type WindowSeries,
 } from '../metrics-window.js'
-import type { PoolSnapshot, RecentError, RouterTelemetry } from '../telemetry.js'
+import type { PoolSnapshot } from '../pools/pool-snapshot.js'
+import type { RecentError } from '../telemetry/recent-errors.js'
+import type { RouterTelemetry } from '../telemetry/router-telemetry.js'
 import { describeHealth, type ListenerHealth, type PoolServingState, type RouterState } from './health.js'
 
 /** Bumped when a field changes meaning or goes away; new fields may appear without a bump. */
@@ -240,6 +242,8 @@ export function trafficOf(
 export interface SnapshotSources {
   readonly state: RouterState
   readonly listeners: ListenerHealth
+  /** The router's pools now, as health reads them. */
+  readonly pools: readonly PoolSnapshot[]
   readonly telemetry: RouterTelemetry
   readonly frontDoorUrl: string | undefined
   readonly adminUrl: string | undefined
@@ -247,14 +251,14 @@ export interface SnapshotSources {
 
 /** Reads the live sources once (counters are read through prom-client) and builds the snapshot. */
 export async function collectAdminSnapshot(sources: SnapshotSources): Promise<AdminSnapshot> {
-  const { telemetry } = sources
+  const { telemetry, pools } = sources
+  const { metrics } = telemetry
   const [requests, invokesStarted, invokes, exitReasons] = await Promise.all([
-    telemetry.requests.get(),
-    telemetry.invokesStarted.get(),
-    telemetry.invokes.get(),
-    telemetry.invokeExitReasons.get(),
+    metrics.requests.get(),
+    metrics.invokesStarted.get(),
+    metrics.invokes.get(),
+    metrics.invokeExitReasons.get(),
   ])
-  const pools = telemetry.poolSnapshots()
   const windows = new Map(pools.map((pool) => [pool.poolId, telemetry.windowFor(pool.poolId)]))
   const nowMs = telemetry.now()
   return buildAdminSnapshot({

@@ -25,9 +25,11 @@ import {
   TUNNEL_CONTENT_TYPE,
 } from '../../protocol/index.js'
 import type { TunnelOrderingError } from '../errors.js'
+import type { Http2ErrorKind, RouterEvents } from '../events.js'
 import { isOwnReset } from '../http2-reset.js'
 import { Channel } from '../instances/channel.js'
-import type { RouterTelemetry } from '../telemetry.js'
+import type { ControlPool, ControlRouteKind } from './control-pool.js'
+import { type ControlHttp2Settings, DEFAULT_CONTROL_HTTP2_SETTINGS, keepSessionAlive } from './http2-settings.js'
 import {
   CONTROL_ROUTE_METHODS,
   type ControlRoute,
@@ -40,71 +42,6 @@ import {
 // nghttp2_error NGHTTP2_ERR_BAD_CLIENT_MAGIC (nghttp2.h): the connection did not start with the HTTP/2 preface.
 const NGHTTP2_ERR_BAD_CLIENT_MAGIC = -903
 
-/** The control routes, as telemetry labels them. */
-export type ControlRouteKind = ControlRoute['kind']
-
-/** `unknown`: no live instance with that id (409, as the original); `refused`: bad or missing token (403). */
-export type ControlAccess = 'ok' | 'unknown' | 'refused'
-
-/** `full`: the instance already holds as many distinct channel ids as it asked for (NumberOfChannels). */
-export type ChannelAdmission = 'accept' | 'unknown' | 'full'
-
-/** What the control server needs from a pool. `Pool` implements it. Calls are synchronous and must not throw. */
-export interface ControlPool {
-  readonly poolId: string
-  /**
-   * Judges the channel token values a control request carried for `lambdaId`, before anything touches the instance.
-   * No token is accepted only with `allowMissing` (AllowUnauthenticatedChannels). A refusal is counted, and logged
-   * once per instance, here.
-   */
-  authorize(
-    lambdaId: string,
-    presentedTokens: readonly string[],
-    allowMissing: boolean,
-    route: ControlRouteKind,
-  ): ControlAccess
-  /**
-   * Whether a channel POST for `lambdaId` may be answered 200 and parked: instance known and starting/open/draining,
-   * and `channelId` already its own or a place free below its channel count. A `full` answer is counted here.
-   */
-  acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission
-  /** Publishes a channel whose response HEADERS were sent: it parks on its instance and may take a request at once. */
-  addChannel(channel: Channel): void
-  /** A ping from the extension: true (200) while the instance should keep running, false (409: stop) otherwise. */
-  ping(lambdaId: string): boolean
-  /**
-   * The Lambda asks to close. `answer(true)` (200) once the instance is retiring, which may be after a bounded wait
-   * for its replacement while it keeps serving; `answer(false)` (409) when the instance is unknown or already closed.
-   */
-  closeFromLambda(lambdaId: string, answer: (known: boolean) => void): void
-}
-
-/** HTTP/2 tuning of the control channel (DESIGN.md §6: Node's 64 KiB default windows cap a connection's throughput). */
-export interface ControlHttp2Settings {
-  /** Per-stream receive window announced in SETTINGS. */
-  readonly initialWindowSize: number
-  /** Connection receive window, raised with `session.setLocalWindowSize` on every session. */
-  readonly connectionWindowSize: number
-  /** nghttp2's per-session memory cap, in MB (Node's default of 10 refuses streams under load). */
-  readonly maxSessionMemoryMb: number
-  /** Must exceed an instance's channel count + 2 (its ping and close share the connection). */
-  readonly maxConcurrentStreams: number
-  /** How often the router PINGs each session to find connections that died without a close (see #keepAlive). */
-  readonly keepAlivePingIntervalMs: number
-  /** A session whose PING is not answered within this is destroyed and its channels are lost. */
-  readonly keepAlivePingTimeoutMs: number
-}
-
-export const DEFAULT_CONTROL_HTTP2_SETTINGS: ControlHttp2Settings = Object.freeze({
-  initialWindowSize: 4 * 1024 * 1024,
-  connectionWindowSize: 32 * 1024 * 1024,
-  maxSessionMemoryMb: 64,
-  maxConcurrentStreams: 1000,
-  // Extensions ping every 5 s anyway; one PING frame per session and interval costs nothing.
-  keepAlivePingIntervalMs: 5_000,
-  keepAlivePingTimeoutMs: 3_000,
-})
-
 export interface ControlServerOptions {
   readonly host: string
   /** h2c (prior knowledge) port; 0 picks a free one; absent: no h2c listener. */
@@ -115,7 +52,8 @@ export interface ControlServerOptions {
   resolvePool(poolId: string): ControlPool | undefined
   readonly settings?: Partial<ControlHttp2Settings>
   readonly logger: Logger
-  readonly telemetry: RouterTelemetry
+  /** Where control responses, HTTP/2 errors and ordering violations are published. */
+  readonly events: RouterEvents
   /**
    * AllowUnauthenticatedChannels: admit control requests that carry no channel token (the original extension has
    * none). A wrong token is refused either way. Default false.
@@ -137,7 +75,7 @@ export interface ControlListenResult {
 export class ControlServer {
   readonly #options: ControlServerOptions
   readonly #settings: ControlHttp2Settings
-  readonly #telemetry: RouterTelemetry
+  readonly #events: RouterEvents
   readonly #logger: Logger
   readonly #servers: Array<{ kind: 'h2c' | 'tls'; server: Http2Server | Http2SecureServer; port: number }> = []
   readonly #sessions = new Set<Http2Session>()
@@ -149,7 +87,7 @@ export class ControlServer {
     }
     this.#options = options
     this.#settings = { ...DEFAULT_CONTROL_HTTP2_SETTINGS, ...options.settings }
-    this.#telemetry = options.telemetry
+    this.#events = options.events
     this.#logger = options.logger
     const serverOptions = {
       settings: {
@@ -174,7 +112,7 @@ export class ControlServer {
       this.#wire(server)
       server.on('unknownProtocol', this.#onUnknownProtocol)
       // A client offering no h2 in ALPN fails the handshake here ("no application protocol"), as do bad handshakes.
-      server.on('tlsClientError', (err: Error) => this.#telemetry.onHttp2Error('tls_error', { err }))
+      server.on('tlsClientError', (err: Error) => this.#http2Error('tls_error', { err }))
       this.#servers.push({ kind: 'tls', server, port: options.tlsPort })
     }
   }
@@ -232,10 +170,10 @@ export class ControlServer {
     this.#sessions.add(session)
     session.once('close', () => this.#sessions.delete(session))
     session.on('frameError', (type: number, code: number, id: number) => {
-      this.#telemetry.onHttp2Error('frame_error', { type, code, streamId: id })
+      this.#http2Error('frame_error', { type, code, streamId: id })
     })
     session.on('goaway', (code: number) => {
-      if (code !== http2.NGHTTP2_NO_ERROR) this.#telemetry.onHttp2Error('goaway_received', { code })
+      if (code !== http2.NGHTTP2_NO_ERROR) this.#http2Error('goaway_received', { code })
     })
     // The connection window can only be raised once the session exists (DESIGN.md §6).
     try {
@@ -244,54 +182,9 @@ export class ControlServer {
       this.#logger.debug({ err }, 'could not raise the connection window')
     }
     if (this.#state === 'closing' || this.#state === 'closed') goawayGracefully(session)
-    this.#keepAlive(session)
-  }
-
-  // nghttp2 answers a peer's protocol error (DATA on an idle stream, a bad frame size) with GOAWAY, and Node then only
-  // stops reading the connection, with no event: the socket is never closed (RFC 9113 §5.4.1 wants it closed) and
-  // not even the peer's FIN is read, so the session, its socket and its parked channels would stay until the router
-  // closes, and every request sent to such a channel would wait out its head timeout. A PING that gets no answer finds
-  // such a session (nothing leaves it any more); destroying it closes its channels as lost.
-  // Any byte read from the session since the PING went out also proves it alive: an extension starved of CPU answers
-  // late, but its responses still arrive, and destroying its session would fail every request it is carrying.
-  #keepAlive(session: Http2Session): void {
-    const { keepAlivePingIntervalMs, keepAlivePingTimeoutMs } = this.#settings
-    let timer: NodeJS.Timeout | undefined
-    let answered = false
-    let bytesReadAtProbe = 0
-    // Judged one poll phase later: after an event-loop stall the expired timer runs before the socket is read, and an
-    // answer already waiting there must still count.
-    const onDeadline = (): void => {
-      setImmediate(() => {
-        if (answered || session.destroyed) return
-        if (session.socket.bytesRead > bytesReadAtProbe && !session.closed) {
-          probe()
-          return
-        }
-        // A session closing gracefully that stops answering is just destroyed; only a live one is an error.
-        if (!session.closed) {
-          this.#telemetry.onHttp2Error('session_error', {
-            reason: `no PING answer within ${keepAlivePingTimeoutMs} ms`,
-          })
-        }
-        session.destroy()
-      })
-    }
-    const probe = (): void => {
-      if (session.closed || session.destroyed) return
-      answered = false
-      bytesReadAtProbe = session.socket.bytesRead
-      timer = setTimeout(onDeadline, keepAlivePingTimeoutMs)
-      session.ping((err) => {
-        // A cancelled PING means the session is going away anyway; its 'close' clears the timer.
-        if (err !== null) return
-        answered = true
-        clearTimeout(timer)
-        timer = setTimeout(probe, keepAlivePingIntervalMs)
-      })
-    }
-    timer = setTimeout(probe, keepAlivePingIntervalMs)
-    session.once('close', () => clearTimeout(timer))
+    keepSessionAlive(session, this.#settings, (timeoutMs) => {
+      this.#http2Error('session_error', { reason: `no PING answer within ${timeoutMs} ms` })
+    })
   }
 
   readonly #onSessionError = (err: Error): void => {
@@ -300,11 +193,11 @@ export class ControlServer {
     // SETTINGS value…), a session error.
     const { code, errno } = err as NodeJS.ErrnoException
     const badPreface = code === 'ERR_HTTP2_ERROR' && errno === NGHTTP2_ERR_BAD_CLIENT_MAGIC
-    this.#telemetry.onHttp2Error(badPreface ? 'bad_preface' : 'session_error', { err })
+    this.#http2Error(badPreface ? 'bad_preface' : 'session_error', { err })
   }
 
   readonly #onUnknownProtocol = (socket: Socket): void => {
-    this.#telemetry.onHttp2Error('bad_preface', { alpn: 'none or http/1.1' })
+    this.#http2Error('bad_preface', { alpn: 'none or http/1.1' })
     socket.destroy()
   }
 
@@ -312,11 +205,11 @@ export class ControlServer {
   readonly #onStreamError = (err: Error): void => {
     // Our own resets (client aborts, timeouts) emit 'error' too; only the peer's count.
     if (isOwnReset(err)) return
-    this.#telemetry.onHttp2Error('stream_error', { err })
+    this.#http2Error('stream_error', { err })
   }
 
   readonly #onOrderingViolation = (error: TunnelOrderingError, poolId: string): void => {
-    this.#telemetry.onTunnelOrderingViolation(error, poolId)
+    this.#events.tunnelOrderingViolated.publish({ poolId, error })
   }
 
   readonly #onStream = (
@@ -331,7 +224,7 @@ export class ControlServer {
     const route = typeof path === 'string' ? parseControlPath(path) : undefined
     if (route === undefined || headers[':method'] !== CONTROL_ROUTE_METHODS[route.kind]) {
       this.#refuse(stream, 404, CONTROL_BODY_NO_ROUTE, false)
-      this.#telemetry.onControlResponse('unknown', 404, { path, method: headers[':method'] })
+      this.#responded('unknown', 404, { path, method: headers[':method'] })
       return
     }
     const raw = rawHeaders ?? flattenHeaders(headers)
@@ -357,28 +250,21 @@ export class ControlServer {
     const lambdaIdHeader = headerValues(rawHeaders, HEADER_LAMBDA_ID)
     if (lambdaIdHeader.length !== 1 || (lambdaIdHeader[0] as string).trim().length === 0) {
       this.#refuse(stream, 400, CONTROL_BODY_NO_LAMBDA_ID, true)
-      this.#telemetry.onControlResponse('request', 400, { lambdaId, channelId })
+      this.#responded('request', 400, { lambdaId, channelId })
       return
     }
-    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
-    const pool = this.#options.resolvePool(poolId)
-    if (pool === undefined) {
-      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown pool' })
-      return
-    }
-    const access = this.#authorize(stream, pool, route, rawHeaders)
-    if (access === 'refused') return
-    const admission = access === 'unknown' ? 'unknown' : pool.acceptsChannel(lambdaId, channelId)
+    const resolved = this.#resolve(stream, route, rawHeaders)
+    if (resolved === undefined) return
+    const { pool, poolId } = resolved
+    const admission = resolved.access === 'unknown' ? 'unknown' : pool.acceptsChannel(lambdaId, channelId)
     if (admission === 'unknown') {
-      this.#refuse(stream, 409, controlBodyNoInstance(poolId, lambdaId, channelId), true)
-      this.#telemetry.onControlResponse('request', 409, { poolId, lambdaId, channelId, why: 'unknown instance' })
+      this.#refuseUnknownInstance(stream, route, poolId)
       return
     }
     if (admission === 'full') {
       // Beyond NumberOfChannels: a peer opening channels it was not asked for. No detail, as for a bad token.
       this.#answerEmpty(stream, 429)
-      this.#telemetry.onControlResponse('request', 429, { poolId, lambdaId, channelId, why: 'channel cap' })
+      this.#responded('request', 429, { poolId, lambdaId, channelId, why: 'channel cap' })
       return
     }
     if (stream.destroyed) return
@@ -406,61 +292,73 @@ export class ControlServer {
   }
 
   #onPing(stream: ServerHttp2Stream, route: ControlRoute, rawHeaders: string[]): void {
-    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
-    const pool = this.#options.resolvePool(poolId)
-    if (pool === undefined) {
-      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
-      return
-    }
-    const access = this.#authorize(stream, pool, route, rawHeaders)
-    if (access === 'refused') return
-    if (access === 'unknown' || !pool.ping(route.lambdaId)) {
-      this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
-      this.#telemetry.onControlResponse('ping', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
+    const resolved = this.#resolve(stream, route, rawHeaders)
+    if (resolved === undefined) return
+    if (resolved.access === 'unknown' || !resolved.pool.ping(route.lambdaId)) {
+      this.#refuseUnknownInstance(stream, route, resolved.poolId)
       return
     }
     this.#answerEmpty(stream, 200)
   }
 
   #onClose(stream: ServerHttp2Stream, route: ControlRoute, rawHeaders: string[]): void {
-    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
-    const pool = this.#options.resolvePool(poolId)
-    if (pool === undefined) {
-      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
-      this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown pool' })
-      return
-    }
-    const access = this.#authorize(stream, pool, route, rawHeaders)
-    if (access === 'refused') return
+    const resolved = this.#resolve(stream, route, rawHeaders)
+    if (resolved === undefined) return
+    const { pool, poolId } = resolved
     // Answer without waiting for the request body's END_STREAM: the Rust extension closes it only after the response.
     stream.resume()
     pool.closeFromLambda(route.lambdaId, (known) => {
       if (known) {
         this.#answerEmpty(stream, 200)
-        this.#telemetry.onControlResponse('close', 200, { poolId, lambdaId: route.lambdaId })
+        this.#responded('close', 200, { poolId, lambdaId: route.lambdaId })
       } else {
-        this.#refuse(stream, 409, controlBodyNoInstanceForLambda(poolId, route.lambdaId), true)
-        this.#telemetry.onControlResponse('close', 409, { poolId, lambdaId: route.lambdaId, why: 'unknown instance' })
+        this.#refuseUnknownInstance(stream, route, poolId)
       }
     })
   }
 
-  // The channel token check every route makes once the pool is known: a refusal is a bare 403 (no body, no hint of
-  // which part was wrong) and nothing reaches the instance.
-  #authorize(stream: ServerHttp2Stream, pool: ControlPool, route: ControlRoute, rawHeaders: string[]): ControlAccess {
+  // The one step every route takes first: find the pool (409 when unknown, as the original), then judge the channel
+  // token (a bare 403: no body, no hint of which part was wrong; nothing reaches the instance). Undefined once the
+  // stream has been answered.
+  #resolve(
+    stream: ServerHttp2Stream,
+    route: ControlRoute,
+    rawHeaders: string[],
+  ): { pool: ControlPool; poolId: string; access: 'ok' | 'unknown' } | undefined {
+    const poolId = resolveControlPoolId(route, rawHeaders, HEADER_POOL_ID)
+    const pool = this.#options.resolvePool(poolId)
+    if (pool === undefined) {
+      this.#refuse(stream, 409, controlBodyNoPool(poolId), true)
+      this.#responded(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown pool' })
+      return undefined
+    }
     const tokens = headerValues(rawHeaders, HEADER_CHANNEL_TOKEN)
-    const access = pool.authorize(
-      route.lambdaId,
-      tokens,
-      this.#options.allowUnauthenticatedChannels === true,
-      route.kind,
-    )
+    const allowMissing = this.#options.allowUnauthenticatedChannels === true
+    const access = pool.authorize(route.lambdaId, tokens, allowMissing, route.kind)
     if (access === 'refused') {
       this.#answerEmpty(stream, 403)
-      this.#telemetry.onControlResponse(route.kind, 403, { poolId: pool.poolId, lambdaId: route.lambdaId })
+      this.#responded(route.kind, 403, { poolId: pool.poolId, lambdaId: route.lambdaId })
+      return undefined
     }
-    return access
+    return { pool, poolId, access }
+  }
+
+  // 409 for an instance the pool does not know (or no longer serves): the extension stops.
+  #refuseUnknownInstance(stream: ServerHttp2Stream, route: ControlRoute, poolId: string): void {
+    const body =
+      route.kind === 'request'
+        ? controlBodyNoInstance(poolId, route.lambdaId, route.channelId)
+        : controlBodyNoInstanceForLambda(poolId, route.lambdaId)
+    this.#refuse(stream, 409, body, true)
+    this.#responded(route.kind, 409, { ...routeIds(route, poolId), why: 'unknown instance' })
+  }
+
+  #responded(route: ControlRouteKind | 'unknown', status: number, detail: Record<string, unknown>): void {
+    this.#events.controlResponded.publish({ route, status, detail })
+  }
+
+  #http2Error(kind: Http2ErrorKind, detail: Record<string, unknown>): void {
+    this.#events.http2Error.publish({ kind, detail })
   }
 
   #answerEmpty(stream: ServerHttp2Stream, status: number): void {
@@ -476,6 +374,12 @@ export class ControlServer {
     stream.respond(textPlain ? { ':status': status, 'content-type': 'text/plain' } : { ':status': status })
     stream.end(body)
   }
+}
+
+// The ids a control response is logged with.
+function routeIds(route: ControlRoute, poolId: string): Record<string, string> {
+  const ids = { poolId, lambdaId: route.lambdaId }
+  return route.kind === 'request' ? { ...ids, channelId: route.channelId } : ids
 }
 
 // Node passes rawHeaders to 'stream' listeners; this covers a caller that does not.

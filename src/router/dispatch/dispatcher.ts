@@ -1,6 +1,7 @@
 // One pool's dispatcher: admit → pick a channel or queue → start the exchange; drain the queue whenever capacity
-// appears (a channel parked, a busy one freed, an instance opened). Event-driven: no polling, no background loop. Owns
-// the queue, its one timeout timer and the running exchanges. The request lifecycle is drawn in docs/lifecycle.md.
+// appears: a channel parked or an instance opened (told by the pool), or an exchange finished (told by the exchange
+// itself, after its client's handler had its final call). Event-driven: no polling, no background loop. Owns the
+// queue, its one timeout timer and the running exchanges. The request lifecycle is drawn in docs/lifecycle.md.
 import {
   type AppStartFailedError,
   ClientAbortedError,
@@ -10,12 +11,14 @@ import {
   RouterClosingError,
   type RouterError,
 } from '../errors.js'
+import type { RequestEnd, RouterEvents } from '../events.js'
 import type { InstanceRegistry } from '../instances/registry.js'
-import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from './exchange.js'
-import { PendingQueue, type QueueLinks } from './pending-queue.js'
+import type { ExchangeSettings } from './exchange-channel.js'
+import { PendingQueue } from './pending-queue.js'
 import { pickChannel, pickInstance } from './pick.js'
-import { type ExchangeSettings, TunnelExchange } from './tunnel-exchange.js'
+import { QueuedRequest, type QueueOwner } from './queued-request.js'
+import { TunnelExchange } from './tunnel-exchange.js'
 
 /** What the pool (its scaler) hears from the dispatcher. Called synchronously; must not throw. */
 export interface DispatcherHooks {
@@ -35,7 +38,8 @@ export interface DispatcherOptions {
   readonly queueTimeoutMs: number
   readonly exchange: ExchangeSettings
   readonly registry: InstanceRegistry
-  readonly telemetry: PoolTelemetry
+  /** Where requests' queueing, dispatch and ends are published. */
+  readonly events: RouterEvents
   readonly hooks: DispatcherHooks
 }
 
@@ -53,48 +57,17 @@ export interface NoCapacity {
  */
 export const MAX_REFUSED_RETRIES = 3
 
-// A request waiting for a channel. Listens to its own abort signal (handleEvent: no closure per request).
-class QueuedRequest implements QueueLinks<QueuedRequest> {
-  prev: QueuedRequest | undefined
-  next: QueuedRequest | undefined
-  queued = false
-  readonly request: DispatchRequest
-  readonly handler: ExchangeHandler
-  readonly deadlineMs: number
-  /** Times an instance refused this request unprocessed so far. */
-  readonly refusals: number
-  readonly #dispatcher: Dispatcher
-
-  constructor(
-    dispatcher: Dispatcher,
-    request: DispatchRequest,
-    handler: ExchangeHandler,
-    deadlineMs: number,
-    refusals = 0,
-  ) {
-    this.#dispatcher = dispatcher
-    this.refusals = refusals
-    this.request = request
-    this.handler = handler
-    this.deadlineMs = deadlineMs
-  }
-
-  handleEvent(): void {
-    this.#dispatcher.abandon(this)
-  }
-}
-
 /**
  * `dispatch(request, handler)` never throws for an accepted request: every later outcome reaches the handler exactly
  * once. Counts (queue length, running) are read from the queue and the instances, never mirrored.
  */
-export class Dispatcher {
+export class Dispatcher implements QueueOwner {
   readonly poolId: string
   readonly #queue: PendingQueue<QueuedRequest>
   readonly #queueTimeoutMs: number
   readonly #exchange: ExchangeSettings
   readonly #registry: InstanceRegistry
-  readonly #telemetry: PoolTelemetry
+  readonly #events: RouterEvents
   readonly #hooks: DispatcherHooks
   readonly #running = new Set<TunnelExchange>()
   #idleWaiters: Array<() => void> = []
@@ -111,7 +84,7 @@ export class Dispatcher {
     this.#queueTimeoutMs = options.queueTimeoutMs
     this.#exchange = options.exchange
     this.#registry = options.registry
-    this.#telemetry = options.telemetry
+    this.#events = options.events
     this.#hooks = options.hooks
   }
 
@@ -150,7 +123,7 @@ export class Dispatcher {
   dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision {
     this.#hooks.onArrival()
     if (request.signal.aborted) {
-      this.#telemetry.onRequestRejected(request.requestId, 'aborted')
+      this.#ended(request, { kind: 'rejected', reason: 'aborted' })
       handler.onResponseError(new ClientAbortedError(request.requestId))
       return { kind: 'rejected', reason: 'aborted' }
     }
@@ -164,7 +137,7 @@ export class Dispatcher {
       case 'channel': {
         const channel = pick.instance.takeChannel()
         if (channel === undefined) throw new Error('BUG: a picked instance had no usable channel')
-        this.#telemetry.onRequestDispatched(request.requestId, channel.lambdaId, channel.channelId, undefined)
+        this.#dispatched(request, channel, undefined)
         this.#start(request, handler, channel, 0)
         return { kind: 'dispatched', lambdaId: channel.lambdaId, channelId: channel.channelId }
       }
@@ -173,7 +146,11 @@ export class Dispatcher {
         this.#queue.push(entry)
         request.signal.addEventListener('abort', entry)
         this.#armQueueTimer()
-        this.#telemetry.onRequestQueued(request.requestId, this.#queue.length)
+        this.#events.requestQueued.publish({
+          poolId: this.poolId,
+          requestId: request.requestId,
+          queueLength: this.#queue.length,
+        })
         this.#hooks.onLoadChanged()
         // Waiting requests go first; if capacity exists while others wait (it should not), serve them now.
         if (this.#queue.length > 1) this.drain()
@@ -181,7 +158,7 @@ export class Dispatcher {
       }
       case 'reject': {
         if (pick.reason === 'no-capacity') this.#refusedDemand++
-        this.#telemetry.onRequestRejected(request.requestId, pick.reason)
+        this.#ended(request, { kind: 'rejected', reason: pick.reason })
         handler.onResponseError(this.#rejection(pick.reason))
         return { kind: 'rejected', reason: pick.reason }
       }
@@ -216,7 +193,7 @@ export class Dispatcher {
           this.#unqueue(entry)
           const { request } = entry
           const queuedMs = this.#exchange.now() - request.receivedAtMs
-          this.#telemetry.onRequestDispatched(request.requestId, channel.lambdaId, channel.channelId, queuedMs)
+          this.#dispatched(request, channel, queuedMs)
           this.#start(request, entry.handler, channel, entry.refusals)
         }
       } while (this.#drainAgain)
@@ -267,7 +244,7 @@ export class Dispatcher {
   /** A queued request's client went away (its abort signal): remove it; no invoke is made for it. */
   abandon(entry: QueuedRequest): void {
     if (!this.#unqueue(entry)) return
-    this.#telemetry.onRequestAborted(entry.request.requestId, 'queued')
+    this.#ended(entry.request, { kind: 'aborted', phase: 'queued' })
     entry.handler.onResponseError(new ClientAbortedError(entry.request.requestId))
     this.#hooks.onLoadChanged()
     this.#checkIdle()
@@ -293,7 +270,13 @@ export class Dispatcher {
   #retryRefused(refused: TunnelExchange, handler: ExchangeHandler, refusals: number): void {
     this.#running.delete(refused)
     const { request, channel } = refused
-    this.#telemetry.onRequestRetried(request.requestId, channel.lambdaId, channel.channelId, refusals)
+    this.#events.requestRetried.publish({
+      poolId: this.poolId,
+      requestId: request.requestId,
+      lambdaId: channel.lambdaId,
+      channelId: channel.channelId,
+      attempt: refusals,
+    })
     const entry = new QueuedRequest(this, request, handler, request.receivedAtMs + this.#queueTimeoutMs, refusals)
     this.#queue.unshift(entry)
     request.signal.addEventListener('abort', entry)
@@ -304,9 +287,12 @@ export class Dispatcher {
     this.drain()
   }
 
+  // The one route by which a finished exchange's capacity comes back: called after its handler's final call
+  // (onResponseEnd or onResponseError), so the next request starts only once that client has heard its end.
   readonly #onExchangeDone = (exchange: TunnelExchange): void => {
     this.#running.delete(exchange)
     this.#hooks.onCompleted(this.#exchange.now() - exchange.request.receivedAtMs)
+    this.drain()
     this.#checkIdle()
   }
 
@@ -323,7 +309,7 @@ export class Dispatcher {
       this.#unqueue(entry)
       const error = makeError()
       if (reason === 'no-capacity') this.#refusedDemand++
-      this.#telemetry.onRequestDropped(entry.request.requestId, reason, error)
+      this.#ended(entry.request, { kind: 'dropped', reason, error })
       entry.handler.onResponseError(error)
     }
     this.#hooks.onLoadChanged()
@@ -373,7 +359,7 @@ export class Dispatcher {
       expired = true
       const waitedMs = Math.round(now - entry.request.receivedAtMs)
       const error = new QueueTimeoutError(this.poolId, waitedMs)
-      this.#telemetry.onRequestTimedOut(entry.request.requestId, 'queue', error)
+      this.#ended(entry.request, { kind: 'timed-out', phase: 'queue', error })
       entry.handler.onResponseError(error)
     }
     this.#armQueueTimer()
@@ -381,6 +367,21 @@ export class Dispatcher {
       this.#hooks.onLoadChanged()
       this.#checkIdle()
     }
+  }
+
+  #dispatched(request: DispatchRequest, channel: TunnelExchange['channel'], queuedMs: number | undefined): void {
+    const { lambdaId, channelId } = channel
+    this.#events.requestDispatched.publish({
+      poolId: this.poolId,
+      requestId: request.requestId,
+      lambdaId,
+      channelId,
+      queuedMs,
+    })
+  }
+
+  #ended(request: DispatchRequest, end: RequestEnd): void {
+    this.#events.requestEnded.publish({ poolId: this.poolId, requestId: request.requestId, ...end })
   }
 
   #checkIdle(): void {

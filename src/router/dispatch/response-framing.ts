@@ -111,3 +111,8 @@ function withOneLength(headers: RawHeaders, bytes: number | undefined): RawHeade
   }
   return out
 }
+
+/** The violation as a BadUpstreamFramingError names it. */
+export function describeFramingViolation(framing: ResponseFraming, violation: FramingViolation): string {
+  return framing.kind === 'length' ? `${violation} of Content-Length ${framing.bytes}` : `${violation}: no body allowed`
+}

@@ -7,7 +7,6 @@ import { TurnCork } from '../../common/index.js'
 import {
   createResponseHeadParser,
   filterClientResponseHeaders,
-  type HeadLimits,
   type HeadParser,
   type ResponseHead,
   serializeRequestHead,
@@ -18,51 +17,22 @@ import {
   BodyIdleTimeoutError,
   ClientAbortedError,
   HeadTimeoutError,
-  RequestBodyTimeoutError,
-  RequestBodyTooSlowError,
   type RouterError,
   TunnelOrderingError,
   UpstreamClosedError,
 } from '../errors.js'
+import type { RequestEnd } from '../events.js'
 import { resetStream } from '../http2-reset.js'
-import type { Channel } from '../instances/channel.js'
-import type { PoolTelemetry } from '../telemetry.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
-import { decideResponseFraming, framingViolation, type ResponseFraming } from './response-framing.js'
-import { RequestBodyClock, type RequestBodyLimits } from './upload-rate.js'
-
-/**
- * Upload bytes queued on a channel stream before the client's body is paused. Node's HTTP/2 streams signal back-pressure
- * at 16 KiB, a quarter of one 64 KiB client read: pausing there turns every chunk into a stop-and-wait round trip
- * between the processes. The stream's 'drain' resumes the body; the HTTP/2 window bounds what is in flight beyond.
- */
-export const TUNNEL_WRITE_BUFFER_BYTES = 256 * 1024
-
-/** Per-pool settings every exchange of the pool shares. */
-export interface ExchangeSettings {
-  /** From the moment the request is fully written until the response head is complete; 0 disables. */
-  readonly responseHeadTimeoutMs: number
-  /** Longest time with no body byte moving either way (request upload or response body); 0 disables. */
-  readonly bodyIdleTimeoutMs: number
-  /** Total deadline and minimum rate of the client's request body, from when this exchange starts relaying it. */
-  readonly requestBody: RequestBodyLimits
-  readonly headLimits: HeadLimits
-  readonly exposeInternalHeaders: boolean
-  readonly now: () => number
-  readonly telemetry: PoolTelemetry
-}
-
-// How an exchange ended, for telemetry; each maps to one PoolTelemetry event.
-type FailureKind =
-  | 'head-timeout'
-  | 'body-idle'
-  | 'request-body'
-  | 'aborted'
-  | 'bad_upstream_head'
-  | 'bad_upstream_framing'
-  | 'upstream_closed'
-  | 'tunnel_ordering'
-  | 'closing'
+import { type ExchangeChannel, type ExchangeSettings, TUNNEL_WRITE_BUFFER_BYTES } from './exchange-channel.js'
+import { type FailureKind, failureEnd } from './exchange-failure.js'
+import {
+  decideResponseFraming,
+  describeFramingViolation,
+  framingViolation,
+  type ResponseFraming,
+} from './response-framing.js'
+import { RequestBodyClock, requestBodyError } from './upload-rate.js'
 
 /**
  * Lifecycle: start() → [request head written] → [request body streamed] → [response head parsed → onResponseStart]
@@ -74,7 +44,7 @@ type FailureKind =
  */
 export class TunnelExchange implements ExchangeController {
   readonly request: DispatchRequest
-  readonly channel: Channel
+  readonly channel: ExchangeChannel
   readonly #handler: ExchangeHandler
   readonly #settings: ExchangeSettings
   readonly #onDone: (exchange: TunnelExchange) => void
@@ -98,7 +68,7 @@ export class TunnelExchange implements ExchangeController {
   #done = false
 
   constructor(
-    channel: Channel,
+    channel: ExchangeChannel,
     request: DispatchRequest,
     handler: ExchangeHandler,
     settings: ExchangeSettings,
@@ -219,12 +189,7 @@ export class TunnelExchange implements ExchangeController {
     }
     const expired = this.#upload?.expired(now)
     if (expired !== undefined) {
-      const { requestId } = this.request
-      const { requestBody } = settings
-      const error =
-        expired === 'timeout'
-          ? new RequestBodyTimeoutError(requestId, requestBody.timeoutMs, this.#requestBodyBytes)
-          : new RequestBodyTooSlowError(requestId, requestBody.minBytesPerSecond, this.#requestBodyBytes)
+      const error = requestBodyError(expired, this.request.requestId, settings.requestBody, this.#requestBodyBytes)
       this.#fail(error, 'request-body')
       return
     }
@@ -259,11 +224,9 @@ export class TunnelExchange implements ExchangeController {
   }
 
   readonly #onBodyError = (error: Error): void => {
-    this.#settings.telemetry.logger.debug(
-      { requestId: this.request.requestId, err: error },
-      'client request body failed',
-    )
-    this.#fail(new ClientAbortedError(this.request.requestId), 'aborted')
+    const { requestId } = this.request
+    this.#settings.events.requestBodyFailed.publish({ poolId: this.channel.poolId, requestId, error })
+    this.#fail(new ClientAbortedError(requestId), 'aborted')
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -314,8 +277,7 @@ export class TunnelExchange implements ExchangeController {
     const violation = framingViolation(framing, bodyBytes, ended)
     if (violation === undefined) return false
     const { lambdaId, channelId } = this.channel
-    const why =
-      framing.kind === 'length' ? `${violation} of Content-Length ${framing.bytes}` : `${violation}: no body allowed`
+    const why = describeFramingViolation(framing, violation)
     this.#fail(new BadUpstreamFramingError(lambdaId, channelId, why, bodyBytes), 'bad_upstream_framing')
     return true
   }
@@ -395,21 +357,20 @@ export class TunnelExchange implements ExchangeController {
     this.#done = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    const stream = this.channel.stream
-    stream.off('data', this.#onData)
-    stream.off('end', this.#onEnd)
-    stream.off('close', this.#onClose)
+    this.channel.stream.off('data', this.#onData).off('end', this.#onEnd).off('close', this.#onClose)
     this.request.signal.removeEventListener('abort', this)
     this.#detachBody()
     this.#cork?.flush()
-    this.#settings.telemetry.onExchangeBytes(this.#requestBodyBytes, this.#responseBodyBytes)
+    const { poolId } = this.channel
+    const bytes = { requestBodyBytes: this.#requestBodyBytes, responseBodyBytes: this.#responseBodyBytes }
+    this.#settings.events.exchangeBytes.publish({ poolId, ...bytes })
   }
 
   #finish(): void {
     this.#cleanup()
     this.channel.release()
     const durationMs = this.#settings.now() - this.request.receivedAtMs
-    this.#settings.telemetry.onRequestCompleted(this.request.requestId, this.#status, durationMs)
+    this.#ended({ kind: 'completed', status: this.#status, durationMs })
     this.#handler.onResponseEnd()
     this.#onDone(this)
   }
@@ -423,36 +384,16 @@ export class TunnelExchange implements ExchangeController {
     resetStream(stream, 'cancel', `exchange failed: ${kind}`)
     if (this.#body !== null && !this.#requestEnded) this.#body.resume()
     this.channel.release()
-    const telemetry = this.#settings.telemetry
-    const requestId = this.request.requestId
-    switch (kind) {
-      case 'head-timeout':
-        telemetry.onRequestTimedOut(requestId, 'head', error)
-        break
-      case 'body-idle':
-        telemetry.onRequestTimedOut(requestId, 'body-idle', error)
-        break
-      case 'request-body':
-        telemetry.onRequestTimedOut(requestId, 'request-body', error)
-        break
-      case 'aborted':
-        telemetry.onRequestAborted(requestId, 'running')
-        break
-      case 'closing':
-        telemetry.onRequestDropped(requestId, 'closing', error)
-        break
-      case 'bad_upstream_head':
-      case 'bad_upstream_framing':
-      case 'upstream_closed':
-      case 'tunnel_ordering':
-        telemetry.onRequestFailed(requestId, kind, error)
-        break
-      default: {
-        const unreachable: never = kind
-        throw new Error(`unknown failure kind ${String(unreachable)}`)
-      }
-    }
+    this.#ended(failureEnd(kind, error))
     this.#handler.onResponseError(error)
     this.#onDone(this)
+  }
+
+  #ended(end: RequestEnd): void {
+    this.#settings.events.requestEnded.publish({
+      poolId: this.channel.poolId,
+      requestId: this.request.requestId,
+      ...end,
+    })
   }
 }

@@ -1,6 +1,7 @@
 // How long a client may take over its request body once a channel reads it: a total deadline, and a minimum data
 // rate with a grace period (Kestrel's MinRequestBodyDataRate: 240 B/s, 5 s grace). Pure functions and one small
 // stateful clock; no I/O, no timers.
+import { RequestBodyTimeoutError, RequestBodyTooSlowError } from '../errors.js'
 
 /** Bounds on receiving one request body, counted from when the router starts relaying it into a channel. */
 export interface RequestBodyLimits {
@@ -80,4 +81,16 @@ export class RequestBodyClock {
     if (this.#pausedAtMs === undefined && nowMs >= this.#rateDeadlineMs) return 'too-slow'
     return undefined
   }
+}
+
+/** The client's error when its upload expired: the total deadline passed (`timeout`) or it fell below the rate. */
+export function requestBodyError(
+  expired: 'timeout' | 'too-slow',
+  requestId: string,
+  limits: RequestBodyLimits,
+  receivedBytes: number,
+): RequestBodyTimeoutError | RequestBodyTooSlowError {
+  return expired === 'timeout'
+    ? new RequestBodyTimeoutError(requestId, limits.timeoutMs, receivedBytes)
+    : new RequestBodyTooSlowError(requestId, limits.minBytesPerSecond, receivedBytes)
 }

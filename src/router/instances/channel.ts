@@ -2,11 +2,13 @@
 // replaced). Owns nothing but its stream's close listener; the exchange that claims it owns the exchange's listeners.
 import { constants as http2, type ServerHttp2Stream } from 'node:http2'
 import { serializeGoaway } from '../../protocol/index.js'
-import { type TunnelIds, TunnelWriter } from '../control/tunnel-writer.js'
 import type { TunnelOrderingError } from '../errors.js'
-import type { ChannelCloseReason } from '../telemetry.js'
+import { type TunnelIds, TunnelWriter } from './tunnel-writer.js'
 
 export type ChannelState = 'parked' | 'busy' | 'closed'
+
+/** Why a channel stream stopped being usable. */
+export type ChannelCloseReason = 'used' | 'goaway' | 'lost' | 'replaced'
 
 /** Told once when a channel leaves `parked` or `busy` for `closed`. The instance implements it. */
 export interface ChannelOwner {
@@ -14,7 +16,7 @@ export interface ChannelOwner {
 }
 
 export interface ChannelOptions extends TunnelIds {
-  /** Called (then the write throws) when something writes DATA before HEADERS; telemetry counts and logs it. */
+  /** Called (then the write throws) when something writes DATA before HEADERS; the control server publishes it. */
   readonly onOrderingViolation: (error: TunnelOrderingError, poolId: string) => void
   /**
    * Test seam only: build the channel on a stream whose HEADERS are not sent, to prove the TunnelWriter guard. Real

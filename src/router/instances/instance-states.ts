@@ -1,5 +1,6 @@
 // Pure. The instance state machine's states and its table of allowed transitions (original-router.md §2.1, improved:
-// a start timeout leaves `starting`, and a router-initiated stop goes straight to `closing`). No I/O, no timers.
+// a start timeout leaves `starting`, and a router-initiated stop goes straight to `closing`), and the snapshot an
+// instance shows. No I/O, no timers.
 
 /**
  * - `initial`: created, not yet invoked.
@@ -10,6 +11,16 @@
  * - `closed`: the invoke returned; forgotten by the registry.
  */
 export type InstanceState = 'initial' | 'starting' | 'open' | 'draining' | 'closing' | 'closed'
+
+/** What an instance shows to metrics, health and the dashboard; read on demand. */
+export interface InstanceSnapshot {
+  readonly lambdaId: string
+  readonly state: InstanceState
+  readonly ageMs: number
+  readonly outstanding: number
+  readonly parkedChannels: number
+  readonly busyChannels: number
+}
 
 /** Every legal move. Anything not listed is refused by `LambdaInstance.transition`. */
 export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceState, readonly InstanceState[]>> = Object.freeze({

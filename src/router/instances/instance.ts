@@ -1,16 +1,19 @@
 // One Lambda invocation seen from the router: its state machine, its channels (parked, busy) and its two timers (start
 // timeout, retire wait). Counts are derived from the channel sets. Touches only its own channels and timers.
 import { shortId } from '../../common/index.js'
-import type { ChannelCloseReason, InstanceSnapshot, PoolTelemetry } from '../telemetry.js'
-import type { Channel, ChannelOwner } from './channel.js'
-import { canTransition, type InstanceState, isDispatchable } from './instance-states.js'
+import type { RouterEvents } from '../events.js'
+import type { Channel, ChannelCloseReason, ChannelOwner } from './channel.js'
+import { canTransition, type InstanceSnapshot, type InstanceState, isDispatchable } from './instance-states.js'
 
 /** What the pool hears from an instance. Called synchronously; must not throw. */
 export interface InstanceHooks {
   /** After every transition, once the state's entry actions ran. */
   onStateChanged(instance: LambdaInstance, from: InstanceState, to: InstanceState): void
-  /** A channel was parked or a busy one finished: a request may be dispatchable now. */
-  onCapacity(instance: LambdaInstance): void
+  /**
+   * A channel was parked: a request may be dispatchable now. A busy channel that finishes is not reported here: its
+   * exchange tells the dispatcher, after the client's handler had its final call (one route per event).
+   */
+  onChannelParked(instance: LambdaInstance): void
   /** The instance did not connect back within the start timeout; it already moved to `closing` and aborted its invoke. */
   onStartTimeout(instance: LambdaInstance): void
 }
@@ -27,7 +30,8 @@ export interface LambdaInstanceOptions {
   /** How long `starting` may last before the instance is failed; 0 disables the timer. */
   readonly instanceStartTimeoutMs: number
   readonly now: () => number
-  readonly telemetry: PoolTelemetry
+  /** Where the instance publishes its transitions and channel events. */
+  readonly events: RouterEvents
   readonly hooks: InstanceHooks
 }
 
@@ -45,7 +49,7 @@ export class LambdaInstance implements ChannelOwner {
   readonly #maxChannels: number
   readonly #startTimeoutMs: number
   readonly #now: () => number
-  readonly #telemetry: PoolTelemetry
+  readonly #events: RouterEvents
   readonly #hooks: InstanceHooks
   readonly #parked = new Set<Channel>()
   readonly #busy = new Set<Channel>()
@@ -67,7 +71,7 @@ export class LambdaInstance implements ChannelOwner {
     this.channelToken = options.channelToken
     this.#startTimeoutMs = options.instanceStartTimeoutMs
     this.#now = options.now
-    this.#telemetry = options.telemetry
+    this.#events = options.events
     this.#hooks = options.hooks
     this.createdAtMs = options.now()
   }
@@ -108,7 +112,7 @@ export class LambdaInstance implements ChannelOwner {
 
   /**
    * The one place the state changes (STYLE.md §4). Returns false, and changes nothing, unless the current state is in
-   * `from` and the move is in the transition table. Runs `to`'s entry actions, then telemetry, then the pool's hook.
+   * `from` and the move is in the transition table. Runs `to`'s entry actions, then publishes it, then the pool's hook.
    */
   transition(from: readonly InstanceState[], to: InstanceState): boolean {
     const previous = this.#state
@@ -139,7 +143,13 @@ export class LambdaInstance implements ChannelOwner {
         throw new Error(`unknown instance state ${String(unreachable)}`)
       }
     }
-    this.#telemetry.onInstanceStateChanged(this.lambdaId, previous, to, this.ageMs)
+    this.#events.instanceStateChanged.publish({
+      poolId: this.poolId,
+      lambdaId: this.lambdaId,
+      from: previous,
+      to,
+      ageMs: this.ageMs,
+    })
     this.#hooks.onStateChanged(this, previous, to)
     return true
   }
@@ -155,9 +165,12 @@ export class LambdaInstance implements ChannelOwner {
     this.#byChannelId.set(channel.channelId, channel)
     if (previous !== undefined) previous.drop()
     this.#parked.add(channel)
-    this.#telemetry.onChannelOpened(this.lambdaId, channel.channelId)
+    const opened = this.#events.channelOpened
+    if (opened.hasSubscribers) {
+      opened.publish({ poolId: this.poolId, lambdaId: this.lambdaId, channelId: channel.channelId })
+    }
     if (this.#state === 'starting') this.transition(['starting'], 'open')
-    this.#hooks.onCapacity(this)
+    this.#hooks.onChannelParked(this)
   }
 
   /**
@@ -196,8 +209,10 @@ export class LambdaInstance implements ChannelOwner {
     if (from === 'parked') this.#parked.delete(channel)
     else this.#busy.delete(channel)
     if (this.#byChannelId.get(channel.channelId) === channel) this.#byChannelId.delete(channel.channelId)
-    this.#telemetry.onChannelClosed(this.lambdaId, channel.channelId, reason)
-    if (from === 'busy') this.#hooks.onCapacity(this)
+    const closed = this.#events.channelClosed
+    if (closed.hasSubscribers) {
+      closed.publish({ poolId: this.poolId, lambdaId: this.lambdaId, channelId: channel.channelId, reason })
+    }
   }
 
   /**
@@ -258,7 +273,11 @@ export class LambdaInstance implements ChannelOwner {
   readonly #onStartTimer = (): void => {
     this.#startTimer = undefined
     if (!this.transition(['starting'], 'closing')) return
-    this.#telemetry.onInstanceStartTimedOut(this.lambdaId, this.#startTimeoutMs)
+    this.#events.instanceStartTimedOut.publish({
+      poolId: this.poolId,
+      lambdaId: this.lambdaId,
+      waitedMs: this.#startTimeoutMs,
+    })
     this.abortInvoke(new Error(`instance ${shortId(this.lambdaId)} did not connect within ${this.#startTimeoutMs} ms`))
     this.#hooks.onStartTimeout(this)
   }

@@ -4,27 +4,29 @@
 import { randomUUID } from 'node:crypto'
 import { type Logger, withTimeout } from '../../common/index.js'
 import type { WaiterRequest } from '../../protocol/index.js'
-import { judgeChannelToken, newChannelToken } from '../control/channel-token.js'
-import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } from '../control/server.js'
+import { newChannelToken } from '../control/channel-token.js'
 import { Dispatcher } from '../dispatch/dispatcher.js'
-import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
 import { pickInstancesToStop } from '../dispatch/pick.js'
-import { AppStartFailedError } from '../errors.js'
-import type { Channel } from '../instances/channel.js'
+import type { AppStartFailedError } from '../errors.js'
+import type { PoolSource, RouterEvents } from '../events.js'
 import { type InstanceHooks, LambdaInstance } from '../instances/instance.js'
-import { acceptsChannels, answersPing, type InstanceState } from '../instances/instance-states.js'
+import { acceptsChannels, type InstanceState } from '../instances/instance-states.js'
 import { InstanceRegistry } from '../instances/registry.js'
 import { classifyStartFailure } from '../invoke/classify-start-failure.js'
 import { InvokeGate, type InvokeGateOutcome, type InvokeGateView } from '../invoke/invoke-gate.js'
 import type { InvokeOutcome, Invoker } from '../invoke/invoker.js'
 import { Scaler, type ScaleSnapshot } from '../scaling/scaler.js'
-import { type InvokeResult, logId, type PoolSnapshot, type PoolTelemetry, type RouterTelemetry } from '../telemetry.js'
+import { appStartFailure, invokeReturned } from './invoke-report.js'
 import type { PoolContext } from './pool-context.js'
-import { replacementWaitMs } from './replacement.js'
+import { PoolControl } from './pool-control.js'
+import type { PoolSnapshot } from './pool-snapshot.js'
+import { scaleSnapshotOf } from './scale-snapshot.js'
+import { instanceWaiterRequest, preWarmWaiterRequest } from './waiter-payloads.js'
 
 export interface PoolOptions {
   readonly invoker: Invoker
-  readonly telemetry: RouterTelemetry
+  /** Where the pool, its instances, dispatcher and exchanges publish what happens; telemetry subscribes. */
+  readonly events: RouterEvents
   readonly logger: Logger
   /** Monotonic clock in ms (`performance.now` by default); instance ages, queue and exchange deadlines use it. */
   readonly now?: () => number
@@ -41,18 +43,20 @@ type PoolState = 'open' | 'closing' | 'closed'
 const LIVE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing']
 
 /**
- * `dispatch` is the front door's entry; `acceptsChannel`/`addChannel`/`ping`/`closeFromLambda` are the control
- * server's; `snapshot` feeds health, metrics and the dashboard; `close` shuts down gracefully.
+ * Owns the lifecycle of its instances; requests go to its `dispatcher`, which the front door resolves directly, and
+ * control requests to its `control`; `snapshot` feeds health, metrics and the dashboard; `close` shuts down gracefully.
  */
-export class Pool implements ControlPool {
+export class Pool implements PoolSource {
   readonly poolId: string
   readonly context: PoolContext
   readonly dispatcher: Dispatcher
+  /** What the control server resolves for this pool's instances. */
+  readonly control: PoolControl
   readonly #registry = new InstanceRegistry()
   readonly #invoker: Invoker
   readonly #gate: InvokeGate
   readonly #scaler: Scaler
-  readonly #telemetry: PoolTelemetry
+  readonly #events: RouterEvents
   readonly #logger: Logger
   readonly #now: () => number
   readonly #newLambdaId: () => string
@@ -65,7 +69,6 @@ export class Pool implements ControlPool {
   readonly #kept = new Set<LambdaInstance>()
   #freeReplacements = 0
   readonly #instanceHooks: InstanceHooks
-  readonly #unregisterMetrics: () => void
   #retryTimer: NodeJS.Timeout | undefined
   /** The last app start failure since an instance last opened: refusals while the breaker is open carry it. */
   #appStartFailure: AppStartFailedError | undefined
@@ -79,7 +82,7 @@ export class Pool implements ControlPool {
     this.#now = options.now ?? (() => performance.now())
     this.#newLambdaId = options.newLambdaId ?? randomUUID
     this.#newChannelToken = options.newChannelToken ?? (() => newChannelToken())
-    this.#telemetry = options.telemetry.forPool(context.poolId)
+    this.#events = options.events
     this.#logger = options.logger
     this.#gate = new InvokeGate(context.invokeGate, {
       now: this.#now,
@@ -87,7 +90,7 @@ export class Pool implements ControlPool {
     })
     this.#instanceHooks = {
       onStateChanged: this.#onInstanceStateChanged,
-      onCapacity: this.#onCapacity,
+      onChannelParked: this.#onChannelParked,
       onStartTimeout: this.#onStartTimeout,
     }
     this.dispatcher = new Dispatcher({
@@ -101,10 +104,10 @@ export class Pool implements ControlPool {
         headLimits: context.upstreamHeadLimits,
         exposeInternalHeaders: context.exposeInternalHeaders,
         now: this.#now,
-        telemetry: this.#telemetry,
+        events: this.#events,
       },
       registry: this.#registry,
-      telemetry: this.#telemetry,
+      events: this.#events,
       hooks: {
         onArrival: () => this.#scaler.recordArrival(),
         onLoadChanged: () => this.#scaler.notify(),
@@ -120,12 +123,15 @@ export class Pool implements ControlPool {
       },
       { now: this.#now, logger: this.#logger },
     )
-    this.#unregisterMetrics = options.telemetry.registerPool(context.poolId, () => this.snapshot())
-  }
-
-  /** The front door's entry: see `Dispatcher.dispatch`. */
-  dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision {
-    return this.dispatcher.dispatch(request, handler)
+    this.control = new PoolControl({
+      poolId: context.poolId,
+      registry: this.#registry,
+      events: this.#events,
+      maxChannels: context.channelCount,
+      wantsReplacement: (live) => this.#state === 'open' && this.#scaler.desiredInstances > live,
+      awaitingReplacement: this.#awaitingReplacement,
+    })
+    this.#events.poolOpened.publish(this)
   }
 
   /** The invoke gate's state now: breaker, backoff, tokens left in the burst bucket. */
@@ -154,67 +160,6 @@ export class Pool implements ControlPool {
     }
   }
 
-  // --- control server (ControlPool) ---
-
-  authorize(
-    lambdaId: string,
-    presentedTokens: readonly string[],
-    allowMissing: boolean,
-    route: ControlRouteKind,
-  ): ControlAccess {
-    const instance = this.#registry.get(lambdaId)
-    if (instance === undefined || instance.state === 'closed') return 'unknown'
-    const verdict = judgeChannelToken(instance.channelToken, presentedTokens, allowMissing)
-    if (verdict === 'ok') return 'ok'
-    this.#telemetry.onControlAuthRefused(lambdaId, route, verdict, instance.noteAuthRefusal())
-    return 'refused'
-  }
-
-  acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission {
-    const instance = this.#registry.get(lambdaId)
-    if (instance === undefined || !acceptsChannels(instance.state)) return 'unknown'
-    if (instance.hasRoomForChannel(channelId)) return 'accept'
-    this.#telemetry.onChannelRefusedOverCap(lambdaId, channelId, this.context.channelCount)
-    return 'full'
-  }
-
-  addChannel(channel: Channel): void {
-    const instance = this.#registry.get(channel.lambdaId)
-    if (instance === undefined || !acceptsChannels(instance.state)) {
-      // acceptsChannel() said yes in the same turn, so this is a caller bug; still, never strand a stream.
-      channel.goaway()
-      return
-    }
-    instance.addChannel(channel)
-  }
-
-  ping(lambdaId: string): boolean {
-    const instance = this.#registry.get(lambdaId)
-    return instance !== undefined && answersPing(instance.state)
-  }
-
-  closeFromLambda(lambdaId: string, answer: (known: boolean) => void): void {
-    const instance = this.#registry.get(lambdaId)
-    if (instance === undefined || instance.state === 'closed') {
-      answer(false)
-      return
-    }
-    if (instance.transition(['starting', 'open'], 'draining')) {
-      // original-protocol.md §6.2: a replacement starts before the instance retires; meanwhile it keeps serving.
-      const counts = this.#registry.counts().byState
-      const live = counts.initial + counts.starting + counts.open
-      const replacing = this.#state === 'open' && this.#scaler.desiredInstances > live
-      const waitMs = replacementWaitMs(instance.ageMs, replacing)
-      if (waitMs > 0) this.#awaitingReplacement.add(instance)
-      instance.scheduleRetire(waitMs)
-      this.#logger.info({ lambdaId: logId(this.#logger, lambdaId), replacing, waitMs }, 'lambda asked to close')
-    }
-    instance.onRetired(() => {
-      this.#awaitingReplacement.delete(instance)
-      answer(true)
-    })
-  }
-
   /**
    * Graceful close: refuse new requests (RouterClosingError), let queued and running ones finish for `graceMs`, then
    * fail what is left, send goaway to every channel, and wait up to `graceMs` again for the invokes to return before
@@ -241,24 +186,15 @@ export class Pool implements ControlPool {
       await Promise.all(this.#invokes)
     }
     this.#gate.close()
-    this.#unregisterMetrics()
+    this.#events.poolClosed.publish({ poolId: this.poolId })
     this.#state = 'closed'
   }
 
-  // --- scaler hooks ---
-
   #scaleSnapshot(): ScaleSnapshot {
-    const { byState, outstanding } = this.#registry.counts()
-    return {
-      // Refused requests count as waiting ones, up to one instance's worth: they show that clients want service, not
-      // how many will come back, and one instance is what the breaker's probe needs.
-      pendingRequests:
-        this.dispatcher.queueLength + Math.min(this.dispatcher.refusedDemand, this.context.maxConcurrentCount),
-      runningRequests: outstanding,
-      startingInstances: byState.initial + byState.starting,
-      openInstances: byState.open,
-      stoppingInstances: byState.draining + byState.closing,
-    }
+    // Refused requests count as waiting ones, up to one instance's worth: they show that clients want service, not
+    // how many will come back, and one instance is what the breaker's probe needs.
+    const refused = Math.min(this.dispatcher.refusedDemand, this.context.maxConcurrentCount)
+    return scaleSnapshotOf(this.#registry.counts(), this.dispatcher.queueLength + refused)
   }
 
   #startInstances(count: number): void {
@@ -269,14 +205,15 @@ export class Pool implements ControlPool {
       const free = kept && this.#freeReplacements > 0
       const admission = this.#gate.tryAcquire({ fromBucket: !free })
       if (!admission.ok) {
-        this.#telemetry.onInvokeRefused(admission.reason, admission.retryInMs)
-        this.#armRetry(admission.retryInMs)
-        if (admission.reason === 'circuit-open') this.#refuseWhileBreakerOpen(admission.retryInMs)
-        else if (
-          admission.reason === 'backoff' &&
-          this.#gate.view.consecutiveFailures >= this.#failuresBeforeRefusing
-        ) {
-          this.#refuseWhileNothingCanServe('invokes keep failing or being throttled; backing off', admission.retryInMs)
+        const { reason, retryInMs } = admission
+        this.#events.invokeRefused.publish({ poolId: this.poolId, reason, retryInMs })
+        this.#armRetry(retryInMs)
+        // Throttles and failures that do not open the breaker still back off; once as many came in a row as would
+        // open it, with nothing able to serve, waiting out the queue timeout helps nobody either.
+        const threshold = this.context.invokeGate.breaker.failureThreshold
+        if (reason === 'circuit-open') this.#refuseWhileBreakerOpen(retryInMs)
+        else if (reason === 'backoff' && this.#gate.view.consecutiveFailures >= threshold) {
+          this.#refuseWhileNothingCanServe('invokes keep failing or being throttled; backing off', retryInMs)
         }
         return
       }
@@ -292,8 +229,6 @@ export class Pool implements ControlPool {
     }
   }
 
-  // --- instances ---
-
   // A kept instance is told to stay idle up to its deadline (IdleGraceMs); the router's scale-in still stops it with
   // goaway when MinInstances is lowered. Others keep the extension's own idle grace.
   #launch(kept: boolean): void {
@@ -307,24 +242,14 @@ export class Pool implements ControlPool {
       channelToken,
       instanceStartTimeoutMs: this.context.instanceStartTimeoutMs,
       now: this.#now,
-      telemetry: this.#telemetry,
+      events: this.#events,
       hooks: this.#instanceHooks,
     })
     this.#registry.add(instance)
     if (kept) this.#kept.add(instance)
     instance.transition(['initial'], 'starting')
-    const payload: WaiterRequest = {
-      poolId: this.poolId,
-      id: lambdaId,
-      dispatcherUrl: this.context.dispatcherUrl,
-      numberOfChannels: this.context.channelCount,
-      sentTime: new Date().toISOString(),
-      initOnly: false,
-      ...(this.context.routerCertSha256 === undefined ? {} : { routerCertSha256: this.context.routerCertSha256 }),
-      ...(kept ? { idleGraceMs: this.context.functionTimeoutMs } : {}),
-      channelToken,
-    }
-    this.#telemetry.onInvokeStarted(lambdaId, 'instance')
+    const payload = instanceWaiterRequest(this.context, lambdaId, channelToken, kept)
+    this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId, kind: 'instance' })
     this.#track(
       this.#invoker
         .invoke({ functionName: this.context.functionName, payload }, instance.invokeSignal)
@@ -337,20 +262,13 @@ export class Pool implements ControlPool {
   #preWarm(main: WaiterRequest): void {
     const admission = this.#gate.tryAcquire()
     if (!admission.ok) return
-    const payload: WaiterRequest = {
-      ...main,
-      id: `${main.id}-initonly`,
-      numberOfChannels: 0,
-      initOnly: true,
-      // Its own secret: it opens no channel, and the main instance's token must travel only to the main invoke.
-      channelToken: this.#newChannelToken(),
-    }
+    const payload = preWarmWaiterRequest(main, this.#newChannelToken())
     const controller = new AbortController()
-    this.#telemetry.onInvokeStarted(payload.id, 'pre_warm')
+    this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId: payload.id, kind: 'pre_warm' })
     this.#track(
       this.#invoker.invoke({ functionName: this.context.functionName, payload }, controller.signal).then((outcome) => {
         this.#gate.recordOutcome(outcome.kind === 'completed' ? 'success' : outcome.kind)
-        this.#telemetry.onInvokeReturned(payload.id, invokeResult(outcome, false), invokeDetail(outcome))
+        this.#events.invokeReturned.publish(invokeReturned(this.poolId, payload.id, outcome, false))
       }),
     )
   }
@@ -362,11 +280,8 @@ export class Pool implements ControlPool {
   }
 
   #onInvokeReturned(instance: LambdaInstance, outcome: InvokeOutcome): void {
-    this.#telemetry.onInvokeReturned(
-      instance.lambdaId,
-      invokeResult(outcome, instance.invokeSignal.aborted),
-      invokeDetail(outcome),
-    )
+    const { lambdaId, invokeSignal } = instance
+    this.#events.invokeReturned.publish(invokeReturned(this.poolId, lambdaId, outcome, invokeSignal.aborted))
     // The gate hears once per invoke: 'success' when it opened, 'never-connected' at the start timeout, else here.
     if (instance.state === 'starting') {
       this.#gate.recordOutcome(
@@ -381,15 +296,9 @@ export class Pool implements ControlPool {
   // A function error before the instance connected back: the app crashed, never got ready, or init timed out.
   // Waiting clients get 502 with the reason now, unless another instance may still serve them.
   #onAppStartFailed(instance: LambdaInstance, outcome: Extract<InvokeOutcome, { kind: 'completed' }>): void {
-    const body = outcome.functionErrorBody
-    const error = new AppStartFailedError(
-      this.poolId,
-      this.context.functionName,
-      body?.errorType ?? `function error ${outcome.functionError}`,
-      body?.errorMessage ?? 'the function returned no error document',
-    )
+    const error = appStartFailure(this.poolId, this.context.functionName, outcome)
     this.#appStartFailure = error
-    this.#telemetry.onAppStartFailed(instance.lambdaId, error)
+    this.#events.appStartFailed.publish({ poolId: this.poolId, lambdaId: instance.lambdaId, error })
     for (const other of this.#registry.values()) {
       if (other !== instance && acceptsChannels(other.state)) return
     }
@@ -417,7 +326,13 @@ export class Pool implements ControlPool {
   // Slow or broken (classifyStartFailure): told by whether another instance of this pool is connected now.
   #startFailure(instance: LambdaInstance, functionError: boolean): InvokeGateOutcome {
     const outcome = classifyStartFailure({ functionError, openInstances: this.#registry.counts().byState.open })
-    if (outcome === 'slow-connect') this.#telemetry.onInstanceSlowToConnect(instance.lambdaId, instance.ageMs)
+    if (outcome === 'slow-connect') {
+      this.#events.instanceSlowToConnect.publish({
+        poolId: this.poolId,
+        lambdaId: instance.lambdaId,
+        ageMs: instance.ageMs,
+      })
+    }
     return outcome
   }
 
@@ -427,7 +342,7 @@ export class Pool implements ControlPool {
     this.#freeReplacements = Math.min(this.context.scaling.minInstances, this.#freeReplacements + 1)
   }
 
-  readonly #onCapacity = (): void => {
+  readonly #onChannelParked = (): void => {
     this.dispatcher.drain()
   }
 
@@ -443,12 +358,6 @@ export class Pool implements ControlPool {
   #refuseWhileBreakerOpen(retryAfterMs: number): void {
     this.#refuseWhileNothingCanServe('the invoke circuit breaker is open', retryAfterMs)
     this.#armRetry(retryAfterMs)
-  }
-
-  // Throttles and failures that do not open the breaker still back off; once as many came in a row as would open it,
-  // with nothing able to serve, waiting out the queue timeout helps nobody either.
-  get #failuresBeforeRefusing(): number {
-    return this.context.invokeGate.breaker.failureThreshold
   }
 
   // An instance still starting (the breaker's probe among them) may yet serve: requests wait for it instead.
@@ -486,35 +395,4 @@ export class Pool implements ControlPool {
     clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
   }
-}
-
-function invokeResult(outcome: InvokeOutcome, aborted: boolean): InvokeResult {
-  switch (outcome.kind) {
-    case 'completed':
-      return outcome.functionError === undefined ? 'completed' : 'function_error'
-    case 'throttled':
-      return 'throttled'
-    case 'failed':
-      return aborted ? 'aborted' : 'failed'
-    default: {
-      const unreachable: never = outcome
-      throw new Error(`unknown invoke outcome ${String(unreachable)}`)
-    }
-  }
-}
-
-function invokeDetail(outcome: InvokeOutcome): {
-  durationMs: number
-  exitReason?: NonNullable<Extract<InvokeOutcome, { kind: 'completed' }>['response']>['exitReason']
-  functionError?: string | undefined
-  err?: unknown
-} {
-  if (outcome.kind === 'completed') {
-    return {
-      durationMs: outcome.durationMs,
-      exitReason: outcome.response?.exitReason,
-      functionError: outcome.functionError,
-    }
-  }
-  return { durationMs: outcome.durationMs, err: outcome.error }
 }

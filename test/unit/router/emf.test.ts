@@ -12,7 +12,7 @@ import {
   minuteStartMs,
   poolGaugeMetrics,
 } from '../../../src/router/emf.js'
-import type { PoolSnapshot } from '../../../src/router/telemetry.js'
+import type { PoolSnapshot } from '../../../src/router/pools/pool-snapshot.js'
 
 const BASE: EmfBatch = {
   namespace: 'LambdaDispatch',

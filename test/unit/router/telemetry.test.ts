@@ -6,7 +6,9 @@ import { resolve } from 'node:path'
 import { test } from 'node:test'
 import { Registry } from 'prom-client'
 import { createSilentLogger } from '../../../src/common/index.js'
-import { RouterTelemetry, type StatusClass, statusClassOf } from '../../../src/router/telemetry.js'
+import { RouterEvents } from '../../../src/router/events.js'
+import { type StatusClass, statusClassOf } from '../../../src/router/telemetry/request-outcome.js'
+import { RouterTelemetry } from '../../../src/router/telemetry/router-telemetry.js'
 
 const statusCases: [number, StatusClass][] = [
   [100, '1xx'],
@@ -27,7 +29,7 @@ for (const [status, expected] of statusCases) {
 
 function registeredMetricNames(): string[] {
   const registry = new Registry()
-  new RouterTelemetry({ registry, logger: createSilentLogger() })
+  new RouterTelemetry({ events: new RouterEvents(), registry, logger: createSilentLogger() })
   return registry.getMetricsAsArray().map((metric) => metric.name)
 }
 

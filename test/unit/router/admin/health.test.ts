@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeHealth, type ListenerHealth, type RouterState } from '../../../../src/router/admin/health.js'
-import type { PoolSnapshot } from '../../../../src/router/telemetry.js'
+import type { PoolSnapshot } from '../../../../src/router/pools/pool-snapshot.js'
 
 const UP: ListenerHealth = { frontDoor: true, control: true, admin: true }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildAdminSnapshot, type SnapshotInput, trafficOf } from '../../../../src/router/admin/snapshot.js'
 import { RollingWindow, WINDOW_SECONDS } from '../../../../src/router/metrics-window.js'
-import type { PoolSnapshot } from '../../../../src/router/telemetry.js'
+import type { PoolSnapshot } from '../../../../src/router/pools/pool-snapshot.js'
 
 const START_MS = 1_700_000_000_000
 

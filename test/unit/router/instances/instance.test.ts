@@ -3,25 +3,23 @@
 import assert from 'node:assert/strict'
 import { constants as http2 } from 'node:http2'
 import { test } from 'node:test'
-import { Registry } from 'prom-client'
-import { createSilentLogger } from '../../../../src/common/index.js'
+import { RouterEvents } from '../../../../src/router/events.js'
 import { Channel } from '../../../../src/router/instances/channel.js'
 import { LambdaInstance } from '../../../../src/router/instances/instance.js'
 import type { InstanceState } from '../../../../src/router/instances/instance-states.js'
-import { RouterTelemetry } from '../../../../src/router/telemetry.js'
 import { type StreamPair, startH2Pair } from '../../../helpers/router-h2-pair.js'
 
 function makeInstance(
   options: { maxConcurrentCount?: number; maxChannels?: number; instanceStartTimeoutMs?: number } = {},
 ) {
   const transitions: string[] = []
-  let capacityEvents = 0
+  let parkedEvents = 0
   let startTimeouts = 0
   const timedOut = { resolve: (): void => {} }
   const startTimedOut = new Promise<void>((resolve) => {
     timedOut.resolve = resolve
   })
-  const telemetry = new RouterTelemetry({ registry: new Registry(), logger: createSilentLogger() }).forPool('p')
+  const events = new RouterEvents()
   const instance = new LambdaInstance({
     poolId: 'p',
     lambdaId: 'L',
@@ -30,11 +28,11 @@ function makeInstance(
     channelToken: 'T'.repeat(43),
     instanceStartTimeoutMs: options.instanceStartTimeoutMs ?? 0,
     now: () => performance.now(),
-    telemetry,
+    events,
     hooks: {
       onStateChanged: (_instance, from: InstanceState, to: InstanceState) => transitions.push(`${from}→${to}`),
-      onCapacity: () => {
-        capacityEvents++
+      onChannelParked: () => {
+        parkedEvents++
       },
       onStartTimeout: () => {
         startTimeouts++
@@ -46,8 +44,8 @@ function makeInstance(
     instance,
     transitions,
     startTimedOut,
-    get capacityEvents() {
-      return capacityEvents
+    get parkedEvents() {
+      return parkedEvents
     },
     get startTimeouts() {
       return startTimeouts

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict'
 import { constants as http2 } from 'node:http2'
 import { test } from 'node:test'
-import { TunnelWriter } from '../../../../src/router/control/tunnel-writer.js'
 import { TunnelOrderingError } from '../../../../src/router/errors.js'
 import { Channel } from '../../../../src/router/instances/channel.js'
+import { TunnelWriter } from '../../../../src/router/instances/tunnel-writer.js'
 import { startH2Pair } from '../../../helpers/router-h2-pair.js'
 
 const ids = { poolId: 'p', lambdaId: 'L', channelId: 'C' }

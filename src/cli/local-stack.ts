@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   /** Where the app's and the extension's output goes: the logger, this terminal, or nowhere. */
   readonly childOutput?: 'log' | 'inherit' | 'ignore' | 'print'
   readonly runtime?: StackRuntime
+  /** Called with the router before it starts, so a caller can subscribe to its events from the first one. */
+  readonly onRouter?: (router: Router) => void
 }
 
 export const LOCAL_STACK_DEFAULTS = {
@@ -148,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       options.routerArgs ?? [],
     )
     const router = createRouter(config, { logger, lambdaCredentials: LOCAL_CREDENTIALS, env: {} })
+    options.onRouter?.(router)
     const addresses = await router.start().catch(async (error: unknown) => {
       await router.close()
       throw error

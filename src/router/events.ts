@@ -1,5 +1,5 @@
-// The router's domain events, in the spirit of undici's diagnostics_channel: pools, instances, the dispatcher, the
-// exchanges and the control server publish typed messages on named channels; metrics, logs, the dashboard windows,
+// The router's domain events, in the spirit of undici's diagnostics_channel: pools, instances, the invoke gates, the
+// dispatcher, the exchanges and the control server publish typed messages on named channels; metrics, logs, the dashboard windows,
 // the recent errors and EMF subscribe (router/telemetry/). A channel nobody listens to costs one length check.
 // No I/O, no timers; one RouterEvents per router, so two routers in one process never hear each other.
 import type { ExitReason } from '../protocol/index.js'
@@ -168,6 +168,7 @@ export interface InvokeStarted extends PoolScoped {
   readonly kind: 'instance' | 'pre_warm'
 }
 
+/** The invoke gate refused an instance start (a refused pre-warm is no event). */
 export interface InvokeRefused extends PoolScoped {
   readonly reason: 'rate-limit' | 'backoff' | 'circuit-open'
   readonly retryInMs: number

@@ -31,7 +31,7 @@ describe('the app crashes mid-response', () => {
   test('the client body is cut off, the invoke ends with a function error, and a new environment serves', async () => {
     assert.equal((await fault.fetchText('/ping')).body, 'pong')
     const lambdaId = onlyInstance(fault)
-    const from = fault.log.mark()
+    const from = fault.events.instanceStateChanged.mark()
     const invokeEnded = nextEvent(fault.stack.lambda, 'invoke-end')
     const shutdown = nextEvent(fault.stack.lambda, 'environment-shutdown')
 

@@ -52,7 +52,7 @@ describe('the extension process is killed mid-request', () => {
       const lambdaId = await servingLambdaId(fault)
       assert.equal(onlyInstance(fault), lambdaId)
       const pid = invokingExtensionPid(fault)
-      const from = fault.log.mark()
+      const from = fault.events.instanceStateChanged.mark()
       const target = moment === 'before the response head' ? '/delay?ms=60000' : '/sse?n=1000&interval=20'
       const arrived = fault.app.next((report) => report.event === 'request' && report.target === target)
       const crashed = nextEvent(fault.stack.lambda, 'invoke-end', (event) => event.result !== 'success')

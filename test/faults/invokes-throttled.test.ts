@@ -10,9 +10,8 @@ import { DEFAULT_INVOKE_GATE_POLICY } from '../../src/router/invoke/invoke-gate.
 import {
   assertPoolAtRest,
   closeAndAssertNoOrphans,
+  type EventLog,
   type FaultStack,
-  type LogRecord,
-  logNames,
   onlyInstance,
   startFaultStack,
 } from '../helpers/fault-stack.js'
@@ -21,7 +20,7 @@ const MAX_INVOKES_PER_MINUTE = 60
 const QUEUE_LIMIT = 6
 const REQUESTS = 12
 const { backoff, burstInvokes } = DEFAULT_INVOKE_GATE_POLICY
-// Log timestamps have millisecond resolution.
+// Arrival times are taken by a subscriber, after the gate's own clock read: a little slack for that.
 const CLOCK_TOLERANCE_MS = 5
 
 function startingIds(fault: FaultStack): string[] {
@@ -31,8 +30,11 @@ function startingIds(fault: FaultStack): string[] {
     .map((instance) => instance.lambdaId)
 }
 
-function timeOf(record: LogRecord): number {
-  return Date.parse(record.time as string)
+/** When each record of `log` from `from` on that `keep` accepts arrived. */
+function arrivals<T>(log: EventLog<T>, from: number, keep: (record: T) => boolean): number[] {
+  return log.records.flatMap((record, index) =>
+    index >= from && keep(record) ? [log.arrivedAtMs[index] as number] : [],
+  )
 }
 
 describe('Lambda throttles the invokes', () => {
@@ -65,7 +67,10 @@ describe('Lambda throttles the invokes', () => {
     }
     fault.stack.lambda.events.on('invoke-start', countCall)
     fault.stack.lambda.events.on('throttle', countThrottle)
-    const from = fault.log.mark()
+    const states = fault.events.instanceStateChanged
+    const invokeEvents = fault.events.invokeReturned
+    const statesFrom = states.mark()
+    const invokesFrom = invokeEvents.mark()
     // Invokes already on their way when counting began also reach Lambda inside the window.
     const startingAtMark = fault.pool().instances.filter((instance) => instance.state === 'starting').length
     const startedMs = Date.now()
@@ -86,10 +91,9 @@ describe('Lambda throttles the invokes', () => {
     assert.ok(throttles > 0, 'Lambda throttled some invokes')
 
     // The router's view: instance starts, throttled invoke results, and instances that connected (which end a backoff).
-    const records = fault.log.records.slice(from)
-    const starts = records.filter((record) => record.msg === 'instance state' && record.to === 'starting')
-    const throttled = records.filter((record) => record.msg === 'invoke returned' && record.result === 'throttled')
-    const opened = records.filter((record) => record.msg === 'instance state' && record.to === 'open')
+    const starts = arrivals(states, statesFrom, (event) => event.to === 'starting')
+    const throttled = arrivals(invokeEvents, invokesFrom, (event) => event.result === 'throttled')
+    const opened = arrivals(states, statesFrom, (event) => event.to === 'open')
     assert.ok(throttled.length > 0)
     const boundInvokes = burstInvokes + Math.ceil((windowMs * MAX_INVOKES_PER_MINUTE) / 60_000)
     assert.ok(starts.length <= boundInvokes, `${starts.length} invokes ≤ the gate's bound ${boundInvokes}`)
@@ -98,13 +102,12 @@ describe('Lambda throttles the invokes', () => {
 
     // Every start waits at least half the backoff step (equal jitter) after the latest throttle, the step doubling
     // with each throttle since the last instance connected.
-    for (const start of starts) {
-      const startMs = timeOf(start)
-      const lastSuccessMs = Math.max(-1, ...opened.map(timeOf).filter((time) => time <= startMs))
-      const since = throttled.filter((record) => timeOf(record) > lastSuccessMs && timeOf(record) <= startMs)
+    for (const startMs of starts) {
+      const lastSuccessMs = Math.max(-1, ...opened.filter((time) => time <= startMs))
+      const since = throttled.filter((time) => time > lastSuccessMs && time <= startMs)
       if (since.length === 0) continue
       const stepMs = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (since.length - 1))
-      const waitedMs = startMs - timeOf(since.at(-1) as LogRecord)
+      const waitedMs = startMs - (since.at(-1) as number)
       assert.ok(
         waitedMs >= stepMs / 2 - CLOCK_TOLERANCE_MS,
         `a start ${waitedMs} ms after throttle #${since.length} waited at least ${stepMs / 2} ms`,
@@ -117,10 +120,10 @@ describe('Lambda throttles the invokes', () => {
     // that answer is a throttle and the instance leaves. Wait for those answers until no start is in flight.
     for (let late = startingIds(fault); late.length > 0; late = startingIds(fault)) {
       const results = await Promise.all(
-        late.map((id) => fault.log.next((record) => record.msg === 'invoke returned' && logNames(record, id), from)),
+        late.map((id) => invokeEvents.next((event) => event.lambdaId === id, invokesFrom)),
       )
       assert.deepEqual(
-        results.map((record) => record.result),
+        results.map((event) => event.result),
         late.map(() => 'throttled'),
         'every start in flight after the load was throttled',
       )

@@ -22,25 +22,22 @@ function keptStack(minInstances: number, routerSettings: Record<string, string> 
 }
 
 function starts(fault: FaultStack, from = 0): number {
-  return fault.log.records.slice(from).filter((record) => record.msg === 'instance state' && record.to === 'starting')
-    .length
+  return fault.events.instanceStateChanged.records.slice(from).filter((event) => event.to === 'starting').length
 }
 
 function idleExits(fault: FaultStack): number {
-  return fault.log.records.filter(
-    (record) => record.msg === 'invoke returned' && record.exitReason === 'SelfLastActive',
-  ).length
+  return fault.events.invokeReturned.records.filter((event) => event.exitReason === 'SelfLastActive').length
 }
 
 // Resolves once the pool has exactly `count` instances, all open: none starting, draining or closing.
 async function whenOnlyOpen(fault: FaultStack, count: number): Promise<string[]> {
   for (;;) {
-    const from = fault.log.mark()
+    const from = fault.events.instanceStateChanged.mark()
     const instances = fault.pool().instances
     if (instances.length === count && instances.every((instance) => instance.state === 'open')) {
       return instances.map((instance) => instance.lambdaId)
     }
-    await fault.log.next((record) => record.msg === 'instance state', from)
+    await fault.events.instanceStateChanged.next(() => true, from)
   }
 }
 
@@ -49,7 +46,7 @@ test('with MinInstances 1, one function timeout of idleness costs at most 2 invo
   const fault = await startFaultStack(keptStack(1))
   defer(() => fault.close())
   await whenOnlyOpen(fault, 1)
-  const from = fault.log.mark()
+  const from = fault.events.instanceStateChanged.mark()
   await wallTime(FUNCTION_TIMEOUT_MS)
   const invokes = starts(fault, from) + 1
   t.diagnostic(`${invokes} invokes in ${FUNCTION_TIMEOUT_MS} ms of idleness`)
@@ -62,16 +59,13 @@ test('with MinInstances 1, one function timeout of idleness costs at most 2 invo
 test('with MinInstances 3, after idle deadlines a burst is served by the warm instances with no rate-limit refusal', async (t) => {
   const defer = teardown(t)
   // One token a minute: the 20-token burst bucket is all there is, so any invoke drawing on it would show.
-  const fault = await startFaultStack({
-    ...keptStack(3, { LAMBDA_DISPATCH_MaxInvokesPerMinute: '1' }),
-    logLevel: 'debug',
-  })
+  const fault = await startFaultStack(keptStack(3, { LAMBDA_DISPATCH_MaxInvokesPerMinute: '1' }))
   defer(() => fault.close())
   const pool = fault.stack.router.pools.get('default')
   assert.ok(pool)
   await whenOnlyOpen(fault, 3)
   const tokensAtStart = pool.invokeGate.tokens
-  const idleFrom = fault.log.mark()
+  const idleFrom = fault.events.instanceStateChanged.mark()
   await wallTime(2 * FUNCTION_TIMEOUT_MS)
   const warm = await whenOnlyOpen(fault, 3)
   const replacements = starts(fault, idleFrom)
@@ -82,20 +76,20 @@ test('with MinInstances 3, after idle deadlines a burst is served by the warm in
 
   // Two thirds of the warm capacity (3 × MaxConcurrentCount 10), so an instance reaching its deadline meanwhile
   // still leaves room: every request must be bound at arrival to an instance already connected, none waits for a start.
-  const burstFrom = fault.log.mark()
+  const burstFrom = fault.events.requestDispatched.mark()
   const burst = await Promise.all(Array.from({ length: BURST }, () => fault.fetchText('/delay?ms=300')))
   assert.deepEqual(
     burst.map((answer) => answer.status),
     Array(BURST).fill(200),
   )
-  const dispatched = fault.log.records.slice(burstFrom).filter((record) => record.msg === 'request dispatched')
+  const dispatched = fault.events.requestDispatched.records.slice(burstFrom)
   assert.equal(dispatched.length, BURST)
   assert.deepEqual(
-    dispatched.filter((record) => record.queuedMs !== undefined),
+    dispatched.filter((event) => event.queuedMs !== undefined),
     [],
     'no burst request waited in the queue',
   )
-  const servedByWarm = dispatched.filter((record) => warm.includes(record.lambdaId as string)).length
+  const servedByWarm = dispatched.filter((event) => warm.includes(event.lambdaId)).length
   t.diagnostic(`${servedByWarm} of ${BURST} burst requests went to the 3 instances open before it`)
   const refusals = await fault.stack.router.registry.getSingleMetricAsString(
     'lambda_dispatch_router_invoke_refusals_total',

@@ -22,7 +22,7 @@ test('with MinInstances 0, an endpoint that was down from the start serves again
   await assertRefusedWithRetryAfter(fault)
   assert.ok(endpoint.calls.down > 0)
 
-  const from = fault.log.mark()
+  const from = fault.events.instanceStateChanged.mark()
   const backAtMs = Date.now()
   endpoint.set('up')
   const recoveredMs = await assertServesAgain(fault, from, backAtMs)
@@ -34,13 +34,13 @@ test('with MinInstances 0, an endpoint that was down from the start serves again
 
 test('with MinInstances 2, instances lost with the endpoint come back within 30 s of it returning', async (t) => {
   const { fault, endpoint } = await startFaultStackBehindSwitch(t, 'up', { LAMBDA_DISPATCH_MinInstances: '2' })
-  const first = await fault.log.next((record) => record.msg === 'instance state' && record.to === 'open')
-  const second = await anotherInstanceOpened(fault, [first.lambdaId as string])
+  const first = await anotherInstanceOpened(fault, [])
+  const second = await anotherInstanceOpened(fault, [first.lambdaId])
   assert.equal((await fault.fetchText('/ping')).status, 200)
 
   endpoint.set('down')
   // Their invokes were reset with the endpoint: both instances end (their extensions are sent away).
-  await Promise.all([first, second].map((open) => instanceEntered(fault, open.lambdaId as string, 'closed')))
+  await Promise.all([first, second].map((open) => instanceEntered(fault, open.lambdaId, 'closed')))
   await assertRefusedWithRetryAfter(fault)
   assert.equal(fault.pool().breakerState, 'open')
   assert.deepEqual(
@@ -49,15 +49,13 @@ test('with MinInstances 2, instances lost with the endpoint come back within 30 
     'no instance outlived the outage',
   )
 
-  const from = fault.log.mark()
+  const from = fault.events.instanceStateChanged.mark()
   const backAtMs = Date.now()
   endpoint.set('up')
   const recoveredMs = await assertServesAgain(fault, from, backAtMs)
   t.diagnostic(`an instance opened ${recoveredMs} ms after the endpoint came back (bound ${RECOVERY_BOUND_MS} ms)`)
-  const reopened = fault.log.records
-    .slice(from)
-    .find((record) => record.msg === 'instance state' && record.to === 'open')
-  await anotherInstanceOpened(fault, [reopened?.lambdaId as string], from)
+  const reopened = await anotherInstanceOpened(fault, [], from)
+  await anotherInstanceOpened(fault, [reopened.lambdaId], from)
   assert.equal(fault.pool().breakerState, 'closed')
   await assertPoolAtRest(fault)
 })

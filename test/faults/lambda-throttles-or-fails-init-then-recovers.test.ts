@@ -26,7 +26,7 @@ test('a throttling endpoint gets clients 503 with Retry-After, and once it accep
   assert.equal(fault.pool().noCapacity?.why, 'invokes keep failing or being throttled; backing off')
   assert.ok(endpoint.calls.throttle > 0)
 
-  const from = fault.log.mark()
+  const from = fault.events.instanceStateChanged.mark()
   const backAtMs = Date.now()
   endpoint.set('up')
   const recoveredMs = await assertServesAgain(fault, from, backAtMs)
@@ -48,12 +48,10 @@ test('a function failing at init gets clients 502 LD_APP_START_FAILED at once, a
   const refused = await fault.fetchText('/ping')
   assert.equal(refused.status, 502, `a request while the app cannot start, got ${refused.status} ${refused.body}`)
   assert.match(refused.body, /\(LD_APP_START_FAILED\)\n$/)
-  const failed = fault.log.records.filter(
-    (record) => record.msg === 'invoke returned' && record.result === 'function_error',
-  )
+  const failed = fault.events.invokeReturned.records.filter((event) => event.result === 'function_error')
   assert.ok(failed.length > 0, 'the invokes ended in function errors (init failures)')
 
-  const from = fault.log.mark()
+  const from = fault.events.instanceStateChanged.mark()
   const backAtMs = Date.now()
   rmSync(broken)
   const recoveredMs = await assertServesAgain(fault, from, backAtMs)

@@ -14,7 +14,6 @@ import {
   closeAndAssertNoOrphans,
   type FaultStack,
   instanceEntered,
-  logNames,
   ONE_INSTANCE,
   onlyInstance,
   startFaultStack,
@@ -38,10 +37,11 @@ describe('a request outlives the invoke, and the extension knows the deadline', 
   test('the client gets 502 before the function timeout, the invoke returns SelfDeadline and its environment is kept', async () => {
     const opened = await anotherInstanceOpened(fault, [])
     const lambdaId = onlyInstance(fault)
-    assert.ok(logNames(opened, lambdaId))
+    assert.equal(opened.lambdaId, lambdaId)
     const [environment] = fault.stack.lambda.environments(fault.stack.functionName)
     assert.ok(environment)
-    const from = fault.log.mark()
+    const from = fault.events.instanceStateChanged.mark()
+    const invokesFrom = fault.events.invokeReturned.mark()
     const answer = await fault.fetchText('/delay?ms=60000')
     assert.equal(answer.status, 502)
     assert.equal(answer.body, 'the app closed the exchange before responding (LD_UPSTREAM_CLOSED)\n')
@@ -52,10 +52,7 @@ describe('a request outlives the invoke, and the extension knows the deadline', 
       'the client was answered before the function timeout',
     )
 
-    const returned = await fault.log.next(
-      (record) => record.msg === 'invoke returned' && logNames(record, lambdaId),
-      from,
-    )
+    const returned = await fault.events.invokeReturned.next((event) => event.lambdaId === lambdaId, invokesFrom)
     assert.equal(returned.result, 'completed')
     assert.equal(returned.exitReason, 'SelfDeadline')
     await anotherInstanceOpened(fault, [lambdaId], from)
@@ -93,8 +90,8 @@ describe('a request outlives the invoke, and Lambda times the invoke out', () =>
   test('the client gets 502, the environment is destroyed with every process, and a new one serves', async () => {
     const opened = await anotherInstanceOpened(fault, [])
     const lambdaId = onlyInstance(fault)
-    assert.ok(logNames(opened, lambdaId))
-    const from = fault.log.mark()
+    assert.equal(opened.lambdaId, lambdaId)
+    const from = fault.events.instanceStateChanged.mark()
     const timedOut = nextEvent(fault.stack.lambda, 'invoke-end')
     const shutdown = nextEvent(fault.stack.lambda, 'environment-shutdown')
 

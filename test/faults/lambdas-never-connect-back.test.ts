@@ -59,7 +59,7 @@ describe('Lambdas never connect back', () => {
 
     const windowMs = performance.now() - startedMs
     fault.stack.lambda.events.off('invoke-start', countInvoke)
-    const starts = fault.log.records.filter((record) => record.msg === 'instance state' && record.to === 'starting')
+    const starts = fault.events.instanceStateChanged.records.filter((event) => event.to === 'starting')
     assert.equal(starts.length, breaker.failureThreshold, 'the breaker opened after its threshold of failed starts')
     assert.ok(
       starts.length <= burstInvokes + Math.ceil((windowMs * MAX_INVOKES_PER_MINUTE) / 60_000),

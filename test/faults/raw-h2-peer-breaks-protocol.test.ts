@@ -41,7 +41,6 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
 
   before(async () => {
     fault = await startFaultStack({
-      logLevel: 'debug',
       routerSettings: {
         ...ONE_INSTANCE,
         LAMBDA_DISPATCH_MaxConcurrentCount: String(CHANNELS),
@@ -149,9 +148,7 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
       0,
       'no request was ever written to the rogue peer',
     )
-    assert.ok(
-      !fault.log.records.some((record) => record.msg === 'request dispatched' && record.channelId === 'rogue-channel'),
-    )
+    assert.ok(!fault.events.requestDispatched.records.some((event) => event.channelId === 'rogue-channel'))
   })
 
   test('the stack then closes and leaves no process or socket behind', async () => {

@@ -21,7 +21,6 @@ describe('the router resets a channel stream', () => {
   before(async () => {
     fault = await startFaultStack({
       faultApp: true,
-      logLevel: 'debug',
       routerSettings: {
         ...ONE_INSTANCE,
         LAMBDA_DISPATCH_MaxConcurrentCount: '4',
@@ -36,7 +35,16 @@ describe('the router resets a channel stream', () => {
     assert.equal((await fault.fetchText('/ping')).body, 'pong')
     const lambdaId = onlyInstance(fault)
     const invokesBefore = fault.stack.lambda.stats(fault.stack.functionName).invokes.RequestResponse
-    const logFrom = fault.log.mark()
+    const dispatchedFrom = fault.events.requestDispatched.mark()
+    const endedFrom = fault.events.requestEnded.mark()
+    // How many channels had opened when the request ended, counted at that moment: the reset one opens after.
+    const openedBeforeEnd = new Promise<number>((resolve) => {
+      const unsubscribe = fault.stack.router.events.requestEnded.subscribe((event) => {
+        if (event.requestId !== 'stalled-sse') return
+        unsubscribe()
+        resolve(fault.events.channelOpened.mark())
+      })
+    })
     const target = '/sse?n=3&interval=5000'
     const appAborted = fault.app.next(
       (report) => report.event === 'aborted' && report.target === target,
@@ -55,24 +63,17 @@ describe('the router resets a channel stream', () => {
     assert.equal(received, 'data: 0\n\n')
     await appAborted
 
-    const dispatched = await fault.log.next(
-      (record) => record.msg === 'request dispatched' && record.requestId === 'stalled-sse',
-      logFrom,
+    const dispatched = await fault.events.requestDispatched.next(
+      (event) => event.requestId === 'stalled-sse',
+      dispatchedFrom,
     )
     assert.equal(dispatched.lambdaId, lambdaId)
-    await fault.log.next(
-      (record) =>
-        record.msg === 'request timed out' && record.requestId === 'stalled-sse' && record.phase === 'body-idle',
-      logFrom,
-    )
+    const ended = await fault.events.requestEnded.next((event) => event.requestId === 'stalled-sse', endedFrom)
+    assert.ok(ended.kind === 'timed-out' && ended.phase === 'body-idle', `the request ended ${ended.kind}`)
     // The reset channel comes back: the extension POSTs the same channel id again on the same invoke.
-    const failedAt = fault.log.records.findIndex(
-      (record, index) => index >= logFrom && record.msg === 'request timed out' && record.requestId === 'stalled-sse',
-    )
-    await fault.log.next(
-      (record) =>
-        record.msg === 'channel opened' && record.lambdaId === lambdaId && record.channelId === dispatched.channelId,
-      failedAt,
+    await fault.events.channelOpened.next(
+      (event) => event.lambdaId === lambdaId && event.channelId === dispatched.channelId,
+      await openedBeforeEnd,
     )
 
     const concurrent = await Promise.all([1, 2, 3, 4].map(() => fault.fetchText('/delay?ms=100')))

@@ -1,6 +1,6 @@
 // The whole local stack (local Lambda, router, app and extension as child processes) for the fault and bad-input
-// matrices (issue 6 items 3 and 4), with what their cases await and check: the router's log lines as events, the
-// fault app's request reports, every process id any environment had, and the "nothing leaked" checks each case ends
+// matrices (issue 6 items 3 and 4), with what their cases await and check: the router's typed events and its log
+// lines, the fault app's request reports, every process id any environment had, and the "nothing leaked" checks each case ends
 // with. Everything it starts is released by close(); register that with teardown(t) (or a suite's after()).
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
@@ -9,8 +9,8 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Agent, request } from 'undici'
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/cli/local-stack.js'
-import { createRootLogger, shortId } from '../../src/common/index.js'
-import type { EventChannel } from '../../src/router/events.js'
+import { createRootLogger } from '../../src/common/index.js'
+import type { EventChannel, InstanceStateChanged, RouterEvents } from '../../src/router/events.js'
 import type { PoolSnapshot } from '../../src/router/index.js'
 import type { FaultAppReport } from './fault-app.js'
 import { isGone } from './local-lambda.js'
@@ -24,10 +24,13 @@ export const ONE_INSTANCE = Object.freeze({ LAMBDA_DISPATCH_MinInstances: '1', L
 /** Records of one kind in arrival order, and promises for records still to come. */
 export class EventLog<T> {
   readonly records: T[] = []
+  /** `performance.now()` when each record arrived, index for index with `records`. */
+  readonly arrivedAtMs: number[] = []
   readonly #waiters = new Set<{ from: number; matches: (record: T) => boolean; resolve: (record: T) => void }>()
 
   push(record: T): void {
     this.records.push(record)
+    this.arrivedAtMs.push(performance.now())
     for (const waiter of [...this.#waiters]) {
       if (this.records.length - 1 < waiter.from || !waiter.matches(record)) continue
       this.#waiters.delete(waiter)
@@ -58,6 +61,20 @@ export function recordEvents<T>(channel: EventChannel<T>): EventLog<T> {
   return log
 }
 
+type MessageOf<C> = C extends EventChannel<infer T> ? T : never
+
+/** One EventLog per channel of a router's RouterEvents. */
+export type RouterEventLogs = { readonly [K in keyof RouterEvents]: EventLog<MessageOf<RouterEvents[K]>> }
+
+/** Records every channel of `events` from now on. */
+export function recordRouterEvents(events: RouterEvents): RouterEventLogs {
+  const logs: Record<string, EventLog<unknown>> = {}
+  for (const [name, channel] of Object.entries(events) as [string, EventChannel<unknown>][]) {
+    logs[name] = recordEvents(channel)
+  }
+  return logs as unknown as RouterEventLogs
+}
+
 /** One JSON log line of the router or the local Lambda (both log through the stack's logger). */
 export interface LogRecord {
   readonly level: string
@@ -66,7 +83,8 @@ export interface LogRecord {
   readonly [key: string]: unknown
 }
 
-export interface FaultStackOptions extends Omit<LocalStackOptions, 'logger' | 'frontDoorPort' | 'controlPort'> {
+export interface FaultStackOptions
+  extends Omit<LocalStackOptions, 'logger' | 'frontDoorPort' | 'controlPort' | 'onRouter'> {
   /** Runs test/helpers/fault-app.ts as the app (the demo app plus fault routes and request reports). */
   readonly faultApp?: boolean
   /** Level of the log lines kept as events: `debug` adds per-request and per-channel lines. Default `info`. */
@@ -79,6 +97,8 @@ export interface FaultStack {
   readonly url: string
   readonly frontDoorPort: number
   readonly controlPort: number
+  /** The router's typed events, each channel recorded from before the router started (issue 15). */
+  readonly events: RouterEventLogs
   /** The router's and the local Lambda's log lines (level info and above), as events. */
   readonly log: EventLog<LogRecord>
   /** The fault app's request reports, when it runs. */
@@ -110,6 +130,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const reports = options.faultApp ? await startReportServer(app) : undefined
   const { faultApp, logLevel: _logLevel, functionEnv, routerSettings, ...stackOptions } = options
   let stack: LocalStack
+  let events: RouterEventLogs | undefined
   try {
     stack = await startLocalStack({
       childOutput: process.env.FAULT_TEST_OUTPUT ? 'inherit' : 'ignore',
@@ -120,6 +141,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       frontDoorPort: 0,
       controlPort: 0,
       logger,
+      onRouter: (router) => {
+        events = recordRouterEvents(router.events)
+      },
       functionEnv: {
         LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '600000',
         ...(reports ? { FAULT_APP_REPORT_PORT: String(reports.port) } : {}),
@@ -150,6 +174,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     url,
     frontDoorPort: Number(new URL(url).port),
     controlPort: Number(new URL(stack.addresses.controlUrls[0] as string).port),
+    events: events as RouterEventLogs,
     log,
     app,
     agent,
@@ -209,27 +234,24 @@ export async function assertPoolAtRest(fault: FaultStack, deadLambdaIds: readonl
   }
 }
 
-/**
- * Whether a log line names instance `lambdaId`: info lines carry its 8-character prefix, debug lines the whole id
- * (issue 13).
- */
-export function logNames(record: LogRecord, lambdaId: string): boolean {
-  return record.lambdaId === lambdaId || record.lambdaId === shortId(lambdaId)
+/** Waits for instance `lambdaId` to enter `state`; `from` is a mark of `fault.events.instanceStateChanged`. */
+export function instanceEntered(
+  fault: FaultStack,
+  lambdaId: string,
+  state: InstanceStateChanged['to'],
+  from = 0,
+): Promise<InstanceStateChanged> {
+  return fault.events.instanceStateChanged.next((event) => event.lambdaId === lambdaId && event.to === state, from)
 }
 
-/** Waits for the router to log that `lambdaId` entered `state`. */
-export function instanceEntered(fault: FaultStack, lambdaId: string, state: string, from = 0): Promise<LogRecord> {
-  return fault.log.next(
-    (record) => record.msg === 'instance state' && logNames(record, lambdaId) && record.to === state,
-    from,
-  )
-}
-
-/** Waits for the router to log that some instance other than `except` opened. */
-export function anotherInstanceOpened(fault: FaultStack, except: readonly string[], from = 0): Promise<LogRecord> {
-  return fault.log.next(
-    (record) =>
-      record.msg === 'instance state' && record.to === 'open' && !except.some((lambdaId) => logNames(record, lambdaId)),
+/** Waits for some instance other than `except` to open; `from` is a mark of `fault.events.instanceStateChanged`. */
+export function anotherInstanceOpened(
+  fault: FaultStack,
+  except: readonly string[],
+  from = 0,
+): Promise<InstanceStateChanged> {
+  return fault.events.instanceStateChanged.next(
+    (event) => event.to === 'open' && !except.includes(event.lambdaId),
     from,
   )
 }

@@ -3,7 +3,7 @@
 // request waiting to wake it, within the issue's 30 s) and by a client (200 again).
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
-import { type FaultStack, type FaultStackOptions, type LogRecord, startFaultStack } from './fault-stack.js'
+import { type FaultStack, type FaultStackOptions, startFaultStack } from './fault-stack.js'
 import { type EndpointMode, type LambdaEndpointSwitch, startLambdaEndpointSwitch } from './lambda-endpoint-switch.js'
 import { teardown } from './teardown.js'
 
@@ -21,7 +21,8 @@ export async function assertRefusedWithRetryAfter(fault: FaultStack): Promise<nu
 }
 
 /**
- * Call right after the cause of the outage is gone. Waits for the next instance to open (logged from `from` on),
+ * Call right after the cause of the outage is gone. Waits for the next instance to open (from the mark `from` of
+ * `fault.events.instanceStateChanged` on),
  * failing if that takes longer than RECOVERY_BOUND_MS, checks that no request was waiting to prompt it, then that a
  * /ping gets 200. Resolves with the time from `backAtMs` to the instance opening.
  */
@@ -34,16 +35,13 @@ export async function assertServesAgain(fault: FaultStack, from: number, backAtM
       RECOVERY_BOUND_MS,
     )
   })
-  let opened: LogRecord
+  let recoveredMs: number
   try {
-    opened = await Promise.race([
-      fault.log.next((record) => record.msg === 'instance state' && record.to === 'open', from),
-      bound,
-    ])
+    await Promise.race([fault.events.instanceStateChanged.next((event) => event.to === 'open', from), bound])
+    recoveredMs = Date.now() - backAtMs
   } finally {
     clearTimeout(timer)
   }
-  const recoveredMs = Date.parse(opened.time as string) - backAtMs
   const answer = await fault.fetchText('/ping')
   assert.equal(answer.status, 200, `served again: ${answer.status} ${answer.body}`)
   assert.equal(answer.body, 'pong')

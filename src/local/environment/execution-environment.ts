@@ -1,9 +1,7 @@
 // One Lambda execution environment: its loopback API server, its processes (extensions, then the runtime) and
 // its life from cold start to teardown. Owns its timers (cold start, init, invoke timeout, idle TTL) and its
 // processes; every state change goes through #transition().
-import { randomBytes } from 'node:crypto'
 import { delay, type Logger } from '../../common/index.js'
-import { logStreamName } from '../aws-names.js'
 import type { ChildOutput, ResolvedFunctionConfig } from '../config.js'
 import {
   EnvironmentShutDownError,
@@ -14,9 +12,9 @@ import {
   type LocalLambdaError,
   ProcessExitedError,
 } from '../errors.js'
-import { ApiServer, findFreePort } from './api-server.js'
+import { ApiServer } from './api-server.js'
+import { EnvironmentProcesses, type ProcessRole } from './environment-processes.js'
 import { canTransition, type EnvironmentState } from './environment-states.js'
-import { buildEnvironmentVariables } from './environment-variables.js'
 import { ExtensionsApi, type ShutdownReason } from './extensions-api.js'
 import { parsePostedError, responseTooLargeError } from './function-errors.js'
 import {
@@ -27,7 +25,7 @@ import {
   reportedErrorOutcome,
 } from './invocation.js'
 import type { GroupWatcher } from './orphan-reaper.js'
-import { type ProcessExit, ProcessGroup } from './process-group.js'
+import type { ProcessExit, ProcessGroup } from './process-group.js'
 import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
 import { runShutdownSequence } from './shutdown-sequence.js'
 
@@ -71,18 +69,16 @@ export class ExecutionEnvironment {
   readonly #now: () => number
   readonly #runtimeApi: RuntimeApi
   readonly #extensionsApi: ExtensionsApi
+  readonly #processes: EnvironmentProcesses
   /** Aborts the asynchronous part of init (server start, cold start delay) when shutdown begins first. */
   readonly #initAbort = new AbortController()
   #state: EnvironmentState = 'cold'
   /** Started with init; teardown awaits it so a server that finishes starting late is still closed. */
   #serverStart: Promise<ApiServer> | undefined
   #server: ApiServer | undefined
-  #port: number | undefined
   /** Where init stands: spawning nothing yet, waiting for extensions to register, or for the runtime loop. */
   #initPhase: 'starting' | 'extensions' | 'runtime' = 'starting'
   #isInitDone = false
-  #extensions: ProcessGroup[] = []
-  #runtime: ProcessGroup | undefined
   #invocation: PendingInvocation | undefined
   #initStartedAtMs = 0
   #initTimer: NodeJS.Timeout | undefined
@@ -135,6 +131,16 @@ export class ExecutionEnvironment {
         accountId: options.accountId,
       },
     )
+    this.#processes = new EnvironmentProcesses({
+      environmentId: this.id,
+      config: this.#config,
+      region: options.region,
+      childOutput: options.childOutput,
+      logger: this.#logger,
+      watcher: options.watcher,
+      createdAtMs: this.createdAtMs,
+      onExit: (group, role, exit) => this.#onProcessExit(group, role, exit),
+    })
   }
 
   get state(): EnvironmentState {
@@ -151,13 +157,8 @@ export class ExecutionEnvironment {
       id: this.id,
       state: this.#state,
       runtimeApi: this.#server?.address,
-      port: this.#port,
-      processes: this.#groups().map((group) => ({
-        name: group.name,
-        role: group === this.#runtime ? 'runtime' : 'extension',
-        pid: group.pid,
-        exit: group.exit,
-      })),
+      port: this.#processes.port,
+      processes: this.#processes.snapshot(),
       invokesServed: this.#invokesServed,
       createdAtMs: this.createdAtMs,
     }
@@ -199,11 +200,7 @@ export class ExecutionEnvironment {
 
   /** SIGKILL to every process group at once, for a `process.on('exit')` hook. */
   killSync(): void {
-    for (const group of this.#groups()) group.killSync()
-  }
-
-  #groups(): ProcessGroup[] {
-    return this.#runtime ? [...this.#extensions, this.#runtime] : [...this.#extensions]
+    this.#processes.killSync()
   }
 
   /** The one place #state changes. Returns false (and changes nothing) when `from` does not hold. */
@@ -220,11 +217,11 @@ export class ExecutionEnvironment {
         this.#idleTimer = setTimeout(() => void this.shutdown('spindown'), this.#config.idleEnvironmentTtlMs)
         break
       case 'frozen':
-        for (const group of this.#groups()) group.signal('SIGSTOP')
+        this.#processes.signal('SIGSTOP')
         break
       case 'invoking':
         clearTimeout(this.#idleTimer)
-        if (previous === 'frozen') for (const group of this.#groups()) group.signal('SIGCONT')
+        if (previous === 'frozen') this.#processes.signal('SIGCONT')
         this.#beginInvocation()
         break
       case 'shutting-down':
@@ -232,7 +229,7 @@ export class ExecutionEnvironment {
         clearTimeout(this.#initTimer)
         clearTimeout(this.#invokeTimer)
         this.#initAbort.abort()
-        if (previous === 'frozen') for (const group of this.#groups()) group.signal('SIGCONT')
+        if (previous === 'frozen') this.#processes.signal('SIGCONT')
         break
       case 'cold':
         throw new Error('BUG: no transition leads back to cold')
@@ -252,7 +249,7 @@ export class ExecutionEnvironment {
       (req, res, pathname) => this.#extensionsApi.handle(req, res, pathname),
     ])
     this.#server = await this.#serverStart
-    if (this.#config.portVariables.length > 0) this.#port = await findFreePort()
+    await this.#processes.prepare(this.#server.address)
     if (this.#state !== 'initializing') return
     if (this.#config.coldStartDelayMs > 0) await delay(this.#config.coldStartDelayMs, this.#initAbort.signal)
     this.#initStartedAtMs = this.#now()
@@ -261,9 +258,7 @@ export class ExecutionEnvironment {
       this.#config.initTimeoutMs,
     )
     this.#initPhase = 'extensions'
-    this.#config.extensionCommands.forEach((argv, index) => {
-      this.#extensions.push(this.#spawn(`extension-${index}`, argv, 'extension'))
-    })
+    this.#processes.spawnExtensions()
     // Lambda starts the runtime only once every extension has registered (rapid/handlers.go: doInitExtensions).
     this.#evaluate()
   }
@@ -275,41 +270,7 @@ export class ExecutionEnvironment {
     this.#fail(new InitReportedError(this.id, 'runtime', 'Runtime.Unknown', String(error)))
   }
 
-  #spawn(name: string, argv: readonly string[], role: 'runtime' | 'extension'): ProcessGroup {
-    const env = buildEnvironmentVariables({
-      base: this.#config.inheritEnv ? process.env : {},
-      functionName: this.#config.name,
-      memoryMb: this.#config.memoryMb,
-      region: this.#options.region,
-      runtimeApi: (this.#server as ApiServer).address,
-      logStreamName: logStreamName(this.createdAtMs, randomBytes(16).toString('hex')),
-      handler: this.#config.handler,
-      taskRoot: this.#config.cwd,
-      userEnv: this.#portEnv(),
-    })
-    const group = new ProcessGroup({
-      name,
-      argv,
-      env,
-      cwd: this.#config.cwd,
-      // `print` is for the app (the runtime); an extension's JSON lines go to the logger with their own level.
-      output: this.#options.childOutput === 'print' && role === 'extension' ? 'log' : this.#options.childOutput,
-      printPrefix: `[${this.id}] `,
-      logger: this.#logger.child({ environmentId: this.id }),
-      watcher: this.#options.watcher,
-    })
-    this.#logger.debug({ environmentId: this.id, process: name, pid: group.pid }, 'process started')
-    void group.exited.then((exit) => this.#onProcessExit(group, role, exit))
-    return group
-  }
-
-  #portEnv(): Record<string, string> {
-    const env: Record<string, string> = { ...this.#config.env }
-    for (const name of this.#config.portVariables) env[name] = String(this.#port)
-    return env
-  }
-
-  #onProcessExit(group: ProcessGroup, role: 'runtime' | 'extension', exit: ProcessExit): void {
+  #onProcessExit(group: ProcessGroup, role: ProcessRole, exit: ProcessExit): void {
     if (this.#state === 'shutting-down' || this.#state === 'dead') return
     this.#fail(
       new ProcessExitedError(this.id, group.name, role, group.pid, exit.exitCode, exit.signal, group.stderrTail, {
@@ -326,7 +287,7 @@ export class ExecutionEnvironment {
         this.#extensionsApi.registeredCount >= this.#config.extensionCommands.length
       ) {
         this.#initPhase = 'runtime'
-        this.#runtime = this.#spawn('runtime', this.#config.runtimeCommand, 'runtime')
+        this.#processes.spawnRuntime()
         return
       }
       // Init ends when the runtime loop and every registered extension wait for their first event.
@@ -408,8 +369,8 @@ export class ExecutionEnvironment {
     this.#settleWithFailure(this.#failure ?? new EnvironmentShutDownError(this.id, reason))
     const startedAtMs = this.#now()
     await runShutdownSequence({
-      runtime: this.#runtime,
-      extensions: this.#extensions,
+      runtime: this.#processes.runtime,
+      extensions: this.#processes.extensions,
       hasRegisteredExtensions: this.#extensionsApi.registeredCount > 0,
       hasShutdownSubscribers: this.#extensionsApi.subscriberCount('SHUTDOWN') > 0,
       sendShutdown: (deadlineMs) =>

@@ -1,6 +1,7 @@
 // Cost safety in front of every invoke: a rate limit (token bucket), exponential backoff after failures and
 // throttles, and a circuit breaker (DESIGN.md §3 "Cost safety"; original-router.md §9 weaknesses 13, 14, 18).
-// Holds plain state and reads a clock; no I/O and no timers.
+// Holds plain state, reads a clock and publishes its refusals; no I/O and no timers.
+import type { RouterEvents } from '../events.js'
 import {
   fullTokenBucket,
   refillTokenBucket,
@@ -68,6 +69,16 @@ export type InvokeGateRefusal = {
   readonly retryInMs: number
 }
 
+/** What an invoke is for: starting an instance, or the optional init-only pre-warm beside it. */
+export type InvokeKind = 'instance' | 'pre_warm'
+
+export interface InvokeGateOptions {
+  readonly now?: () => number
+  readonly random?: () => number
+  /** Where the gate publishes `invokeRefused`, for the pool it guards. */
+  readonly publishTo?: { readonly events: RouterEvents; readonly poolId: string }
+}
+
 /** Gate state for dashboards and metrics gauges. */
 export interface InvokeGateView {
   readonly breakerState: BreakerState
@@ -124,13 +135,15 @@ export class InvokeGate {
   readonly #bucket: { readonly capacity: number; readonly refillIntervalMs: number }
   readonly #now: () => number
   readonly #random: () => number
+  readonly #publishTo: InvokeGateOptions['publishTo']
   #tokens: TokenBucketState
   #breaker: BreakerData
   #consecutiveFailures = 0
   #backoffUntilMs = Number.NEGATIVE_INFINITY
 
-  constructor(policy: InvokeGatePolicy, options: { now?: () => number; random?: () => number } = {}) {
+  constructor(policy: InvokeGatePolicy, options: InvokeGateOptions = {}) {
     this.#policy = policy
+    this.#publishTo = options.publishTo
     this.#bucket = { capacity: policy.burstInvokes, refillIntervalMs: 60_000 / policy.maxInvokesPerMinute }
     this.#now = options.now ?? (() => performance.now())
     this.#random = options.random ?? Math.random
@@ -143,14 +156,26 @@ export class InvokeGate {
    * `fromBucket: false` skips the token, never the breaker or the backoff: the pool passes it only to replace an
    * instance it keeps for MinInstances that lived at least half its function timeout, which bounds those invokes by
    * 2 × MinInstances per function timeout on top of the bucket's bound (issue 12 item 3: a kept instance reaching
-   * its deadline must not leave a burst without tokens).
+   * its deadline must not leave a burst without tokens). A refused instance start is published as `invokeRefused`; a
+   * pre-warm is optional, so its refusal is no event (and counts as no refusal).
    */
-  tryAcquire(options: { readonly fromBucket?: boolean } = {}): { ok: true } | InvokeGateRefusal {
+  tryAcquire(
+    options: { readonly fromBucket?: boolean; readonly kind?: InvokeKind } = {},
+  ): { ok: true } | InvokeGateRefusal {
+    const admission = this.#admit(options.fromBucket !== false)
+    if (!admission.ok && options.kind !== 'pre_warm' && this.#publishTo) {
+      const { events, poolId } = this.#publishTo
+      events.invokeRefused.publish({ poolId, reason: admission.reason, retryInMs: admission.retryInMs })
+    }
+    return admission
+  }
+
+  #admit(fromBucket: boolean): { ok: true } | InvokeGateRefusal {
     const nowMs = this.#now()
     const pass = passBreaker(this.#breaker, nowMs)
     if (!pass.ok) return { ok: false, reason: 'circuit-open', retryInMs: pass.retryInMs }
     if (nowMs < this.#backoffUntilMs) return { ok: false, reason: 'backoff', retryInMs: this.#backoffUntilMs - nowMs }
-    if (options.fromBucket === false) {
+    if (!fromBucket) {
       this.#breaker = pass.breaker
       return { ok: true }
     }

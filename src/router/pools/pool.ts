@@ -86,6 +86,7 @@ export class Pool implements PoolSource {
     this.#logger = options.logger
     this.#gate = new InvokeGate(context.invokeGate, {
       now: this.#now,
+      publishTo: { events: options.events, poolId: context.poolId },
       ...(options.random === undefined ? {} : { random: options.random }),
     })
     this.#instanceHooks = {
@@ -206,7 +207,6 @@ export class Pool implements PoolSource {
       const admission = this.#gate.tryAcquire({ fromBucket: !free })
       if (!admission.ok) {
         const { reason, retryInMs } = admission
-        this.#events.invokeRefused.publish({ poolId: this.poolId, reason, retryInMs })
         this.#armRetry(retryInMs)
         // Throttles and failures that do not open the breaker still back off; once as many came in a row as would
         // open it, with nothing able to serve, waiting out the queue timeout helps nobody either.
@@ -260,7 +260,7 @@ export class Pool implements PoolSource {
 
   // The original's init-only buddy (original-protocol.md §2.1): warms a spare environment. It passes the gate too.
   #preWarm(main: WaiterRequest): void {
-    const admission = this.#gate.tryAcquire()
+    const admission = this.#gate.tryAcquire({ kind: 'pre_warm' })
     if (!admission.ok) return
     const payload = preWarmWaiterRequest(main, this.#newChannelToken())
     const controller = new AbortController()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { type InvokeRefused, RouterEvents } from '../../../../src/router/events.js'
 import {
   DEFAULT_INVOKE_GATE_POLICY,
   InvokeGate,
@@ -41,6 +42,24 @@ test('a fresh gate admits a burst, then refuses for the rate limit until the nex
     { ok: false, reason: 'rate-limit', retryInMs: 1000 },
   ])
   assert.equal(gate.view.nextAdmissionInMs, 1000)
+})
+
+test('a refused instance start is published with its reason and retry time; a refused pre-warm is not', () => {
+  const events = new RouterEvents()
+  const refusals: InvokeRefused[] = []
+  events.invokeRefused.subscribe((refusal) => refusals.push(refusal))
+  const gate = new InvokeGate(policy, { now: () => 0, random: () => 0.5, publishTo: { events, poolId: 'pool-a' } })
+  for (let i = 0; i < 3; i++) assert.deepEqual(gate.tryAcquire(), { ok: true })
+  assert.deepEqual(refusals, [], 'admissions are no event')
+  assert.equal(gate.tryAcquire({ kind: 'pre_warm' }).ok, false)
+  assert.deepEqual(refusals, [], 'a pre-warm is optional: its refusal is not published')
+  assert.equal(gate.tryAcquire().ok, false)
+  gate.recordOutcome('failed')
+  assert.equal(gate.tryAcquire({ kind: 'instance', fromBucket: false }).ok, false)
+  assert.deepEqual(refusals, [
+    { poolId: 'pool-a', reason: 'rate-limit', retryInMs: 1000 },
+    { poolId: 'pool-a', reason: 'backoff', retryInMs: 75 },
+  ])
 })
 
 test('an admission that skips the bucket takes no token but still meets the breaker and the backoff', () => {

@@ -96,6 +96,15 @@ export function framingViolation(
   }
 }
 
+/**
+ * Whether `bodyBytes` already make the whole response the framing allows: the head alone when it has no body, or
+ * every byte of its Content-Length. A body that runs until END_STREAM is never whole before it.
+ */
+export function framingSatisfied(framing: ResponseFraming, bodyBytes: number): boolean {
+  if (framing.kind === 'none') return true
+  return framing.kind === 'length' && bodyBytes === framing.bytes
+}
+
 // The headers with every Content-Length field removed and, when `bytes` is given, one put back where the first was.
 function withOneLength(headers: RawHeaders, bytes: number | undefined): RawHeaders {
   const out: RawHeaders = []

@@ -29,6 +29,7 @@ import { type FailureKind, failureEnd } from './exchange-failure.js'
 import {
   decideResponseFraming,
   describeFramingViolation,
+  framingSatisfied,
   framingViolation,
   type ResponseFraming,
 } from './response-framing.js'
@@ -333,6 +334,13 @@ export class TunnelExchange implements ExchangeController {
       this.#body?.pause()
       this.channel.release()
       retry(this)
+      return
+    }
+    if (this.#framing !== undefined && framingSatisfied(this.#framing, this.#responseBodyBytes)) {
+      // Every byte the head promised has arrived (or it promised none): the client holds the whole response, and on
+      // a keep-alive connection may already have sent its next request. A late reset or close changes nothing for it.
+      this.#finish()
+      if (this.#body !== null && !this.#requestEnded) this.#body.resume()
       return
     }
     const cause = rstCode === http2.NGHTTP2_NO_ERROR ? undefined : new Error(`stream reset with code ${rstCode}`)

@@ -3,7 +3,7 @@
 
 import type { RawHeaders } from '../../protocol/index.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from '../dispatch/exchange.js'
-import { decideResponseFraming, type ResponseFraming } from '../dispatch/response-framing.js'
+import { decideResponseFraming, framingSatisfied, type ResponseFraming } from '../dispatch/response-framing.js'
 import { BadUpstreamFramingError, ClientAbortedError, type RouterError } from '../errors.js'
 import { CLIENT_CLOSED_REQUEST_STATUS, statusFor } from './error-status.js'
 import type { ResponseWriter } from './response-writer.js'
@@ -131,7 +131,7 @@ export class ClientExchange implements ExchangeHandler {
     // client, which may have sent its next request on the keep-alive connection: end it, so that request is served.
     // Not when the upstream broke its own framing (bytes past the end): a peer that lies is not trusted for the rest
     // of the connection either.
-    if (isComplete(this.#framing, this.#bodyBytes) && !(error instanceof BadUpstreamFramingError)) {
+    if (framingSatisfied(this.#framing, this.#bodyBytes) && !(error instanceof BadUpstreamFramingError)) {
       this.#writer.end()
       this.#host.onExchangeDone(this, { status: this.#status, result: 'complete', error })
       return
@@ -175,10 +175,3 @@ export class ClientExchange implements ExchangeHandler {
 }
 
 const UNTIL_END: ResponseFraming = Object.freeze({ kind: 'until-end' })
-
-// Whether the client already holds the whole response: the head alone when it has no body, or every byte of its
-// Content-Length. A body that runs until the end is never complete before the upstream ends it.
-function isComplete(framing: ResponseFraming, bodyBytes: number): boolean {
-  if (framing.kind === 'none') return true
-  return framing.kind === 'length' && bodyBytes === framing.bytes
-}

@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import {
   decideResponseFraming,
   type FramingDecision,
+  framingSatisfied,
   framingViolation,
   type ResponseFraming,
 } from '../../../../src/router/dispatch/response-framing.js'
@@ -138,5 +139,19 @@ const violations: { name: string; framing: ResponseFraming; bytes: number; ended
 for (const row of violations) {
   test(`violation: ${row.name} → ${row.expected ?? 'none'}`, () => {
     assert.equal(framingViolation(row.framing, row.bytes, row.ended), row.expected)
+  })
+}
+
+const satisfied: { name: string; framing: ResponseFraming; bytes: number; expected: boolean }[] = [
+  { name: 'no body, nothing yet', framing: { kind: 'none' }, bytes: 0, expected: true },
+  { name: 'length 5, 4 bytes', framing: { kind: 'length', bytes: 5 }, bytes: 4, expected: false },
+  { name: 'length 5, 5 bytes', framing: { kind: 'length', bytes: 5 }, bytes: 5, expected: true },
+  { name: 'length 0, nothing', framing: { kind: 'length', bytes: 0 }, bytes: 0, expected: true },
+  { name: 'until the end, 10 bytes', framing: { kind: 'until-end' }, bytes: 10, expected: false },
+]
+
+for (const row of satisfied) {
+  test(`satisfied: ${row.name} → ${row.expected}`, () => {
+    assert.equal(framingSatisfied(row.framing, row.bytes), row.expected)
   })
 }

@@ -18,6 +18,7 @@ import { testExchangeSettings, testRequest } from '../../../helpers/router-harne
 
 // One exchange on a fresh stream pair, with every step it takes written to `steps` in order.
 async function exchangeOn(t: Parameters<typeof startH2Pair>[0], options: { retry?: boolean } = {}) {
+  const firstData = deferred()
   const pair = await (await startH2Pair(t)).open()
   pair.server.respond({ ':status': 200, 'content-type': 'application/octet-stream' })
   const steps: string[] = []
@@ -32,7 +33,7 @@ async function exchangeOn(t: Parameters<typeof startH2Pair>[0], options: { retry
   events.requestEnded.subscribe((end) => steps.push(`ended ${end.kind}`))
   const inner: ExchangeHandler = {
     onResponseStart: (status) => steps.push(`handler start ${status}`),
-    onResponseData: () => {},
+    onResponseData: () => firstData.resolve(),
     onResponseEnd: () => steps.push('handler end'),
     onResponseError: (error) => steps.push(`handler error ${error.code}`),
   }
@@ -53,7 +54,7 @@ async function exchangeOn(t: Parameters<typeof startH2Pair>[0], options: { retry
       : undefined,
   )
   exchange.start()
-  return { pair, steps, handler, exchange, retriedOnce: retried.promise }
+  return { pair, steps, handler, exchange, retriedOnce: retried.promise, firstData: firstData.promise }
 }
 
 function answer(pair: StreamPair, response: string): void {
@@ -77,6 +78,26 @@ test('a stream the peer resets before the response head fails the handler once, 
   assert.ok(last?.kind === 'error' && last.error instanceof UpstreamClosedError)
   assert.deepEqual(steps, ['release', 'ended failed', `handler error ${last.error.code}`, 'done'])
   assert.deepEqual(handler.violations, [])
+})
+
+test('a stream reset after its whole Content-Length arrived completes the exchange: the client holds the response', async (t) => {
+  const { pair, steps, handler, firstData } = await exchangeOn(t)
+  pair.client.write(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'))
+  await firstData
+  // RST_STREAM(INTERNAL_ERROR) with no END_STREAM before it (close() would send an empty END_STREAM first).
+  pair.client.destroy(new Error('the extension gave up on the stream'))
+  assert.equal(await handler.settled, 'end')
+  assert.equal(handler.body.toString(), 'ok')
+  assert.deepEqual(steps, ['handler start 200', 'release', 'ended completed', 'handler end', 'done'])
+})
+
+test('a stream reset before its whole Content-Length arrived fails the exchange', async (t) => {
+  const { pair, steps, handler, firstData } = await exchangeOn(t)
+  pair.client.write(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok'))
+  await firstData
+  pair.client.destroy(new Error('the extension gave up on the stream'))
+  assert.equal(await handler.settled, 'error')
+  assert.deepEqual(steps.slice(0, 3), ['handler start 200', 'release', 'ended failed'])
 })
 
 test('REFUSED_STREAM before any byte hands the request to the retry, and neither the handler nor an end hears of it', async (t) => {

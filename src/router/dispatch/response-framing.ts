@@ -125,3 +125,9 @@ function withOneLength(headers: RawHeaders, bytes: number | undefined): RawHeade
 export function describeFramingViolation(framing: ResponseFraming, violation: FramingViolation): string {
   return framing.kind === 'length' ? `${violation} of Content-Length ${framing.bytes}` : `${violation}: no body allowed`
 }
+
+/** How `bodyBytes` (and END_STREAM, when `ended`) break `framing`, in a BadUpstreamFramingError's words; or undefined. */
+export function framingBreach(framing: ResponseFraming, bodyBytes: number, ended: boolean): string | undefined {
+  const violation = framingViolation(framing, bodyBytes, ended)
+  return violation === undefined ? undefined : describeFramingViolation(framing, violation)
+}

@@ -26,13 +26,7 @@ import { resetStream } from '../http2-reset.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from './exchange.js'
 import { type ExchangeChannel, type ExchangeSettings, TUNNEL_WRITE_BUFFER_BYTES } from './exchange-channel.js'
 import { type FailureKind, failureEnd } from './exchange-failure.js'
-import {
-  decideResponseFraming,
-  describeFramingViolation,
-  framingSatisfied,
-  framingViolation,
-  type ResponseFraming,
-} from './response-framing.js'
+import { decideResponseFraming, framingBreach, framingSatisfied, type ResponseFraming } from './response-framing.js'
 import { RequestBodyClock, requestBodyError } from './upload-rate.js'
 
 /**
@@ -149,9 +143,7 @@ export class TunnelExchange implements ExchangeController {
   #requestWritten(): void {
     this.#requestEnded = true
     this.#upload = undefined
-    if (!this.#responseStarted) {
-      this.#headDeadlineMs = this.#settings.now() + this.#settings.responseHeadTimeoutMs
-    }
+    if (!this.#responseStarted) this.#headDeadlineMs = this.#settings.now() + this.#settings.responseHeadTimeoutMs
     this.#schedule()
   }
 
@@ -273,12 +265,9 @@ export class TunnelExchange implements ExchangeController {
 
   // Fails the exchange when `bodyBytes` received (and END_STREAM, when `ended`) break the head's framing.
   #failIfFramingBroken(bodyBytes: number, ended: boolean): boolean {
-    const framing = this.#framing
-    if (framing === undefined) return false
-    const violation = framingViolation(framing, bodyBytes, ended)
-    if (violation === undefined) return false
+    const why = this.#framing === undefined ? undefined : framingBreach(this.#framing, bodyBytes, ended)
+    if (why === undefined) return false
     const { lambdaId, channelId } = this.channel
-    const why = describeFramingViolation(framing, violation)
     this.#fail(new BadUpstreamFramingError(lambdaId, channelId, why, bodyBytes), 'bad_upstream_framing')
     return true
   }
@@ -336,11 +325,10 @@ export class TunnelExchange implements ExchangeController {
       retry(this)
       return
     }
+    // Every byte the head promised arrived (or it promised none): the client holds the whole response, and on a
+    // keep-alive connection may have sent its next request already. A late reset or close changes nothing for it.
     if (this.#framing !== undefined && framingSatisfied(this.#framing, this.#responseBodyBytes)) {
-      // Every byte the head promised has arrived (or it promised none): the client holds the whole response, and on
-      // a keep-alive connection may already have sent its next request. A late reset or close changes nothing for it.
       this.#finish()
-      if (this.#body !== null && !this.#requestEnded) this.#body.resume()
       return
     }
     const cause = rstCode === http2.NGHTTP2_NO_ERROR ? undefined : new Error(`stream reset with code ${rstCode}`)
@@ -376,6 +364,8 @@ export class TunnelExchange implements ExchangeController {
 
   #finish(): void {
     this.#cleanup()
+    // A stream closed under an upload still running: the rest of the client's body is read and dropped.
+    if (this.#body !== null && !this.#requestEnded) this.#body.resume()
     this.channel.release()
     const durationMs = this.#settings.now() - this.request.receivedAtMs
     this.#ended({ kind: 'completed', status: this.#status, durationMs })

@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import {
   decideResponseFraming,
   type FramingDecision,
+  framingBreach,
   framingSatisfied,
   framingViolation,
   type ResponseFraming,
@@ -155,3 +156,10 @@ for (const row of satisfied) {
     assert.equal(framingSatisfied(row.framing, row.bytes), row.expected)
   })
 }
+
+test('breach: words for a broken framing, and none for a kept one', () => {
+  assert.equal(framingBreach({ kind: 'length', bytes: 6 }, 7, false), 'overrun of Content-Length 6')
+  assert.equal(framingBreach({ kind: 'length', bytes: 6 }, 5, true), 'short of Content-Length 6')
+  assert.equal(framingBreach({ kind: 'none' }, 1, false), 'overrun: no body allowed')
+  assert.equal(framingBreach({ kind: 'length', bytes: 6 }, 6, true), undefined)
+})

@@ -58,7 +58,7 @@ export function createMetricFamilies(registry: Registry) {
     }),
     connectionsDropped: new Counter({
       name: 'lambda_dispatch_router_connections_dropped_total',
-      help: 'Client connections closed before a request was read: over MaxConnections, or silent past ClientPrefaceTimeout',
+      help: 'Client connections closed before a request was read: over MaxConnections, or no protocol shown within ClientPrefaceTimeout of the first byte',
       labelNames: ['reason'],
       registers,
     }),

@@ -28,6 +28,11 @@ export interface LocalStackOptions {
   readonly functionName?: string
   /** argv of the user's app; it must listen on the port in `PORT` (also in `LAMBDA_DISPATCH_PORT`). Default: the demo app. */
   readonly appCommand?: readonly string[]
+  /**
+   * argv of the extension, as Lambda runs each executable in /opt/extensions: for example an unzipped layer's
+   * `extensions/lambda-dispatch` launcher. Default: this package's extension, as `runtime` says.
+   */
+  readonly extensionCommand?: readonly string[]
   /** Extra variables for the app and the extension (e.g. `DEMO_APP_STARTUP_DELAY_MS`, `LAMBDA_DISPATCH_*`). */
   readonly functionEnv?: Readonly<Record<string, string>>
   readonly functionTimeoutMs?: number
@@ -108,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     functions: {
       [settings.functionName]: {
         runtimeCommand: options.appCommand ?? commands.demoApp,
-        extensionCommands: [commands.extension],
+        extensionCommands: [options.extensionCommand ?? commands.extension],
         // Local only: say what the readiness probe saw before the init limit, and whether `/` would have answered.
         env: {
           LAMBDA_DISPATCH_INIT_TIMEOUT_MS: String(Math.max(1, settings.initTimeoutMs - INIT_REPORT_MARGIN_MS)),

@@ -2,7 +2,6 @@
 // the launcher's and exec wrapper's behaviour, and the unzipped layer run for real against the local Lambda service:
 // the launcher registers with the Extensions API and an InitOnly invoke returns SelfInitOnly.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   copyFileSync,
@@ -15,10 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { invokeJson, lambdaClient, nextEvent, startTestLambda } from '../helpers/local-lambda.js'
-import { REPO_ROOT } from './dockerfile-rules.js'
+import { packageLayer, REPO_ROOT, runTool as run, unzipLayer } from '../helpers/package-layer.js'
 
 const LAUNCHER = 'extensions/lambda-dispatch'
 const WRAPPER = 'lambda-dispatch/exec-wrapper'
@@ -29,17 +28,6 @@ let zipPath = ''
 let layerRoot = ''
 /** Why the layer could not be packaged here (no extension entry point, no zip/unzip); undefined when it was. */
 let unavailable: string | undefined
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return spawnSync(command, args, { encoding: 'utf8', timeout: 120_000, ...options })
-}
-
-function packageLayer(output: string): ReturnType<typeof run> {
-  return run(process.execPath, [join(REPO_ROOT, 'scripts/package-layer.mjs')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LAMBDA_DISPATCH_LAYER_ZIP: output },
-  })
-}
 
 before(() => {
   // Outside the repository, so nothing in the unzipped layer can resolve the repository's node_modules.
@@ -57,7 +45,7 @@ before(() => {
   const packaged = packageLayer(zipPath)
   assert.equal(packaged.status, 0, `npm run package:layer failed:\n${packaged.stdout}${packaged.stderr}`)
   layerRoot = join(work, 'opt')
-  const unzipped = run('unzip', ['-q', zipPath, '-d', layerRoot])
+  const unzipped = unzipLayer(zipPath, layerRoot)
   assert.equal(unzipped.status, 0, unzipped.stderr)
 })
 
@@ -132,7 +120,10 @@ test('the launcher fails with a clear message and exit 127 when no Node can be f
   const emptyPath = mkdtempSync(join(work, 'empty-path-'))
   const result = run(join(root, LAUNCHER), [], { env: { PATH: emptyPath } })
   assert.equal(result.status, 127)
-  assert.match(result.stderr, /lambda-dispatch: no Node\.js found .*Use a Node\.js 20\+ runtime, or ship a Node binary/)
+  assert.match(
+    result.stderr,
+    /lambda-dispatch: no Node\.js found .*Use the self-contained layer .* or a Node\.js 20\+ runtime/,
+  )
 })
 
 test('the launcher runs the bundle beside it with LAMBDA_DISPATCH_NODE, and refuses a bad one', () => {
@@ -143,6 +134,46 @@ test('the launcher runs the bundle beside it with LAMBDA_DISPATCH_NODE, and refu
   const bad = run(join(root, LAUNCHER), [], { env: { PATH: '/nonexistent', LAMBDA_DISPATCH_NODE: '/no/such/node' } })
   assert.equal(bad.status, 1)
   assert.match(bad.stderr, /LAMBDA_DISPATCH_NODE=\/no\/such\/node is not an executable file/)
+})
+
+/** An executable shell script at `path` standing in for node: it prints its arguments. */
+function fakeNode(path: string): void {
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, '#!/bin/sh\necho "layer node ran $*"\n')
+  chmodSync(path, 0o755)
+}
+
+test("the launcher prefers the self-contained layer's own Node to the one on PATH; LAMBDA_DISPATCH_NODE still wins", () => {
+  const root = launcherTree(true)
+  fakeNode(join(root, 'lambda-dispatch/node/bin/node'))
+  const path = dirname(process.execPath)
+  const preferred = run(join(root, LAUNCHER), ['x'], { env: { PATH: path } })
+  assert.equal(preferred.status, 0, preferred.stderr)
+  assert.equal(preferred.stdout, `layer node ran ${root}/${BUNDLE} x\n`)
+  const chosen = run(join(root, LAUNCHER), ['x'], { env: { PATH: path, LAMBDA_DISPATCH_NODE: process.execPath } })
+  assert.equal(chosen.stdout, 'bundle ran with x')
+})
+
+test("the exec wrapper runs a JavaScript handler with the self-contained layer's Node when the runtime has none", (t) => {
+  if (existsSync('/var/lang/bin/node'))
+    return t.skip('this machine has /var/lang/bin/node, which the wrapper tries first')
+  const layer = mkdtempSync(join(work, 'wrapper-layer-'))
+  const wrapper = join(layer, WRAPPER)
+  mkdirSync(dirname(wrapper))
+  copyFileSync(join(REPO_ROOT, 'deploy/layer', WRAPPER), wrapper)
+  chmodSync(wrapper, 0o755)
+  fakeNode(join(layer, 'lambda-dispatch/node/bin/node'))
+  const taskRoot = mkdtempSync(join(work, 'task-'))
+  writeFileSync(join(taskRoot, 'server.mjs'), '')
+  const env = { PATH: mkdtempSync(join(work, 'empty-path-')), LAMBDA_TASK_ROOT: taskRoot, _HANDLER: 'server.mjs' }
+  const ran = run(wrapper, ['/var/runtime/bootstrap'], { env })
+  assert.equal(ran.status, 0, ran.stderr)
+  assert.equal(ran.stdout, `layer node ran ${taskRoot}/server.mjs\n`)
+
+  rmSync(join(layer, 'lambda-dispatch/node'), { recursive: true })
+  const none = run(wrapper, ['/var/runtime/bootstrap'], { env })
+  assert.equal(none.status, 127)
+  assert.match(none.stderr, /no node to run server\.mjs \(looked at \/var\/lang\/bin\/node, PATH and/)
 })
 
 test('the launcher refuses to start when the bundle is missing from the layer', () => {

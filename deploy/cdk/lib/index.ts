@@ -8,7 +8,13 @@ export {
   type RouterPorts,
   type RouterSettings,
 } from './ecs-construct.js'
-export { ExtensionLayer, type ExtensionLayerProps, NODE_RUNTIMES_WITH_NODE } from './extension-layer.js'
+export {
+  ExtensionLayer,
+  type ExtensionLayerProps,
+  NODE_RUNTIMES_WITH_NODE,
+  SELF_CONTAINED_LAYER_RUNTIMES,
+  selfContainedLayerZip,
+} from './extension-layer.js'
 export {
   type ImageAppCode,
   type LambdaAppCode,

@@ -3,14 +3,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
-import { ExtensionLayer } from './extension-layer.js'
+import { ExtensionLayer, NODE_RUNTIMES_WITH_NODE } from './extension-layer.js'
 import { DEFAULT_APP_PORT, EXTENSION_ENV, LAYER_PATHS } from './router-settings.js'
 
 // The user's web app as a Lambda function with the Lambda Dispatch extension, in the VPC beside the router.
-// Two packagings: a zip on a Node runtime with the extension layer, or a container image that already has
+// Two packagings: a zip with the extension layer (on a Node runtime, or on any Amazon Linux 2023 runtime with the
+// self-contained layer that brings its own Node), or a container image that already has
 // /opt/extensions/lambda-dispatch in it (docs/deploy-aws.md, "Container-image functions").
 
-/** A zip-packaged app on a managed Node runtime; the extension comes from the layer. */
+/** A zip-packaged app on a managed runtime; the extension comes from the layer. */
 export interface ZipAppCode {
   readonly kind: 'zip'
   readonly code: lambda.Code
@@ -19,10 +20,16 @@ export interface ZipAppCode {
    * (`run.sh`) or a JavaScript file run with node (`server.js`). The extension talks to the Runtime API.
    */
   readonly handler: string
-  /** Default Node.js 22. Must be a runtime with `/var/lang/bin/node` (see `NODE_RUNTIMES_WITH_NODE`). */
+  /**
+   * Default Node.js 22. With the layer without Node, a runtime with `/var/lang/bin/node` (`NODE_RUNTIMES_WITH_NODE`);
+   * with the self-contained layer, any of `SELF_CONTAINED_LAYER_RUNTIMES` (Python, Java, .NET, Ruby, provided.al2023).
+   */
   readonly runtime?: lambda.Runtime
-  /** The extension layer: an existing one, or the code of a new one. */
-  readonly layer: lambda.ILayerVersion | { readonly code: lambda.Code }
+  /**
+   * The extension layer: an existing one, or the code of a new one. `withNode: true` says the code is the
+   * self-contained layer built for the function's `architecture` (`selfContainedLayerZip(architecture)`).
+   */
+  readonly layer: lambda.ILayerVersion | { readonly code: lambda.Code; readonly withNode?: boolean }
 }
 
 /** A container-image app whose image already holds the extension (`COPY --from=…`). */
@@ -108,13 +115,13 @@ export class LambdaConstruct extends Construct {
 
     if (props.app.kind === 'zip') {
       const { app } = props
-      this.layer =
-        'code' in app.layer ? new ExtensionLayer(this, 'ExtensionLayer', { code: app.layer.code }).layer : app.layer
+      const runtime = app.runtime ?? lambda.Runtime.NODEJS_22_X
+      this.layer = 'code' in app.layer ? this.#newLayer(app.layer, runtime, common.architecture) : app.layer
       this.function = new lambda.Function(this, 'Function', {
         ...common,
         code: app.code,
         handler: app.handler,
-        runtime: app.runtime ?? lambda.Runtime.NODEJS_22_X,
+        runtime,
         layers: [this.layer],
         // The wrapper replaces the runtime's own client with the app: only the extension polls the Runtime API.
         environment: { AWS_LAMBDA_EXEC_WRAPPER: LAYER_PATHS.execWrapper, ...environment },
@@ -126,5 +133,23 @@ export class LambdaConstruct extends Construct {
         environment,
       })
     }
+  }
+
+  /** The layer from its code; the one without Node only on a runtime that has Node, refused at synth otherwise. */
+  #newLayer(
+    layer: { readonly code: lambda.Code; readonly withNode?: boolean },
+    runtime: lambda.Runtime,
+    architecture: lambda.Architecture,
+  ): lambda.ILayerVersion {
+    if (layer.withNode) {
+      return new ExtensionLayer(this, 'ExtensionLayer', { code: layer.code, nodeArchitecture: architecture }).layer
+    }
+    if (!NODE_RUNTIMES_WITH_NODE.some((candidate) => candidate.runtimeEquals(runtime))) {
+      throw new Error(
+        `LambdaConstruct: ${runtime.name} has no Node for the extension; use the self-contained layer ` +
+          '(layer: { code: <dist/lambda-dispatch-layer-with-node-<arch>.zip>, withNode: true }) or a Node.js runtime',
+      )
+    }
+    return new ExtensionLayer(this, 'ExtensionLayer', { code: layer.code }).layer
   }
 }

@@ -62,4 +62,6 @@ export const LAYER_PATHS = {
   launcher: '/opt/extensions/lambda-dispatch',
   bundle: '/opt/lambda-dispatch/extension.js',
   execWrapper: '/opt/lambda-dispatch/exec-wrapper',
+  /** The self-contained layer's own Node, which the launcher prefers. */
+  node: '/opt/lambda-dispatch/node/bin/node',
 } as const

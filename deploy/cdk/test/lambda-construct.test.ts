@@ -74,6 +74,57 @@ test('a zip app given layer code gets a new layer for both architectures and the
   })
 })
 
+test('a Python zip app with the self-contained layer gets that layer for its own architecture, and the exec wrapper', () => {
+  const { template } = build(
+    (scope) => ({
+      kind: 'zip',
+      code: bucketCode(scope, 'app.zip'),
+      handler: 'run.sh',
+      runtime: lambda.Runtime.PYTHON_3_13,
+      layer: { code: bucketCode(scope, 'lambda-dispatch-layer-with-node-x64.zip'), withNode: true },
+    }),
+    { architecture: lambda.Architecture.X86_64 },
+  )
+  template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+    CompatibleArchitectures: ['x86_64'],
+    CompatibleRuntimes: Match.arrayWith(['python3.13', 'java21', 'dotnet8', 'ruby3.3', 'provided.al2023']),
+    Content: { S3Bucket: 'fixture-artifacts', S3Key: 'lambda-dispatch-layer-with-node-x64.zip' },
+  })
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Runtime: 'python3.13',
+    Architectures: ['x86_64'],
+    Handler: 'run.sh',
+    Layers: [{ Ref: Match.stringLikeRegexp('ExtensionLayer') }],
+    Environment: { Variables: Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: LAYER_PATHS.execWrapper }) },
+  })
+})
+
+test('the self-contained layer follows the default architecture, arm64', () => {
+  const { template } = build((scope) => ({
+    kind: 'zip',
+    code: bucketCode(scope, 'app.zip'),
+    handler: 'bootstrap',
+    runtime: lambda.Runtime.PROVIDED_AL2023,
+    layer: { code: bucketCode(scope, 'lambda-dispatch-layer-with-node-arm64.zip'), withNode: true },
+  }))
+  template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleArchitectures: ['arm64'] })
+  template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'provided.al2023', Architectures: ['arm64'] })
+})
+
+test('a runtime without Node given the layer without Node is refused at synth, naming the self-contained layer', () => {
+  assert.throws(
+    () =>
+      build((scope) => ({
+        kind: 'zip',
+        code: bucketCode(scope, 'app.zip'),
+        handler: 'run.sh',
+        runtime: lambda.Runtime.JAVA_21,
+        layer: { code: bucketCode(scope, 'lambda-dispatch-layer.zip') },
+      })),
+    /java21 has no Node for the extension; use the self-contained layer/,
+  )
+})
+
 test('an image app has no layer and no exec wrapper: the image holds the extension and starts the app itself', () => {
   const { template } = build((scope) => ({
     kind: 'image',

@@ -29,7 +29,7 @@ const TEXT_LINE = 'The quick brown fox jumps over the lazy dog; lambda dispatch 
 export interface RouteContext {
   readonly query: URLSearchParams
   readonly params: readonly string[]
-  /** Ends the process abruptly; `/exit-mid-response` calls it. Tests inject a spy. */
+  /** Ends the process abruptly; `/exit-mid-response` and an event asking to exit call it. Tests inject a spy. */
   readonly exitProcess: (code: number) => void
   /** A period-aligned source for `/bytes`: slices of it are the pattern at any offset, without copying. */
   readonly patternSource: Buffer
@@ -260,6 +260,8 @@ export interface EventDemoDirective {
   readonly hang?: boolean
   /** Answer 200 with this many bytes of `/bytes` pattern instead of the summary. */
   readonly bytes?: number
+  /** End the process (exit code 1) without answering. */
+  readonly exit?: boolean
 }
 
 /** Pure: reads the event's `demo` field; `undefined` when absent or not an object. Unusable values are ignored. */
@@ -273,6 +275,7 @@ export function readEventDirective(event: unknown): EventDemoDirective | undefin
     ...(isCount(fields.status) && fields.status >= 200 && fields.status <= 599 ? { status: fields.status } : {}),
     ...(fields.hang === true ? { hang: true } : {}),
     ...(isCount(fields.bytes) ? { bytes: fields.bytes } : {}),
+    ...(fields.exit === true ? { exit: true } : {}),
   }
 }
 
@@ -298,6 +301,10 @@ const events: RouteHandler = (req, res, context) => {
     }
     const directive = readEventDirective(event) ?? {}
     if (directive.hang) return
+    if (directive.exit) {
+      context.exitProcess(1)
+      return
+    }
     if (directive.bytes !== undefined) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(directive.bytes) })
       streamBody(req, res, slices(context.patternSource, PATTERN_PERIOD_BYTES, directive.bytes))

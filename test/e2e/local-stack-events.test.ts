@@ -124,6 +124,17 @@ describe('events that are not WaiterRequests reach the app at /events', () => {
     await assertServingAgain()
   })
 
+  test('an app that exits on an event fails the invoke, and the function serves the next event', async () => {
+    const answer = await invokeEvent(sqsBatch({ demo: { exit: true } }))
+    assert.equal(answer.functionError, 'Unhandled')
+    // Two reports race: the local Lambda sees its runtime (the app) exit, the extension finds the app's port closed.
+    assert.ok(
+      ['Runtime.ExitError', 'AppUnreachableError'].includes(String(answer.json.errorType)),
+      `errorType ${String(answer.json.errorType)}`,
+    )
+    await assertServingAgain()
+  })
+
   test('lambda-dispatch invoke --event prints the result, and exits 1 naming the error type for a failed event', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'ld-invoke-event-'))
     teardown(t)(() => rmSync(dir, { recursive: true, force: true }))

@@ -100,6 +100,7 @@ const directiveCases: Array<{ name: string; event: unknown; expected: ReturnType
   { name: 'a status out of range is ignored', event: { demo: { status: 700 } }, expected: {} },
   { name: 'hang', event: { demo: { hang: true } }, expected: { hang: true } },
   { name: 'a byte count', event: { demo: { bytes: 10 } }, expected: { bytes: 10 } },
+  { name: 'exit', event: { demo: { exit: true } }, expected: { exit: true } },
   { name: 'a negative byte count is ignored', event: { demo: { bytes: -1 } }, expected: {} },
   { name: 'a demo field that is not an object', event: { demo: 'fail' }, expected: undefined },
 ]

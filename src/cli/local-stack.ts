@@ -94,8 +94,8 @@ export interface LocalStack {
   close(): Promise<void>
 }
 
-// Dummy credentials: the SDK signs requests, and the local Lambda ignores the signature.
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const
+/** Dummy credentials: the SDK signs requests, and the local Lambda ignores the signature. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const
 
 /** Starts the local Lambda service, then the router pointed at it. Rejects (after cleaning up) if either fails. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

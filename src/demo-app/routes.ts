@@ -29,7 +29,7 @@ const TEXT_LINE = 'The quick brown fox jumps over the lazy dog; lambda dispatch 
 export interface RouteContext {
   readonly query: URLSearchParams
   readonly params: readonly string[]
-  /** Ends the process abruptly; `/exit-mid-response` calls it. Tests inject a spy. */
+  /** Ends the process abruptly; `/exit-mid-response` and an event asking to exit call it. Tests inject a spy. */
   readonly exitProcess: (code: number) => void
   /** A period-aligned source for `/bytes`: slices of it are the pattern at any offset, without copying. */
   readonly patternSource: Buffer
@@ -228,6 +228,97 @@ const headers: RouteHandler = (req, res) => {
   req.once('end', describe)
 }
 
+// Lambda's largest invoke payload is 6 MB; an event body beyond this is refused rather than buffered.
+const MAX_EVENT_BYTES = 8 * 1024 * 1024
+
+/**
+ * Pure: a one-line summary of a Lambda event. A batch (`Records`: SQS, SNS, S3, DynamoDB, Kinesis) gives its first
+ * record's `eventSource` (`EventSource` for SNS) and the record count; an EventBridge event its `source` and
+ * `detail-type`; anything else `{"received":"unknown"}`.
+ */
+export function summarizeEvent(event: unknown): Record<string, string | number> {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return { received: 'unknown' }
+  const fields = event as Record<string, unknown>
+  if (Array.isArray(fields.Records)) {
+    const first: unknown = fields.Records[0]
+    const record = typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : {}
+    const source = record.eventSource ?? record.EventSource
+    return { received: typeof source === 'string' ? source : 'unknown', records: fields.Records.length }
+  }
+  if (typeof fields.source === 'string') {
+    const detailType = fields['detail-type']
+    return { received: fields.source, ...(typeof detailType === 'string' ? { detailType } : {}) }
+  }
+  return { received: 'unknown' }
+}
+
+/** What an event's optional `demo` field asks of `/events`, so tests can make it fail. */
+export interface EventDemoDirective {
+  /** Answer with this status (200–599) instead of 200. */
+  readonly status?: number
+  /** Never answer. */
+  readonly hang?: boolean
+  /** Answer 200 with this many bytes of `/bytes` pattern instead of the summary. */
+  readonly bytes?: number
+  /** End the process (exit code 1) without answering. */
+  readonly exit?: boolean
+}
+
+/** Pure: reads the event's `demo` field; `undefined` when absent or not an object. Unusable values are ignored. */
+export function readEventDirective(event: unknown): EventDemoDirective | undefined {
+  if (typeof event !== 'object' || event === null) return undefined
+  const demo = (event as Record<string, unknown>).demo
+  if (typeof demo !== 'object' || demo === null) return undefined
+  const fields = demo as Record<string, unknown>
+  const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
+  return {
+    ...(isCount(fields.status) && fields.status >= 200 && fields.status <= 599 ? { status: fields.status } : {}),
+    ...(fields.hang === true ? { hang: true } : {}),
+    ...(isCount(fields.bytes) ? { bytes: fields.bytes } : {}),
+    ...(fields.exit === true ? { exit: true } : {}),
+  }
+}
+
+// aws-lambda-web-adapter's pass-through target: a Lambda event POSTed as JSON, answered with its summary.
+const events: RouteHandler = (req, res, context) => {
+  const chunks: Buffer[] = []
+  let receivedBytes = 0
+  req.on('data', (chunk: Buffer) => {
+    receivedBytes += chunk.length
+    if (receivedBytes <= MAX_EVENT_BYTES) chunks.push(chunk)
+  })
+  req.once('end', () => {
+    if (receivedBytes > MAX_EVENT_BYTES) {
+      sendText(res, 413, `an event is at most ${MAX_EVENT_BYTES} bytes\n`)
+      return
+    }
+    let event: unknown
+    try {
+      event = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    } catch {
+      badRequest(res, 'the event is not JSON')
+      return
+    }
+    const directive = readEventDirective(event) ?? {}
+    if (directive.hang) return
+    if (directive.exit) {
+      context.exitProcess(1)
+      return
+    }
+    if (directive.bytes !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(directive.bytes) })
+      streamBody(req, res, slices(context.patternSource, PATTERN_PERIOD_BYTES, directive.bytes))
+      return
+    }
+    const body = JSON.stringify(summarizeEvent(event))
+    res.writeHead(directive.status ?? 200, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    })
+    res.end(body)
+  })
+}
+
 // Fault routes: they exist so fault tests can make the app misbehave on purpose.
 
 const hang: RouteHandler = (req) => {
@@ -274,6 +365,7 @@ const ROUTES: readonly Route[] = [
   { methods: ['GET'], path: '/abort-mid-response', handler: abortMidResponse },
   { methods: ['GET'], path: '/exit-mid-response', handler: exitMidResponse },
   { methods: ['GET'], path: '/set-cookies', handler: setCookies },
+  { methods: ['POST'], path: '/events', handler: events },
 ]
 
 /** Answers a request that matched no route: 404, or 405 with `Allow` for a known path. */

@@ -11,7 +11,7 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000
 export interface DemoServerOptions {
   /** How long an idle keep-alive connection stays open; default 5000 (Node's default). */
   keepAliveTimeoutMs?: number
-  /** Called by `/exit-mid-response`; default `process.exit`. In-process tests pass a spy. */
+  /** Called by `/exit-mid-response` and by an event asking `/events` to exit; default `process.exit`. */
   exitProcess?: (code: number) => void
 }
 

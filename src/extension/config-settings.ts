@@ -76,6 +76,8 @@ export interface ExtensionConfig {
   readonly logLevel: LogLevel
   /** Send X-Pool-Id, X-Lambda-Id and X-Channel-Id to the app (as the original did); off: an app that echoes headers would publish them. */
   readonly forwardInternalHeaders: boolean
+  /** Where an invoke that is not the router's (an SQS batch, an EventBridge event…) is POSTed to the app. */
+  readonly passThroughPath: string
 }
 
 /** What the table fills: every config field but `localEnv` (derived), and the accepted-and-ignored runtime choice. */
@@ -224,4 +226,11 @@ export const EXTENSION_SETTINGS: readonly ExtensionSetting[] = Object.freeze([
     parse: oneOf(LOG_LEVELS),
   }),
   onOff(['LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS'], 'forwardInternalHeaders', false),
+  // aws-lambda-web-adapter's default, so an app written for its pass-through works unchanged.
+  setting('passThroughPath', {
+    env: ['LAMBDA_DISPATCH_PASS_THROUGH_PATH', 'AWS_LWA_PASS_THROUGH_PATH'],
+    unit: 'path',
+    default: '/events',
+    parse: textMatching(/^\/\S*$/, 'a path starting with "/"'),
+  }),
 ])

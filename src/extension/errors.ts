@@ -161,6 +161,52 @@ export class AppNotReadyError extends ExtensionError {
   }
 }
 
+/**
+ * The app answered a passed-through event with a 5xx. The invoke fails (a function error), so the event source
+ * retries the event as it would after any failed invoke.
+ */
+export class EventAppStatusError extends ExtensionError {
+  readonly code = 'LD_EVENT_APP_STATUS'
+
+  constructor(
+    readonly path: string,
+    readonly status: number,
+    /** The start of the app's answer, as text, for the error message. */
+    readonly bodyExcerpt: string,
+  ) {
+    super(`the app answered the event at POST ${path} with ${status}${bodyExcerpt === '' ? '' : `: ${bodyExcerpt}`}`)
+  }
+}
+
+/** The app did not answer a passed-through event in full before the invoke had to return. The invoke fails. */
+export class EventAppTimeoutError extends ExtensionError {
+  readonly code = 'LD_EVENT_APP_TIMEOUT'
+
+  constructor(
+    readonly path: string,
+    readonly waitedMs: number,
+    /** The app's status when it had sent its head but not all of its body. */
+    readonly status: number | undefined,
+  ) {
+    super(
+      `the app did not answer the event at POST ${path} within ${waitedMs} ms, before the invoke's deadline` +
+        `${status === undefined ? '' : ` (it sent status ${status} but not its whole body)`}`,
+    )
+  }
+}
+
+/** The app's answer to a passed-through event is larger than a Lambda invoke can return. The invoke fails. */
+export class EventResultTooLargeError extends ExtensionError {
+  readonly code = 'LD_EVENT_RESULT_TOO_LARGE'
+
+  constructor(
+    readonly path: string,
+    readonly limitBytes: number,
+  ) {
+    super(`the app's answer to the event at POST ${path} is larger than Lambda's ${limitBytes}-byte response limit`)
+  }
+}
+
 /** A call to the Lambda Runtime API or Extensions API failed. */
 export class LambdaApiError extends ExtensionError {
   readonly code = 'LD_LAMBDA_API'

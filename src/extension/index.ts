@@ -2,14 +2,16 @@
 // loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
 import type { Logger } from '../common/index.js'
 import { ConfigError, createRootLogger, settingEnvNames, warnUnknownSettings } from '../common/index.js'
-import { DEFAULT_POOL_ID, decodeWaiterRequest, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
+import { DEFAULT_POOL_ID, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
 import { EXTENSION_ENV_VARS, EXTENSION_SETTINGS, type ExtensionConfig, loadExtensionConfig } from './config.js'
 import { AppNotReadyError, type ExtensionError } from './errors.js'
 import { Invocation, type InvocationOutcome } from './invocation.js'
+import { classifyInvokePayload } from './invoke-payload.js'
 import { createLambdaApiPool } from './lambda-api/api-call.js'
 import { ExtensionsApiClient } from './lambda-api/extensions-api.js'
 import { type InvokeEvent, RuntimeApiClient } from './lambda-api/runtime-api.js'
 import { isStaleInvoke } from './lifetime.js'
+import { eventStopAtMs, PassThroughEvent, reportEventOutcome } from './pass-through-event.js'
 import { createHttpProbe, createTcpProbe, type ReadinessProbe, type ReadinessResult, waitForApp } from './readiness.js'
 import { AppClient } from './relay.js'
 import { ExtensionTelemetry } from './telemetry.js'
@@ -69,7 +71,8 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
   const stop = new AbortController()
   let shutdownSource: 'SHUTDOWN' | 'signal' | undefined
   let shutdownDeadlineMs = Number.POSITIVE_INFINITY
-  let current: Invocation | undefined
+  // The invoke in progress: the router's (an Invocation) or an event passed to the app.
+  let current: Pick<Invocation, 'shutdown'> | undefined
   const shutdown = (source: 'SHUTDOWN' | 'signal', deadlineMs: number): void => {
     shutdownDeadlineMs = Math.min(shutdownDeadlineMs, deadlineMs)
     if (shutdownSource === undefined) {
@@ -118,6 +121,45 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
       }
     }
 
+    // Async init: the first invoke of either kind waits for the app; an app that never got ready is fatal.
+    const awaitApp = async (invokeTelemetry: ExtensionTelemetry): Promise<'ready' | 'stopped' | AppNotReadyError> => {
+      if (appReady) return 'ready'
+      const result = await waitForApp(readiness, { timeoutMs: config.asyncInitTimeoutMs, signal: stop.signal })
+      appReady = result.ready
+      if (appReady) {
+        invokeTelemetry.appReady('invoke', readiness.description, result)
+        return 'ready'
+      }
+      return stop.signal.aborted ? 'stopped' : appNotReady(readiness, result, config)
+    }
+
+    // An invoke that is not the router's: the app's answer is the result, its failure a function error.
+    const passEvent = async (event: InvokeEvent, startMs: number, eventTelemetry: ExtensionTelemetry) => {
+      const stopAtMs = eventStopAtMs({
+        lambdaDeadlineMs: event.deadlineMs,
+        nowMs: startMs,
+        configuredFunctionTimeoutMs: config.functionTimeoutMs,
+        configuredMarginMs: config.deadlineMarginMs,
+      })
+      const delivery = new PassThroughEvent({ app, path: config.passThroughPath, payload: event.payload, stopAtMs })
+      eventTelemetry.eventReceived(config.passThroughPath, event.payload.length, stopAtMs - Date.now())
+      current = delivery
+      if (shutdownSource !== undefined) delivery.shutdown(shutdownDeadlineMs)
+      try {
+        const outcome = await delivery.run()
+        return await reportEventOutcome(outcome, {
+          runtime,
+          appAlive,
+          appPort: config.appPort,
+          path: config.passThroughPath,
+          requestId: event.requestId,
+          telemetry: eventTelemetry,
+        })
+      } finally {
+        current = undefined
+      }
+    }
+
     // 3. The invoke loop: one invoke at a time, until shutdown or a fatal error.
     let lastInvokeEndMs = Date.now()
     let warnedUnverifiedTls = false
@@ -133,22 +175,33 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
       const invokeStartMs = Date.now()
       // After a gap longer than the pool's keep-alive (a frozen environment), start with fresh app connections.
       if (invokeStartMs - lastInvokeEndMs > config.appKeepAliveTimeoutMs) app.recycleConnections()
+      const payload = classifyInvokePayload(event.payload)
+      if (payload.kind === 'event') {
+        const eventTelemetry = telemetry.forEvent(event.requestId)
+        const ready = await awaitApp(eventTelemetry)
+        if (ready === 'stopped') break
+        if (ready !== 'ready') {
+          await failInvoke(runtime, event.requestId, ready, eventTelemetry)
+          return { kind: 'fatal', error: ready }
+        }
+        const fatalError = await passEvent(event, invokeStartMs, eventTelemetry)
+        lastInvokeEndMs = Date.now()
+        // The app gone, or the Runtime API failing (expected while shutting down).
+        if (fatalError !== undefined && !stop.signal.aborted) return { kind: 'fatal', error: fatalError }
+        continue
+      }
       let outcome: InvocationOutcome
-      const request = decodeInvoke(event, telemetry)
-      if (request === undefined) {
+      if (payload.kind === 'invalid-waiter') {
+        telemetry.invokeInvalid(event.requestId, payload.error)
         outcome = { response: invalidInvokeResponse(), fatalError: undefined }
       } else {
+        const request = payload.request
         const invokeTelemetry = telemetry.forInvoke(request, event.requestId)
-        if (!appReady) {
-          const result = await waitForApp(readiness, { timeoutMs: config.asyncInitTimeoutMs, signal: stop.signal })
-          appReady = result.ready
-          if (appReady) invokeTelemetry.appReady('invoke', readiness.description, result)
-          else if (stop.signal.aborted) break
-          else {
-            const error = await appNotReady(readiness, result, config)
-            await failInvoke(runtime, event.requestId, error, invokeTelemetry)
-            return { kind: 'fatal', error }
-          }
+        const ready = await awaitApp(invokeTelemetry)
+        if (ready === 'stopped') break
+        if (ready !== 'ready') {
+          await failInvoke(runtime, event.requestId, ready, invokeTelemetry)
+          return { kind: 'fatal', error: ready }
         }
         if (request.initOnly) {
           outcome = { response: quickResponse(request, 'SelfInitOnly', invokeStartMs), fatalError: undefined }
@@ -162,16 +215,17 @@ export async function runExtension(config: ExtensionConfig, options: ExtensionRu
             warnedUnverifiedTls = true
             invokeTelemetry.routerTlsUnverified(request.dispatcherUrl)
           }
-          current = new Invocation(request, event.deadlineMs, invokeStartMs, {
+          const invocation = new Invocation(request, event.deadlineMs, invokeStartMs, {
             config,
             app,
             appAlive,
             telemetry: invokeTelemetry,
           })
-          invokeTelemetry.invokeReceived(event, request, current.deadlineMs)
-          if (shutdownSource !== undefined) current.shutdown(shutdownDeadlineMs)
+          current = invocation
+          invokeTelemetry.invokeReceived(event, request, invocation.deadlineMs)
+          if (shutdownSource !== undefined) invocation.shutdown(shutdownDeadlineMs)
           try {
-            outcome = await current.run()
+            outcome = await invocation.run()
           } finally {
             current = undefined
           }
@@ -286,18 +340,6 @@ async function appNotReady(
 /** TLS without a pin and without verification: accepted for the original router, worth one warning per process. */
 function isUnverifiedTls(dispatcherUrl: string, pin: string | undefined, config: ExtensionConfig): boolean {
   return dispatcherUrl.startsWith('https:') && pin === undefined && !config.routerTlsVerify
-}
-
-function decodeInvoke(
-  event: InvokeEvent,
-  telemetry: ExtensionTelemetry,
-): ReturnType<typeof decodeWaiterRequest> | undefined {
-  try {
-    return decodeWaiterRequest(event.payload)
-  } catch (error) {
-    telemetry.invokeInvalid(event.requestId, error as Error)
-    return undefined
-  }
 }
 
 // original-protocol.md §2.5 step 1: an invalid payload is still a successful invoke, reporting why it did nothing.

@@ -40,6 +40,11 @@ export class ExtensionTelemetry {
     return new ExtensionTelemetry(this.logger.child({ poolId: request.poolId, lambdaId, awsRequestId }))
   }
 
+  /** A child for one invoke that is not the router's: an event passed to the app. */
+  forEvent(awsRequestId: string): ExtensionTelemetry {
+    return new ExtensionTelemetry(this.logger.child({ awsRequestId }))
+  }
+
   /** An instance or channel id as log lines show it: whole at debug level, else its prefix (issue 13). */
   #logId(id: string): string {
     return this.#debug ? id : shortId(id)
@@ -79,6 +84,20 @@ export class ExtensionTelemetry {
 
   invokeInvalid(awsRequestId: string, error: Error): void {
     this.logger.warn({ awsRequestId, err: error }, 'invoke payload is invalid; returning RouterLambdaInvokeInvalid')
+  }
+
+  eventReceived(path: string, payloadBytes: number, stopInMs: number): void {
+    this.logger.info({ path, payloadBytes, stopInMs }, 'invoke is not a WaiterRequest; passing the event to the app')
+  }
+
+  eventAnswered(path: string, status: number, resultBytes: number): void {
+    // A 4xx is the app's answer, returned as the result; worth a warning, as the event source will not retry it.
+    const level = status >= 400 ? 'warn' : 'info'
+    this.logger[level]({ path, status, resultBytes }, 'the app answered the event; returning its body as the result')
+  }
+
+  eventFailed(error: ExtensionError): void {
+    this.logger.error({ err: error }, 'the event failed; posting a function error so the event source retries it')
   }
 
   invokeStale(sentTime: string): void {

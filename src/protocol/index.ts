@@ -37,6 +37,7 @@ export {
   decodeWaiterResponse,
   encodeWaiterRequest,
   encodeWaiterResponse,
+  isRouterPayload,
   type WaiterRequest,
   type WaiterResponse,
 } from './waiter.js'

@@ -49,6 +49,20 @@ const MAX_IDLE_GRACE_MS = 15 * 60_000
 // Travels as an HTTP header value: base64url or hex, 16–256 characters (ours is 43: 256 bits of base64url).
 const CHANNEL_TOKEN = /^[A-Za-z0-9_-]{16,256}$/
 
+// Keys only a Lambda Dispatch router sends. `Id`, `PoolId`, `SentTime` and `InitOnly` are names an application's own
+// event may well use; these two are not.
+const ROUTER_ONLY_KEYS = ['DispatcherUrl', 'NumberOfChannels'] as const
+
+/**
+ * True when a parsed invoke payload claims to come from a router: a JSON object with `DispatcherUrl` or
+ * `NumberOfChannels` (case-sensitive, present with any value). Such a payload is validated as a WaiterRequest; any
+ * other payload is not the router's.
+ */
+export function isRouterPayload(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return ROUTER_ONLY_KEYS.some((key) => Object.hasOwn(value, key))
+}
+
 /** JSON for the invoke, keys in the original's order; additive keys follow and are omitted when unset. */
 export function encodeWaiterRequest(request: WaiterRequest): string {
   const wire: Record<string, unknown> = {

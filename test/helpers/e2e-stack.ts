@@ -2,16 +2,12 @@
 // tests, with ports chosen by the OS and quiet children, and small HTTP clients for h1 and h2c.
 import { createHash } from 'node:crypto'
 import http2 from 'node:http2'
-import type { TestContext } from 'node:test'
 import { Agent, request } from 'undici'
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/cli/local-stack.js'
-import { teardown } from './teardown.js'
+import { type AfterHookTarget, teardown } from './teardown.js'
 
-/** A local stack on ephemeral ports, closed when the test (or suite) ends. */
-export async function startE2eStack(
-  t: Pick<TestContext, 'after'>,
-  options: LocalStackOptions = {},
-): Promise<LocalStack> {
+/** A local stack on ephemeral ports, closed when the test (or suite: `{ after }` from node:test) ends. */
+export async function startE2eStack(t: AfterHookTarget, options: LocalStackOptions = {}): Promise<LocalStack> {
   const stack = await startLocalStack({
     frontDoorPort: 0,
     controlPort: 0,
@@ -54,7 +50,7 @@ export function sha256(data: Buffer | Uint8Array): string {
 }
 
 /** An HTTP/1.1 client with keep-alive, closed with the test. */
-export function h1Client(t: Pick<TestContext, 'after'>, connections = 128): Agent {
+export function h1Client(t: AfterHookTarget, connections = 128): Agent {
   const agent = new Agent({ connections, keepAliveTimeout: 10_000, bodyTimeout: 120_000, headersTimeout: 120_000 })
   teardown(t)(() => agent.close())
   return agent
@@ -70,7 +66,7 @@ export async function getText(
 }
 
 /** One h2c (prior knowledge) session to the front door, closed with the test. */
-export function h2cSession(t: Pick<TestContext, 'after'>, origin: string): http2.ClientHttp2Session {
+export function h2cSession(t: AfterHookTarget, origin: string): http2.ClientHttp2Session {
   const session = http2.connect(origin)
   session.on('error', () => {})
   teardown(t)(() => {

@@ -1,6 +1,7 @@
 // Every subcommand of the CLI, registered on one commander program.
 import type { Command } from 'commander'
 import { registerExtensionCommand } from './extension.js'
+import { registerInvokeCommand } from './invoke.js'
 import { registerLocalCommand } from './local.js'
 import { registerRouterCommand } from './router.js'
 import { registerStatusCommand } from './status.js'
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerRouterCommand(program)
   registerLocalCommand(program)
   registerStatusCommand(program)
+  registerInvokeCommand(program)
 }

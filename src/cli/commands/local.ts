@@ -196,6 +196,7 @@ async function runLocal(options: LocalCommandOptions): Promise<number> {
       })`,
       `  Metrics    ${stack.addresses.adminUrl}/metrics`,
       `  Local Lambda API  ${stack.lambda.endpoint}`,
+      `  Events     npx lambda-dispatch invoke --endpoint ${stack.lambda.endpoint} --function-name ${stack.functionName} --event event.json`,
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),

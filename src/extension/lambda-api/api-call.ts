@@ -22,7 +22,7 @@ export async function callLambdaApi(
     method: 'GET' | 'POST'
     path: string
     headers?: Record<string, string>
-    body?: string
+    body?: string | Buffer
     signal?: AbortSignal
   },
 ): Promise<LambdaApiResponse> {

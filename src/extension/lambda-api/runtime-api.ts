@@ -41,8 +41,8 @@ export class RuntimeApiClient {
     }
   }
 
-  /** Completes the invoke with a JSON result (the WaiterResponse). */
-  async postResponse(requestId: string, body: string): Promise<void> {
+  /** Completes the invoke with its result: the WaiterResponse, or the app's answer to a passed-through event. */
+  async postResponse(requestId: string, body: string | Buffer): Promise<void> {
     await callLambdaApi(this.#pool, 'invocation/response', {
       method: 'POST',
       path: `${BASE}/${encodeURIComponent(requestId)}/response`,
@@ -51,7 +51,7 @@ export class RuntimeApiClient {
     })
   }
 
-  /** Fails the invoke (fatal conditions only); the body shape is the Runtime API's error document. */
+  /** Fails the invoke (a fatal condition, or an event the app failed); the body is the Runtime API's error document. */
   async postError(requestId: string, errorType: string, errorMessage: string): Promise<void> {
     await callLambdaApi(this.#pool, 'invocation/error', {
       method: 'POST',

@@ -15,10 +15,10 @@ function listedCommands(help: string): string[] {
   return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((match) => match[1] as string)
 }
 
-test('lambda-dispatch --help exits 0 and lists the router, extension, local and status commands', async () => {
+test('lambda-dispatch --help exits 0 and lists the router, extension, local, status and invoke commands', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [BIN, '--help'], { cwd: ROOT, timeout: 60_000 })
   assert.match(stdout, /^Usage: lambda-dispatch \[options\] \[command\]$/m)
-  assert.deepEqual(listedCommands(stdout).sort(), ['extension', 'help', 'local', 'router', 'status'])
+  assert.deepEqual(listedCommands(stdout).sort(), ['extension', 'help', 'invoke', 'local', 'router', 'status'])
   assert.match(stdout, /^ {2}router +run the router/m)
   assert.match(stdout, /^ {2}local \[options\] +run the whole system on this machine/m)
 })

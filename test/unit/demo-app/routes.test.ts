@@ -1,7 +1,14 @@
-// Table tests for the demo app's pure parts: route matching, count parsing and the byte pattern.
+// Table tests for the demo app's pure parts: route matching, count parsing, the byte pattern and event summaries.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { matchRoute, patternByteAt, patternBytes, readCount } from '../../../src/demo-app/routes.js'
+import {
+  matchRoute,
+  patternByteAt,
+  patternBytes,
+  readCount,
+  readEventDirective,
+  summarizeEvent,
+} from '../../../src/demo-app/routes.js'
 
 const matchCases: { name: string; method: string; path: string; expected: string; params?: string[] }[] = [
   { name: 'GET /ping is a route', method: 'GET', path: '/ping', expected: 'route', params: [] },
@@ -53,3 +60,52 @@ test('the byte pattern has a prime period, so 64 KiB shifts do not line up', () 
   assert.equal(patternByteAt(65536), 65536 % 251)
   assert.notEqual(patternByteAt(65536), patternByteAt(0))
 })
+
+// Issue 19: /events answers a one-line summary of the Lambda event it was given.
+const summaryCases: Array<{ name: string; event: unknown; expected: Record<string, string | number> }> = [
+  {
+    name: 'an SQS batch gives its event source and record count',
+    event: { Records: [{ eventSource: 'aws:sqs' }, { eventSource: 'aws:sqs' }] },
+    expected: { received: 'aws:sqs', records: 2 },
+  },
+  {
+    name: 'an SNS batch reads the capitalised EventSource',
+    event: { Records: [{ EventSource: 'aws:sns', Sns: {} }] },
+    expected: { received: 'aws:sns', records: 1 },
+  },
+  {
+    name: 'an empty batch is unknown with 0 records',
+    event: { Records: [] },
+    expected: { received: 'unknown', records: 0 },
+  },
+  {
+    name: 'an EventBridge event gives its source and detail-type',
+    event: { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+    expected: { received: 'aws.events', detailType: 'Scheduled Event' },
+  },
+  { name: 'a source without detail-type', event: { source: 'com.example' }, expected: { received: 'com.example' } },
+  { name: 'anything else is unknown', event: { hello: 'world' }, expected: { received: 'unknown' } },
+  { name: 'an array is unknown', event: [1, 2], expected: { received: 'unknown' } },
+  { name: 'null is unknown', event: null, expected: { received: 'unknown' } },
+]
+for (const row of summaryCases) {
+  test(`summarizeEvent: ${row.name}`, () => {
+    assert.deepEqual(summarizeEvent(row.event), row.expected)
+  })
+}
+
+const directiveCases: Array<{ name: string; event: unknown; expected: ReturnType<typeof readEventDirective> }> = [
+  { name: 'no demo field', event: { Records: [] }, expected: undefined },
+  { name: 'a status', event: { demo: { status: 503 } }, expected: { status: 503 } },
+  { name: 'a status out of range is ignored', event: { demo: { status: 700 } }, expected: {} },
+  { name: 'hang', event: { demo: { hang: true } }, expected: { hang: true } },
+  { name: 'a byte count', event: { demo: { bytes: 10 } }, expected: { bytes: 10 } },
+  { name: 'exit', event: { demo: { exit: true } }, expected: { exit: true } },
+  { name: 'a negative byte count is ignored', event: { demo: { bytes: -1 } }, expected: {} },
+  { name: 'a demo field that is not an object', event: { demo: 'fail' }, expected: undefined },
+]
+for (const row of directiveCases) {
+  test(`readEventDirective: ${row.name}`, () => {
+    assert.deepEqual(readEventDirective(row.event), row.expected)
+  })
+}

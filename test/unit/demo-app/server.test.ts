@@ -274,3 +274,25 @@ test('DEMO_APP_STARTUP_DELAY_MS: nothing listens during the start-up delay, /pin
   assert.equal(ping.status, 200)
   assert.equal(ping.body.toString(), 'pong')
 })
+
+// Issue 19: the pass-through target.
+test('POST /events answers a JSON summary, the status the event asks for, or 400 for a body that is not JSON', async (t) => {
+  const { origin } = await startApp(t)
+  const json = { 'content-type': 'application/json' }
+  const batch = JSON.stringify({ Records: [{ eventSource: 'aws:sqs' }, { eventSource: 'aws:sqs' }] })
+  const ok = await send(origin, '/events', { method: 'POST', body: batch, headers: json })
+  assert.deepEqual(
+    [ok.status, ok.headers['content-type'], JSON.parse(ok.body.toString())],
+    [200, 'application/json', { received: 'aws:sqs', records: 2 }],
+  )
+  const failing = JSON.stringify({ source: 'com.example', 'detail-type': 'OrderPlaced', demo: { status: 503 } })
+  const failed = await send(origin, '/events', { method: 'POST', body: failing, headers: json })
+  assert.deepEqual(
+    [failed.status, JSON.parse(failed.body.toString())],
+    [503, { received: 'com.example', detailType: 'OrderPlaced' }],
+  )
+  const bytes = await send(origin, '/events', { method: 'POST', body: '{"demo":{"bytes":1000}}', headers: json })
+  assert.deepEqual([bytes.status, bytes.body], [200, patternBytes(1000)])
+  const bad = await send(origin, '/events', { method: 'POST', body: 'not json', headers: json })
+  assert.equal(bad.status, 400)
+})

@@ -186,6 +186,10 @@ const refused: Array<{ env: Record<string, string>; problem: string }> = [
     problem: 'LAMBDA_DISPATCH_ROUTER_CONNECT_ATTEMPTS must be an integer 1–20, got "0"',
   },
   {
+    env: { LAMBDA_DISPATCH_PASS_THROUGH_PATH: 'events' },
+    problem: 'LAMBDA_DISPATCH_PASS_THROUGH_PATH must be a path starting with "/", got "events"',
+  },
+  {
     env: { LAMBDA_DISPATCH_LOG_LEVEL: 'verbose' },
     problem: 'LAMBDA_DISPATCH_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
   },
@@ -270,6 +274,13 @@ const lwaNames: Array<{
     ours: { LAMBDA_DISPATCH_ENABLE_COMPRESSION: 'true' },
     expectedLwa: { compression: false },
     expectedOurs: { compression: true },
+  },
+  {
+    name: 'AWS_LWA_PASS_THROUGH_PATH',
+    lwa: { AWS_LWA_PASS_THROUGH_PATH: '/lambda-events' },
+    ours: { LAMBDA_DISPATCH_PASS_THROUGH_PATH: '/queue' },
+    expectedLwa: { passThroughPath: '/lambda-events' },
+    expectedOurs: { passThroughPath: '/queue' },
   },
 ]
 for (const row of lwaNames) {

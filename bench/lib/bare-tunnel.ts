@@ -34,7 +34,7 @@ export async function startBareTunnel(options: BareTunnelOptions): Promise<BareT
   const dir = mkdtempSync(join(tmpdir(), 'ld-bench-bare-'))
   const started: ManagedProcess[] = []
   const close = async (): Promise<void> => {
-    for (const process of started.reverse()) await process.stop()
+    for (const process of started.splice(0).reverse()) await process.stop()
     rmSync(dir, { recursive: true, force: true })
   }
   try {

@@ -1,8 +1,9 @@
-// `npm run bench`: the same workloads through (a) the app directly, (b) nginx in front of it and (c) the router and
-// extension, over HTTP/1.1 (wrk) and h2c (h2load), with CPU per request and peak RSS of every process from /proc.
-// Writes bench/results/<date>.{json,md,svg} and prints the ratios. Installs nothing: a missing tool skips its cells.
+// `npm run bench`: the same workloads through (a) the app directly, (b) nginx in front of it, (c) the bare tunnel
+// (bench/bare-tunnel/) in front of it and (d) the router and extension, over HTTP/1.1 (wrk) and h2c (h2load), with CPU
+// per request and peak RSS of every process from /proc. Writes bench/results/<date>.{json,md,svg} and prints the
+// ratios, issue 16's against the bare tunnel among them. Installs nothing: a missing tool skips its cells.
 // Options: --quick, --cells <pattern,…>, --duration <s>, --warmup <s>, --instances <n>, --max-concurrent <n>,
-// --paths direct,nginx,dispatch, --no-large, --large-only, --profile <dir>, --out <dir>. See docs/performance.md.
+// --paths direct,nginx,bare,dispatch, --no-large, --large-only, --profile <dir>, --out <dir>. See docs/performance.md.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -12,11 +13,12 @@ import { describeMachine, loadAverage1m } from './lib/machine.js'
 import { type LoadTools, measureCell, measureLargeBody } from './lib/measure.js'
 import { startPaths } from './lib/paths.js'
 import { findExecutable } from './lib/processes.js'
-import { ratiosTable, renderMarkdown, targetsTable } from './lib/render-markdown.js'
+import { bareTargetsTable, ratiosTable, renderMarkdown, targetsTable } from './lib/render-markdown.js'
 import { renderChart } from './lib/render-svg.js'
 import {
   type BenchReport,
   type CellResult,
+  evaluateBareTargets,
   evaluateTargets,
   type LargeBodyResult,
   ratioRows,
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
     largeBodies,
     ratios: ratioRows(results),
     targets: evaluateTargets(results, largeBodies, scaleup),
+    bareTargets: evaluateBareTargets(results, largeBodies),
     ...(scaleup === undefined ? {} : { scaleup }),
   }
   const base = join(outDir, resultStamp(startedAt))
@@ -182,7 +185,9 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, renderMarkdown(report))
   writeFileSync(`${base}.svg`, renderChart(results, `Lambda Dispatch benchmark ${report.startedAt}`))
   process.stdout.write(
-    `\n${ratiosTable(report.ratios)}\n\n${targetsTable(report.targets)}\n\nwrote ${base}.{json,md,svg}\n`,
+    `\n${ratiosTable(report.ratios)}\n\n${targetsTable(report.targets)}\n\n` +
+      `Against the bare tunnel (issue 16), same run:\n${bareTargetsTable(report.bareTargets)}\n\n` +
+      `wrote ${base}.{json,md,svg}\n`,
   )
 }
 

@@ -1,12 +1,15 @@
 // The benchmark matrix: which path, protocol, route and concurrency each cell measures, in which order, and which
 // cells cannot run. Pure.
 
-/** (a) straight to the app, (b) nginx as a reverse proxy to the app, (c) router → extension → app. */
-export type PathName = 'direct' | 'nginx' | 'dispatch'
+/**
+ * (a) straight to the app, (b) nginx as a reverse proxy to the app, (c) the bare tunnel (bench/bare-tunnel/: the
+ * wire protocol's happy path and nothing else, the naive floor in Node), (d) router → extension → app.
+ */
+export type PathName = 'direct' | 'nginx' | 'bare' | 'dispatch'
 export type Protocol = 'h1' | 'h2c'
 export type RouteName = 'ping' | '64k'
 
-export const PATHS: readonly PathName[] = ['direct', 'nginx', 'dispatch']
+export const PATHS: readonly PathName[] = ['direct', 'nginx', 'bare', 'dispatch']
 export const PROTOCOLS: readonly Protocol[] = ['h1', 'h2c']
 export const ROUTE_NAMES: readonly RouteName[] = ['ping', '64k']
 export const CONCURRENCIES: readonly number[] = [1, 10, 50, 200]
@@ -31,8 +34,8 @@ export function cellId(cell: Omit<Cell, 'id'>): string {
 }
 
 /**
- * Every combination, grouped so the three paths of one workload run back to back: drift in the machine's state
- * (other load, thermal) then touches the three alike, and their ratios stay meaningful.
+ * Every combination, grouped so the paths of one workload run back to back: drift in the machine's state (other
+ * load, thermal) then touches them alike, and their ratios stay meaningful.
  */
 export function buildCells(options: {
   routes?: readonly RouteName[]
@@ -59,6 +62,7 @@ export function notApplicable(cell: Pick<Cell, 'path' | 'protocol'>): string | u
   if (cell.path === 'direct' && cell.protocol === 'h2c') {
     return 'the demo app speaks HTTP/1.1 only (like most apps behind a proxy)'
   }
+  if (cell.path === 'bare' && cell.protocol === 'h2c') return "the bare tunnel's front door speaks HTTP/1.1 only"
   return undefined
 }
 

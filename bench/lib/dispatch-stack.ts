@@ -42,7 +42,8 @@ const ROUTER_READY = /lambda-dispatch router listening: (http:\/\/\S+)/
 // A bounded wait for the stack's first answers; environments start in about a second on an idle machine.
 const START_DEADLINE_MS = 60_000
 
-function nodeCommand(script: string, profileDir: string | undefined, role: string): string[] {
+/** `node [--cpu-prof --cpu-prof-dir=<profileDir>/<role>] <script>`. */
+export function nodeCommand(script: string, profileDir: string | undefined, role: string): string[] {
   const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`]
   return [process.execPath, ...profile, script]
 }

@@ -1,10 +1,11 @@
-// Starts the three paths a benchmark compares: the app on its own (direct), nginx in front of it, and the dispatch
-// stack. Each comes with the URLs to load and the pids to meter. close() stops everything that was started.
+// Starts the paths a benchmark compares: the app on its own (direct), nginx in front of it, the bare tunnel in front
+// of it, and the dispatch stack. Each comes with the URLs to load and the pids to meter. close() stops everything that was started.
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startBareTunnel } from './bare-tunnel.js'
 import type { PathName, Protocol } from './cells.js'
 import { type DispatchStack, startDispatchStack, waitUntilServing } from './dispatch-stack.js'
 import { renderNginxConfig } from './nginx-config.js'
@@ -33,7 +34,10 @@ export interface PathOptions {
   readonly root: string
   readonly nginxPath: string | undefined
   readonly paths: readonly PathName[]
-  /** Dispatch: environments (fixed: MinInstances = MaxInstances) and requests each serves at once. */
+  /**
+   * Dispatch: environments (fixed: MinInstances = MaxInstances) and requests each serves at once; the bare tunnel
+   * parks `maxConcurrentCount` channels.
+   */
   readonly instances: number
   readonly maxConcurrentCount: number
   readonly profileDir?: string
@@ -59,7 +63,7 @@ export async function startPaths(options: PathOptions): Promise<StartedPaths> {
   const unavailable: Partial<Record<PathName, string>> = {}
   let dispatch: DispatchStack | undefined
   try {
-    const wantsApp = options.paths.includes('direct') || options.paths.includes('nginx')
+    const wantsApp = options.paths.some((path) => path === 'direct' || path === 'nginx' || path === 'bare')
     let app: ManagedProcess | undefined
     let appUrl: string | undefined
     if (wantsApp) {
@@ -113,6 +117,21 @@ export async function startPaths(options: PathOptions): Promise<StartedPaths> {
           urls: { h1, h2c: `http://127.0.0.1:${h2cPort}` },
           groups: () => ({ nginx: [nginx.pid, ...childPids(nginx.pid)], app: [appProcess.pid] }),
         }
+      }
+    }
+    if (options.paths.includes('bare') && app && appUrl) {
+      const bare = await startBareTunnel({
+        root: options.root,
+        appUrl,
+        channels: options.maxConcurrentCount,
+        ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }),
+      })
+      stops.push(() => bare.close())
+      const appProcess = app
+      targets.bare = {
+        name: 'bare',
+        urls: { h1: bare.frontDoorUrl },
+        groups: () => ({ ...bare.processGroups(), app: [appProcess.pid] }),
       }
     }
     if (options.paths.includes('dispatch')) {

@@ -1,5 +1,5 @@
 // Renders a benchmark run as Markdown: settings, targets, ratios, every cell, large bodies. Pure.
-import type { BenchReport, CellResult, LargeBodyResult, RatioRow, TargetVerdict } from './results.js'
+import type { BareTarget, BenchReport, CellResult, LargeBodyResult, RatioRow, TargetVerdict } from './results.js'
 
 const GROUPS = ['router', 'extension', 'app', 'nginx'] as const
 
@@ -26,25 +26,52 @@ export function targetsTable(targets: readonly TargetVerdict[]): string {
   return table(
     ['target', 'goal', 'measured', 'met'],
     ['l', 'l', 'l', 'l'],
+    targets.map((target) => [target.name, target.goal, target.measured, yesNo(target.met)]),
+  )
+}
+
+function yesNo(met: boolean | undefined): string {
+  return met === undefined ? 'not measured' : met ? 'yes' : '**no**'
+}
+
+export function bareTargetsTable(targets: readonly BareTarget[]): string {
+  return table(
+    ['metric (same run)', 'measured', 'required', 'met', 'aim', 'aim met'],
+    ['l', 'l', 'l', 'l', 'l', 'l'],
     targets.map((target) => [
       target.name,
-      target.goal,
       target.measured,
-      target.met === undefined ? 'not measured' : target.met ? 'yes' : '**no**',
+      target.required,
+      yesNo(target.met),
+      target.aim,
+      yesNo(target.aimMet),
     ]),
   )
 }
 
 export function ratiosTable(ratios: readonly RatioRow[]): string {
   return table(
-    ['route', 'protocol', 'c', 'dispatch / direct', 'dispatch / nginx', 'p50 added over direct (ms)'],
-    ['l', 'l', 'r', 'r', 'r', 'r'],
+    [
+      'route',
+      'protocol',
+      'c',
+      'dispatch / direct',
+      'dispatch / nginx',
+      'dispatch / bare',
+      'router CPU / bare',
+      'extension CPU / bare',
+      'p50 added over direct (ms)',
+    ],
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ratios.map((row) => [
       row.route,
       row.protocol,
       String(row.concurrency),
       num(row.dispatchOverDirect, 2),
       num(row.dispatchOverNginx, 2),
+      num(row.dispatchOverBare, 2),
+      num(row.routerCpuOverBare, 2),
+      num(row.extensionCpuOverBare, 2),
       row.addedP50Us === undefined ? '–' : num(row.addedP50Us / 1000, 2),
     ]),
   )
@@ -126,7 +153,12 @@ export function renderMarkdown(report: BenchReport): string {
       `${loadAverage.max.toFixed(2)} at most at a cell's start.`,
     `Each cell: ${settings.warmupS} s warm-up, then ${settings.durationS} s measured. Dispatch: ` +
       `${settings.instances} environment(s), MaxConcurrentCount ${settings.maxConcurrentCount}. ` +
-      'nginx: 1 worker process. CPU is per completed request, from /proc (all threads of each process).',
+      `nginx: 1 worker process. Bare tunnel: ${settings.maxConcurrentCount} parked channels. ` +
+      'CPU is per completed request, from /proc (all threads of each process).',
+    '',
+    '## Against the bare tunnel (issue 16)',
+    '',
+    bareTargetsTable(report.bareTargets),
     '',
     '## Targets',
     '',

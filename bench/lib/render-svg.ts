@@ -3,7 +3,12 @@
 import { CONCURRENCIES, PATHS, type PathName, PROTOCOLS, type Protocol, ROUTE_NAMES, type RouteName } from './cells.js'
 import type { CellResult } from './results.js'
 
-const COLORS: Readonly<Record<PathName, string>> = { direct: '#4c78a8', nginx: '#f58518', dispatch: '#54a24b' }
+const COLORS: Readonly<Record<PathName, string>> = {
+  direct: '#4c78a8',
+  nginx: '#f58518',
+  bare: '#b279a2',
+  dispatch: '#54a24b',
+}
 const PANEL_WIDTH = 460
 const PANEL_HEIGHT = 280
 const MARGIN = { top: 34, right: 12, bottom: 36, left: 58 }

@@ -37,6 +37,10 @@ export interface RatioRow {
   readonly concurrency: number
   readonly dispatchOverDirect: number | undefined
   readonly dispatchOverNginx: number | undefined
+  readonly dispatchOverBare: number | undefined
+  /** Router and extension CPU per request through dispatch, each divided by the bare tunnel's. */
+  readonly routerCpuOverBare: number | undefined
+  readonly extensionCpuOverBare: number | undefined
   /** Dispatch p50 minus direct p50, microseconds. */
   readonly addedP50Us: number | undefined
 }
@@ -83,7 +87,10 @@ function find(
   return cells.find((result) => result.id === id && result.status === 'ok')
 }
 
-/** dispatch/direct and dispatch/nginx throughput and the p50 dispatch adds over direct, per workload. */
+/**
+ * Per workload: dispatch's throughput over direct's, nginx's and the bare tunnel's, its router's and extension's CPU
+ * per request over the bare tunnel's, and the p50 it adds over direct.
+ */
 export function ratioRows(cells: readonly CellResult[]): RatioRow[] {
   const rows: RatioRow[] = []
   const seen = new Set<string>()
@@ -92,13 +99,18 @@ export function ratioRows(cells: readonly CellResult[]): RatioRow[] {
     if (seen.has(key)) continue
     seen.add(key)
     const workload = { route: cell.route, protocol: cell.protocol, concurrency: cell.concurrency }
-    const dispatch = find(cells, { ...workload, path: 'dispatch' })?.load
+    const dispatchCell = find(cells, { ...workload, path: 'dispatch' })
+    const bareCell = find(cells, { ...workload, path: 'bare' })
+    const dispatch = dispatchCell?.load
     const direct = find(cells, { ...workload, path: 'direct' })?.load
     const nginx = find(cells, { ...workload, path: 'nginx' })?.load
     rows.push({
       ...workload,
       dispatchOverDirect: ratio(dispatch?.requestsPerS, direct?.requestsPerS),
       dispatchOverNginx: ratio(dispatch?.requestsPerS, nginx?.requestsPerS),
+      dispatchOverBare: ratio(dispatch?.requestsPerS, bareCell?.load?.requestsPerS),
+      routerCpuOverBare: ratio(dispatchCell?.cpuUsPerRequest?.router, bareCell?.cpuUsPerRequest?.router),
+      extensionCpuOverBare: ratio(dispatchCell?.cpuUsPerRequest?.extension, bareCell?.cpuUsPerRequest?.extension),
       addedP50Us: dispatch && direct ? dispatch.p50Us - direct.p50Us : undefined,
     })
   }
@@ -198,6 +210,139 @@ export function evaluateTargets(
   return verdicts
 }
 
+/**
+ * Issue 16's targets, each a ratio from the same run, so that it holds on any machine: against the bare tunnel
+ * (bench/bare-tunnel/, the naive floor in Node) or against direct; and the router's peak RSS. `required` must be met,
+ * `aim` is where the design heads. Lower is better except for the two throughput ratios.
+ */
+export const BARE_TARGETS = {
+  throughputOverBare: { required: 0.85, aim: 1.1 },
+  routerCpuOverBare: { required: 1.25, aim: 0.9 },
+  extensionCpuOverBare: { required: 1.0, aim: 0.8 },
+  addedP50OverBare: { required: 1.2, aim: 1.0 },
+  echo9MiBOverDirect: { required: 0.55, aim: 0.8 },
+  routerPeakRssMiB: { required: 160, aim: 120 },
+} as const
+
+/** One of issue 16's targets as measured in one run. `met` and `aimMet` are undefined when it was not measured. */
+export interface BareTarget {
+  readonly name: string
+  readonly value: number | undefined
+  /** The value and the figures it was computed from, e.g. `2.30 (287 / 125 µs)`. */
+  readonly measured: string
+  readonly required: string
+  readonly aim: string
+  readonly met: boolean | undefined
+  readonly aimMet: boolean | undefined
+}
+
+function judged(
+  name: string,
+  value: number | undefined,
+  measured: string,
+  goal: { readonly required: number; readonly aim: number },
+  higherIsBetter: boolean,
+  unit = '',
+): BareTarget {
+  const sign = higherIsBetter ? '≥' : '≤'
+  const meets = (bound: number): boolean | undefined =>
+    value === undefined ? undefined : higherIsBetter ? value >= bound : value <= bound
+  return {
+    name,
+    value,
+    measured: value === undefined ? 'not measured' : measured,
+    required: `${sign} ${goal.required}${unit}`,
+    aim: `${sign} ${goal.aim}${unit}`,
+    met: meets(goal.required),
+    aimMet: meets(goal.aim),
+  }
+}
+
+/**
+ * Judges issue 16's targets: throughput and CPU per request on /ping over HTTP/1.1 at c=50, the added p50 at c=1,
+ * the 9 MiB echo against direct, and the router's highest RSS over the dispatch cells at c=200.
+ */
+export function evaluateBareTargets(
+  cells: readonly CellResult[],
+  largeBodies: readonly LargeBodyResult[],
+): BareTarget[] {
+  const ping50 = { route: 'ping', protocol: 'h1', concurrency: 50 } as const
+  const dispatch50 = find(cells, { ...ping50, path: 'dispatch' })
+  const bare50 = find(cells, { ...ping50, path: 'bare' })
+  const ping1 = { route: 'ping', protocol: 'h1', concurrency: 1 } as const
+  const dispatch1 = find(cells, { ...ping1, path: 'dispatch' })?.load
+  const bare1 = find(cells, { ...ping1, path: 'bare' })?.load
+  const direct1 = find(cells, { ...ping1, path: 'direct' })?.load
+  const dispatchRate = dispatch50?.load?.requestsPerS
+  const bareRate = bare50?.load?.requestsPerS
+  const cpu = (group: 'router' | 'extension'): BareTarget => {
+    const dispatchUs = dispatch50?.cpuUsPerRequest?.[group]
+    const bareUs = bare50?.cpuUsPerRequest?.[group]
+    const value = ratio(dispatchUs, bareUs)
+    return judged(
+      `${group} CPU per request / bare ${group}'s (/ping, h1, c=50)`,
+      value,
+      `${fixed(value, 2)} (${fixed(dispatchUs, 0)} / ${fixed(bareUs, 0)} µs)`,
+      group === 'router' ? BARE_TARGETS.routerCpuOverBare : BARE_TARGETS.extensionCpuOverBare,
+      false,
+    )
+  }
+  const dispatchAddedUs = dispatch1 && direct1 ? dispatch1.p50Us - direct1.p50Us : undefined
+  const bareAddedUs = bare1 && direct1 ? bare1.p50Us - direct1.p50Us : undefined
+  const addedRatio = ratio(dispatchAddedUs, bareAddedUs)
+  const echo = (path: PathName): number | undefined => {
+    const result = largeBodies.find((entry) => entry.path === path && entry.bodyBytes === NINE_MIB)
+    return result?.failures === 0 ? result.medianMBps : undefined
+  }
+  const echoRatio = ratio(echo('dispatch'), echo('direct'))
+  const peak = (path: PathName): number | undefined => {
+    const values = cells
+      .filter((cell) => cell.path === path && cell.concurrency === 200 && cell.status === 'ok')
+      .map((cell) => cell.peakRssMiB?.router)
+      .filter((value): value is number => value !== undefined)
+    return values.length === 0 ? undefined : Math.max(...values)
+  }
+  const routerPeak = peak('dispatch')
+  const barePeak = peak('bare')
+  return [
+    judged(
+      "dispatch throughput / bare tunnel's (/ping, h1, c=50)",
+      ratio(dispatchRate, bareRate),
+      `${fixed(ratio(dispatchRate, bareRate), 2)} (${fixed(dispatchRate, 0)} / ${fixed(bareRate, 0)} req/s)`,
+      BARE_TARGETS.throughputOverBare,
+      true,
+    ),
+    cpu('router'),
+    cpu('extension'),
+    judged(
+      "added p50 / bare tunnel's added p50 (/ping, h1, c=1)",
+      addedRatio,
+      `${fixed(addedRatio, 2)} (${fixed(ms(dispatchAddedUs), 2)} / ${fixed(ms(bareAddedUs), 2)} ms)`,
+      BARE_TARGETS.addedP50OverBare,
+      false,
+    ),
+    judged(
+      '9 MiB POST /echo: dispatch MB/s / direct MB/s',
+      echoRatio,
+      `${fixed(echoRatio, 2)} (${fixed(echo('dispatch'), 0)} / ${fixed(echo('direct'), 0)} MB/s)`,
+      BARE_TARGETS.echo9MiBOverDirect,
+      true,
+    ),
+    judged(
+      'router peak RSS under the c=200 cells',
+      routerPeak,
+      `${fixed(routerPeak, 0)} MiB${barePeak === undefined ? '' : ` (bare router ${barePeak.toFixed(0)} MiB)`}`,
+      BARE_TARGETS.routerPeakRssMiB,
+      false,
+      ' MiB',
+    ),
+  ]
+}
+
+function ms(us: number | undefined): number | undefined {
+  return us === undefined ? undefined : us / 1000
+}
+
 /** Median MB/s of the successful repetitions. */
 export function medianThroughput(bodyBytes: number, secondsList: readonly number[]): number | undefined {
   return median(secondsList.filter((seconds) => seconds > 0).map((seconds) => bodyBytes / seconds / 1e6))
@@ -226,6 +371,8 @@ export interface BenchReport {
   readonly largeBodies: readonly LargeBodyResult[]
   readonly ratios: readonly RatioRow[]
   readonly targets: readonly TargetVerdict[]
+  /** Issue 16's ratios against the bare tunnel, from this run. */
+  readonly bareTargets: readonly BareTarget[]
   /** The latest scale-up run found in bench/results, if any. */
   readonly scaleup?: { readonly file: string; readonly baseline: ScaleupSide; readonly dispatch: ScaleupSide }
 }

@@ -4,20 +4,22 @@ import { test } from 'node:test'
 import { buildCells, notApplicable, selectCells } from '../../../bench/lib/cells.js'
 import { renderNginxConfig } from '../../../bench/lib/nginx-config.js'
 
-test('the full matrix has every route, protocol, concurrency and path, the three paths of a workload together', () => {
+test('the full matrix has every route, protocol, concurrency and path, the four paths of a workload together', () => {
   const cells = buildCells({})
-  assert.equal(cells.length, 2 * 2 * 4 * 3)
+  assert.equal(cells.length, 2 * 2 * 4 * 4)
   assert.deepEqual(
-    cells.slice(0, 4).map((cell) => cell.id),
-    ['ping/h1/c1/direct', 'ping/h1/c1/nginx', 'ping/h1/c1/dispatch', 'ping/h1/c10/direct'],
+    cells.slice(0, 5).map((cell) => cell.id),
+    ['ping/h1/c1/direct', 'ping/h1/c1/nginx', 'ping/h1/c1/bare', 'ping/h1/c1/dispatch', 'ping/h1/c10/direct'],
   )
   assert.equal(new Set(cells.map((cell) => cell.id)).size, cells.length)
 })
 
-test('only direct over h2c is not applicable: the app speaks HTTP/1.1', () => {
+test('only direct and the bare tunnel over h2c are not applicable: the app and that front door speak HTTP/1.1', () => {
   const cases = [
     { path: 'direct', protocol: 'h2c', applicable: false },
     { path: 'direct', protocol: 'h1', applicable: true },
+    { path: 'bare', protocol: 'h2c', applicable: false },
+    { path: 'bare', protocol: 'h1', applicable: true },
     { path: 'nginx', protocol: 'h2c', applicable: true },
     { path: 'dispatch', protocol: 'h2c', applicable: true },
   ] as const
@@ -29,15 +31,21 @@ test('--cells patterns match whole segments, * within a segment, and a short pat
   const ids = (patterns: string[]): string[] => selectCells(cells, patterns).map((cell) => cell.id)
   const cases = [
     { patterns: ['ping/h1/c10/dispatch'], expected: ['ping/h1/c10/dispatch'] },
-    { patterns: ['ping/h1/c10'], expected: ['ping/h1/c10/direct', 'ping/h1/c10/nginx', 'ping/h1/c10/dispatch'] },
+    {
+      patterns: ['ping/h1/c10'],
+      expected: ['ping/h1/c10/direct', 'ping/h1/c10/nginx', 'ping/h1/c10/bare', 'ping/h1/c10/dispatch'],
+    },
     { patterns: ['*/h2c/c200/nginx'], expected: ['ping/h2c/c200/nginx', '64k/h2c/c200/nginx'] },
     { patterns: ['ping/**/dispatch'], expected: ids(['ping']).filter((id) => id.endsWith('/dispatch')) },
-    { patterns: ['ping/h1/c1'], expected: ['ping/h1/c1/direct', 'ping/h1/c1/nginx', 'ping/h1/c1/dispatch'] },
+    {
+      patterns: ['ping/h1/c1'],
+      expected: ['ping/h1/c1/direct', 'ping/h1/c1/nginx', 'ping/h1/c1/bare', 'ping/h1/c1/dispatch'],
+    },
     { patterns: ['64k/h1/c5*/direct', 'nothing'], expected: ['64k/h1/c50/direct'] },
   ]
   for (const row of cases) assert.deepEqual(ids(row.patterns), row.expected, row.patterns.join(','))
   assert.equal(ids([]).length, cells.length)
-  assert.equal(ids(['ping']).length, 24)
+  assert.equal(ids(['ping']).length, 32)
 })
 
 test('the nginx configuration runs one worker with a keep-alive upstream and both listeners', () => {

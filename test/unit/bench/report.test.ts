@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { cellId, type PathName, type Protocol, type RouteName } from '../../../bench/lib/cells.js'
-import { cellsTable, renderMarkdown } from '../../../bench/lib/render-markdown.js'
+import { bareTargetsTable, cellsTable, renderMarkdown } from '../../../bench/lib/render-markdown.js'
 import { escapeXml, niceCeiling, renderChart } from '../../../bench/lib/render-svg.js'
 import {
   type BenchReport,
   type CellResult,
   cpuPerRequest,
+  evaluateBareTargets,
   evaluateTargets,
   jsonWithCompactRows,
   type LargeBodyResult,
@@ -138,11 +139,13 @@ test('the Markdown report holds the targets, the ratios, one row per cell and th
     largeBodies: LARGE,
     ratios: ratioRows(CELLS),
     targets: evaluateTargets(CELLS, LARGE, undefined),
+    bareTargets: evaluateBareTargets(CELLS, LARGE),
   }
   const markdown = renderMarkdown(report)
   assert.match(markdown, /Load average \(1 min\): 0\.12 at the start/)
   assert.match(markdown, /\| router CPU per proxied \/ping \(h1, c=50\) \| ≤ 250 µs \| 240 µs \| yes \|/)
-  assert.match(markdown, /\| ping \| h1 \| 10 \| 0\.27 \| 0\.40 \| 0\.90 \|/)
+  assert.match(markdown, /\| ping \| h1 \| 10 \| 0\.27 \| 0\.40 \| – \| – \| – \| 0\.90 \|/)
+  assert.match(markdown, /## Against the bare tunnel \(issue 16\)\n\n\| metric \(same run\) \| measured \| required \|/)
   assert.match(markdown, /\| 9 MiB \| dispatch \| 420 \| 3 \| 0 \|/)
   const table = cellsTable(CELLS)
   assert.equal(table.split('\n').length, 2 + CELLS.length)
@@ -185,4 +188,64 @@ test('a scale-up results file is summarised only when both sides have every figu
   assert.equal(parseScaleupSummary({ baseline: side }), undefined)
   assert.equal(parseScaleupSummary({ baseline: side, dispatch: { ...side, maxMs: '3' } }), undefined)
   assert.equal(parseScaleupSummary(null), undefined)
+})
+
+// Issue 16's targets: the same run's bare tunnel beside dispatch.
+const BARE_CELLS: CellResult[] = [
+  cell('direct', 'h1', 'ping', 1, 10_000, 100),
+  cell('bare', 'h1', 'ping', 1, 2_000, 500, { router: 130, extension: 190 }),
+  cell('dispatch', 'h1', 'ping', 1, 1_800, 560, { router: 300, extension: 250 }),
+  cell('bare', 'h1', 'ping', 50, 5_000, 10_000, { router: 125, extension: 200 }),
+  cell('dispatch', 'h1', 'ping', 50, 3_600, 14_000, { router: 287, extension: 258 }),
+  { ...cell('bare', 'h1', 'ping', 200, 5_000, 40_000), peakRssMiB: { router: 60 } },
+  { ...cell('dispatch', 'h1', 'ping', 200, 3_600, 55_000), peakRssMiB: { router: 100 } },
+  { ...cell('dispatch', 'h1', '64k', 200, 2_000, 90_000), peakRssMiB: { router: 110 } },
+  { ...cell('dispatch', 'h2c', '64k', 200, 0, 0), status: 'failed', peakRssMiB: { router: 999 } },
+]
+const BARE_LARGE: LargeBodyResult[] = [
+  { path: 'direct', bodyBytes: NINE_MIB, repetitions: 3, medianMBps: 300, allMBps: [300], failures: 0 },
+  { path: 'dispatch', bodyBytes: NINE_MIB, repetitions: 3, medianMBps: 180, allMBps: [180], failures: 0 },
+]
+
+test("issue 16's targets are ratios of the same run, each judged against its required and its aim bound", () => {
+  const targets = evaluateBareTargets(BARE_CELLS, BARE_LARGE)
+  assert.deepEqual(
+    targets.map((target) => [target.measured, target.required, target.met, target.aim, target.aimMet]),
+    [
+      ['0.72 (3600 / 5000 req/s)', '≥ 0.85', false, '≥ 1.1', false],
+      ['2.30 (287 / 125 µs)', '≤ 1.25', false, '≤ 0.9', false],
+      ['1.29 (258 / 200 µs)', '≤ 1', false, '≤ 0.8', false],
+      ['1.15 (0.46 / 0.40 ms)', '≤ 1.2', true, '≤ 1', false],
+      ['0.60 (180 / 300 MB/s)', '≥ 0.55', true, '≥ 0.8', false],
+      ['110 MiB (bare router 60 MiB)', '≤ 160 MiB', true, '≤ 120 MiB', true],
+    ],
+  )
+  assert.equal(targets[1]?.value, 287 / 125)
+})
+
+test('a target whose cells were not measured says so, and a failed echo is no ratio', () => {
+  const unmeasured = evaluateBareTargets(
+    BARE_CELLS.filter((entry) => entry.path !== 'bare'),
+    [{ ...(BARE_LARGE[1] as LargeBodyResult), failures: 1 }, BARE_LARGE[0] as LargeBodyResult],
+  )
+  assert.deepEqual(
+    unmeasured.map((target) => [target.measured, target.met, target.aimMet]),
+    [
+      ['not measured', undefined, undefined],
+      ['not measured', undefined, undefined],
+      ['not measured', undefined, undefined],
+      ['not measured', undefined, undefined],
+      ['not measured', undefined, undefined],
+      ['110 MiB', true, true],
+    ],
+  )
+  assert.match(bareTargetsTable(unmeasured), /\| not measured \| ≥ 0\.85 \| not measured \| ≥ 1\.1 \| not measured \|/)
+})
+
+test("the ratio rows divide dispatch by the bare tunnel: throughput and each process's CPU per request", () => {
+  const row = ratioRows(BARE_CELLS).find((entry) => entry.concurrency === 50)
+  assert.deepEqual(
+    [row?.dispatchOverBare, row?.routerCpuOverBare, row?.extensionCpuOverBare],
+    [3_600 / 5_000, 287 / 125, 258 / 200],
+  )
 })

@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { judgeChannelToken, newChannelToken } from '../../../../src/router/control/channel-token.js'
 
 const TOKEN = newChannelToken()
+const OFF_BY_ONE = TOKEN.endsWith('A') ? 'B' : 'A'
 
 const cases: ReadonlyArray<{ name: string; presented: string[]; allowMissing: boolean; expect: string }> = [
   { name: 'the right token', presented: [TOKEN], allowMissing: false, expect: 'ok' },
@@ -13,6 +14,20 @@ const cases: ReadonlyArray<{ name: string; presented: string[]; allowMissing: bo
   { name: 'a wrong token with AllowUnauthenticatedChannels', presented: ['nope'], allowMissing: true, expect: 'wrong' },
   { name: 'an empty token', presented: [''], allowMissing: true, expect: 'wrong' },
   { name: 'the right token twice', presented: [TOKEN, TOKEN], allowMissing: false, expect: 'wrong' },
+  {
+    name: 'a token one character off',
+    presented: [`${TOKEN.slice(0, -1)}${OFF_BY_ONE}`],
+    allowMissing: false,
+    expect: 'wrong',
+  },
+  { name: 'a token one character short', presented: [TOKEN.slice(0, -1)], allowMissing: false, expect: 'wrong' },
+  // The same number of characters, more bytes: the lengths compared are the bytes'.
+  {
+    name: 'a token with a multi-byte character',
+    presented: [`${TOKEN.slice(0, -1)}é`],
+    allowMissing: false,
+    expect: 'wrong',
+  },
 ]
 
 for (const row of cases) {

@@ -245,7 +245,7 @@ export class Pool implements PoolSource {
     this.#registry.add(instance)
     if (kept) this.#kept.add(instance)
     instance.transition(['initial'], 'starting')
-    const payload = instanceWaiterRequest(this.context, lambdaId, channelToken, kept)
+    const payload = instanceWaiterRequest(this.context, { lambdaId, channelToken, kept, nowMs: Date.now() })
     this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId, kind: 'instance' })
     this.#track(
       this.#invoker

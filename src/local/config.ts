@@ -18,7 +18,6 @@ import {
   textMatching,
 } from '../common/index.js'
 
-/** Where each child process's stdout/stderr goes: one log line per output line, this process's own stdio, or nowhere. */
 /**
  * Where the processes' output goes: the logger (each line one entry; JSON lines from pino keep their level), this
  * terminal, nowhere, or `print`: the runtime's (the app's) lines to this process's stdout and stderr, each prefixed
@@ -134,7 +133,7 @@ function parseRegion(text: string): Parsed<string> {
 /** Each function's settings, their defaults and value rules. */
 export const LOCAL_FUNCTION_SETTINGS: readonly Setting<FunctionSettings>[] = Object.freeze([
   row<FunctionSettings, 'handler'>('handler', 'index.handler', anyText),
-  // Lambda's own bound: 1 s to 15 min.
+  // At most Lambda's own 15 min; the floor is 1 ms, below Lambda's 1 s.
   milliseconds('timeoutMs', 3000, 1, 900_000),
   row<FunctionSettings, 'memoryMb'>('memoryMb', 128, integerIn(128, 10_240), 'MB'),
   milliseconds('coldStartDelayMs', 0, 0, MAX_TIMER_MS),

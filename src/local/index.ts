@@ -10,12 +10,9 @@ export {
   type LocalFunctionConfig,
   type LocalLambdaConfig,
 } from './config.js'
+export type { ProcessSnapshot } from './environment/environment-processes.js'
 export type { EnvironmentState } from './environment/environment-states.js'
-export type {
-  EnvironmentSnapshot,
-  ProcessSnapshot,
-  ShutdownReason,
-} from './environment/execution-environment.js'
+export type { EnvironmentSnapshot, ShutdownReason } from './environment/execution-environment.js'
 export type { ProcessExit } from './environment/process-group.js'
 export * from './errors.js'
 export type { LocalFunctionStats } from './function-pool.js'

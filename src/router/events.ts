@@ -86,7 +86,7 @@ export type Http2ErrorKind =
 /** A control route as events label it. */
 export type ControlRouteName = 'request' | 'ping' | 'close'
 
-/** What a pool publishes about itself while it serves: how to read it now, and its function name. */
+/** What a pool publishes about itself when it opens: its id, and how to read its state at any time until it closes. */
 export interface PoolSource {
   readonly poolId: string
   snapshot(): PoolSnapshot

@@ -6,11 +6,18 @@ import { logStreamName } from '../aws-names.js'
 import type { ChildOutput, ResolvedFunctionConfig } from '../config.js'
 import { findFreePort } from './api-server.js'
 import { buildEnvironmentVariables } from './environment-variables.js'
-import type { ProcessSnapshot } from './invocation.js'
 import type { GroupWatcher } from './orphan-reaper.js'
 import { type ProcessExit, ProcessGroup } from './process-group.js'
 
 export type ProcessRole = 'runtime' | 'extension'
+
+/** One process of an environment as its snapshot shows it: `exit` once it has exited. */
+export interface ProcessSnapshot {
+  readonly name: string
+  readonly role: ProcessRole
+  readonly pid: number | undefined
+  readonly exit: ProcessExit | undefined
+}
 
 export interface EnvironmentProcessesOptions {
   readonly environmentId: string

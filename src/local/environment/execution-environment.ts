@@ -30,7 +30,7 @@ import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
 import { runShutdownSequence } from './shutdown-sequence.js'
 
 export type { ShutdownReason } from './extensions-api.js'
-export type { EnvironmentSnapshot, InvocationOutcome, InvocationRequest, ProcessSnapshot } from './invocation.js'
+export type { EnvironmentSnapshot, InvocationOutcome, InvocationRequest } from './invocation.js'
 
 /** The owner's view of the environment's life. Called synchronously; implementations must not throw. */
 export interface EnvironmentListener {

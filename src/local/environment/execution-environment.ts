@@ -27,7 +27,6 @@ import {
 import type { GroupWatcher } from './orphan-reaper.js'
 import type { ProcessExit, ProcessGroup } from './process-group.js'
 import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
-import { runShutdownSequence } from './shutdown-sequence.js'
 
 export type { ShutdownReason } from './extensions-api.js'
 export type { EnvironmentSnapshot, InvocationOutcome, InvocationRequest } from './invocation.js'
@@ -368,9 +367,7 @@ export class ExecutionEnvironment {
   async #teardown(reason: ShutdownReason): Promise<void> {
     this.#settleWithFailure(this.#failure ?? new EnvironmentShutDownError(this.id, reason))
     const startedAtMs = this.#now()
-    await runShutdownSequence({
-      runtime: this.#processes.runtime,
-      extensions: this.#processes.extensions,
+    await this.#processes.close({
       hasRegisteredExtensions: this.#extensionsApi.registeredCount > 0,
       hasShutdownSubscribers: this.#extensionsApi.subscriberCount('SHUTDOWN') > 0,
       sendShutdown: (deadlineMs) =>

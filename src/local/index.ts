@@ -5,10 +5,13 @@ import { LocalLambda } from './local-lambda.js'
 export type { ThrottleReason } from './aws-errors.js'
 export {
   type ChildOutput,
+  durationRuleFor,
   LOCAL_FUNCTION_DEFAULTS,
+  LOCAL_FUNCTION_SETTINGS,
   LOCAL_LAMBDA_DEFAULTS,
   type LocalFunctionConfig,
   type LocalLambdaConfig,
+  type MillisecondField,
 } from './config.js'
 export type { ProcessSnapshot } from './environment/environment-processes.js'
 export type { EnvironmentState } from './environment/environment-states.js'

@@ -43,6 +43,7 @@ export {
   type SettingOptions,
   settingDefaults,
   settingEnvNames,
+  settingFor,
 } from './settings/setting.js'
 export { describeUnknownSetting, unknownSettings, warnUnknownSettings } from './settings/unknown-settings.js'
 export { SHORT_ID_LENGTH, shortId } from './short-id.js'

@@ -2,14 +2,11 @@
 // environment (STYLE.md §8). Pure: it reads only the object it is given and returns a frozen config or throws
 // ConfigError listing every bad variable.
 import { ConfigError, loadSettings, settingDefaults } from '../common/index.js'
-import { EXTENSION_SETTINGS, type ExtensionConfig, type ExtensionSettings } from './config-settings.js'
+import type { ExtensionConfig, ExtensionSettings } from './config-rows.js'
+import { EXTENSION_SETTINGS } from './config-settings.js'
 
-export {
-  EXTENSION_SETTINGS,
-  type ExtensionConfig,
-  type ExtensionSetting,
-  type ReadinessProtocol,
-} from './config-settings.js'
+export type { ExtensionConfig, ExtensionSetting, ReadinessProtocol } from './config-rows.js'
+export { EXTENSION_SETTINGS } from './config-settings.js'
 
 type DefaultedKey = Exclude<keyof ExtensionConfig, 'runtimeApi' | 'localEnv'>
 

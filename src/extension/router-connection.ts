@@ -1,6 +1,7 @@
 // One invoke's link to the router: the current RouterSession, replaced when lost (bounded connect attempts, backoff
 // after losses without progress), and the requests that carry the instance's identity (channel POST headers, ping,
-// close). Owns every session it opens and its backoff waits; close() ends them all. Touches only its sessions.
+// close). Owns every session it opens and its backoff waits; close() ends them all. Touches only its sessions; every
+// state change goes through #transition().
 import { delay } from '../common/index.js'
 import {
   channelPath,
@@ -14,6 +15,7 @@ import {
 } from '../protocol/index.js'
 import { type ExtensionError, type RouterSessionLostError, RouterUnreachableError } from './errors.js'
 import { connectAttemptTimeoutMs, MAX_SESSION_LOSSES_WITHOUT_PROGRESS, reconnectDelayMs } from './lifetime.js'
+import { canTransition, type RouterConnectionState } from './router-connection-states.js'
 import { RouterSession, type RouterTarget, type SessionSettings } from './router-session.js'
 import type { ExtensionTelemetry } from './telemetry.js'
 
@@ -38,12 +40,6 @@ export interface RouterConnectionOptions {
   /** Sessions were lost too often without a channel opening in between; the invoke should end. Must not throw. */
   readonly onGiveUp: (lost: RouterSessionLostError) => void
 }
-
-/**
- * `active`: sessions are opened as needed. `draining`: no new session (a backoff wait ends at once); the live one
- * still serves. `abandoned`: losses are no longer reported either. `closed`: every session is closed.
- */
-export type RouterConnectionState = 'active' | 'draining' | 'abandoned' | 'closed'
 
 export class RouterConnection {
   readonly #options: RouterConnectionOptions
@@ -109,22 +105,42 @@ export class RouterConnection {
 
   /** Opens no new session from now on; the live one keeps serving. */
   drain(): void {
-    if (this.#state === 'active') this.#state = 'draining'
-    this.#stopConnecting.abort()
+    this.#transition(['active'], 'draining')
   }
 
   /** As drain(), and losses are no longer reported: the invoke is ending anyway. */
   abandon(): void {
-    if (this.#state !== 'closed') this.#state = 'abandoned'
-    this.#stopConnecting.abort()
+    this.#transition(['active', 'draining'], 'abandoned')
   }
 
   /** Closes every session gracefully (frames already queued, such as a reset just sent, still go out). */
   close(): void {
-    this.#state = 'closed'
-    this.#stopConnecting.abort()
+    this.#transition(['active', 'draining', 'abandoned'], 'closed')
+    // Every session, also one whose connect finished after an earlier close().
     for (const session of this.#sessions) session.close()
     this.#sessions.clear()
+  }
+
+  // The one place #state changes: false, and nothing changed, unless the state is in `from` and the table allows
+  // the move. Leaving `active` for good stops every connect attempt and backoff wait.
+  #transition(from: readonly RouterConnectionState[], to: RouterConnectionState): boolean {
+    const previous = this.#state
+    if (!from.includes(previous) || !canTransition(previous, to)) return false
+    this.#state = to
+    switch (to) {
+      case 'active':
+        throw new Error('BUG: no transition leads back to active')
+      case 'draining':
+      case 'abandoned':
+      case 'closed':
+        this.#stopConnecting.abort()
+        break
+      default: {
+        const unreachable: never = to
+        throw new Error(`unknown router connection state ${String(unreachable)}`)
+      }
+    }
+    return true
   }
 
   async #connect(): Promise<RouterSession> {

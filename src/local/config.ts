@@ -5,6 +5,7 @@ import {
   ConfigError,
   checkSettings,
   defineSetting,
+  durationIn,
   integerIn,
   type Logger,
   MAX_TIMER_MS,
@@ -18,7 +19,6 @@ import {
   textMatching,
 } from '../common/index.js'
 
-/** Where each child process's stdout/stderr goes: one log line per output line, this process's own stdio, or nowhere. */
 /**
  * Where the processes' output goes: the logger (each line one entry; JSON lines from pino keep their level), this
  * terminal, nowhere, or `print`: the runtime's (the app's) lines to this process's stdout and stderr, each prefixed
@@ -100,25 +100,54 @@ type ServiceSettings = Required<
 
 // The local Lambda is configured by an object, not the environment: its rows have no variable or flag, and
 // checkSettings reads each field through the row's parser.
-function row<C, K extends keyof C>(field: K, defaultValue: C[K], parse: SettingParser<C[K]>, unit = ''): Setting<C> {
-  return defineSetting<C, K>(field, { env: [], unit, default: defaultValue, parse })
+function row<C, K extends keyof C>(
+  field: K,
+  defaultValue: C[K],
+  parse: SettingParser<C[K]>,
+  description: string,
+  unit = '',
+): Setting<C> {
+  return defineSetting<C, K>(field, { env: [], unit, default: defaultValue, description, parse })
 }
 
-type MillisecondFields =
+/** A function setting in milliseconds. */
+export type MillisecondField =
   | 'timeoutMs'
   | 'coldStartDelayMs'
   | 'initTimeoutMs'
   | 'idleEnvironmentTtlMs'
   | 'shutdownTimeoutMs'
 
-function milliseconds(field: MillisecondFields, defaultMs: number, minMs: number, maxMs: number) {
+// The bounds of each millisecond setting: its row checks them, and so does a command-line flag that sets it
+// (durationRuleFor).
+const MILLISECOND_BOUNDS: Readonly<Record<MillisecondField, readonly [minMs: number, maxMs: number]>> = {
+  // At most Lambda's own 15 min; the floor is 1 ms, below Lambda's 1 s.
+  timeoutMs: [1, 900_000],
+  coldStartDelayMs: [0, MAX_TIMER_MS],
+  initTimeoutMs: [1, MAX_TIMER_MS],
+  idleEnvironmentTtlMs: [1, MAX_TIMER_MS],
+  shutdownTimeoutMs: [0, MAX_TIMER_MS],
+}
+
+function milliseconds(field: MillisecondField, defaultMs: number, description: string) {
+  const [minMs, maxMs] = MILLISECOND_BOUNDS[field]
   const parse = integerIn(minMs, maxMs)
-  return defineSetting<FunctionSettings, MillisecondFields>(field, {
+  return defineSetting<FunctionSettings, MillisecondField>(field, {
     env: [],
     unit: 'ms',
     default: defaultMs,
+    description,
     parse,
   })
+}
+
+/**
+ * The rule of a millisecond setting with its row's bounds, written as a duration (`250ms`, `30s`, `2m`): for a
+ * command-line flag that sets it. The configuration object itself takes whole milliseconds.
+ */
+export function durationRuleFor(field: MillisecondField): SettingParser<number> {
+  const [minMs, maxMs] = MILLISECOND_BOUNDS[field]
+  return durationIn(minMs, maxMs)
 }
 
 // Handed on as given: the runtime reads its handler, the listener resolves its host.
@@ -133,26 +162,81 @@ function parseRegion(text: string): Parsed<string> {
 
 /** Each function's settings, their defaults and value rules. */
 export const LOCAL_FUNCTION_SETTINGS: readonly Setting<FunctionSettings>[] = Object.freeze([
-  row<FunctionSettings, 'handler'>('handler', 'index.handler', anyText),
-  // Lambda's own bound: 1 s to 15 min.
-  milliseconds('timeoutMs', 3000, 1, 900_000),
-  row<FunctionSettings, 'memoryMb'>('memoryMb', 128, integerIn(128, 10_240), 'MB'),
-  milliseconds('coldStartDelayMs', 0, 0, MAX_TIMER_MS),
-  milliseconds('initTimeoutMs', 10_000, 1, MAX_TIMER_MS),
-  row<FunctionSettings, 'freezeWhenIdle'>('freezeWhenIdle', false, parseBoolean),
-  milliseconds('idleEnvironmentTtlMs', 300_000, 1, MAX_TIMER_MS),
-  milliseconds('shutdownTimeoutMs', 2000, 0, MAX_TIMER_MS),
-  row<FunctionSettings, 'inheritEnv'>('inheritEnv', true, parseBoolean),
+  row<FunctionSettings, 'handler'>(
+    'handler',
+    'index.handler',
+    anyText,
+    "_HANDLER, as a zip function's handler setting would set it.",
+  ),
+  milliseconds(
+    'timeoutMs',
+    3000,
+    'Function timeout: an invoke still running at the end gets "Task timed out" and its environment is destroyed.',
+  ),
+  row<FunctionSettings, 'memoryMb'>(
+    'memoryMb',
+    128,
+    integerIn(128, 10_240),
+    'Memory size, told to the processes in AWS_LAMBDA_FUNCTION_MEMORY_SIZE.',
+    'MB',
+  ),
+  milliseconds(
+    'coldStartDelayMs',
+    0,
+    'Simulated sandbox creation time before the processes start (not counted in the init limit).',
+  ),
+  milliseconds(
+    'initTimeoutMs',
+    10_000,
+    'Limit of the init phase: extensions registered, then the runtime and every extension waiting for an event.',
+  ),
+  row<FunctionSettings, 'freezeWhenIdle'>(
+    'freezeWhenIdle',
+    false,
+    parseBoolean,
+    'SIGSTOP every process of an idle environment, SIGCONT at its next invoke, as Lambda freezes sandboxes.',
+  ),
+  milliseconds(
+    'idleEnvironmentTtlMs',
+    300_000,
+    'How long an idle warm environment is kept before it is shut down with reason spindown.',
+  ),
+  milliseconds(
+    'shutdownTimeoutMs',
+    2000,
+    'Time the shutdown phase allows: the runtime gets 30% of it after SIGTERM, extensions subscribed to SHUTDOWN all.',
+  ),
+  row<FunctionSettings, 'inheritEnv'>(
+    'inheritEnv',
+    true,
+    parseBoolean,
+    "Start the processes from this process's environment (PATH, HOME…) before adding the Lambda variables.",
+  ),
 ])
 
 /** The service's settings, their defaults and value rules. */
 export const LOCAL_LAMBDA_SETTINGS: readonly Setting<ServiceSettings>[] = Object.freeze([
-  row<ServiceSettings, 'accountConcurrencyLimit'>('accountConcurrencyLimit', 1000, integerIn(1, 100_000)),
-  row<ServiceSettings, 'host'>('host', '127.0.0.1', anyText),
-  row<ServiceSettings, 'port'>('port', 0, integerIn(0, 65_535)),
-  row<ServiceSettings, 'accountId'>('accountId', '123456789012', textMatching(/^\d{12}$/, '12 digits')),
-  row<ServiceSettings, 'region'>('region', 'us-east-1', parseRegion),
-  row<ServiceSettings, 'childOutput'>('childOutput', 'log', oneOf(['log', 'inherit', 'ignore', 'print'] as const)),
+  row<ServiceSettings, 'accountConcurrencyLimit'>(
+    'accountConcurrencyLimit',
+    1000,
+    integerIn(1, 100_000),
+    'Concurrent invokes the account allows, shared by the functions without a reserved concurrency.',
+  ),
+  row<ServiceSettings, 'host'>('host', '127.0.0.1', anyText, 'Address the Invoke API listens on.'),
+  row<ServiceSettings, 'port'>('port', 0, integerIn(0, 65_535), 'Port of the Invoke API; 0 picks a free one.'),
+  row<ServiceSettings, 'accountId'>(
+    'accountId',
+    '123456789012',
+    textMatching(/^\d{12}$/, '12 digits'),
+    'Account id in the function ARNs.',
+  ),
+  row<ServiceSettings, 'region'>('region', 'us-east-1', parseRegion, 'AWS_REGION of the processes and the ARNs.'),
+  row<ServiceSettings, 'childOutput'>(
+    'childOutput',
+    'log',
+    oneOf(['log', 'inherit', 'ignore', 'print'] as const),
+    "Where the processes' output goes: log, inherit, ignore or print.",
+  ),
 ])
 
 /** Every function default, derived from LOCAL_FUNCTION_SETTINGS, and the two lists a function may leave out. */
@@ -244,6 +328,7 @@ export function resolveLocalLambdaConfig(config: LocalLambdaConfig, cwd: string)
       'reservedConcurrency',
       service.accountConcurrencyLimit,
       integerIn(0, service.accountConcurrencyLimit),
+      "Concurrent invokes reserved for the function, up to the account's limit; beyond them, 429 throttles.",
     )
     const { reservedConcurrency } = checkSettings([reservedRow], fn, `${at}.`, problems)
     const settings = checkSettings(LOCAL_FUNCTION_SETTINGS, fn, `${at}.`, problems)

@@ -5,17 +5,17 @@ import { LocalLambda } from './local-lambda.js'
 export type { ThrottleReason } from './aws-errors.js'
 export {
   type ChildOutput,
+  durationRuleFor,
   LOCAL_FUNCTION_DEFAULTS,
+  LOCAL_FUNCTION_SETTINGS,
   LOCAL_LAMBDA_DEFAULTS,
   type LocalFunctionConfig,
   type LocalLambdaConfig,
+  type MillisecondField,
 } from './config.js'
+export type { ProcessSnapshot } from './environment/environment-processes.js'
 export type { EnvironmentState } from './environment/environment-states.js'
-export type {
-  EnvironmentSnapshot,
-  ProcessSnapshot,
-  ShutdownReason,
-} from './environment/execution-environment.js'
+export type { EnvironmentSnapshot, ShutdownReason } from './environment/execution-environment.js'
 export type { ProcessExit } from './environment/process-group.js'
 export * from './errors.js'
 export type { LocalFunctionStats } from './function-pool.js'

@@ -2,8 +2,9 @@
 // writes the log line, so the wording, the levels and the counts live in one file.
 import type { EventEmitter } from 'node:events'
 import type { Logger } from '../common/index.js'
+import type { ProcessSnapshot } from './environment/environment-processes.js'
 import type { EnvironmentState } from './environment/environment-states.js'
-import type { InvocationOutcome, ProcessSnapshot, ShutdownReason } from './environment/execution-environment.js'
+import type { InvocationOutcome, ShutdownReason } from './environment/execution-environment.js'
 import { FunctionTimeoutError, type LocalLambdaError } from './errors.js'
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun'

@@ -1,16 +1,36 @@
 // The router's domain events, in the spirit of undici's diagnostics_channel: pools, instances, the invoke gates, the
-// dispatcher, the exchanges and the control server publish typed messages on named channels; metrics, logs, the dashboard windows,
-// the recent errors and EMF subscribe (router/telemetry/). A channel nobody listens to costs one length check.
-// No I/O, no timers; one RouterEvents per router, so two routers in one process never hear each other.
+// dispatcher, the exchanges and the control server publish typed messages on named channels; metrics, logs, the
+// dashboard windows, the recent errors and EMF subscribe (router/telemetry/). A channel nobody listens to costs one
+// length check.
+// No timers, and no I/O but the report of a subscriber that throws; one RouterEvents per router, so two routers in one
+// process never hear each other.
 import type { ExitReason } from '../protocol/index.js'
 import type { AppStartFailedError, RouterError, TunnelOrderingError } from './errors.js'
 import type { ChannelCloseReason } from './instances/channel.js'
 import type { InstanceState } from './instances/instance-states.js'
 import type { PoolSnapshot } from './pools/pool-snapshot.js'
 
-/** One named stream of messages of one type. Subscribers run synchronously in subscription order; they must not throw. */
+/**
+ * Hears a subscriber's exception, the first time that subscriber throws on `channel`; must not throw. The subscriber
+ * keeps its subscription, and the other subscribers and the publisher go on as if it had returned.
+ */
+export type SubscriberErrorListener = (error: unknown, channel: string) => void
+
+/**
+ * One named stream of messages of one type. Subscribers run synchronously in subscription order, each isolated from
+ * the others: one that throws is reported once (`onSubscriberError`), never to the publisher, which may be in the
+ * middle of a request.
+ */
 export class EventChannel<T> {
+  readonly name: string
+  readonly #onSubscriberError: SubscriberErrorListener
   #subscribers: ReadonlyArray<(message: T) => void> = []
+  #reported: Set<(message: T) => void> | undefined
+
+  constructor(name = 'event', onSubscriberError: SubscriberErrorListener = warnOfSubscriberError) {
+    this.name = name
+    this.#onSubscriberError = onSubscriberError
+  }
 
   /** Publishers may skip building a message nobody reads. */
   get hasSubscribers(): boolean {
@@ -25,9 +45,30 @@ export class EventChannel<T> {
     }
   }
 
+  /** Never throws: a subscriber's exception goes to `onSubscriberError`, once per subscriber. */
   publish(message: T): void {
-    for (const subscriber of this.#subscribers) subscriber(message)
+    for (const subscriber of this.#subscribers) {
+      try {
+        subscriber(message)
+      } catch (error) {
+        this.#onThrown(subscriber, error)
+      }
+    }
   }
+
+  #onThrown(subscriber: (message: T) => void, error: unknown): void {
+    this.#reported ??= new Set()
+    if (this.#reported.has(subscriber)) return
+    this.#reported.add(subscriber)
+    this.#onSubscriberError(error, this.name)
+  }
+}
+
+// Without a listener of its own, a channel reports through the process's warnings (stderr by default).
+function warnOfSubscriberError(error: unknown, channel: string): void {
+  process.emitWarning(`a subscriber of the ${channel} event threw, and is not reported again: ${String(error)}`, {
+    type: 'LambdaDispatchSubscriberError',
+  })
 }
 
 /** Result of one invoke, as a metric label. */
@@ -45,7 +86,7 @@ export type Http2ErrorKind =
 /** A control route as events label it. */
 export type ControlRouteName = 'request' | 'ping' | 'close'
 
-/** What a pool publishes about itself while it serves: how to read it now, and its function name. */
+/** What a pool publishes about itself when it opens: its id, and how to read its state at any time until it closes. */
 export interface PoolSource {
   readonly poolId: string
   snapshot(): PoolSnapshot
@@ -220,30 +261,40 @@ export interface ConnectionDropped {
 
 /** Every channel of one router. Domain objects publish; router/telemetry/ subscribes. */
 export class RouterEvents {
+  #onSubscriberError: SubscriberErrorListener
   /** A pool started serving; gauges, health and the dashboard read it until `poolClosed`. */
-  readonly poolOpened = new EventChannel<PoolSource>()
-  readonly poolClosed = new EventChannel<PoolScoped>()
-  readonly requestQueued = new EventChannel<RequestQueued>()
-  readonly requestRetried = new EventChannel<RequestRetried>()
-  readonly requestDispatched = new EventChannel<RequestDispatched>()
-  readonly requestEnded = new EventChannel<RequestEnded>()
-  readonly requestBodyFailed = new EventChannel<RequestBodyFailed>()
-  readonly exchangeBytes = new EventChannel<ExchangeBytes>()
-  readonly channelOpened = new EventChannel<ChannelOpened>()
-  readonly channelClosed = new EventChannel<ChannelClosed>()
-  readonly channelRefusedOverCap = new EventChannel<ChannelRefusedOverCap>()
-  readonly controlAuthRefused = new EventChannel<ControlAuthRefused>()
-  readonly instanceStateChanged = new EventChannel<InstanceStateChanged>()
-  readonly instanceStartTimedOut = new EventChannel<InstanceStartTimedOut>()
-  readonly instanceSlowToConnect = new EventChannel<InstanceSlowToConnect>()
-  readonly instanceCloseRequested = new EventChannel<InstanceCloseRequested>()
-  readonly invokeStarted = new EventChannel<InvokeStarted>()
-  readonly invokeRefused = new EventChannel<InvokeRefused>()
-  readonly invokeReturned = new EventChannel<InvokeReturned>()
-  readonly appStartFailed = new EventChannel<AppStartFailed>()
-  readonly tunnelOrderingViolated = new EventChannel<TunnelOrderingViolated>()
-  readonly controlResponded = new EventChannel<ControlResponded>()
-  readonly http2Error = new EventChannel<Http2ErrorSeen>()
-  readonly frontDoorRefused = new EventChannel<FrontDoorRefused>()
-  readonly connectionDropped = new EventChannel<ConnectionDropped>()
+  readonly poolOpened = this.#channel<PoolSource>('poolOpened')
+  readonly poolClosed = this.#channel<PoolScoped>('poolClosed')
+  readonly requestQueued = this.#channel<RequestQueued>('requestQueued')
+  readonly requestRetried = this.#channel<RequestRetried>('requestRetried')
+  readonly requestDispatched = this.#channel<RequestDispatched>('requestDispatched')
+  readonly requestEnded = this.#channel<RequestEnded>('requestEnded')
+  readonly requestBodyFailed = this.#channel<RequestBodyFailed>('requestBodyFailed')
+  readonly exchangeBytes = this.#channel<ExchangeBytes>('exchangeBytes')
+  readonly channelOpened = this.#channel<ChannelOpened>('channelOpened')
+  readonly channelClosed = this.#channel<ChannelClosed>('channelClosed')
+  readonly channelRefusedOverCap = this.#channel<ChannelRefusedOverCap>('channelRefusedOverCap')
+  readonly controlAuthRefused = this.#channel<ControlAuthRefused>('controlAuthRefused')
+  readonly instanceStateChanged = this.#channel<InstanceStateChanged>('instanceStateChanged')
+  readonly instanceStartTimedOut = this.#channel<InstanceStartTimedOut>('instanceStartTimedOut')
+  readonly instanceSlowToConnect = this.#channel<InstanceSlowToConnect>('instanceSlowToConnect')
+  readonly instanceCloseRequested = this.#channel<InstanceCloseRequested>('instanceCloseRequested')
+  readonly invokeStarted = this.#channel<InvokeStarted>('invokeStarted')
+  readonly invokeRefused = this.#channel<InvokeRefused>('invokeRefused')
+  readonly invokeReturned = this.#channel<InvokeReturned>('invokeReturned')
+  readonly appStartFailed = this.#channel<AppStartFailed>('appStartFailed')
+  readonly tunnelOrderingViolated = this.#channel<TunnelOrderingViolated>('tunnelOrderingViolated')
+  readonly controlResponded = this.#channel<ControlResponded>('controlResponded')
+  readonly http2Error = this.#channel<Http2ErrorSeen>('http2Error')
+  readonly frontDoorRefused = this.#channel<FrontDoorRefused>('frontDoorRefused')
+  readonly connectionDropped = this.#channel<ConnectionDropped>('connectionDropped')
+
+  /** `onSubscriberError` hears each subscriber that throws, once (the process's warnings by default). */
+  constructor(options: { readonly onSubscriberError?: SubscriberErrorListener } = {}) {
+    this.#onSubscriberError = options.onSubscriberError ?? warnOfSubscriberError
+  }
+
+  #channel<T>(name: string): EventChannel<T> {
+    return new EventChannel<T>(name, (error, channel) => this.#onSubscriberError(error, channel))
+  }
 }

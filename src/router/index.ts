@@ -88,7 +88,7 @@ const INVOKE_MAX_ATTEMPTS = 2
 export class Router implements AdminSource {
   readonly config: RouterConfig
   /** What the router's pools, instances, dispatchers, exchanges and servers publish; subscribe to follow them. */
-  readonly events = new RouterEvents()
+  readonly events: RouterEvents
   readonly telemetry: RouterTelemetry
   readonly registry: Registry
   readonly #logger: Logger
@@ -109,6 +109,14 @@ export class Router implements AdminSource {
   constructor(config: RouterConfig, options: RouterOptions = {}) {
     this.config = config
     this.#logger = options.logger ?? createSilentLogger()
+    const eventsLogger = createLogger(this.#logger, 'events')
+    this.events = new RouterEvents({
+      onSubscriberError: (err, channel) =>
+        eventsLogger.error(
+          { err, channel },
+          'an event subscriber threw; the other subscribers and the publisher went on',
+        ),
+    })
     this.#env = options.env ?? process.env
     this.#invoker = options.invoker
     this.#lambdaCredentials = options.lambdaCredentials

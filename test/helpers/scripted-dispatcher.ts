@@ -1,6 +1,11 @@
 // A stand-in for a Pool in front-door tests: records each dispatched request (wrapping its handler in the contract
 // checker, which fails the test by itself on a violation) and lets the test script the handler calls, now or later.
-import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../../src/router/dispatch/exchange.js'
+import type {
+  DispatchDecision,
+  DispatchRequest,
+  ExchangeController,
+  ExchangeHandler,
+} from '../../src/router/dispatch/exchange.js'
 import type { RequestDispatcher } from '../../src/router/front-door/server.js'
 import { type CheckedHandler, checkHandler } from './checked-handler.js'
 import type { AfterHookTarget } from './teardown.js'
@@ -73,15 +78,26 @@ async function readAll(request: DispatchRequest): Promise<Buffer> {
 }
 
 /** A controller that records pause/resume calls. */
-export function recordingController(): { pauses: number; resumes: number; pause(): void; resume(): void } {
+export interface RecordingController extends ExchangeController {
+  pauses: number
+  resumes: number
+  /** What isResponseComplete() answers: set it once the script has sent every byte its response head promised. */
+  complete: boolean
+}
+
+export function recordingController(): RecordingController {
   return {
     pauses: 0,
     resumes: 0,
+    complete: false,
     pause() {
       this.pauses++
     },
     resume() {
       this.resumes++
+    },
+    isResponseComplete() {
+      return this.complete
     },
   }
 }

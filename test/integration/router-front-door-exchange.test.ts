@@ -154,6 +154,7 @@ test('a client that reads slowly pauses the upstream and resumes it on drain, an
         controller.resume()
         pump()
       },
+      isResponseComplete: () => controller.isResponseComplete(),
     }
     call.handler.onResponseStart(200, ['Content-Length', String(chunk.length * chunkCount)], wrapped)
     pump()

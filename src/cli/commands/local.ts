@@ -6,18 +6,22 @@ import {
   ConfigError,
   createRootLogger,
   describeUnknownSetting,
-  durationIn,
   integerIn,
   LOG_LEVELS,
   type LogLevel,
-  MAX_TIMER_MS,
   oneOf,
   type SettingParser,
   settingEnvNames,
+  settingFor,
   unknownSettings,
 } from '../../common/index.js'
 import { EXTENSION_SETTINGS } from '../../extension/index.js'
-import { LOCAL_LAMBDA_DEFAULTS } from '../../local/index.js'
+import {
+  durationRuleFor,
+  LOCAL_FUNCTION_SETTINGS,
+  LOCAL_LAMBDA_DEFAULTS,
+  type MillisecondField,
+} from '../../local/index.js'
 import { ROUTER_SETTINGS } from '../../router/index.js'
 import { LOCAL_STACK_DEFAULTS, type LocalStack, startLocalStack } from '../local-stack.js'
 import { LOCAL_MIN_INSTANCES, localMaxInstances } from '../machine-size.js'
@@ -52,41 +56,36 @@ export function registerLocalCommand(program: Command): void {
   program
     .command('local')
     .description('run the whole system on this machine: local Lambda service, router and the demo app (or your app)')
-    .option('--port <port>', 'router front door port (HTTP/1.1 and h2c)', PORT, LOCAL_STACK_DEFAULTS.frontDoorPort)
-    .option('--control-port <port>', 'router control channel port (h2c)', PORT, LOCAL_STACK_DEFAULTS.controlPort)
+    .option(
+      '--port <port>',
+      'router front door port (HTTP/1.1 and h2c)',
+      routerPort('incomingRequestHttpPort'),
+      LOCAL_STACK_DEFAULTS.frontDoorPort,
+    )
+    .option(
+      '--control-port <port>',
+      'router control channel port (h2c)',
+      routerPort('controlChannelInsecureHttp2Port'),
+      LOCAL_STACK_DEFAULTS.controlPort,
+    )
     .option(
       '--admin-port <port>',
       'router admin port: dashboard, /metrics, /health, /ready (default 5005; 0 with --port 0)',
-      PORT,
+      routerPort('adminPort'),
     )
     .option(
       '--app <command>',
       "your app's command line; it must listen on 127.0.0.1:$PORT and answer GET /health with 2xx (see --readiness-path)",
     )
     .option('--readiness-path <path>', 'path the extension probes until the app answers 2xx (default: /health)')
-    .option(
-      '--init-timeout <ms>',
-      "init limit of each new environment (Lambda's is 10 s)",
-      byRule(durationIn(1, MAX_TIMER_MS)),
-      LOCAL_STACK_DEFAULTS.initTimeoutMs,
-    )
+    .option('--init-timeout <ms>', ...functionDuration('initTimeoutMs'), LOCAL_STACK_DEFAULTS.initTimeoutMs)
     .option('--function-name <name>', 'name of the local function (default: lambda-dispatch-demo, or app with --app)')
-    .option(
-      '--cold-start <ms>',
-      'simulated cold start of each new execution environment',
-      byRule(durationIn(0, MAX_TIMER_MS)),
-      LOCAL_STACK_DEFAULTS.coldStartDelayMs,
-    )
-    .option(
-      '--function-timeout <ms>',
-      'function timeout: each invoke ends by then',
-      // Lambda's own limit: 15 minutes.
-      byRule(durationIn(1, 15 * 60_000)),
-      LOCAL_STACK_DEFAULTS.functionTimeoutMs,
-    )
+    .option('--cold-start <ms>', ...functionDuration('coldStartDelayMs'), LOCAL_STACK_DEFAULTS.coldStartDelayMs)
+    .option('--function-timeout <ms>', ...functionDuration('timeoutMs'), LOCAL_STACK_DEFAULTS.functionTimeoutMs)
     .option(
       '--concurrency <n>',
       'concurrent invokes allowed (beyond: 429 throttles)',
+      // The function's reserved concurrency, up to the account's; at least 1 here, as 0 would throttle every invoke.
       byRule(integerIn(1, LOCAL_LAMBDA_DEFAULTS.accountConcurrencyLimit)),
       LOCAL_STACK_DEFAULTS.concurrencyLimit,
     )
@@ -257,7 +256,15 @@ function byRule<T>(parse: SettingParser<T>): (text: string) => T {
   }
 }
 
-const PORT = byRule(integerIn(0, 65535))
+/** A port flag with the rule of the router setting it sets. */
+function routerPort(field: 'incomingRequestHttpPort' | 'controlChannelInsecureHttp2Port' | 'adminPort') {
+  return byRule(settingFor(ROUTER_SETTINGS, field).parse)
+}
+
+/** The help and the rule of a duration flag that sets a setting of the local function, from the setting's row. */
+function functionDuration(field: MillisecondField): [description: string, parse: (text: string) => number] {
+  return [settingFor(LOCAL_FUNCTION_SETTINGS, field).description, byRule(durationRuleFor(field))]
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value]

@@ -80,6 +80,14 @@ export function defaultText<C>(row: Setting<C>): string {
   return text === '' ? (row.unsetText ?? '(none)') : text
 }
 
+/** The row of `field`, typed by it: for a command-line flag that sets the same value (its rule and its meaning). */
+export function settingFor<C, K extends keyof C>(rows: readonly Setting<C>[], field: K): Setting<C, K> {
+  const row = rows.find((candidate) => candidate.field === field)
+  if (row === undefined) throw new Error(`BUG: no setting row for ${String(field)}`)
+  // Rows are made by defineSetting<C, K>, so the row of `field` parses to C[K].
+  return row as unknown as Setting<C, K>
+}
+
 /** Every environment variable name the rows read. */
 export function settingEnvNames<C>(rows: readonly Setting<C>[]): string[] {
   return rows.flatMap((row) => row.env)
@@ -87,7 +95,11 @@ export function settingEnvNames<C>(rows: readonly Setting<C>[]): string[] {
 
 /** The settings part of a command's --help: each setting's flag, env var(s), form, default and meaning. */
 export function describeSettings<C>(rows: readonly Setting<C>[]): string {
-  const lines = ['', 'Settings (a flag wins over its environment variable):', '']
+  const takesFlags = rows.some((row) => row.flag !== undefined)
+  const heading = takesFlags
+    ? 'Settings (a flag wins over its environment variable):'
+    : 'Settings (environment variables):'
+  const lines = ['', heading, '']
   for (const row of rows) {
     lines.push(`  ${row.flag ?? row.env[0]} ${row.isSwitch ? '[true|false]' : '<value>'}`)
     lines.push(`      env ${row.env.join(', ')}; ${row.unit}; default ${defaultText(row)}`)

@@ -1,16 +1,25 @@
 // The processes of one execution environment: its extensions and its runtime, each started as its own process group
-// with the variables Lambda sets. Owns the groups it spawned and their exit watches; no timers, no API server.
+// with the variables Lambda sets. Owns the groups it spawned and their exit watches; close() ends them all in Lambda's
+// shutdown order. No timers of its own (the shutdown sequence owns its deadlines), no API server.
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../../common/index.js'
 import { logStreamName } from '../aws-names.js'
 import type { ChildOutput, ResolvedFunctionConfig } from '../config.js'
 import { findFreePort } from './api-server.js'
 import { buildEnvironmentVariables } from './environment-variables.js'
-import type { ProcessSnapshot } from './invocation.js'
 import type { GroupWatcher } from './orphan-reaper.js'
 import { type ProcessExit, ProcessGroup } from './process-group.js'
+import { runShutdownSequence, type ShutdownSequenceInput } from './shutdown-sequence.js'
 
 export type ProcessRole = 'runtime' | 'extension'
+
+/** One process of an environment as its snapshot shows it: `exit` once it has exited. */
+export interface ProcessSnapshot {
+  readonly name: string
+  readonly role: ProcessRole
+  readonly pid: number | undefined
+  readonly exit: ProcessExit | undefined
+}
 
 export interface EnvironmentProcessesOptions {
   readonly environmentId: string
@@ -26,12 +35,16 @@ export interface EnvironmentProcessesOptions {
   readonly onExit: (group: ProcessGroup, role: ProcessRole, exit: ProcessExit) => void
 }
 
+/** What closing needs beyond the processes themselves: who registered or subscribed, and how SHUTDOWN is sent. */
+export type ProcessesShutdown = Omit<ShutdownSequenceInput, 'runtime' | 'extensions'>
+
 export class EnvironmentProcesses {
   readonly #options: EnvironmentProcessesOptions
   #extensions: ProcessGroup[] = []
   #runtime: ProcessGroup | undefined
   #runtimeApi: string | undefined
   #port: number | undefined
+  #closed: Promise<void> | undefined
 
   constructor(options: EnvironmentProcessesOptions) {
     this.#options = options
@@ -40,14 +53,6 @@ export class EnvironmentProcesses {
   /** The value given to each of the function's `portVariables`, once prepared. */
   get port(): number | undefined {
     return this.#port
-  }
-
-  get runtime(): ProcessGroup | undefined {
-    return this.#runtime
-  }
-
-  get extensions(): readonly ProcessGroup[] {
-    return this.#extensions
   }
 
   /**
@@ -80,6 +85,16 @@ export class EnvironmentProcesses {
     for (const group of this.#groups()) group.killSync()
   }
 
+  /**
+   * Ends every process started here as Lambda does (runShutdownSequence: the runtime, then SHUTDOWN to the
+   * extensions, then SIGKILL to every group), and refuses spawns from then on. Idempotent: later calls get the first
+   * call's promise.
+   */
+  close(shutdown: ProcessesShutdown): Promise<void> {
+    this.#closed ??= runShutdownSequence({ ...shutdown, runtime: this.#runtime, extensions: this.#extensions })
+    return this.#closed
+  }
+
   snapshot(): ProcessSnapshot[] {
     return this.#groups().map((group) => ({
       name: group.name,
@@ -96,6 +111,7 @@ export class EnvironmentProcesses {
   #spawn(name: string, argv: readonly string[], role: ProcessRole): ProcessGroup {
     const { config, environmentId, logger } = this.#options
     if (this.#runtimeApi === undefined) throw new Error(`BUG: spawn of ${name} before prepare()`)
+    if (this.#closed !== undefined) throw new Error(`BUG: spawn of ${name} after close()`)
     const env = buildEnvironmentVariables({
       base: config.inheritEnv ? process.env : {},
       functionName: config.name,

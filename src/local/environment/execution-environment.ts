@@ -27,10 +27,9 @@ import {
 import type { GroupWatcher } from './orphan-reaper.js'
 import type { ProcessExit, ProcessGroup } from './process-group.js'
 import { RuntimeApi, type RuntimeInvocation } from './runtime-api.js'
-import { runShutdownSequence } from './shutdown-sequence.js'
 
 export type { ShutdownReason } from './extensions-api.js'
-export type { EnvironmentSnapshot, InvocationOutcome, InvocationRequest, ProcessSnapshot } from './invocation.js'
+export type { EnvironmentSnapshot, InvocationOutcome, InvocationRequest } from './invocation.js'
 
 /** The owner's view of the environment's life. Called synchronously; implementations must not throw. */
 export interface EnvironmentListener {
@@ -368,9 +367,7 @@ export class ExecutionEnvironment {
   async #teardown(reason: ShutdownReason): Promise<void> {
     this.#settleWithFailure(this.#failure ?? new EnvironmentShutDownError(this.id, reason))
     const startedAtMs = this.#now()
-    await runShutdownSequence({
-      runtime: this.#processes.runtime,
-      extensions: this.#processes.extensions,
+    await this.#processes.close({
       hasRegisteredExtensions: this.#extensionsApi.registeredCount > 0,
       hasShutdownSubscribers: this.#extensionsApi.subscriberCount('SHUTDOWN') > 0,
       sendShutdown: (deadlineMs) =>

@@ -1,9 +1,9 @@
 // The values an execution environment exchanges with its owner: an invoke going in, its outcome coming out, and
-// snapshots of the environment and its processes. Pure: types and outcome builders only.
+// the environment's snapshot. Pure: types and outcome builders only.
 import type { LocalLambdaError } from '../errors.js'
+import type { ProcessSnapshot } from './environment-processes.js'
 import type { EnvironmentState } from './environment-states.js'
 import { type FunctionErrorBody, functionErrorFor } from './function-errors.js'
-import type { ProcessExit } from './process-group.js'
 
 /** One invoke as the environment receives it. */
 export interface InvocationRequest {
@@ -27,13 +27,6 @@ export type InvocationOutcome =
       /** Whether the environment failed before its init was done (so the invoke never reached the runtime). */
       readonly isInitFailure: boolean
     }
-
-export interface ProcessSnapshot {
-  readonly name: string
-  readonly role: 'runtime' | 'extension'
-  readonly pid: number | undefined
-  readonly exit: ProcessExit | undefined
-}
 
 export interface EnvironmentSnapshot {
   readonly id: string

@@ -2,7 +2,7 @@
 // rolling windows, the counters and the recent errors. buildAdminSnapshot is pure (table-tested); collectAdminSnapshot
 // reads the live sources once and calls it.
 import { shortId } from '../../common/index.js'
-import type { InstanceState } from '../instances/instance-states.js'
+import { type InstanceState, summarizeInstances } from '../instances/instance-states.js'
 import {
   latencyQuantileMs,
   type RollingWindow,
@@ -131,8 +131,6 @@ export interface SnapshotInput {
   readonly recentErrors: readonly RecentError[]
 }
 
-const INSTANCE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing', 'closed']
-
 /** Builds the snapshot document. Pure: reads only its input (windows are read, never written). */
 export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
   const health = describeHealth(input.state, input.pools, input.listeners)
@@ -140,17 +138,7 @@ export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
   const pools = input.pools.map((pool, index): PoolView => {
     const window = input.windows.get(pool.poolId)
     if (window !== undefined) allWindows.push(window)
-    const instancesByState = Object.fromEntries(INSTANCE_STATES.map((state) => [state, 0])) as Record<
-      InstanceState,
-      number
-    >
-    let busy = 0
-    let idle = 0
-    for (const instance of pool.instances) {
-      instancesByState[instance.state]++
-      busy += instance.busyChannels
-      idle += instance.parkedChannels
-    }
+    const summary = summarizeInstances(pool.instances)
     const outcomes = byLabel(input.counters.requests, pool.poolId, 'outcome')
     return {
       poolId: pool.poolId,
@@ -161,8 +149,8 @@ export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
       desiredInstances: pool.desiredInstances,
       breakerState: pool.breakerState,
       noCapacity: pool.noCapacity?.why ?? null,
-      instancesByState,
-      channels: { busy, idle },
+      instancesByState: summary.byState,
+      channels: { busy: summary.busyChannels, idle: summary.parkedChannels },
       instances: [...pool.instances]
         .sort((a, b) => b.ageMs - a.ageMs)
         .map((instance) => ({

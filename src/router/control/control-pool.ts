@@ -1,4 +1,5 @@
-// What the control server needs from a pool, and the answers a pool gives it. Types only; `Pool` implements them.
+// What the control server needs from a pool, and the answers a pool gives it. Types only; each pool's `PoolControl`
+// implements them.
 import type { Channel } from '../instances/channel.js'
 import type { ControlRoute } from './routes.js'
 
@@ -11,13 +12,13 @@ export type ControlAccess = 'ok' | 'unknown' | 'refused'
 /** `full`: the instance already holds as many distinct channel ids as it asked for (NumberOfChannels). */
 export type ChannelAdmission = 'accept' | 'unknown' | 'full'
 
-/** What the control server needs from a pool. `Pool` implements it. Calls are synchronous and must not throw. */
+/** What the control server needs from a pool. `PoolControl` implements it. Calls are synchronous and must not throw. */
 export interface ControlPool {
   readonly poolId: string
   /**
    * Judges the channel token values a control request carried for `lambdaId`, before anything touches the instance.
-   * No token is accepted only with `allowMissing` (AllowUnauthenticatedChannels). A refusal is counted, and logged
-   * once per instance, here.
+   * No token is accepted only with `allowMissing` (AllowUnauthenticatedChannels). A refusal is published here (as
+   * the first for its instance or not); telemetry counts and logs it.
    */
   authorize(
     lambdaId: string,
@@ -27,7 +28,7 @@ export interface ControlPool {
   ): ControlAccess
   /**
    * Whether a channel POST for `lambdaId` may be answered 200 and parked: instance known and starting/open/draining,
-   * and `channelId` already its own or a place free below its channel count. A `full` answer is counted here.
+   * and `channelId` already its own or a place free below its channel count. A `full` answer is published here.
    */
   acceptsChannel(lambdaId: string, channelId: string): ChannelAdmission
   /** Publishes a channel whose response HEADERS were sent: it parks on its instance and may take a request at once. */

@@ -24,11 +24,16 @@ export interface DispatchRequest {
   readonly receivedAtMs: number
 }
 
-/** Lets the handler apply back-pressure to the response body coming from the Lambda. */
+/** Lets the handler apply back-pressure to the response body coming from the Lambda, and tells it how far it got. */
 export interface ExchangeController {
   /** Stop delivering onResponseData until resume(); the channel stream stops reading, so HTTP/2 flow control pushes back. */
   pause(): void
   resume(): void
+  /**
+   * Whether every body byte the response head promised has reached the handler, or it promised none (HEAD, 204, 304):
+   * the client may then hold the whole response. Decided once, by the exchange that parsed the head.
+   */
+  isResponseComplete(): boolean
 }
 
 /**

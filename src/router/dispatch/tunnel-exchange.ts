@@ -81,10 +81,6 @@ export class TunnelExchange implements ExchangeController {
     this.#body = request.body
   }
 
-  get done(): boolean {
-    return this.#done
-  }
-
   /** Writes the request head (one write) and starts streaming. The channel must be claimed already. */
   start(): void {
     const stream = this.channel.stream
@@ -128,6 +124,10 @@ export class TunnelExchange implements ExchangeController {
 
   resume(): void {
     if (!this.#done) this.channel.stream.resume()
+  }
+
+  isResponseComplete(): boolean {
+    return this.#framing !== undefined && framingSatisfied(this.#framing, this.#responseBodyBytes)
   }
 
   /** The client went away (request.signal): reset the channel stream so the app request is aborted too. */
@@ -327,7 +327,7 @@ export class TunnelExchange implements ExchangeController {
     }
     // Every byte the head promised arrived (or it promised none): the client holds the whole response, and on a
     // keep-alive connection may have sent its next request already. A late reset or close changes nothing for it.
-    if (this.#framing !== undefined && framingSatisfied(this.#framing, this.#responseBodyBytes)) {
+    if (this.isResponseComplete()) {
       this.#finish()
       return
     }

@@ -3,7 +3,6 @@
 
 import type { RawHeaders } from '../../protocol/index.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from '../dispatch/exchange.js'
-import { decideResponseFraming, framingSatisfied, type ResponseFraming } from '../dispatch/response-framing.js'
 import { BadUpstreamFramingError, ClientAbortedError, type RouterError } from '../errors.js'
 import { CLIENT_CLOSED_REQUEST_STATUS, statusFor } from './error-status.js'
 import type { ResponseWriter } from './response-writer.js'
@@ -50,8 +49,6 @@ export class ClientExchange implements ExchangeHandler {
   #controller: ExchangeController | undefined
   #waitingForDrain = false
   #status = 0
-  #framing: ResponseFraming = UNTIL_END
-  #bodyBytes = 0
 
   /**
    * `abort` must be the controller of `request.signal`: it fires when the client goes away, or when this exchange
@@ -83,8 +80,6 @@ export class ClientExchange implements ExchangeHandler {
   onResponseStart(status: number, headers: RawHeaders, controller: ExchangeController): void {
     if (this.#state !== 'waiting') return
     this.#controller = controller
-    const decision = decideResponseFraming(this.request.method, status, headers)
-    this.#framing = 'framing' in decision ? decision.framing : UNTIL_END
     try {
       this.#writer.writeHead(status, headers, this.#host.closing)
     } catch (cause) {
@@ -100,7 +95,6 @@ export class ClientExchange implements ExchangeHandler {
 
   onResponseData(chunk: Buffer): void {
     if (this.#state !== 'streaming') return
-    this.#bodyBytes += chunk.length
     // The DATA frames of one read from the channel arrive as separate callbacks; they leave in one client write.
     this.#writer.write(chunk)
     if (!this.#waitingForDrain && this.#writer.queuedBytes >= CLIENT_WRITE_BUFFER_BYTES) {
@@ -131,7 +125,7 @@ export class ClientExchange implements ExchangeHandler {
     // client, which may have sent its next request on the keep-alive connection: end it, so that request is served.
     // Not when the upstream broke its own framing (bytes past the end): a peer that lies is not trusted for the rest
     // of the connection either.
-    if (framingSatisfied(this.#framing, this.#bodyBytes) && !(error instanceof BadUpstreamFramingError)) {
+    if (this.#controller?.isResponseComplete() === true && !(error instanceof BadUpstreamFramingError)) {
       this.#writer.end()
       this.#host.onExchangeDone(this, { status: this.#status, result: 'complete', error })
       return
@@ -173,5 +167,3 @@ export class ClientExchange implements ExchangeHandler {
     this.#host.onExchangeDone(this, { status: CLIENT_CLOSED_REQUEST_STATUS, result: 'aborted', error })
   }
 }
-
-const UNTIL_END: ResponseFraming = Object.freeze({ kind: 'until-end' })

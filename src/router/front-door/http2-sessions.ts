@@ -83,11 +83,11 @@ export class Http2Sessions {
         }
       })
     })
-    session.on('error', (error: Error) => this.#options.logger.debug({ err: error }, 'client HTTP/2 session error'))
     session.once('connect', () => session.setLocalWindowSize(HTTP2_CONNECTION_WINDOW_BYTES))
     if (this.#options.closing()) goawayGracefully(session)
   }
 
+  // Node's server listens for every session's 'error' and re-emits it here: each session error is logged once.
   readonly #onSessionError = (error: Error): void => {
     this.#options.logger.debug({ err: error }, 'client HTTP/2 session error')
   }

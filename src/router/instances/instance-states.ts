@@ -1,6 +1,6 @@
 // Pure. The instance state machine's states and its table of allowed transitions (original-router.md §2.1, improved:
-// a start timeout leaves `starting`, and a router-initiated stop goes straight to `closing`), and the snapshot an
-// instance shows. No I/O, no timers.
+// a start timeout leaves `starting`, and a router-initiated stop goes straight to `closing`), the snapshot an instance
+// shows, and what a pool's snapshots add up to. No I/O, no timers.
 
 /**
  * - `initial`: created, not yet invoked.
@@ -10,7 +10,10 @@
  * - `closing`: retiring; idle channels got goaway, busy ones finish, new channels get 409; waits for the invoke.
  * - `closed`: the invoke returned; forgotten by the registry.
  */
-export type InstanceState = 'initial' | 'starting' | 'open' | 'draining' | 'closing' | 'closed'
+export type InstanceState = (typeof INSTANCE_STATES)[number]
+
+/** Every state in lifecycle order: the one list the union, the transition table, counts and metric labels follow. */
+export const INSTANCE_STATES = ['initial', 'starting', 'open', 'draining', 'closing', 'closed'] as const
 
 /** What an instance shows to metrics, health and the dashboard; read on demand. */
 export interface InstanceSnapshot {
@@ -31,6 +34,31 @@ export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceState, readonly Insta
   closing: ['closed'],
   closed: [],
 })
+
+/** Zero instances in every state: a fresh record to count into. */
+export function zeroStateCounts(): Record<InstanceState, number> {
+  return Object.fromEntries(INSTANCE_STATES.map((state) => [state, 0])) as Record<InstanceState, number>
+}
+
+/** What a pool's instance snapshots add up to: how many are in each state, and their channels. */
+export interface InstancesSummary {
+  readonly byState: Readonly<Record<InstanceState, number>>
+  readonly parkedChannels: number
+  readonly busyChannels: number
+}
+
+/** Adds up `instances` for the gauges and the dashboard. */
+export function summarizeInstances(instances: Iterable<InstanceSnapshot>): InstancesSummary {
+  const byState = zeroStateCounts()
+  let parkedChannels = 0
+  let busyChannels = 0
+  for (const instance of instances) {
+    byState[instance.state]++
+    parkedChannels += instance.parkedChannels
+    busyChannels += instance.busyChannels
+  }
+  return { byState, parkedChannels, busyChannels }
+}
 
 export function canTransition(from: InstanceState, to: InstanceState): boolean {
   return INSTANCE_TRANSITIONS[from].includes(to)

@@ -2,7 +2,7 @@
 // is a mirrored counter. No I/O, no timers.
 
 import type { LambdaInstance } from './instance.js'
-import type { InstanceState } from './instance-states.js'
+import { type InstanceState, zeroStateCounts } from './instance-states.js'
 
 /** How many instances are in each state, and what they carry. */
 export interface InstanceCounts {
@@ -37,14 +37,7 @@ export class InstanceRegistry {
   }
 
   counts(): InstanceCounts {
-    const byState: Record<InstanceState, number> = {
-      initial: 0,
-      starting: 0,
-      open: 0,
-      draining: 0,
-      closing: 0,
-      closed: 0,
-    }
+    const byState = zeroStateCounts()
     let outstanding = 0
     for (const instance of this.#instances.values()) {
       byState[instance.state]++

@@ -1,6 +1,7 @@
 // The control server's view of one pool (ControlPool): judges channel tokens, admits channels up to each instance's
 // cap, answers pings, and starts the close a Lambda asks for (with a bounded wait for its replacement). Touches the
-// pool's registry and instances and publishes refusals; owns no timer.
+// pool's registry and instances and publishes refusals; owns the set of instances waiting for a replacement, and no
+// timer.
 
 import { judgeChannelToken } from '../control/channel-token.js'
 import type { ChannelAdmission, ControlAccess, ControlPool, ControlRouteKind } from '../control/control-pool.js'
@@ -19,13 +20,13 @@ export interface PoolControlOptions {
   readonly maxChannels: number
   /** Whether the pool, open and wanting more than `live` instances, will start a replacement. */
   readonly wantsReplacement: (live: number) => boolean
-  /** Draining instances that wait for a replacement; the pool retires the oldest when one opens. */
-  readonly awaitingReplacement: Set<LambdaInstance>
 }
 
 export class PoolControl implements ControlPool {
   readonly poolId: string
   readonly #options: PoolControlOptions
+  // Draining instances that wait for a replacement, oldest first; each leaves the set when it retires.
+  readonly #awaitingReplacement = new Set<LambdaInstance>()
 
   constructor(options: PoolControlOptions) {
     this.poolId = options.poolId
@@ -94,13 +95,18 @@ export class PoolControl implements ControlPool {
       const live = counts.initial + counts.starting + counts.open
       const replacing = this.#options.wantsReplacement(live)
       const waitMs = replacementWaitMs(instance.ageMs, replacing)
-      if (waitMs > 0) this.#options.awaitingReplacement.add(instance)
+      if (waitMs > 0) this.#awaitingReplacement.add(instance)
       instance.scheduleRetire(waitMs)
       this.#options.events.instanceCloseRequested.publish({ poolId: this.#options.poolId, lambdaId, replacing, waitMs })
     }
     instance.onRetired(() => {
-      this.#options.awaitingReplacement.delete(instance)
+      this.#awaitingReplacement.delete(instance)
       answer(true)
     })
+  }
+
+  /** An instance of the pool opened: the oldest instance waiting for a replacement retires now, not at its timer. */
+  retireOneAwaitingReplacement(): void {
+    this.#awaitingReplacement.values().next().value?.retireNow()
   }
 }

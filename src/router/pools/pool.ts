@@ -62,8 +62,6 @@ export class Pool implements PoolSource {
   readonly #newLambdaId: () => string
   readonly #newChannelToken: () => string
   readonly #invokes = new Set<Promise<void>>()
-  // Draining instances that wait for a replacement; the next instance to open retires the oldest of them.
-  readonly #awaitingReplacement = new Set<LambdaInstance>()
   // Instances started to keep the pool at MinInstances, until they leave; and how many of those left after living
   // half their function timeout, each owed a replacement that takes no burst token (issue 12 item 3).
   readonly #kept = new Set<LambdaInstance>()
@@ -130,7 +128,6 @@ export class Pool implements PoolSource {
       events: this.#events,
       maxChannels: context.channelCount,
       wantsReplacement: (live) => this.#state === 'open' && this.#scaler.desiredInstances > live,
-      awaitingReplacement: this.#awaitingReplacement,
     })
     this.#events.poolOpened.publish(this)
   }
@@ -248,7 +245,7 @@ export class Pool implements PoolSource {
     this.#registry.add(instance)
     if (kept) this.#kept.add(instance)
     instance.transition(['initial'], 'starting')
-    const payload = instanceWaiterRequest(this.context, lambdaId, channelToken, kept)
+    const payload = instanceWaiterRequest(this.context, { lambdaId, channelToken, kept, nowMs: Date.now() })
     this.#events.invokeStarted.publish({ poolId: this.poolId, lambdaId, kind: 'instance' })
     this.#track(
       this.#invoker
@@ -311,13 +308,9 @@ export class Pool implements PoolSource {
       this.#gate.recordOutcome('success')
       if (this.dispatcher.noCapacity !== undefined) this.dispatcher.setNoCapacity(undefined)
       this.dispatcher.clearRefusedDemand()
-      const replaced = this.#awaitingReplacement.values().next().value
-      if (replaced !== undefined) replaced.retireNow()
+      this.control.retireOneAwaitingReplacement()
     } else if (to === 'closed') {
       this.#registry.delete(instance)
-      this.#awaitingReplacement.delete(instance)
-    } else if (to === 'closing') {
-      this.#awaitingReplacement.delete(instance)
     }
     if (to !== 'open' && to !== 'starting' && this.#kept.delete(instance)) this.#onKeptInstanceLeft(instance)
     this.#scaler.notify()

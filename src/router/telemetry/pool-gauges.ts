@@ -2,12 +2,13 @@
 // serve now and their rolling windows, so no count is mirrored. Touches only the registry it is given.
 import { Gauge, type Registry } from 'prom-client'
 import type { PoolSource } from '../events.js'
-import type { InstanceState } from '../instances/instance-states.js'
+import { INSTANCE_STATES, summarizeInstances } from '../instances/instance-states.js'
 import { type RollingWindow, totalsOf } from '../metrics-window.js'
-import type { PoolSnapshot } from '../pools/pool-snapshot.js'
 
-const INSTANCE_STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing', 'closed']
 const INVOKES_PER_MINUTE_SECONDS = 60
+
+/** Sets one value of a gauge for the pool being read; `state` is the label of the gauges that have one. */
+type SetPoolValue = (value: number, state?: string) => void
 
 /** Registers the pool gauges on `registry`; each scrape walks `pools()` and reads `windowFor` for invoke rates. */
 export function registerPoolGauges(
@@ -16,79 +17,56 @@ export function registerPoolGauges(
   windowFor: (poolId: string) => RollingWindow,
 ): void {
   const registers = [registry]
-  const perPool = (name: string, help: string, read: (pool: PoolSnapshot) => number): void => {
+  // Every gauge: reset at each scrape, then set per pool, by state when it has the label.
+  const perPool = (name: string, help: string, byState: boolean, read: (pool: PoolSource, set: SetPoolValue) => void) =>
     new Gauge({
       name,
       help,
-      labelNames: ['pool'],
+      labelNames: byState ? ['pool', 'state'] : ['pool'],
       registers,
       collect() {
         this.reset()
-        for (const source of pools()) this.set({ pool: source.poolId }, read(source.snapshot()))
+        for (const pool of pools()) {
+          read(pool, (value, state) =>
+            this.set({ pool: pool.poolId, ...(state === undefined ? {} : { state }) }, value),
+          )
+        }
       },
     })
-  }
-  perPool('lambda_dispatch_router_pool_queue_length', 'Requests waiting in the pool queue', (pool) => pool.queueLength)
-  perPool(
-    'lambda_dispatch_router_pool_running_requests',
-    'Requests in flight on a channel',
-    (pool) => pool.runningRequests,
+  perPool('lambda_dispatch_router_pool_queue_length', 'Requests waiting in the pool queue', false, (pool, set) =>
+    set(pool.snapshot().queueLength),
+  )
+  perPool('lambda_dispatch_router_pool_running_requests', 'Requests in flight on a channel', false, (pool, set) =>
+    set(pool.snapshot().runningRequests),
   )
   perPool(
     'lambda_dispatch_router_pool_desired_instances',
     'Instances the scaler wants for the pool now',
-    (pool) => pool.desiredInstances,
+    false,
+    (pool, set) => set(pool.snapshot().desiredInstances),
   )
-  new Gauge({
-    name: 'lambda_dispatch_router_pool_instances',
-    help: 'Instances of the pool, by state',
-    labelNames: ['pool', 'state'],
-    registers,
-    collect() {
-      this.reset()
-      for (const source of pools()) {
-        const poolId = source.poolId
-        const counts = new Map<InstanceState, number>(INSTANCE_STATES.map((state) => [state, 0]))
-        for (const instance of source.snapshot().instances) {
-          counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1)
-        }
-        for (const [state, count] of counts) this.set({ pool: poolId, state }, count)
-      }
-    },
+  perPool('lambda_dispatch_router_pool_instances', 'Instances of the pool, by state', true, (pool, set) => {
+    const { byState } = summarizeInstances(pool.snapshot().instances)
+    for (const state of INSTANCE_STATES) set(byState[state], state)
   })
-  new Gauge({
-    name: 'lambda_dispatch_router_pool_channels',
-    help: 'Channel streams of the pool, parked (idle) or busy',
-    labelNames: ['pool', 'state'],
-    registers,
-    collect() {
-      this.reset()
-      for (const source of pools()) {
-        const poolId = source.poolId
-        let parked = 0
-        let busy = 0
-        for (const instance of source.snapshot().instances) {
-          parked += instance.parkedChannels
-          busy += instance.busyChannels
-        }
-        this.set({ pool: poolId, state: 'parked' }, parked)
-        this.set({ pool: poolId, state: 'busy' }, busy)
-      }
+  perPool(
+    'lambda_dispatch_router_pool_channels',
+    'Channel streams of the pool, parked (idle) or busy',
+    true,
+    (pool, set) => {
+      const { parkedChannels, busyChannels } = summarizeInstances(pool.snapshot().instances)
+      set(parkedChannels, 'parked')
+      set(busyChannels, 'busy')
     },
-  })
-  new Gauge({
-    name: 'lambda_dispatch_router_invokes_per_minute',
-    help: 'Invokes sent in the last 60 seconds (rolling window)',
-    labelNames: ['pool'],
-    registers,
-    collect() {
-      this.reset()
-      for (const source of pools()) {
-        const window = windowFor(source.poolId)
-        const second = window.currentSecond()
-        const totals = totalsOf([window], second - INVOKES_PER_MINUTE_SECONDS + 1, second)
-        this.set({ pool: source.poolId }, totals.invokes)
-      }
+  )
+  perPool(
+    'lambda_dispatch_router_invokes_per_minute',
+    'Invokes sent in the last 60 seconds (rolling window)',
+    false,
+    (pool, set) => {
+      const window = windowFor(pool.poolId)
+      const second = window.currentSecond()
+      set(totalsOf([window], second - INVOKES_PER_MINUTE_SECONDS + 1, second).invokes)
     },
-  })
+  )
 }

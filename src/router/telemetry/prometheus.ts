@@ -52,8 +52,8 @@ class PoolCounters {
   }
 }
 
-/** Subscribes the metric families to `events`; returns the function that unsubscribes them all. */
-export function subscribePrometheus(events: RouterEvents, families: MetricFamilies): () => void {
+/** Subscribes the metric families to `events`, for as long as `events` lives. */
+export function subscribePrometheus(events: RouterEvents, families: MetricFamilies): void {
   const pools = new Map<string, PoolCounters>()
   const of = (poolId: string): PoolCounters => {
     let counters = pools.get(poolId)
@@ -63,50 +63,45 @@ export function subscribePrometheus(events: RouterEvents, families: MetricFamili
     }
     return counters
   }
-  const subscriptions = [
-    events.requestQueued.subscribe(({ poolId }) => of(poolId).queued.inc()),
-    events.requestRetried.subscribe(({ poolId }) => of(poolId).retried.inc()),
-    events.requestDispatched.subscribe(({ poolId, queuedMs }) => {
-      if (queuedMs !== undefined) of(poolId).queueWait.observe(queuedMs / 1000)
-    }),
-    events.requestEnded.subscribe((end) => {
-      const counters = of(end.poolId)
-      counters.outcome(outcomeOf(end)).inc()
-      if (end.kind === 'completed') counters.duration.observe(end.durationMs / 1000)
-    }),
-    events.exchangeBytes.subscribe(({ poolId, requestBodyBytes, responseBodyBytes }) => {
-      const counters = of(poolId)
-      if (requestBodyBytes > 0) counters.requestBytes.inc(requestBodyBytes)
-      if (responseBodyBytes > 0) counters.responseBytes.inc(responseBodyBytes)
-    }),
-    events.channelOpened.subscribe(({ poolId }) => of(poolId).channelsOpened.inc()),
-    events.channelClosed.subscribe(({ poolId, reason }) => of(poolId).channelClosed(reason).inc()),
-    events.controlAuthRefused.subscribe(({ route, reason }) => families.controlAuthRefusals.inc({ route, reason })),
-    events.channelRefusedOverCap.subscribe(({ poolId }) =>
-      families.channelsRefused.inc({ pool: poolId, reason: 'over_cap' }),
-    ),
-    events.instanceStateChanged.subscribe(({ poolId, from, to, ageMs }) => {
-      families.instanceTransitions.inc({ pool: poolId, to })
-      if (to === 'open' && from === 'starting') families.instanceConnect.observe({ pool: poolId }, ageMs / 1000)
-    }),
-    events.instanceStartTimedOut.subscribe(({ poolId }) => families.instanceStartTimeouts.inc({ pool: poolId })),
-    events.invokeStarted.subscribe(({ poolId, kind }) => families.invokesStarted.inc({ pool: poolId, kind })),
-    events.invokeRefused.subscribe(({ poolId, reason }) => families.invokeRefusals.inc({ pool: poolId, reason })),
-    events.invokeReturned.subscribe(({ poolId, result, exitReason }) => {
-      families.invokes.inc({ pool: poolId, result })
-      if (exitReason !== undefined) families.invokeExitReasons.inc({ pool: poolId, reason: exitReason })
-    }),
-    events.tunnelOrderingViolated.subscribe(({ poolId }) => families.orderingViolations.inc({ pool: poolId })),
-    events.controlResponded.subscribe(({ route, status }) =>
-      families.controlResponses.inc({ route, status: String(status) }),
-    ),
-    events.http2Error.subscribe(({ kind }) => families.http2Errors.inc({ kind })),
-    events.frontDoorRefused.subscribe(({ status, code }) =>
-      families.frontDoorRefusals.inc({ status: String(status), code }),
-    ),
-    events.connectionDropped.subscribe(({ reason }) => families.connectionsDropped.inc({ reason })),
-  ]
-  return () => {
-    for (const unsubscribe of subscriptions) unsubscribe()
-  }
+  events.requestQueued.subscribe(({ poolId }) => of(poolId).queued.inc())
+  events.requestRetried.subscribe(({ poolId }) => of(poolId).retried.inc())
+  events.requestDispatched.subscribe(({ poolId, queuedMs }) => {
+    if (queuedMs !== undefined) of(poolId).queueWait.observe(queuedMs / 1000)
+  })
+  events.requestEnded.subscribe((end) => {
+    const counters = of(end.poolId)
+    counters.outcome(outcomeOf(end)).inc()
+    if (end.kind === 'completed') counters.duration.observe(end.durationMs / 1000)
+  })
+  events.exchangeBytes.subscribe(({ poolId, requestBodyBytes, responseBodyBytes }) => {
+    const counters = of(poolId)
+    if (requestBodyBytes > 0) counters.requestBytes.inc(requestBodyBytes)
+    if (responseBodyBytes > 0) counters.responseBytes.inc(responseBodyBytes)
+  })
+  events.channelOpened.subscribe(({ poolId }) => of(poolId).channelsOpened.inc())
+  events.channelClosed.subscribe(({ poolId, reason }) => of(poolId).channelClosed(reason).inc())
+  events.controlAuthRefused.subscribe(({ route, reason }) => families.controlAuthRefusals.inc({ route, reason }))
+  events.channelRefusedOverCap.subscribe(({ poolId }) =>
+    families.channelsRefused.inc({ pool: poolId, reason: 'over_cap' }),
+  )
+  events.instanceStateChanged.subscribe(({ poolId, from, to, ageMs }) => {
+    families.instanceTransitions.inc({ pool: poolId, to })
+    if (to === 'open' && from === 'starting') families.instanceConnect.observe({ pool: poolId }, ageMs / 1000)
+  })
+  events.instanceStartTimedOut.subscribe(({ poolId }) => families.instanceStartTimeouts.inc({ pool: poolId }))
+  events.invokeStarted.subscribe(({ poolId, kind }) => families.invokesStarted.inc({ pool: poolId, kind }))
+  events.invokeRefused.subscribe(({ poolId, reason }) => families.invokeRefusals.inc({ pool: poolId, reason }))
+  events.invokeReturned.subscribe(({ poolId, result, exitReason }) => {
+    families.invokes.inc({ pool: poolId, result })
+    if (exitReason !== undefined) families.invokeExitReasons.inc({ pool: poolId, reason: exitReason })
+  })
+  events.tunnelOrderingViolated.subscribe(({ poolId }) => families.orderingViolations.inc({ pool: poolId }))
+  events.controlResponded.subscribe(({ route, status }) =>
+    families.controlResponses.inc({ route, status: String(status) }),
+  )
+  events.http2Error.subscribe(({ kind }) => families.http2Errors.inc({ kind }))
+  events.frontDoorRefused.subscribe(({ status, code }) =>
+    families.frontDoorRefusals.inc({ status: String(status), code }),
+  )
+  events.connectionDropped.subscribe(({ reason }) => families.connectionsDropped.inc({ reason }))
 }

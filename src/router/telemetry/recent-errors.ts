@@ -1,5 +1,5 @@
-// The dashboard's recent errors, as a subscriber of the router's events: a bounded list (oldest dropped first) and
-// the listeners that follow it live. Touches nothing else.
+// The dashboard's recent errors, as a subscriber of the router's events for as long as they live: a bounded list
+// (oldest dropped first) and the listeners that follow it live. Touches nothing else.
 import type { RequestEnded, RouterEvents } from '../events.js'
 
 /** One entry of the dashboard's recent-errors list. */
@@ -24,60 +24,54 @@ export interface RecentErrorsOptions {
   readonly limit?: number
 }
 
-/** The newest errors the router saw, from its events. `close()` unsubscribes. */
+/** The newest errors the router saw, from its events. */
 export class RecentErrors {
   readonly #entries: RecentError[] = []
   readonly #limit: number
   readonly #now: () => number
   readonly #listeners = new Set<(error: RecentError) => void>()
-  readonly #unsubscribe: () => void
 
   constructor(events: RouterEvents, options: RecentErrorsOptions) {
     this.#now = options.now
     this.#limit = options.limit ?? DEFAULT_RECENT_ERROR_LIMIT
-    const subscriptions = [
-      events.requestEnded.subscribe((end) => this.#onRequestEnded(end)),
-      events.tunnelOrderingViolated.subscribe(({ poolId, error }) => {
-        this.#record({ code: error.code, poolId, message: error.message, lambdaId: error.lambdaId })
-      }),
-      events.http2Error.subscribe(({ kind, detail }) => {
-        const err = detail.err
-        this.#record({
-          code: `http2_${kind}`,
-          poolId: undefined,
-          message: err instanceof Error ? err.message : `control channel: ${kind.replaceAll('_', ' ')}`,
-        })
-      }),
-      events.controlAuthRefused.subscribe(({ poolId, lambdaId, route, reason, first }) => {
-        if (!first) return
-        this.#record({
-          code: 'control_auth_refused',
-          poolId,
-          message: `a ${route} control request had a ${reason} channel token`,
-          lambdaId,
-        })
-      }),
-      events.instanceStartTimedOut.subscribe(({ poolId, lambdaId, waitedMs }) => {
-        this.#record({
-          code: 'instance_start_timeout',
-          poolId,
-          message: `instance did not connect back within ${waitedMs} ms`,
-          lambdaId,
-        })
-      }),
-      events.invokeReturned.subscribe(({ poolId, lambdaId, result, functionError, err }) => {
-        if (result === 'completed' || result === 'aborted') return
-        this.#record({
-          code: errorCode(err) ?? `invoke_${result}`,
-          poolId,
-          message: err instanceof Error ? err.message : (functionError ?? `invoke ${result.replaceAll('_', ' ')}`),
-          lambdaId,
-        })
-      }),
-    ]
-    this.#unsubscribe = () => {
-      for (const unsubscribe of subscriptions) unsubscribe()
-    }
+    events.requestEnded.subscribe((end) => this.#onRequestEnded(end))
+    events.tunnelOrderingViolated.subscribe(({ poolId, error }) => {
+      this.#record({ code: error.code, poolId, message: error.message, lambdaId: error.lambdaId })
+    })
+    events.http2Error.subscribe(({ kind, detail }) => {
+      const err = detail.err
+      this.#record({
+        code: `http2_${kind}`,
+        poolId: undefined,
+        message: err instanceof Error ? err.message : `control channel: ${kind.replaceAll('_', ' ')}`,
+      })
+    })
+    events.controlAuthRefused.subscribe(({ poolId, lambdaId, route, reason, first }) => {
+      if (!first) return
+      this.#record({
+        code: 'control_auth_refused',
+        poolId,
+        message: `a ${route} control request had a ${reason} channel token`,
+        lambdaId,
+      })
+    })
+    events.instanceStartTimedOut.subscribe(({ poolId, lambdaId, waitedMs }) => {
+      this.#record({
+        code: 'instance_start_timeout',
+        poolId,
+        message: `instance did not connect back within ${waitedMs} ms`,
+        lambdaId,
+      })
+    })
+    events.invokeReturned.subscribe(({ poolId, lambdaId, result, functionError, err }) => {
+      if (result === 'completed' || result === 'aborted') return
+      this.#record({
+        code: errorCode(err) ?? `invoke_${result}`,
+        poolId,
+        message: err instanceof Error ? err.message : (functionError ?? `invoke ${result.replaceAll('_', ' ')}`),
+        lambdaId,
+      })
+    })
   }
 
   /** The newest errors, oldest first (at most the configured limit). */
@@ -89,10 +83,6 @@ export class RecentErrors {
   subscribe(listener: (error: RecentError) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
-  }
-
-  close(): void {
-    this.#unsubscribe()
   }
 
   #onRequestEnded(end: RequestEnded): void {

@@ -88,34 +88,24 @@ export class RouterTelemetry {
     this.#emf?.close()
   }
 
-  #subscribeWindows(events: RouterEvents): () => void {
-    const subscriptions = [
-      events.requestEnded.subscribe((end) => {
-        const durationMs = end.kind === 'completed' ? end.durationMs : undefined
-        this.windowFor(end.poolId).recordRequest(durationMs, isErrorOutcome(outcomeOf(end)))
-      }),
-      events.invokeStarted.subscribe(({ poolId }) => this.windowFor(poolId).recordInvoke()),
-    ]
-    return () => {
-      for (const unsubscribe of subscriptions) unsubscribe()
-    }
+  #subscribeWindows(events: RouterEvents): void {
+    events.requestEnded.subscribe((end) => {
+      const durationMs = end.kind === 'completed' ? end.durationMs : undefined
+      this.windowFor(end.poolId).recordRequest(durationMs, isErrorOutcome(outcomeOf(end)))
+    })
+    events.invokeStarted.subscribe(({ poolId }) => this.windowFor(poolId).recordInvoke())
   }
 
-  #subscribeEmf(events: RouterEvents, emf: EmfPublisher): () => void {
-    const subscriptions = [
-      events.requestDispatched.subscribe(({ poolId, queuedMs }) => {
-        if (queuedMs !== undefined) emf.record(poolId, 'DispatchDelay', queuedMs)
-      }),
-      events.requestEnded.subscribe((end) => {
-        if (end.kind === 'completed') emf.record(end.poolId, 'RequestDuration', end.durationMs)
-      }),
-      events.instanceStateChanged.subscribe(({ poolId, from, to, ageMs }) => {
-        if (to === 'open' && from === 'starting') emf.record(poolId, 'LambdaOpenDelay', ageMs)
-      }),
-    ]
-    return () => {
-      for (const unsubscribe of subscriptions) unsubscribe()
-    }
+  #subscribeEmf(events: RouterEvents, emf: EmfPublisher): void {
+    events.requestDispatched.subscribe(({ poolId, queuedMs }) => {
+      if (queuedMs !== undefined) emf.record(poolId, 'DispatchDelay', queuedMs)
+    })
+    events.requestEnded.subscribe((end) => {
+      if (end.kind === 'completed') emf.record(end.poolId, 'RequestDuration', end.durationMs)
+    })
+    events.instanceStateChanged.subscribe(({ poolId, from, to, ageMs }) => {
+      if (to === 'open' && from === 'starting') emf.record(poolId, 'LambdaOpenDelay', ageMs)
+    })
   }
 
   *#emfPools(): Iterable<{

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { test } from 'node:test'
-import { ConfigError } from '../../../src/common/index.js'
+import { ConfigError, describeSettings } from '../../../src/common/index.js'
 import {
   EXTENSION_DEFAULTS,
   EXTENSION_ENV_VARS,
@@ -321,6 +321,18 @@ test('every setting has a unique env var, and its parser reads its formatted def
     const text = row.format(row.default as never)
     assert.deepEqual(row.parse(text), { value: row.default }, `${row.env[0]} default ${text}`)
   }
+})
+
+// Issue 15: help text derives from the rows, so each row says what it means.
+test('every setting has a description, which `extension --help` shows under its variable', () => {
+  assert.deepEqual(
+    EXTENSION_SETTINGS.filter((row) => row.description === '').map((row) => row.env[0]),
+    [],
+  )
+  const help = describeSettings(EXTENSION_SETTINGS)
+  assert.match(help, /^Settings \(environment variables\):$/m)
+  assert.ok(help.includes('  LAMBDA_DISPATCH_PING_INTERVAL_MS <value>\n      env LAMBDA_DISPATCH_PING_INTERVAL_MS;'))
+  assert.ok(help.includes('      Ping interval, from the first open channel.'))
 })
 
 // Issue 15: one boolean rule. The router and the extension read the same text as the same value, or refuse it with

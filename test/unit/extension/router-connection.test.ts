@@ -124,3 +124,20 @@ test('a drained connection keeps serving on its live session but opens no new on
   assert.equal(under.router.sessionCount, 1)
   assert.deepEqual(under.telemetry.losses, [], 'closing its own sessions is not a loss')
 })
+
+test('a connection moves only towards closed: drain, abandon and close in any order give the states in lifecycle order', () => {
+  const cases: { calls: Array<'drain' | 'abandon' | 'close'>; states: string[] }[] = [
+    { calls: ['drain', 'abandon', 'close'], states: ['draining', 'abandoned', 'closed'] },
+    { calls: ['abandon', 'drain', 'close', 'drain'], states: ['abandoned', 'abandoned', 'closed', 'closed'] },
+    { calls: ['close', 'abandon', 'close'], states: ['closed', 'closed', 'closed'] },
+  ]
+  for (const row of cases) {
+    // No call here connects: the address is never dialled.
+    const connection = new RouterConnection(routerConnectionOptions('http://127.0.0.1:9'))
+    const states = row.calls.map((call) => {
+      connection[call]()
+      return connection.state
+    })
+    assert.deepEqual(states, row.states, row.calls.join(', '))
+  }
+})

@@ -5,9 +5,11 @@ import { resolve } from 'node:path'
 import { test } from 'node:test'
 import { ConfigError, defaultText, type Setting } from '../../../src/common/index.js'
 import {
+  durationRuleFor,
   LOCAL_FUNCTION_DEFAULTS,
   LOCAL_FUNCTION_SETTINGS,
   LOCAL_LAMBDA_SETTINGS,
+  type MillisecondField,
   resolveLocalLambdaConfig,
 } from '../../../src/local/config.js'
 
@@ -84,6 +86,39 @@ test('every invalid setting is reported in one ConfigError', () => {
     },
   )
 })
+
+// Issue 15: each row says what it means, so help derived from it (the duration flags of `local`) has words.
+test('every setting of a function and of the service has a description', () => {
+  const undescribed = [...LOCAL_FUNCTION_SETTINGS, ...LOCAL_LAMBDA_SETTINGS].filter((row) => row.description === '')
+  assert.deepEqual(
+    undescribed.map((row) => row.field),
+    [],
+  )
+})
+
+const durationRules: {
+  field: MillisecondField
+  text: string
+  expected: ReturnType<ReturnType<typeof durationRuleFor>>
+}[] = [
+  { field: 'timeoutMs', text: '15m', expected: { value: 900_000 } },
+  {
+    field: 'timeoutMs',
+    text: '16m',
+    expected: { problem: 'must be a duration 1ms–15m like 250ms, 30s, 2m or 00:02:00' },
+  },
+  { field: 'coldStartDelayMs', text: '0', expected: { value: 0 } },
+  {
+    field: 'initTimeoutMs',
+    text: '0',
+    expected: { problem: 'must be a duration 1ms–2147483647ms like 250ms, 30s, 2m or 00:02:00' },
+  },
+]
+for (const row of durationRules) {
+  test(`the duration rule of ${row.field} reads ${JSON.stringify(row.text)} within the row's bounds`, () => {
+    assert.deepEqual(durationRuleFor(row.field)(row.text), row.expected)
+  })
+}
 
 // Issue 15: the defaults are written once, in the settings rows; docs/local.md shows the same ones.
 test('docs/local.md lists every setting with the default its row holds', () => {

@@ -1,5 +1,6 @@
 // The router's event channels (issue 15 item 1): subscribers hear every message in subscription order, an
-// unsubscribed listener hears nothing more, and a channel tells publishers whether anybody listens.
+// unsubscribed listener hears nothing more, a channel tells publishers whether anybody listens, and a subscriber that
+// throws reaches neither the other subscribers nor the publisher.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { EventChannel, RouterEvents } from '../../../src/router/events.js'
@@ -45,4 +46,40 @@ test('two routers in one process never hear each other', () => {
   two.connectionDropped.publish({ reason: 'max-connections' })
   one.connectionDropped.publish({ reason: 'preface-timeout' })
   assert.deepEqual(heard, ['preface-timeout'])
+})
+
+test('a subscriber that throws stops neither the next subscriber nor the publisher, and is reported once', () => {
+  const reported: Array<{ message: string; channel: string }> = []
+  const events = new RouterEvents({
+    onSubscriberError: (error, channel) => reported.push({ message: (error as Error).message, channel }),
+  })
+  const heard: string[] = []
+  events.connectionDropped.subscribe(({ reason }) => {
+    heard.push(`first ${reason}`)
+    throw new Error('subscriber bug')
+  })
+  events.connectionDropped.subscribe(({ reason }) => heard.push(`second ${reason}`))
+  events.connectionDropped.publish({ reason: 'max-connections' })
+  events.connectionDropped.publish({ reason: 'preface-timeout' })
+  heard.push('publisher went on')
+  assert.deepEqual(heard, [
+    'first max-connections',
+    'second max-connections',
+    'first preface-timeout',
+    'second preface-timeout',
+    'publisher went on',
+  ])
+  assert.deepEqual(reported, [{ message: 'subscriber bug', channel: 'connectionDropped' }])
+})
+
+test('a channel made without a listener reports a throwing subscriber as a process warning', async () => {
+  const channel = new EventChannel<number>('numbers')
+  channel.subscribe(() => {
+    throw new Error('subscriber bug')
+  })
+  const warned = new Promise<Error>((resolve) => process.once('warning', resolve))
+  assert.doesNotThrow(() => channel.publish(1))
+  const warning = await warned
+  assert.equal(warning.name, 'LambdaDispatchSubscriberError')
+  assert.match(warning.message, /numbers event threw.*subscriber bug/)
 })

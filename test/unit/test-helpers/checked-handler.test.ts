@@ -16,7 +16,7 @@ async function runHooks(hooks: readonly (() => unknown)[]): Promise<void> {
   for (const hook of hooks) await hook()
 }
 
-const CONTROLLER = { pause() {}, resume() {} }
+const CONTROLLER = { pause() {}, resume() {}, isResponseComplete: () => false }
 
 class SampleError extends RouterError {
   readonly code = 'LD_SAMPLE'

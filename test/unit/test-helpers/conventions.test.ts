@@ -36,7 +36,7 @@ test('exchange handlers are checked through checkHandler(t), which fails the tes
   assert.deepEqual(placesMatching(/new CheckedHandler\b/g, allowed), [])
 })
 
-test('only test/helpers/proc.ts reads /proc', () => {
+test('tests reach /proc only through test/helpers/proc.ts (over the one reader in bench/lib/proc.ts)', () => {
   assert.deepEqual(placesMatching(/['"`]\/proc\b/g, ['helpers/proc.ts']), [])
 })
 

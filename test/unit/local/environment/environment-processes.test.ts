@@ -1,5 +1,6 @@
 // EnvironmentProcesses with real children: each process starts with the Runtime API address and the chosen port in
-// its variables, the snapshot lists extensions before the runtime, and every exit is reported once with its role.
+// its variables, the snapshot lists extensions before the runtime, every exit is reported once with its role, and
+// close() ends every process it started.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { resolveLocalLambdaConfig } from '../../../../src/local/config.js'
@@ -22,13 +23,16 @@ interface Exited {
   readonly exit: ProcessExit
 }
 
-function startProcesses(portVariables: string[]) {
+// Runs until it is signalled.
+const RUN_UNTIL_KILLED = [process.execPath, '-e', 'setInterval(() => {}, 2 ** 30)']
+
+function startProcesses(portVariables: string[], command: readonly string[] = PRINT_ENVIRONMENT) {
   const config = resolveLocalLambdaConfig(
     {
       functions: {
         fn: {
-          runtimeCommand: PRINT_ENVIRONMENT,
-          extensionCommands: [PRINT_ENVIRONMENT],
+          runtimeCommand: command,
+          extensionCommands: [command],
           portVariables,
           env: { GREETING: 'hello' },
         },
@@ -80,11 +84,6 @@ test('the extensions and the runtime start with the Runtime API address, the cho
     ['extension-0', `127.0.0.1:9001 ${port} hello`],
     ['runtime', `127.0.0.1:9001 ${port} hello`],
   ])
-  assert.equal(processes.runtime?.name, 'runtime')
-  assert.deepEqual(
-    processes.extensions.map((group) => group.name),
-    ['extension-0'],
-  )
 })
 
 test('a function without port variables gets no port, and a spawn before prepare() is refused', async (t) => {
@@ -94,4 +93,34 @@ test('a function without port variables gets no port, and a spawn before prepare
   await processes.prepare('127.0.0.1:9001')
   assert.equal(processes.port, undefined)
   assert.deepEqual(processes.snapshot(), [])
+})
+
+test('close() ends every process it started, killing a runtime no extension registered for, and refuses later spawns', async (t) => {
+  const { processes, exited, bothExited } = startProcesses([], RUN_UNTIL_KILLED)
+  teardown(t)(() => processes.killSync())
+  await processes.prepare('127.0.0.1:9001')
+  processes.spawnExtensions()
+  processes.spawnRuntime()
+  const shutdownsSent: number[] = []
+  const shutdown = {
+    hasRegisteredExtensions: false,
+    hasShutdownSubscribers: false,
+    sendShutdown: (deadlineMs: number) => shutdownsSent.push(deadlineMs),
+    shutdownTimeoutMs: 2000,
+    now: Date.now,
+  }
+  const closed = processes.close(shutdown)
+  assert.equal(processes.close(shutdown), closed, 'a second close() is the first one')
+  await closed
+  await bothExited
+  assert.deepEqual(
+    processes.snapshot().map(({ name, exit }) => ({ name, exit })),
+    [
+      { name: 'extension-0', exit: { exitCode: null, signal: 'SIGKILL' } },
+      { name: 'runtime', exit: { exitCode: null, signal: 'SIGKILL' } },
+    ],
+  )
+  assert.equal(exited.length, 2)
+  assert.deepEqual(shutdownsSent, [], 'no extension subscribed to SHUTDOWN')
+  assert.throws(() => processes.spawnRuntime(), /after close/)
 })

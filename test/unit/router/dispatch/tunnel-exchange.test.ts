@@ -119,3 +119,15 @@ test('a response head that breaks its framing fails with a published failed end 
   assert.equal(steps.at(-1), 'done')
   assert.deepEqual(handler.violations, [])
 })
+
+test('the exchange tells its handler the response is complete only once every byte its Content-Length promised arrived', async (t) => {
+  const { pair, exchange, handler, firstData } = await exchangeOn(t)
+  assert.equal(exchange.isResponseComplete(), false, 'no response head yet')
+  pair.client.write(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok'))
+  await firstData
+  assert.equal(exchange.isResponseComplete(), false, '2 of 4 body bytes')
+  pair.client.end(Buffer.from('!!'))
+  assert.equal(await handler.settled, 'end')
+  assert.equal(exchange.isResponseComplete(), true)
+  assert.deepEqual(handler.violations, [])
+})

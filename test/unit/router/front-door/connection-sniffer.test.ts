@@ -8,10 +8,14 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer as createHttpServer } from 'node:http'
 import { connect as connectHttp2, createServer as createHttp2Server, type ServerHttp2Session } from 'node:http2'
-import type { Socket } from 'node:net'
+import { connect as connectTcp, type Socket } from 'node:net'
 import { type TestContext, test } from 'node:test'
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls'
-import { ConnectionSniffer } from '../../../../src/router/front-door/connection-sniffer.js'
+import {
+  ConnectionSniffer,
+  responseStartedOn,
+  stopAccepting,
+} from '../../../../src/router/front-door/connection-sniffer.js'
 import { HTTP2_PREFACE } from '../../../../src/router/front-door/preface.js'
 import { createSelfSignedIdentity } from '../../../../src/router/tls-certificate.js'
 import { h2Request } from '../../../helpers/e2e-stack.js'
@@ -26,7 +30,16 @@ const IDLE_TIMEOUT_MS = 5_000
 /** An HTTP/1.1 and an HTTP/2 server joined by a sniffer on the HTTP/1.1 server's plain port. */
 async function startSniffed(t: TestContext) {
   const defer = teardown(t)
-  const http1 = createHttpServer((request, response) => response.end(`http/1.1 ${request.method} ${request.url}`))
+  const http1 = createHttpServer((request, response) => {
+    if (request.url === '/response-started') {
+      // Whether a response has begun on the connection, before and after its head is written.
+      const before = responseStartedOn(request.socket)
+      response.flushHeaders()
+      response.end(`${before} ${responseStartedOn(request.socket)}`)
+      return
+    }
+    response.end(`http/1.1 ${request.method} ${request.url}`)
+  })
   const http2 = createHttp2Server((request, response) => response.end(`h2 ${request.method} ${request.url}`))
   const sessions = new Set<ServerHttp2Session>()
   http2.on('session', (session) => {
@@ -189,6 +202,28 @@ test('destroyUndecided ends the connections still being sniffed and leaves decid
   assert.equal((await decided.client.nextResponse()).body.toString(), 'http/1.1 GET /after')
   assert.equal(undecided.client.received.length, 0)
   assert.equal(sniffed.counted.prefaceTimeouts, 0)
+})
+
+test('responseStartedOn is true on an HTTP/1.1 connection only while a response whose head was written is on it', async (t) => {
+  const { connect } = await startSniffed(t)
+  const { client, server } = await connect()
+  assert.equal(responseStartedOn(server), false, 'no response before the first request')
+  client.send('GET /response-started HTTP/1.1\r\nHost: x\r\n\r\n')
+  assert.equal((await client.nextResponse()).body.toString(), 'false true')
+  assert.equal(responseStartedOn(server), false, 'the finished response left the connection')
+})
+
+test('stopAccepting refuses new connections and leaves an idle keep-alive connection serving', async (t) => {
+  const sniffed = await startSniffed(t)
+  const kept = await sniffed.connect()
+  kept.client.send('GET /before HTTP/1.1\r\nHost: x\r\n\r\n')
+  assert.equal((await kept.client.nextResponse()).body.toString(), 'http/1.1 GET /before')
+  stopAccepting(sniffed.http1)
+  assert.equal(sniffed.http1.listening, false)
+  const [refused] = (await once(connectTcp(sniffed.port, '127.0.0.1'), 'error')) as [NodeJS.ErrnoException]
+  assert.equal(refused.code, 'ECONNREFUSED')
+  kept.client.send('GET /after HTTP/1.1\r\nHost: x\r\n\r\n')
+  assert.equal((await kept.client.nextResponse()).body.toString(), 'http/1.1 GET /after')
 })
 
 test('over TLS, ALPN h2 goes to the HTTP/2 server and http/1.1 to the HTTP/1.1 server', async (t) => {

@@ -310,15 +310,3 @@ test("a timed-out request's line carries its error with code and context", async
   assert.equal(err?.code, 'LD_HEAD_TIMEOUT')
   assert.equal(err?.lambdaId, SHORT, 'the error serialises the id prefix above debug')
 })
-
-test('after unsubscribing, events write no line', async () => {
-  const capture = captureLogs('debug')
-  const events = new RouterEvents()
-  const unsubscribe = subscribeLogLines(events, capture.logger)
-  unsubscribe()
-  events.invokeRefused.publish({ poolId: 'p', reason: 'backoff', retryInMs: 1 })
-  events.http2Error.publish({ kind: 'session_error', detail: {} })
-  capture.logger.fatal({ endOfCase: true }, 'end of case')
-  await capture.waitFor((line) => line.endOfCase === true)
-  assert.equal(capture.lines.length, 1)
-})

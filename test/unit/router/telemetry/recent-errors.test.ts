@@ -1,5 +1,5 @@
 // The dashboard's recent errors (issue 15 item 1), a subscriber of the router's events: which events make an entry
-// and what it says (table), then the list's bound (oldest dropped first), its live listeners, and close().
+// and what it says (table), then the list's bound (oldest dropped first) and its live listeners.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
@@ -231,16 +231,4 @@ test('listeners hear each entry as it is recorded, until they unsubscribe', () =
   subject.events.instanceStartTimedOut.publish({ poolId: 'p', lambdaId: 'L3', waitedMs: 1 })
   assert.deepEqual(heard, ['instance_start_timeout L1', 'instance_start_timeout L2'])
   assert.equal(subject.recent.list().length, 3)
-})
-
-test('after close() no event makes an entry', () => {
-  const subject = recorded()
-  subject.events.instanceStartTimedOut.publish({ poolId: 'p', lambdaId: 'L1', waitedMs: 1 })
-  subject.recent.close()
-  subject.events.instanceStartTimedOut.publish({ poolId: 'p', lambdaId: 'L2', waitedMs: 1 })
-  subject.events.http2Error.publish({ kind: 'session_error', detail: {} })
-  assert.deepEqual(
-    subject.recent.list().map(({ lambdaId }) => lambdaId),
-    ['L1'],
-  )
 })

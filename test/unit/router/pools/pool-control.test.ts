@@ -33,9 +33,7 @@ function makePool(options: { maxChannels?: number; wantsReplacement?: (live: num
   events.channelRefusedOverCap.subscribe((event) => heard.overCap.push(event))
   events.instanceCloseRequested.subscribe((event) => heard.closeRequested.push(event))
   const liveCounts: number[] = []
-  // Built apart from the call: the pool's set of instances awaiting a replacement is an option here, and the tests
-  // below assert only what PoolControl's callers see (answers, states, events), not that set.
-  const controlOptions = {
+  const control = new PoolControl({
     poolId: 'p',
     registry,
     events,
@@ -44,9 +42,7 @@ function makePool(options: { maxChannels?: number; wantsReplacement?: (live: num
       liveCounts.push(live)
       return options.wantsReplacement?.(live) ?? true
     },
-    awaitingReplacement: new Set<LambdaInstance>(),
-  }
-  const control = new PoolControl(controlOptions)
+  })
   /** A registered instance moved to `state` (through the legal path), created at the clock's `nowMs`. */
   const addInstance = (lambdaId: string, state: InstanceState): LambdaInstance => {
     const instance = new LambdaInstance({
@@ -250,8 +246,24 @@ test('a replacement that opens cuts the wait short, and a repeated close is answ
   pool.control.closeFromLambda('L', (known) => answers.push(`second ${known}`))
   assert.equal(pool.heard.closeRequested.length, 1, 'only the first close starts the retirement')
   assert.equal(pool.heard.closeRequested[0]?.waitMs, 5_000)
-  instance.retireNow()
+  pool.control.retireOneAwaitingReplacement()
+  assert.equal(instance.state, 'closing')
   assert.deepEqual(answers, ['first true', 'second true'])
   t.mock.timers.tick(5_000)
   assert.deepEqual(answers, ['first true', 'second true'], 'the cleared wait answers nobody again')
+})
+
+test('an opened replacement retires only instances still waiting for one: a retired one leaves the waiting set', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const pool = makePool()
+  const first = pool.addInstance('A', 'open')
+  const second = pool.addInstance('B', 'open')
+  pool.clock.nowMs = 50_000
+  pool.control.closeFromLambda('A', () => {})
+  pool.control.closeFromLambda('B', () => {})
+  t.mock.timers.tick(5_000)
+  assert.deepEqual([first.state, second.state], ['closing', 'closing'], 'both waits ran out')
+  const third = pool.addInstance('C', 'open')
+  pool.control.retireOneAwaitingReplacement()
+  assert.equal(third.state, 'open', 'nothing was waiting, so nothing else retires')
 })

@@ -5,16 +5,7 @@
 // beside Debian's python3 serving a WSGI app (test/fixtures/python-app). Nothing here skips: a layer that cannot be
 // built, or a Node that cannot be downloaded, fails the file.
 import assert from 'node:assert/strict'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
@@ -22,6 +13,7 @@ import { request } from 'undici'
 import { LAYER_PATHS } from '../../deploy/cdk/lib/router-settings.js'
 import { getText, h1Client, startE2eStack } from '../helpers/e2e-stack.js'
 import { packageLayer, REPO_ROOT, runTool, unzipLayer } from '../helpers/package-layer.js'
+import { executableOf } from '../helpers/proc.js'
 
 const LAUNCHER = 'extensions/lambda-dispatch'
 // Where Lambda would find it, /opt/lambda-dispatch/node/bin/node, relative to the layer root.
@@ -120,7 +112,7 @@ test("through the router, a python3 app with no node on its PATH is served, and 
     .flatMap((environment) => environment.processes)
     .filter((entry) => entry.pid !== undefined && entry.exit === undefined)
   const programsOf = (role: 'runtime' | 'extension'): string[] =>
-    processes.filter((entry) => entry.role === role).map((entry) => readlinkSync(`/proc/${entry.pid}/exe`))
+    processes.filter((entry) => entry.role === role).map((entry) => executableOf(entry.pid as number))
   // The launcher execs node and bootstrap execs python3, so each process is the program itself.
   const extensions = programsOf('extension')
   assert.ok(extensions.length > 0, 'an execution environment is serving')

@@ -1,6 +1,7 @@
 // Processes as Linux shows them in /proc (proc(5)), for the tests: the questions they ask (state, process group,
 // descendants, start time, exiting), over the one /proc parser and reader the benchmarks use too (bench/lib/proc.ts).
 // Reads only /proc; a process that ends between the listing and the read is treated as gone.
+import { readlinkSync } from 'node:fs'
 import { listProcesses, readProcStat } from '../../bench/lib/proc.js'
 
 export { readProcStat } from '../../bench/lib/proc.js'
@@ -45,4 +46,9 @@ export function startTicks(pid: number): string | undefined {
 export function isDeadOrExiting(pid: number): boolean {
   const stat = readProcStat(pid)
   return stat === undefined || stat.state === 'Z' || stat.state === 'X' || (stat.flags & PF_EXITING) !== 0
+}
+
+/** The program a running process executes (`/proc/<pid>/exe`, symlinks resolved by the kernel). */
+export function executableOf(pid: number): string {
+  return readlinkSync(`/proc/${pid}/exe`)
 }

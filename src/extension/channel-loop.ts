@@ -9,6 +9,7 @@ import {
   type HeadLimits,
   HeadTooLargeError,
   isGoaway,
+  isWebSocketHandshake,
   type RequestHead,
   serializeResponseHead,
   TooManyHeadersError,
@@ -66,6 +67,8 @@ export type ChannelEvent =
   | { readonly kind: 'refused' }
   /** The tunnelled request head was refused (answered 431 or 400). */
   | { readonly kind: 'bad-head'; readonly error: Error }
+  /** A WebSocket upgrade: the stream is the invoke's now, and this channel already POSTs again (issue 18). */
+  | { readonly kind: 'upgrade'; readonly stream: ClientHttp2Stream; readonly head: RequestHead; readonly rest: Buffer }
 
 /** What a channel needs from its invoke. */
 export interface ChannelHost {
@@ -121,6 +124,7 @@ export class ChannelLoop {
   #head: RequestHead | undefined
   #requestOpen = false
   #resetsInARow = 0
+  #handOff: (() => void) | undefined
 
   constructor(id: string, options: ChannelOptions, host: ChannelHost) {
     this.id = id
@@ -188,6 +192,13 @@ export class ChannelLoop {
       this.#state = 'opening'
       let step: Step = 'again'
       let responded = false
+      let handedOff = false
+      this.#handOff = () => {
+        handedOff = true
+        this.#stream = undefined
+        this.#state = 'idle'
+        resolve('again')
+      }
       let streamError: Error | undefined
       stream.on('error', (error) => {
         streamError = error
@@ -211,6 +222,7 @@ export class ChannelLoop {
         else this.#emit({ kind: 'router-status', status })
       })
       stream.once('close', () => {
+        if (handedOff) return
         this.#stream = undefined
         if (this.#requestOpen) this.#onResetMidRequest()
         if (!responded) step = this.#onUnansweredClose(session, stream.rstCode ?? 0, streamError)
@@ -302,6 +314,11 @@ export class ChannelLoop {
       stream.end()
       stream.resume()
       this.#emit({ kind: 'goaway', via: 'goaway-request' })
+      return
+    }
+    if (isWebSocketHandshake(head.method, head.headers)) {
+      this.#handOff?.()
+      this.#emit({ kind: 'upgrade', stream, head, rest })
       return
     }
     this.#state = 'busy'

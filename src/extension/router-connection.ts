@@ -3,8 +3,10 @@
 // close). Owns every session it opens and its backoff waits; close() ends them all. Touches only its sessions.
 import { delay } from '../common/index.js'
 import {
+  CAPABILITY_WEBSOCKET,
   channelPath,
   closePath,
+  HEADER_CAPABILITIES,
   HEADER_CHANNEL_ID,
   HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
@@ -88,6 +90,8 @@ export class RouterConnection {
       [HEADER_POOL_ID]: this.#options.poolId,
       [HEADER_LAMBDA_ID]: this.#options.lambdaId,
       [HEADER_CHANNEL_ID]: channelId,
+      // Additive (issue 18): this extension tunnels WebSockets; the original router ignores the header.
+      [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET,
       ...this.#tokenHeader,
     }
   }

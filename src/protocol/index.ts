@@ -40,3 +40,11 @@ export {
   type WaiterRequest,
   type WaiterResponse,
 } from './waiter.js'
+export {
+  advertisesWebSocket,
+  CLOSE_GOING_AWAY,
+  isWebSocketHandshake,
+  serializeCloseFrame,
+  WEBSOCKET_UPGRADE_HEADERS,
+  WebSocketFrameCursor,
+} from './websocket.js'

@@ -218,6 +218,26 @@ export interface ConnectionDropped {
   readonly reason: 'max-connections' | 'preface-timeout'
 }
 
+/** How a WebSocket handshake ended (issue 18); `refused` is any non-101 answer from the app. */
+export type WebSocketHandshakeOutcome = 'accepted' | 'refused' | 'unsupported' | 'no-capacity' | 'closing' | 'failed'
+
+/** Why an accepted WebSocket ended: a side closed it, the instance left, it sat idle, or something broke. */
+export type WebSocketCloseReason = 'client' | 'app' | 'going-away' | 'idle' | 'error'
+
+/** A WebSocket handshake reached the dispatcher and was answered. */
+export interface WebSocketHandshake extends RequestScoped {
+  readonly outcome: WebSocketHandshakeOutcome
+}
+
+/** An accepted WebSocket ended; bytes are the raw frames each way after the 101. */
+export interface WebSocketClosed extends RequestScoped {
+  readonly lambdaId: string
+  readonly reason: WebSocketCloseReason
+  readonly clientToAppBytes: number
+  readonly appToClientBytes: number
+  readonly durationMs: number
+}
+
 /** Every channel of one router. Domain objects publish; router/telemetry/ subscribes. */
 export class RouterEvents {
   /** A pool started serving; gauges, health and the dashboard read it until `poolClosed`. */
@@ -246,4 +266,6 @@ export class RouterEvents {
   readonly http2Error = new EventChannel<Http2ErrorSeen>()
   readonly frontDoorRefused = new EventChannel<FrontDoorRefused>()
   readonly connectionDropped = new EventChannel<ConnectionDropped>()
+  readonly webSocketHandshake = new EventChannel<WebSocketHandshake>()
+  readonly webSocketClosed = new EventChannel<WebSocketClosed>()
 }

@@ -338,6 +338,8 @@ export class Router implements AdminSource {
   // /metrics answer while the router drains.
   async #shutdown(): Promise<void> {
     this.#frontDoorListening = false
+    // WebSockets first: each gets its close frame (1001) before the front door ends the connections under them.
+    for (const pool of this.#pools.values()) pool.dispatcher.webSockets.close()
     await this.#frontDoor?.close()
     this.telemetry.close()
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()))

@@ -21,6 +21,10 @@ export interface PoolContext {
   readonly responseHeadTimeoutMs: number
   /** Longest time no body byte moves either way. */
   readonly bodyIdleTimeoutMs: number
+  /** WebSockets one instance carries at once, apart from `maxConcurrentCount` (issue 18). */
+  readonly maxWebSocketsPerInstance: number
+  /** A WebSocket with no byte either way for this long closes with 1001; 0: off. */
+  readonly webSocketIdleTimeoutMs: number
   /** Total deadline and minimum rate for a client's request body, once a channel reads it. */
   readonly requestBody: RequestBodyLimits
   /** Longest time an invoked instance may take to open its first channel. */
@@ -60,6 +64,8 @@ export const POOL_CONTEXT_DEFAULTS = Object.freeze({
   queueTimeoutMs: 30_000,
   responseHeadTimeoutMs: 120_000,
   bodyIdleTimeoutMs: 120_000,
+  maxWebSocketsPerInstance: 100,
+  webSocketIdleTimeoutMs: 600_000,
   requestBody: Object.freeze({ timeoutMs: 600_000, minBytesPerSecond: 240, minRateGraceMs: 5_000 }),
   instanceStartTimeoutMs: 30_000,
   upstreamHeadLimits: DEFAULT_HEAD_LIMITS,
@@ -96,10 +102,12 @@ export function createPoolContext(input: PoolContextInput): PoolContext {
   integer('maxConcurrentCount', context.maxConcurrentCount, 1, 100)
   integer('channelCount', context.channelCount, 1, MAX_NUMBER_OF_CHANNELS)
   integer('queueLimit', context.queueLimit, 0, 10_000_000)
+  integer('maxWebSocketsPerInstance', context.maxWebSocketsPerInstance, 0, 10_000)
   for (const name of [
     'queueTimeoutMs',
     'responseHeadTimeoutMs',
     'bodyIdleTimeoutMs',
+    'webSocketIdleTimeoutMs',
     'instanceStartTimeoutMs',
     'closeGraceMs',
     'functionTimeoutMs',

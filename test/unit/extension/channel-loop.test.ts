@@ -277,3 +277,23 @@ test('a request head the extension refuses is one bad-head event between opened 
   await running
   assert.deepEqual(kinds(events), ['opened', 'bad-head', 'opened', 'goaway'])
 })
+
+test('a WebSocket handshake hands its stream over in one event and the channel POSTs again while it stays open', async (t) => {
+  const { channel, events, router } = await startChannel(t)
+  const running = channel.run()
+  const first = await router.nextChannel()
+  first.send({
+    method: 'GET',
+    target: '/ws',
+    headers: ['Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Version', '13'],
+  })
+  const second = await router.nextChannel()
+  const handed = events.find((event) => event.kind === 'upgrade')
+  assert.ok(handed !== undefined && handed.kind === 'upgrade')
+  assert.equal(handed.head.target, '/ws')
+  assert.equal(handed.stream.destroyed, false, 'the handed-over stream is still open beside the new POST')
+  handed.stream.destroy()
+  await second.goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'upgrade', 'opened', 'goaway'])
+})

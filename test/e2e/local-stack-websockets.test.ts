@@ -5,8 +5,10 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import http2 from 'node:http2'
 import { describe, test } from 'node:test'
+import { request } from 'undici'
 import WebSocket from 'ws'
 import { getText, h1Client, h2cSession, sha256, startE2eStack } from '../helpers/e2e-stack.js'
+import { parsePrometheusText } from '../helpers/prometheus-text.js'
 import { teardown } from '../helpers/teardown.js'
 import { openSocket, wsUrl } from '../helpers/ws-client.js'
 
@@ -75,6 +77,29 @@ describe('WebSockets through the local stack', () => {
     const socket = await openSocket(wsUrl(url, '/ws'))
     teardown(t)(() => socket.terminate())
     assert.deepEqual(await echoAll(socket, ['again']), ['again'])
+    // The metrics count both handshakes by outcome, the close and the bytes each way (issue 18, visibility).
+    const closed = new Promise<void>((resolve) => {
+      const unsubscribe = stack.router.events.webSocketClosed.subscribe(() => {
+        unsubscribe()
+        resolve()
+      })
+    })
+    socket.close(1000)
+    await closed
+    const metrics = parsePrometheusText(await (await request(`${stack.addresses.adminUrl}/metrics`)).body.text())
+    const handshakes = (outcome: string): number =>
+      metrics.value('lambda_dispatch_router_websocket_handshakes_total', { pool: 'default', outcome })
+    assert.deepEqual([handshakes('accepted'), handshakes('refused')], [1, 1])
+    assert.equal(metrics.value('lambda_dispatch_router_websockets_open', { pool: 'default' }), 0)
+    const closes = metrics.all('lambda_dispatch_router_websocket_closes_total')
+    assert.equal(
+      closes.reduce((sum, sample) => sum + sample.value, 0),
+      1,
+    )
+    const bytes = (direction: string): number =>
+      metrics.value('lambda_dispatch_router_websocket_bytes_total', { pool: 'default', direction })
+    // "again" is 11 bytes from the client (masked) and 7 back, before the close frames.
+    assert.ok(bytes('client_to_app') >= 11 && bytes('app_to_client') >= 7, JSON.stringify(closes))
   })
 
   test('an HTTP/2 client opens a WebSocket with extended CONNECT over h2c and gets its frames echoed', async (t) => {

@@ -19,7 +19,8 @@ test('a handshake to a pool served only by an extension without the capability g
     heads.push(head)
     return okApp(head, channel)
   }
-  const router = await startRouter({ app })
+  // A kept instance: scale-in of an idle one between the steps would answer 503 instead.
+  const router = await startRouter({ app, env: { LAMBDA_DISPATCH_MinInstances: '1' } })
   defer(() => router.close())
   const url = router.addresses.frontDoorUrl
   const warm = await request(`${url}/ping`)

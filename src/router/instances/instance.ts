@@ -18,13 +18,20 @@ export interface InstanceHooks {
   onStartTimeout(instance: LambdaInstance): void
 }
 
+/** How many WebSockets an instance may carry, counted apart from `maxConcurrentCount`, and their scaler weight. */
+export interface WebSocketLimits {
+  readonly maxPerInstance: number
+  /** What one open WebSocket weighs for the scaler, in requests. */
+  readonly weight: number
+}
+
 export interface LambdaInstanceOptions {
   readonly poolId: string
   readonly lambdaId: string
   /** Most requests in flight at once; channels beyond it stay parked as hidden spares (original-router.md §2.4). */
   readonly maxConcurrentCount: number
-  /** Most WebSockets open at once, counted apart from `maxConcurrentCount` (issue 18); 0 (the default) takes none. */
-  readonly maxWebSocketsPerInstance?: number
+  /** WebSockets it may carry and what each weighs for the scaler (issue 18); absent: none. */
+  readonly webSockets?: WebSocketLimits
   /** Most distinct channel ids the instance may hold at once: the `NumberOfChannels` it was asked to open. */
   readonly maxChannels: number
   /** The per-invoke secret sent in its WaiterRequest (ChannelToken); every control request must present it. */
@@ -50,6 +57,7 @@ export class LambdaInstance implements ChannelOwner {
   readonly #maxConcurrentCount: number
   readonly #maxChannels: number
   readonly #maxWebSockets: number
+  readonly #webSocketWeight: number
   readonly #startTimeoutMs: number
   readonly #now: () => number
   readonly #events: RouterEvents
@@ -74,7 +82,8 @@ export class LambdaInstance implements ChannelOwner {
     this.lambdaId = options.lambdaId
     this.#maxConcurrentCount = options.maxConcurrentCount
     this.#maxChannels = options.maxChannels
-    this.#maxWebSockets = options.maxWebSocketsPerInstance ?? 0
+    this.#maxWebSockets = options.webSockets?.maxPerInstance ?? 0
+    this.#webSocketWeight = options.webSockets?.weight ?? 0
     this.channelToken = options.channelToken
     this.#startTimeoutMs = options.instanceStartTimeoutMs
     this.#now = options.now
@@ -105,12 +114,11 @@ export class LambdaInstance implements ChannelOwner {
   }
 
   /**
-   * What its WebSockets weigh for the scaler, in requests: each is `maxConcurrentCount / maxWebSocketsPerInstance`, so
-   * a full instance's worth of sockets counts as a full instance's worth of requests, and one socket keeps its
-   * instance wanted (issue 18: an instance with open WebSockets is not idle).
+   * What its WebSockets weigh for the scaler, in requests (`webSocketWeight` each): one socket keeps its instance
+   * wanted (issue 18: an instance with open WebSockets is not idle), a full instance of them wants one instance.
    */
   get webSocketLoad(): number {
-    return (this.#webSockets.size * this.#maxConcurrentCount) / Math.max(1, this.#maxWebSockets)
+    return this.#webSockets.size * this.#webSocketWeight
   }
 
   /** Some channel of this invoke listed the WebSocket capability (our extension lists it on every POST). */

@@ -2,8 +2,10 @@
 // everywhere after. Defaults for what the composition root leaves out; programmer errors throw here.
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, MAX_NUMBER_OF_CHANNELS } from '../../protocol/index.js'
 import type { RequestBodyLimits } from '../dispatch/upload-rate.js'
+import type { WebSocketLimits } from '../instances/instance.js'
 import { DEFAULT_INVOKE_GATE_POLICY, type InvokeGatePolicy } from '../invoke/invoke-gate.js'
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../scaling/policy.js'
+import { targetRequestsPerInstance } from '../scaling/simple.js'
 
 export interface PoolContext {
   readonly poolId: string
@@ -25,6 +27,11 @@ export interface PoolContext {
   readonly maxWebSocketsPerInstance: number
   /** A WebSocket with no byte either way for this long closes with 1001; 0: off. */
   readonly webSocketIdleTimeoutMs: number
+  /**
+   * Derived: `maxWebSocketsPerInstance`, and what one open WebSocket weighs for the scaler, in requests. A full
+   * instance of sockets weighs one instance's scaling target, so it wants one instance, not more.
+   */
+  readonly webSocketLimits: WebSocketLimits
   /** Total deadline and minimum rate for a client's request body, once a channel reads it. */
   readonly requestBody: RequestBodyLimits
   /** Longest time an invoked instance may take to open its first channel. */
@@ -82,6 +89,11 @@ export function defaultChannelCount(maxConcurrentCount: number): number {
   return Math.min(2 * maxConcurrentCount, 100)
 }
 
+function webSocketLimitsOf(scaling: ScalingPolicy, maxPerInstance: number | undefined): WebSocketLimits {
+  const max = maxPerInstance ?? POOL_CONTEXT_DEFAULTS.maxWebSocketsPerInstance
+  return Object.freeze({ maxPerInstance: max, weight: targetRequestsPerInstance(scaling) / Math.max(1, max) })
+}
+
 /** Fills defaults, keeps `scaling.maxConcurrentCount` equal to `maxConcurrentCount`, checks bounds, freezes. */
 export function createPoolContext(input: PoolContextInput): PoolContext {
   const maxConcurrentCount =
@@ -93,6 +105,7 @@ export function createPoolContext(input: PoolContextInput): PoolContext {
     maxConcurrentCount,
     channelCount: input.channelCount ?? defaultChannelCount(maxConcurrentCount),
     scaling,
+    webSocketLimits: webSocketLimitsOf(scaling, input.maxWebSocketsPerInstance),
   }
   const problems: string[] = []
   const integer = (name: string, value: number, min: number, max: number): void => {

@@ -239,7 +239,7 @@ export class Pool implements PoolSource {
       poolId: this.poolId,
       lambdaId,
       maxConcurrentCount: this.context.maxConcurrentCount,
-      maxWebSocketsPerInstance: this.context.maxWebSocketsPerInstance,
+      webSockets: this.context.webSocketLimits,
       maxChannels: this.context.channelCount,
       channelToken,
       instanceStartTimeoutMs: this.context.instanceStartTimeoutMs,

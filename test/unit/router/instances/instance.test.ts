@@ -30,7 +30,7 @@ function makeInstance(
     lambdaId: 'L',
     maxConcurrentCount: options.maxConcurrentCount ?? 2,
     maxChannels: options.maxChannels ?? 4,
-    maxWebSocketsPerInstance: options.maxWebSocketsPerInstance ?? 0,
+    webSockets: { maxPerInstance: options.maxWebSocketsPerInstance ?? 0, weight: 0.5 },
     channelToken: 'T'.repeat(43),
     instanceStartTimeoutMs: options.instanceStartTimeoutMs ?? 0,
     now: () => performance.now(),
@@ -206,6 +206,7 @@ test('WebSockets take capable channels apart from MaxConcurrentCount, up to thei
   const left: string[] = []
   first.whenLeaving(() => left.push(first.channelId))
   second.whenLeaving(() => left.push(second.channelId))
+  assert.equal(instance.webSocketLoad, 1, 'each open WebSocket weighs its weight for the scaler')
   second.release()
   assert.equal(instance.webSocketCount, 1)
   assert.equal(instance.transition(['open'], 'draining'), true)

@@ -10,9 +10,9 @@ const byState = { initial: 0, starting: 1, open: 2, draining: 1, closing: 1, clo
 const cases: ReadonlyArray<{ name: string; counts: InstanceCounts; running: number }> = [
   { name: 'requests only', counts: { byState, outstanding: 3 }, running: 3 },
   {
-    name: 'one WebSocket keeps one request of demand',
-    counts: { byState, outstanding: 0, webSocketLoad: 0.1 },
-    running: 1,
+    name: 'one WebSocket as its fraction of a request: demand, but no extra instance beside a request',
+    counts: { byState, outstanding: 1, webSocketLoad: 0.1 },
+    running: 1.1,
   },
   {
     name: 'a full instance of WebSockets weighs a full instance',

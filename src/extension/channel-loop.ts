@@ -6,10 +6,12 @@ import { constants } from 'node:http2'
 import {
   createRequestHeadParser,
   getHeader,
+  HEADER_CAPABILITIES,
   type HeadLimits,
   HeadTooLargeError,
   isGoaway,
   isWebSocketHandshake,
+  listsWebSocket,
   type RequestHead,
   serializeResponseHead,
   TooManyHeadersError,
@@ -211,7 +213,7 @@ export class ChannelLoop {
         this.#resetsInARow = 0
         const status = Number(headers[':status'])
         if (status === 200) {
-          this.#onOpened(stream)
+          this.#onOpened(stream, listsWebSocket(headers[HEADER_CAPABILITIES]))
           return
         }
         // 409 or another status: end our (empty) side and let the router's body drain, then stop.
@@ -253,7 +255,8 @@ export class ChannelLoop {
     }
   }
 
-  #onOpened(stream: ClientHttp2Stream): void {
+  // `webSockets`: the router listed the capability in its answer (the original router never does).
+  #onOpened(stream: ClientHttp2Stream, webSockets: boolean): void {
     this.#state = 'parked'
     this.#emit({ kind: 'opened' })
     const parser = createRequestHeadParser(this.#options.headLimits)
@@ -269,7 +272,7 @@ export class ChannelLoop {
       if (parsed === undefined) return
       detach()
       stream.pause()
-      this.#onRequestHead(stream, parsed.head, parsed.rest)
+      this.#onRequestHead(stream, parsed.head, parsed.rest, webSockets)
     }
     // The router ended the channel without a request: end our side too; the loop opens the next POST.
     const onEnd = (): void => {
@@ -307,7 +310,7 @@ export class ChannelLoop {
     stream.resume()
   }
 
-  #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer): void {
+  #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer, webSockets: boolean): void {
     const options = this.#options
     if (isGoaway(head)) {
       // original-protocol.md §4.1: answer a goaway with an empty body and END_STREAM.
@@ -316,7 +319,8 @@ export class ChannelLoop {
       this.#emit({ kind: 'goaway', via: 'goaway-request' })
       return
     }
-    if (isWebSocketHandshake(head.method, head.headers)) {
+    // Against the original router, which forwards Upgrade verbatim, a handshake stays an ordinary request.
+    if (webSockets && isWebSocketHandshake(head.method, head.headers)) {
       this.#handOff?.()
       this.#emit({ kind: 'upgrade', stream, head, rest })
       return

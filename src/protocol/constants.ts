@@ -77,3 +77,12 @@ export function controlBodyNoInstance(poolId: string, lambdaId: string, channelI
 export const HEADER_CAPABILITIES = 'x-lambda-dispatch-capabilities'
 /** The capability token for WebSocket handshakes tunnelled as raw bytes after a `101` head. */
 export const CAPABILITY_WEBSOCKET = 'websocket'
+
+/**
+ * The router's answer that opens a channel (§3.4), a fresh object per stream. It lists the router's capabilities
+ * too (issue 18): our extension treats a handshake as a WebSocket only when its router listed `websocket`; the
+ * original extension reads only the status.
+ */
+export function tunnelOpenHeaders(): { ':status': number; 'content-type': string; [HEADER_CAPABILITIES]: string } {
+  return { ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE, [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET }
+}

@@ -44,6 +44,7 @@ export {
   advertisesWebSocket,
   CLOSE_GOING_AWAY,
   isWebSocketHandshake,
+  listsWebSocket,
   serializeCloseFrame,
   WEBSOCKET_UPGRADE_HEADERS,
   WebSocketFrameCursor,

@@ -22,6 +22,12 @@ export function isWebSocketHandshake(method: string, headers: RawHeaders): boole
   return method === 'GET' && hasToken(headers, 'upgrade', 'websocket') && hasToken(headers, 'connection', 'upgrade')
 }
 
+/** True when a capability header's value (HTTP/2: a string, or a list when repeated) lists the WebSocket token. */
+export function listsWebSocket(value: string | readonly string[] | undefined): boolean {
+  const values = typeof value === 'string' ? [value] : (value ?? [])
+  return values.some((list) => list.split(',').some((token) => token.trim().toLowerCase() === CAPABILITY_WEBSOCKET))
+}
+
 /** True when a channel POST's headers list the WebSocket capability (HEADER_CAPABILITIES, comma-separated). */
 export function advertisesWebSocket(headers: RawHeaders, lowerName: string): boolean {
   return hasToken(headers, lowerName, CAPABILITY_WEBSOCKET)

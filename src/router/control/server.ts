@@ -24,7 +24,7 @@ import {
   HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
-  TUNNEL_CONTENT_TYPE,
+  tunnelOpenHeaders,
 } from '../../protocol/index.js'
 import type { TunnelOrderingError } from '../errors.js'
 import type { Http2ErrorKind, RouterEvents } from '../events.js'
@@ -285,7 +285,7 @@ export class ControlServer {
 
   #respondTunnel(stream: ServerHttp2Stream): boolean {
     try {
-      stream.respond({ ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE })
+      stream.respond(tunnelOpenHeaders())
       return true
     } catch (err) {
       // The stream died between the routing checks and here (peer reset): nothing was published.

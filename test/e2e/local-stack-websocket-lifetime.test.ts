@@ -105,4 +105,22 @@ describe('WebSocket capacity and lifetime', () => {
     assert.equal(code, 1001)
     await shutdown
   })
+
+  test('an instance that dies between frames closes its WebSocket with 1001, and the pool serves again', async (t) => {
+    const stack = await startE2eStack(t, { functionEnv: { LAMBDA_DISPATCH_LAST_ACTIVE_GRACE_PERIOD_MS: '600000' } })
+    const url = stack.addresses.frontDoorUrl
+    const agent = h1Client(t)
+    assert.equal((await getText(agent, `${url}/ping`)).status, 200)
+    const socket = await openSocket(wsUrl(url, '/ws'))
+    teardown(t)(() => socket.terminate())
+    assert.equal(await echoOnce(socket, 'between frames now'), 'between frames now')
+    const invoking = stack.lambda.environments(stack.functionName).filter((env) => env.state === 'invoking')
+    const extension = invoking[0]?.processes.find((child) => child.role === 'extension')
+    assert.ok(invoking.length === 1 && extension?.pid !== undefined)
+    const closed = once(socket, 'close') as Promise<[number, Buffer]>
+    process.kill(extension.pid, 'SIGKILL')
+    const [code] = await closed
+    assert.equal(code, 1001)
+    assert.equal((await getText(agent, `${url}/ping`)).body, 'pong')
+  })
 })

@@ -272,9 +272,10 @@ export class WebSocketExchange {
       this.#fail(new UpstreamClosedError(lambdaId, channelId, false))
       return
     }
-    // Reset or session lost mid-socket: the client is cut off (no close frame: nothing says where a frame ends).
-    if (this.#leaving !== undefined && this.#cursor.atBoundary && this.#phase === 'open') {
-      this.#closeWithFrame()
+    // Reset or session lost mid-socket (the instance is gone): between frames the client still gets 1001 and
+    // reconnects elsewhere; inside a frame it can only be cut off.
+    if (this.#phase === 'open' && this.#cursor.atBoundary) {
+      this.#closeWithFrame(this.#leaving === undefined ? 'error' : undefined)
       return
     }
     this.#client.abort()
@@ -312,7 +313,8 @@ export class WebSocketExchange {
   }
 
   // The close frame, then the client's side ends; the app's socket is closed by the stream reset.
-  #closeWithFrame(): void {
+  // `reason`: what the metrics count, when it is not why the frame is sent (an instance lost is an error).
+  #closeWithFrame(reason?: WebSocketCloseReason): void {
     const why = this.#leaving ?? 'going-away'
     const duplex = this.#duplex as Duplex
     duplex.end(serializeCloseFrame(CLOSE_GOING_AWAY, CLOSE_REASON_TEXT[why]))
@@ -320,7 +322,7 @@ export class WebSocketExchange {
     duplex.off('data', this.#onClientData)
     duplex.once('end', () => duplex.destroy())
     duplex.resume()
-    this.#finish(why, 'cancel')
+    this.#finish(reason ?? why, 'cancel')
   }
 
   #handshake(outcome: WebSocketHandshakeOutcome): void {

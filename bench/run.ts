@@ -3,7 +3,8 @@
 // per request and peak RSS of every process from /proc. Writes bench/results/<date>.{json,md,svg} and prints the
 // ratios, issue 16's against the bare tunnel among them. Installs nothing: a missing tool skips its cells.
 // Options: --quick, --cells <pattern,…>, --duration <s>, --warmup <s>, --instances <n>, --max-concurrent <n>,
-// --paths direct,nginx,bare,dispatch, --no-large, --large-only, --profile <dir>, --out <dir>. See docs/performance.md.
+// --paths direct,nginx,bare,dispatch, --no-large, --large-only, --no-websocket, --websocket-only,
+// --websocket-sockets <n>, --profile <dir>, --out <dir>. See docs/performance.md.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -26,6 +27,7 @@ import {
 } from './lib/results.js'
 import { parseScaleupSummary } from './lib/scaleup-summary.js'
 import { closeOnSignal } from './lib/signals.js'
+import { measureWebSockets, type WebSocketResult, webSocketTable } from './lib/websocket-load.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const MIB = 1024 * 1024
@@ -40,6 +42,9 @@ const { values } = parseArgs({
     'max-concurrent': { type: 'string', default: '100' },
     'no-large': { type: 'boolean', default: false },
     'large-only': { type: 'boolean', default: false },
+    'no-websocket': { type: 'boolean', default: false },
+    'websocket-only': { type: 'boolean', default: false },
+    'websocket-sockets': { type: 'string', default: '10' },
     paths: { type: 'string', default: PATHS.join(',') },
     profile: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
@@ -65,13 +70,21 @@ const chosenPaths = values.paths.split(',').map((path) => path.trim())
 for (const path of chosenPaths) {
   if (!PATHS.includes(path as PathName)) throw new Error(`--paths takes ${PATHS.join(', ')}; got "${path}"`)
 }
-const cells = values['large-only'] ? [] : selectCells(buildCells({ paths: chosenPaths as PathName[] }), patterns)
-const largeRuns = values['no-large']
+const webSocketOnly = values['websocket-only']
+const cells =
+  values['large-only'] || webSocketOnly ? [] : selectCells(buildCells({ paths: chosenPaths as PathName[] }), patterns)
+// nginx is left out: its configuration has no Upgrade mapping, and the comparison that matters is direct vs dispatch.
+const webSocketPaths: PathName[] = values['no-websocket']
   ? []
-  : [
-      { bodyBytes: 9 * MIB, repetitions: values.quick ? 2 : 5 },
-      { bodyBytes: 100 * MIB, repetitions: values.quick ? 1 : 3 },
-    ]
+  : (['direct', 'dispatch'] as const).filter((path) => chosenPaths.includes(path))
+const webSocketSockets = positive('websocket-sockets', values['websocket-sockets'], 10)
+const largeRuns =
+  values['no-large'] || webSocketOnly
+    ? []
+    : [
+        { bodyBytes: 9 * MIB, repetitions: values.quick ? 2 : 5 },
+        { bodyBytes: 100 * MIB, repetitions: values.quick ? 1 : 3 },
+      ]
 
 /** The newest bench/results/scaleup-*.json, summarised, if there is one. */
 function latestScaleup(dir: string): BenchReport['scaleup'] {
@@ -106,7 +119,9 @@ async function main(): Promise<void> {
   const paths = PATHS.filter(
     (path: PathName) =>
       chosenPaths.includes(path) &&
-      (cells.some((cell) => cell.path === path) || (largeRuns.length > 0 && (path !== 'nginx' || tools.nginx))),
+      (cells.some((cell) => cell.path === path) ||
+        webSocketPaths.includes(path) ||
+        (largeRuns.length > 0 && (path !== 'nginx' || tools.nginx))),
   )
   const profileDir = values.profile === undefined ? undefined : resolve(values.profile)
   const started = await startPaths({
@@ -127,6 +142,7 @@ async function main(): Promise<void> {
   }
   const results: CellResult[] = []
   const largeBodies: LargeBodyResult[] = []
+  const webSockets: WebSocketResult[] = []
   try {
     for (const [index, cell] of cells.entries()) {
       const result = await measureCell(cell, started.targets[cell.path], started.unavailable[cell.path], loadTools, {
@@ -155,6 +171,24 @@ async function main(): Promise<void> {
         )
       }
     }
+    for (const path of webSocketPaths) {
+      const url = started.targets[path]?.urls.h1
+      if (url === undefined) continue
+      const result = await measureWebSockets(path, url, {
+        sockets: webSocketSockets,
+        messageBytes: 64,
+        durationS,
+        warmupS,
+      })
+      webSockets.push(result)
+      process.stdout.write(
+        result.status === 'ok'
+          ? `websocket echo via ${path}: ${Math.round(result.messagesPerS ?? 0)} messages/s, p50 ` +
+              `${((result.p50Us ?? 0) / 1000).toFixed(2)} ms, p99 ${((result.p99Us ?? 0) / 1000).toFixed(2)} ms, ` +
+              `${webSocketSockets} sockets\n`
+          : `websocket echo via ${path}: failed: ${result.reason}\n`,
+      )
+    }
   } finally {
     await started.close()
     disarm()
@@ -175,6 +209,7 @@ async function main(): Promise<void> {
     settings: { durationS, warmupS, instances, maxConcurrentCount },
     cells: results,
     largeBodies,
+    webSockets,
     ratios: ratioRows(results),
     targets: evaluateTargets(results, largeBodies, scaleup),
     bareTargets: evaluateBareTargets(results, largeBodies),
@@ -187,7 +222,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\n${ratiosTable(report.ratios)}\n\n${targetsTable(report.targets)}\n\n` +
       `Against the bare tunnel (issue 16), same run:\n${bareTargetsTable(report.bareTargets)}\n\n` +
-      `wrote ${base}.{json,md,svg}\n`,
+      `${webSocketTable(webSockets)}\n\nwrote ${base}.{json,md,svg}\n`,
   )
 }
 

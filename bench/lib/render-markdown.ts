@@ -1,5 +1,6 @@
 // Renders a benchmark run as Markdown: settings, targets, ratios, every cell, large bodies. Pure.
 import type { BareTarget, BenchReport, CellResult, LargeBodyResult, RatioRow, TargetVerdict } from './results.js'
+import { webSocketTable } from './websocket-load.js'
 
 const GROUPS = ['router', 'extension', 'app', 'nginx'] as const
 
@@ -177,6 +178,10 @@ export function renderMarkdown(report: BenchReport): string {
     '## Large bodies (POST /echo, HTTP/1.1)',
     '',
     report.largeBodies.length > 0 ? largeBodiesTable(report.largeBodies) : 'Not run.',
+    '',
+    '## WebSockets (round trips to the /ws echo, HTTP/1.1)',
+    '',
+    report.webSockets !== undefined && report.webSockets.length > 0 ? webSocketTable(report.webSockets) : 'Not run.',
     '',
   ].join('\n')
 }

@@ -3,6 +3,7 @@
 import { type Cell, cellId, type PathName, type Protocol, type RouteName } from './cells.js'
 import type { LoadResult } from './load-result.js'
 import { median, ratio } from './stats.js'
+import type { WebSocketResult } from './websocket-load.js'
 
 export interface CellResult extends Cell {
   readonly status: 'ok' | 'skipped' | 'failed'
@@ -369,6 +370,8 @@ export interface BenchReport {
   }
   readonly cells: readonly CellResult[]
   readonly largeBodies: readonly LargeBodyResult[]
+  /** WebSocket echo round trips, direct and dispatch (absent in reports from before they were measured). */
+  readonly webSockets?: readonly WebSocketResult[]
   readonly ratios: readonly RatioRow[]
   readonly targets: readonly TargetVerdict[]
   /** Issue 16's ratios against the bare tunnel, from this run. */

@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createBodySources, matchRoute, type RouteContext, sendNoRoute } from './routes.js'
+import { createDemoWebSockets } from './websocket.js'
 
 /** Node's own default, kept explicit because the extension's app pool must stay below it. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000
@@ -31,6 +32,14 @@ export function createDemoServer(options: DemoServerOptions = {}): Server {
     match.handler(req, res, context)
   })
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS
+  const webSockets = createDemoWebSockets()
+  server.on('upgrade', webSockets.onUpgrade)
+  // Upgraded sockets are no longer the HTTP server's: closing every connection ends the WebSockets too.
+  const closeHttpConnections = server.closeAllConnections.bind(server)
+  server.closeAllConnections = () => {
+    webSockets.closeAll()
+    closeHttpConnections()
+  }
   return server
 }
 

@@ -6,9 +6,12 @@ import { constants } from 'node:http2'
 import {
   createRequestHeadParser,
   getHeader,
+  HEADER_CAPABILITIES,
   type HeadLimits,
   HeadTooLargeError,
   isGoaway,
+  isWebSocketHandshake,
+  listsWebSocket,
   type RequestHead,
   serializeResponseHead,
   TooManyHeadersError,
@@ -66,6 +69,8 @@ export type ChannelEvent =
   | { readonly kind: 'refused' }
   /** The tunnelled request head was refused (answered 431 or 400). */
   | { readonly kind: 'bad-head'; readonly error: Error }
+  /** A WebSocket upgrade: the stream is the invoke's now, and this channel already POSTs again (issue 18). */
+  | { readonly kind: 'upgrade'; readonly stream: ClientHttp2Stream; readonly head: RequestHead; readonly rest: Buffer }
 
 /** What a channel needs from its invoke. */
 export interface ChannelHost {
@@ -121,6 +126,7 @@ export class ChannelLoop {
   #head: RequestHead | undefined
   #requestOpen = false
   #resetsInARow = 0
+  #handOff: (() => void) | undefined
 
   constructor(id: string, options: ChannelOptions, host: ChannelHost) {
     this.id = id
@@ -188,6 +194,13 @@ export class ChannelLoop {
       this.#state = 'opening'
       let step: Step = 'again'
       let responded = false
+      let handedOff = false
+      this.#handOff = () => {
+        handedOff = true
+        this.#stream = undefined
+        this.#state = 'idle'
+        resolve('again')
+      }
       let streamError: Error | undefined
       stream.on('error', (error) => {
         streamError = error
@@ -200,7 +213,7 @@ export class ChannelLoop {
         this.#resetsInARow = 0
         const status = Number(headers[':status'])
         if (status === 200) {
-          this.#onOpened(stream)
+          this.#onOpened(stream, listsWebSocket(headers[HEADER_CAPABILITIES]))
           return
         }
         // 409 or another status: end our (empty) side and let the router's body drain, then stop.
@@ -211,6 +224,7 @@ export class ChannelLoop {
         else this.#emit({ kind: 'router-status', status })
       })
       stream.once('close', () => {
+        if (handedOff) return
         this.#stream = undefined
         if (this.#requestOpen) this.#onResetMidRequest()
         if (!responded) step = this.#onUnansweredClose(session, stream.rstCode ?? 0, streamError)
@@ -241,7 +255,8 @@ export class ChannelLoop {
     }
   }
 
-  #onOpened(stream: ClientHttp2Stream): void {
+  // `webSockets`: the router listed the capability in its answer (the original router never does).
+  #onOpened(stream: ClientHttp2Stream, webSockets: boolean): void {
     this.#state = 'parked'
     this.#emit({ kind: 'opened' })
     const parser = createRequestHeadParser(this.#options.headLimits)
@@ -257,7 +272,7 @@ export class ChannelLoop {
       if (parsed === undefined) return
       detach()
       stream.pause()
-      this.#onRequestHead(stream, parsed.head, parsed.rest)
+      this.#onRequestHead(stream, parsed.head, parsed.rest, webSockets)
     }
     // The router ended the channel without a request: end our side too; the loop opens the next POST.
     const onEnd = (): void => {
@@ -295,13 +310,19 @@ export class ChannelLoop {
     stream.resume()
   }
 
-  #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer): void {
+  #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer, webSockets: boolean): void {
     const options = this.#options
     if (isGoaway(head)) {
       // original-protocol.md §4.1: answer a goaway with an empty body and END_STREAM.
       stream.end()
       stream.resume()
       this.#emit({ kind: 'goaway', via: 'goaway-request' })
+      return
+    }
+    // Against the original router, which forwards Upgrade verbatim, a handshake stays an ordinary request.
+    if (webSockets && isWebSocketHandshake(head.method, head.headers)) {
+      this.#handOff?.()
+      this.#emit({ kind: 'upgrade', stream, head, rest })
       return
     }
     this.#state = 'busy'

@@ -24,6 +24,7 @@ import type { AppClient } from './relay.js'
 import { RouterConnection } from './router-connection.js'
 import { normalizeFingerprint, type RouterSession } from './router-session.js'
 import type { ExtensionTelemetry } from './telemetry.js'
+import { WebSocketRelays } from './websocket-relay.js'
 
 /** What every invoke shares with the process: settings, the app pool, the app liveness probe and the logger. */
 export interface InvocationContext {
@@ -53,6 +54,7 @@ export class Invocation implements ChannelHost {
   readonly #pinger: Pinger
   readonly #idle: IdleTimer
   readonly #deadlines: InvokeDeadlines
+  readonly #webSockets: WebSocketRelays
   #state: InvocationState = 'running'
   #exitReason: ExitReason | undefined
   #fatalError: ExtensionError | undefined
@@ -111,6 +113,10 @@ export class Invocation implements ChannelHost {
       headersTimeoutMs: config.routerHeadersTimeoutMs,
       app: context.app,
     }
+    this.#webSockets = new WebSocketRelays({
+      ...channelOptions,
+      onEnd: (channelId, end, head) => this.#onRequestEnd(channelId, end, head),
+    })
     this.#channels = Array.from(
       { length: request.numberOfChannels },
       () => new ChannelLoop(randomUUID(), channelOptions, this),
@@ -151,6 +157,7 @@ export class Invocation implements ChannelHost {
     if (this.#channels.length === 0) this.#exitReason = 'SelfLastActive'
     try {
       await Promise.all(this.#channels.map((channel) => channel.run()))
+      await this.#webSockets.whenClosed()
     } finally {
       this.#finish()
     }
@@ -194,7 +201,11 @@ export class Invocation implements ChannelHost {
         this.#idle.touch()
         return
       case 'request-end':
-        this.#onRequestEnd(channel, event.end, event.head)
+        this.#onRequestEnd(channel.id, event.end, event.head)
+        return
+      case 'upgrade':
+        this.#idle.touch()
+        this.#webSockets.start(channel.id, event.stream, event.head, event.rest)
         return
       case 'goaway':
         if (!this.isStopping) telemetry.goaway(channel.id, event.via)
@@ -238,14 +249,14 @@ export class Invocation implements ChannelHost {
     }
   }
 
-  #onRequestEnd(channel: ChannelLoop, end: RequestEnd, head: RequestHead): void {
-    if (end.kind === 'reset') this.#telemetry.requestReset(channel.id, head)
+  #onRequestEnd(channelId: string, end: RequestEnd, head: RequestHead): void {
+    if (end.kind === 'reset') this.#telemetry.requestReset(channelId, head)
     this.#requestCount++
     this.#idle.touch()
     if (end.kind === 'complete') {
-      this.#telemetry.requestRelayed(channel.id, end.status, head)
+      this.#telemetry.requestRelayed(channelId, end.status, head)
     } else if (end.kind === 'app-error') {
-      this.#telemetry.appRequestFailed(channel.id, end.error, head)
+      this.#telemetry.appRequestFailed(channelId, end.error, head)
       this.#checkApp(end.error)
     }
   }
@@ -315,6 +326,7 @@ export class Invocation implements ChannelHost {
 
   #resetAll(): void {
     for (const channel of this.#channels) channel.reset('the invoke is ending')
+    this.#webSockets.resetAll('the invoke is ending')
   }
 
   /**
@@ -339,7 +351,7 @@ export class Invocation implements ChannelHost {
   #inFlight(): number {
     let count = 0
     for (const channel of this.#channels) if (channel.hasRequestInFlight) count++
-    return count
+    return count + this.#webSockets.count
   }
 
   #checkApp(error: Error): void {

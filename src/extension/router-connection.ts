@@ -4,8 +4,10 @@
 // state change goes through #transition().
 import { delay } from '../common/index.js'
 import {
+  CAPABILITY_WEBSOCKET,
   channelPath,
   closePath,
+  HEADER_CAPABILITIES,
   HEADER_CHANNEL_ID,
   HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
@@ -84,6 +86,8 @@ export class RouterConnection {
       [HEADER_POOL_ID]: this.#options.poolId,
       [HEADER_LAMBDA_ID]: this.#options.lambdaId,
       [HEADER_CHANNEL_ID]: channelId,
+      // Additive (issue 18): this extension tunnels WebSockets; the original router ignores the header.
+      [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET,
       ...this.#tokenHeader,
     }
   }

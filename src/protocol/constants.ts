@@ -68,3 +68,21 @@ export function controlBodyNoInstance(poolId: string, lambdaId: string, channelI
   // original-protocol.md §3.4: "X-PoolId" without the hyphen is what the original writes.
   return `No LambdaInstance found for X-PoolId: ${poolId}, X-Lambda-Id: ${lambdaId}, X-Channel-Id: ${channelId}, closing`
 }
+
+/**
+ * Additive (issue 18): the features our extension supports, as comma-separated tokens on every channel POST. The
+ * router sends a feature's traffic only into channels that listed it; the original router ignores the header, and the
+ * original extension never sends it.
+ */
+export const HEADER_CAPABILITIES = 'x-lambda-dispatch-capabilities'
+/** The capability token for WebSocket handshakes tunnelled as raw bytes after a `101` head. */
+export const CAPABILITY_WEBSOCKET = 'websocket'
+
+/**
+ * The router's answer that opens a channel (§3.4), a fresh object per stream. It lists the router's capabilities
+ * too (issue 18): our extension treats a handshake as a WebSocket only when its router listed `websocket`; the
+ * original extension reads only the status.
+ */
+export function tunnelOpenHeaders(): { ':status': number; 'content-type': string; [HEADER_CAPABILITIES]: string } {
+  return { ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE, [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET }
+}

@@ -41,3 +41,12 @@ export {
   type WaiterRequest,
   type WaiterResponse,
 } from './waiter.js'
+export {
+  advertisesWebSocket,
+  CLOSE_GOING_AWAY,
+  isWebSocketHandshake,
+  listsWebSocket,
+  serializeCloseFrame,
+  WEBSOCKET_UPGRADE_HEADERS,
+  WebSocketFrameCursor,
+} from './websocket.js'

@@ -65,6 +65,10 @@ export interface RouterConfig {
   readonly queueLimit: number
   readonly responseHeadTimeoutMs: number
   readonly bodyIdleTimeoutMs: number
+  /** WebSockets one instance carries at once, counted apart from MaxConcurrentCount (issue 18). */
+  readonly maxWebSocketsPerInstance: number
+  /** A WebSocket with no byte either way for this long is closed with 1001; 0: off. */
+  readonly webSocketIdleTimeoutMs: number
   readonly instanceStartTimeoutMs: number
   /** Limits of every pool without its own entry in `poolInstanceLimits`. */
   readonly minInstances: number
@@ -330,6 +334,22 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     1,
     DAY_MS,
     'Longest time no body byte moves either way during an exchange; then the exchange is aborted.',
+  ),
+  integer(
+    'MaxWebSocketsPerInstance',
+    'maxWebSocketsPerInstance',
+    0,
+    10_000,
+    100,
+    'WebSockets one instance carries at once, apart from MaxConcurrentCount; 0 sends no handshake to any instance (503).',
+  ),
+  duration(
+    'WebSocketIdleTimeout',
+    'webSocketIdleTimeoutMs',
+    600_000,
+    0,
+    DAY_MS,
+    'A WebSocket with no byte either way for this long gets a close frame (1001) and ends; 0 turns it off.',
   ),
   duration(
     'InstanceStartTimeout',

@@ -299,3 +299,24 @@ export class LambdaNameNotAllowedError extends RouterError {
     super(`X-Lambda-Name "${lambdaName}" is not on this router's allow-list`)
   }
 }
+
+/** A WebSocket handshake reached a pool whose open instances never advertised the capability (issue 18). */
+export class WebSocketUnsupportedError extends RouterError {
+  readonly code = 'LD_WEBSOCKET_UNSUPPORTED'
+
+  constructor(readonly poolId: string) {
+    super(`no instance of the ${poolId} pool advertised WebSocket support; the handshake was not sent to the app`)
+  }
+}
+
+/** A WebSocket handshake found no capable instance with room: each is at MaxWebSocketsPerInstance, or none is open. */
+export class WebSocketNoCapacityError extends RouterError {
+  readonly code = 'LD_WEBSOCKET_NO_CAPACITY'
+
+  constructor(
+    readonly poolId: string,
+    readonly why: string,
+  ) {
+    super(`no instance of the ${poolId} pool can take a WebSocket now: ${why}`)
+  }
+}

@@ -259,6 +259,26 @@ export interface ConnectionDropped {
   readonly reason: 'max-connections' | 'preface-timeout'
 }
 
+/** How a WebSocket handshake ended (issue 18); `refused` is any non-101 answer from the app. */
+export type WebSocketHandshakeOutcome = 'accepted' | 'refused' | 'unsupported' | 'no-capacity' | 'closing' | 'failed'
+
+/** Why an accepted WebSocket ended: a side closed it, the instance left, it sat idle, or something broke. */
+export type WebSocketCloseReason = 'client' | 'app' | 'going-away' | 'idle' | 'error'
+
+/** A WebSocket handshake reached the dispatcher and was answered. */
+export interface WebSocketHandshake extends RequestScoped {
+  readonly outcome: WebSocketHandshakeOutcome
+}
+
+/** An accepted WebSocket ended; bytes are the raw frames each way after the 101. */
+export interface WebSocketClosed extends RequestScoped {
+  readonly lambdaId: string
+  readonly reason: WebSocketCloseReason
+  readonly clientToAppBytes: number
+  readonly appToClientBytes: number
+  readonly durationMs: number
+}
+
 /** Every channel of one router. Domain objects publish; router/telemetry/ subscribes. */
 export class RouterEvents {
   #onSubscriberError: SubscriberErrorListener
@@ -288,6 +308,8 @@ export class RouterEvents {
   readonly http2Error = this.#channel<Http2ErrorSeen>('http2Error')
   readonly frontDoorRefused = this.#channel<FrontDoorRefused>('frontDoorRefused')
   readonly connectionDropped = this.#channel<ConnectionDropped>('connectionDropped')
+  readonly webSocketHandshake = this.#channel<WebSocketHandshake>('webSocketHandshake')
+  readonly webSocketClosed = this.#channel<WebSocketClosed>('webSocketClosed')
 
   /** `onSubscriberError` hears each subscriber that throws, once (the process's warnings by default). */
   constructor(options: { readonly onSubscriberError?: SubscriberErrorListener } = {}) {

@@ -346,6 +346,8 @@ export class Router implements AdminSource {
   // /metrics answer while the router drains.
   async #shutdown(): Promise<void> {
     this.#frontDoorListening = false
+    // WebSockets first: each gets its close frame (1001) before the front door ends the connections under them.
+    for (const pool of this.#pools.values()) pool.dispatcher.webSockets.close()
     await this.#frontDoor?.close()
     this.telemetry.close()
     await Promise.all([...this.#pools.values()].map((pool) => pool.close()))
@@ -373,9 +375,7 @@ export class Router implements AdminSource {
   #createInvoker(): Invoker {
     const { config } = this
     const region = config.awsRegion ?? (config.lambdaEndpoint === undefined ? undefined : 'us-east-1')
-    if (region === undefined) {
-      throw new ConfigError(['AWS_REGION (or AWS_DEFAULT_REGION) is required to invoke Lambda'])
-    }
+    if (region === undefined) throw new ConfigError(['AWS_REGION (or AWS_DEFAULT_REGION) is required to invoke Lambda'])
     this.#ownedInvoker = createAwsInvoker({
       region,
       ...(config.lambdaEndpoint === undefined ? {} : { endpoint: config.lambdaEndpoint }),

@@ -79,7 +79,11 @@ function aborted(startedMs: number): InvokeOutcome {
  */
 export function connectBack(
   app: ScriptedApp = okApp,
-  options: { onServed?: (payload: WaiterRequest, result: ServeResult) => void } = {},
+  options: {
+    onServed?: (payload: WaiterRequest, result: ServeResult) => void
+    /** Channel POSTs list these capabilities (X-Lambda-Dispatch-Capabilities), as our extension's do. */
+    capabilities?: string
+  } = {},
 ): InvokeBehaviour {
   return async (payload, signal) => {
     const startedMs = performance.now()
@@ -91,6 +95,7 @@ export function connectBack(
     const result = await extension.serve(payload.id, channelIds, app, {
       poolId: payload.poolId,
       ...(payload.channelToken === undefined ? {} : { channelToken: payload.channelToken }),
+      ...(options.capabilities === undefined ? {} : { capabilities: options.capabilities }),
     })
     signal.removeEventListener('abort', onAbort)
     extension.session.close()

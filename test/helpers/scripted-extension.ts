@@ -14,6 +14,7 @@ import {
   channelPath,
   closePath,
   createRequestHeadParser,
+  HEADER_CAPABILITIES,
   HEADER_CHANNEL_TOKEN,
   type HeadParser,
   isGoaway,
@@ -28,6 +29,8 @@ export interface ControlHeaderOptions {
   readonly lambdaIdHeader?: string | readonly string[] | null
   /** The channel token header (WaiterRequest ChannelToken); absent by default, as from the original extension. */
   readonly channelToken?: string | readonly string[]
+  /** X-Lambda-Dispatch-Capabilities on channel POSTs (issue 18); absent by default, as from the original extension. */
+  readonly capabilities?: string
   /** Overrides the path (e.g. the `poolId/…` variants, or nonsense for 404s). */
   readonly path?: string
   readonly method?: string
@@ -292,6 +295,7 @@ export class ScriptedExtension {
     if (lambdaIdHeader !== null) {
       headers['x-lambda-id'] = typeof lambdaIdHeader === 'string' ? lambdaIdHeader : [...lambdaIdHeader]
     }
+    if (options.capabilities !== undefined) headers[HEADER_CAPABILITIES] = options.capabilities
     const token = options.channelToken
     if (token !== undefined) {
       headers[HEADER_CHANNEL_TOKEN] = typeof token === 'string' ? token : [...token]

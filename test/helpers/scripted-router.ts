@@ -19,11 +19,14 @@ import {
   serializeGoaway,
   serializeRequestHead,
   TUNNEL_CONTENT_TYPE,
+  tunnelOpenHeaders,
 } from '../../src/protocol/index.js'
 import { deferred } from './deferred.js'
 
 export interface ScriptedRouterOptions {
   readonly tls?: { readonly key: string; readonly cert: string }
+  /** The router's 200 to a channel POST lists `websocket` in X-Lambda-Dispatch-Capabilities, as ours does (issue 18). */
+  readonly tunnelsWebSockets?: boolean
   /** The status for each channel POST; default 200. 0 destroys the whole session instead of answering. */
   readonly channelStatus?: (post: ChannelPost) => number
   /** An RST_STREAM code to reset a channel POST with before any HEADERS, instead of answering it; undefined answers. */
@@ -221,7 +224,9 @@ export async function startScriptedRouter(initial: ScriptedRouterOptions = {}): 
       return
     }
     // DESIGN.md §2.5: HEADERS go out before the channel becomes visible to anything that writes into it.
-    stream.respond({ ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE })
+    stream.respond(
+      options.tunnelsWebSockets ? tunnelOpenHeaders() : { ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE },
+    )
     stream.off('data', countEarly)
     stream.pause()
     const channel = makeChannel(post, stream, () => unpark(channel))

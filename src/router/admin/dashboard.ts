@@ -102,7 +102,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Instances <span class="legend" id="instance-count"></span></h2>
     <table id="instances"><thead><tr>
       <th>pool</th><th>lambda id</th><th>state</th><th class="num">age</th><th class="num">outstanding</th>
-      <th class="num">busy</th><th class="num">idle</th><th>channels</th>
+      <th class="num">busy</th><th class="num">idle</th><th class="num">websockets</th><th>channels</th>
     </tr></thead><tbody></tbody></table>
     <div class="empty" id="instances-empty">No instances yet: the first request starts one.</div>
   </section>
@@ -338,6 +338,7 @@ export const DASHBOARD_HTML = `<!doctype html>
         row.appendChild(el('td', fmtNum(i.outstanding), 'num'));
         row.appendChild(el('td', fmtNum(i.busyChannels), 'num'));
         row.appendChild(el('td', fmtNum(i.idleChannels), 'num'));
+        row.appendChild(el('td', fmtNum(i.webSockets), 'num'));
         var total = i.busyChannels + i.idleChannels;
         var barCell = el('td'), bar = el('span', null, 'bar'), fill = el('span');
         fill.style.width = (total === 0 ? 0 : Math.round((100 * i.busyChannels) / total)) + '%';

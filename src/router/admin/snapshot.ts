@@ -46,6 +46,8 @@ export interface InstanceView {
   readonly outstanding: number
   readonly busyChannels: number
   readonly idleChannels: number
+  /** WebSockets open (issue 18); their channels are among the busy ones. */
+  readonly webSockets?: number
 }
 
 export interface PoolView {
@@ -160,6 +162,7 @@ export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
           outstanding: instance.outstanding,
           busyChannels: instance.busyChannels,
           idleChannels: instance.parkedChannels,
+          webSockets: instance.webSockets ?? 0,
         })),
       traffic: trafficOf(window === undefined ? [] : [window], input.currentSecond, sum(outcomes)),
       outcomes,

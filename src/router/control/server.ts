@@ -15,14 +15,16 @@ import {
 import type { AddressInfo, Socket } from 'node:net'
 import { goawayGracefully, type Logger, openedAfterGoaway, withTimeout } from '../../common/index.js'
 import {
+  advertisesWebSocket,
   CONTROL_BODY_NO_LAMBDA_ID,
   CONTROL_BODY_NO_ROUTE,
   controlBodyNoInstance,
   controlBodyNoPool,
+  HEADER_CAPABILITIES,
   HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
-  TUNNEL_CONTENT_TYPE,
+  tunnelOpenHeaders,
 } from '../../protocol/index.js'
 import type { TunnelOrderingError } from '../errors.js'
 import type { Http2ErrorKind, RouterEvents } from '../events.js'
@@ -268,7 +270,8 @@ export class ControlServer {
       return
     }
     if (stream.destroyed) return
-    const ids = { poolId, lambdaId, channelId, onOrderingViolation: this.#onOrderingViolation }
+    const webSocket = advertisesWebSocket(rawHeaders, HEADER_CAPABILITIES)
+    const ids = { poolId, lambdaId, channelId, webSocket, onOrderingViolation: this.#onOrderingViolation }
     if (this.#options.breakOrderingInvariant) {
       // The original's bug, reproduced on purpose: publish first, respond after.
       pool.addChannel(new Channel(stream, { ...ids, skipHeadersCheck: true }))
@@ -282,7 +285,7 @@ export class ControlServer {
 
   #respondTunnel(stream: ServerHttp2Stream): boolean {
     try {
-      stream.respond({ ':status': 200, 'content-type': TUNNEL_CONTENT_TYPE })
+      stream.respond(tunnelOpenHeaders())
       return true
     } catch (err) {
       // The stream died between the routing checks and here (peer reset): nothing was published.

@@ -19,6 +19,7 @@ import { PendingQueue } from './pending-queue.js'
 import { pickChannel, pickInstance } from './pick.js'
 import { QueuedRequest, type QueueOwner } from './queued-request.js'
 import { TunnelExchange } from './tunnel-exchange.js'
+import { WebSocketDispatcher } from './websocket-dispatcher.js'
 
 /** What the pool (its scaler) hears from the dispatcher. Called synchronously; must not throw. */
 export interface DispatcherHooks {
@@ -63,6 +64,7 @@ export const MAX_REFUSED_RETRIES = 3
  */
 export class Dispatcher implements QueueOwner {
   readonly poolId: string
+  readonly webSockets: WebSocketDispatcher
   readonly #queue: PendingQueue<QueuedRequest>
   readonly #queueTimeoutMs: number
   readonly #exchange: ExchangeSettings
@@ -86,6 +88,7 @@ export class Dispatcher implements QueueOwner {
     this.#registry = options.registry
     this.#events = options.events
     this.#hooks = options.hooks
+    this.webSockets = new WebSocketDispatcher({ ...options, onNoCapacity: options.hooks.onLoadChanged })
   }
 
   get queueLength(): number {
@@ -107,12 +110,13 @@ export class Dispatcher implements QueueOwner {
    * instead (issue 12: an open breaker otherwise hid every request from the scaler and the pool never probed).
    */
   get refusedDemand(): number {
-    return this.#refusedDemand
+    return this.#refusedDemand + this.webSockets.refusedDemand
   }
 
   /** An instance can serve again: refusals from before no longer stand for demand. */
   clearRefusedDemand(): void {
     this.#refusedDemand = 0
+    this.webSockets.clearRefusedDemand()
   }
 
   get closing(): boolean {
@@ -170,10 +174,11 @@ export class Dispatcher implements QueueOwner {
   }
 
   /**
-   * Capacity may have appeared: bind waiting requests to channels, oldest first, until either runs out. Re-entrant
+   * Capacity may have appeared: bind waiting handshakes, then waiting requests, to channels, oldest first. Re-entrant
    * calls (an exchange that fails at once frees its channel inside this loop) just ask the running loop to go again.
    */
   drain(): void {
+    this.webSockets.drain()
     if (this.#queue.length === 0) return
     if (this.#draining) {
       this.#drainAgain = true
@@ -223,21 +228,23 @@ export class Dispatcher implements QueueOwner {
     this.#failQueued(() => error, 'app-start-failed')
   }
 
-  /** Stop admitting: new requests get RouterClosingError; waiting and running ones carry on. */
+  /** Stop admitting: new requests get RouterClosingError; waiting and running ones carry on; WebSockets get 1001. */
   close(): void {
     this.#closing = true
+    this.webSockets.close()
   }
 
-  /** Resolves once nothing waits and nothing runs. */
+  /** Resolves once nothing waits and nothing runs, WebSockets included. */
   whenIdle(): Promise<void> {
-    if (this.#queue.length === 0 && this.#running.size === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+    if (this.#queue.length === 0 && this.#running.size === 0) return this.webSockets.whenIdle()
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve)).then(() => this.webSockets.whenIdle())
   }
 
   /** The close grace ran out: fail what still waits and reset what still runs, with RouterClosingError. */
   abandonAll(): void {
     this.#failQueued(() => new RouterClosingError(), 'closing')
     for (const exchange of [...this.#running]) exchange.cancel(new RouterClosingError())
+    this.webSockets.abandonAll()
     this.#clearQueueTimer()
   }
 

@@ -38,6 +38,8 @@ export interface ExchangeSettings {
   /** Total deadline and minimum rate of the client's request body, from when this exchange starts relaying it. */
   readonly requestBody: RequestBodyLimits
   readonly headLimits: HeadLimits
+  /** A WebSocket with no byte either way for this long closes with 1001; 0 or absent disables (issue 18). */
+  readonly webSocketIdleTimeoutMs?: number
   readonly exposeInternalHeaders: boolean
   readonly now: () => number
   /** Where each exchange publishes how it ended and the bytes it moved. */

@@ -20,6 +20,8 @@ import {
   RouterClosingError,
   TunnelOrderingError,
   UpstreamClosedError,
+  WebSocketNoCapacityError,
+  WebSocketUnsupportedError,
 } from '../errors.js'
 
 /** How a failure that happened before the response started is answered. */
@@ -119,5 +121,12 @@ export function statusFor(error: unknown): ErrorStatus {
   if (error instanceof RequestBodyTimeoutError) return REQUEST_BODY_TIMEOUT
   if (error instanceof RequestBodyTooSlowError) return REQUEST_BODY_TOO_SLOW
   if (error instanceof ClientAbortedError) return CLIENT_ABORTED
+  // 501: the router can tunnel WebSockets, but nothing in this pool can take one (the original extension never can).
+  if (error instanceof WebSocketUnsupportedError) {
+    return { status: 501, closeConnection: true, body: `${error.message} (${error.code})\n` }
+  }
+  if (error instanceof WebSocketNoCapacityError) {
+    return { status: 503, retryAfterS: 1, closeConnection: true, body: `${error.message} (${error.code})\n` }
+  }
   return UNKNOWN
 }

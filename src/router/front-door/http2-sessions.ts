@@ -50,6 +50,8 @@ export class Http2Sessions {
         maxConcurrentStreams: options.maxConcurrentStreams,
         initialWindowSize: HTTP2_INITIAL_WINDOW_BYTES,
         maxHeaderListSize: options.maxRequestHeadBytes,
+        // RFC 8441: clients may open WebSockets with extended CONNECT (issue 18).
+        enableConnectProtocol: true,
       },
     })
     this.server.on('session', this.#onSession)

@@ -16,15 +16,16 @@ import { createServer as createTlsServer, type TLSSocket, type Server as TlsServ
 import { type Logger, openedAfterGoaway, withTimeout } from '../../common/index.js'
 import { getHeader, HEADER_LAMBDA_NAME } from '../../protocol/index.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
+import type { WebSocketClient } from '../dispatch/websocket-client.js'
 import {
   BadClientRequestError,
-  ClientHeadTooLargeError,
-  ClientRequestTimeoutError,
   LambdaNameNotAllowedError,
   RouterClosingError,
   type RouterError,
+  WebSocketUnsupportedError,
 } from '../errors.js'
 import { type AdmissionPolicy, admitRequest } from './admission.js'
+import { clientErrorFor } from './client-errors.js'
 import { ConnectionSniffer, responseStartedOn, stopAccepting } from './connection-sniffer.js'
 import { statusFor } from './error-status.js'
 import { ClientExchange, type ExchangeHost, type ExchangeOutcome } from './exchange.js'
@@ -33,10 +34,13 @@ import { Http1ResponseWriter, writeSocketErrorResponse } from './http1-response-
 import { Http2ResponseWriter } from './http2-response-writer.js'
 import { Http2Sessions } from './http2-sessions.js'
 import type { ClientResponse, ResponseWriter } from './response-writer.js'
+import { onHttp2Connect, responseOnUpgradedSocket, UpgradedSockets, webSocketClientFor } from './websocket-clients.js'
 
 /** Anything that takes a request and reports its outcome to a handler: a Pool, or a scripted stand-in in tests. */
 export interface RequestDispatcher {
   dispatch(request: DispatchRequest, handler: ExchangeHandler): DispatchDecision
+  /** WebSocket handshakes (issue 18); without it a handshake is answered 501. */
+  readonly webSockets?: { dispatch(request: DispatchRequest, client: WebSocketClient): void }
 }
 
 /** Client-side limits; each is a deliberate choice documented in docs/router.md. */
@@ -116,6 +120,7 @@ export class FrontDoor implements ExchangeHost {
   readonly #tls: TlsServer | undefined
   readonly #sniffer: ConnectionSniffer
   readonly #exchanges = new Set<ClientExchange>()
+  readonly #upgraded = new UpgradedSockets()
   readonly #serversClosed: Promise<unknown>[] = []
   #closingError: RouterClosingError | undefined
   #onDrained: (() => void) | undefined
@@ -137,6 +142,10 @@ export class FrontDoor implements ExchangeHost {
       noDelay: true,
     })
     this.#http1.on('request', this.#onRequest)
+    // Every upgrade is answered here: a WebSocket is tunnelled, any other (h2c…) is served as an ordinary request.
+    this.#http1.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.#onRequest(req, responseOnUpgradedSocket(req, this.#upgraded.add(socket), head), socket),
+    )
     this.#http1.on('clientError', this.#onClientError)
     this.#http1.maxConnections = limits.maxConnections
     this.#http1.on('drop', this.#onDrop)
@@ -149,6 +158,7 @@ export class FrontDoor implements ExchangeHost {
       closing: () => this.closing,
     })
     this.#http2.server.on('request', this.#onRequest)
+    this.#http2.server.on('connect', (req, res) => onHttp2Connect(req, res, this.#onRequest))
     this.#sniffer = new ConnectionSniffer(this.#http1, this.#http2.server, {
       prefaceTimeoutMs: limits.prefaceTimeoutMs,
       idleTimeoutMs: limits.keepAliveTimeoutMs,
@@ -232,6 +242,7 @@ export class FrontDoor implements ExchangeHost {
     for (const exchange of [...this.#exchanges]) exchange.cancel(reason)
     this.#sniffer.destroyUndecided()
     this.#http1.closeAllConnections()
+    this.#upgraded.closeAll()
     // Stops Node's head/request timeout checks (httpServerPreClose); the listener itself is closed already.
     this.#http1.close()
     this.#http2.destroyAll()
@@ -257,7 +268,7 @@ export class FrontDoor implements ExchangeHost {
     if (this.#exchanges.size === 0) this.#onDrained?.()
   }
 
-  readonly #onRequest = (req: ClientRequest, res: ClientResponse): void => {
+  readonly #onRequest = (req: ClientRequest, res: ClientResponse, upgraded?: Socket): void => {
     const receivedAtMs = performance.now()
     if (req instanceof Http2ServerRequest && openedAfterGoaway(req.stream)) return
     // The protocol is chosen here, once: everything after writes through this.
@@ -306,6 +317,14 @@ export class FrontDoor implements ExchangeHost {
       this.#newRequestId,
     )
     const abort = new AbortController()
+    const access = { requestId, method: req.method as string, target: req.url as string, protocol: writer.protocol }
+    const onAnswered = (status: number, error: RouterError | undefined): void => {
+      const result = error === undefined ? 'complete' : 'error-response'
+      const entry = { ...access, poolKey: admission.poolKey, status, result, errorCode: error?.code } as const
+      this.#options.onAccess?.({ ...entry, durationMs: performance.now() - receivedAtMs })
+    }
+    const webSocket = webSocketClientFor(req, writer, upgraded, requestId, onAnswered)
+    if (webSocket !== undefined) headers.push(...webSocket.extraHeaders)
     const request: DispatchRequest = {
       requestId,
       method: req.method as string,
@@ -314,6 +333,12 @@ export class FrontDoor implements ExchangeHost {
       body: writer.hasRequestBody() ? req : null,
       signal: abort.signal,
       receivedAtMs,
+    }
+    if (webSocket !== undefined) {
+      upgraded?.once('close', () => abort.abort())
+      if (dispatcher.webSockets) dispatcher.webSockets.dispatch({ ...request, method: 'GET' }, webSocket.client)
+      else webSocket.client.fail(new WebSocketUnsupportedError(admission.poolKey))
+      return
     }
     const exchange = new ClientExchange(writer, request, abort, { poolKey: admission.poolKey, host: this })
     this.#exchanges.add(exchange)
@@ -354,22 +379,6 @@ export class FrontDoor implements ExchangeHost {
     const answer = statusFor(clientError)
     this.#options.onRefused?.(answer.status, clientError)
     writeSocketErrorResponse(socket, answer)
-  }
-}
-
-/** Maps Node's HTTP/1.1 parser and timeout errors to the router's client errors. */
-export function clientErrorFor(error: NodeJS.ErrnoException, maxRequestHeadBytes: number): RouterError {
-  switch (error.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return new ClientHeadTooLargeError(maxRequestHeadBytes, { cause: error })
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new ClientRequestTimeoutError({ cause: error })
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-    case 'HPE_INVALID_CONTENT_LENGTH':
-    case 'HPE_INVALID_TRANSFER_ENCODING':
-      return new BadClientRequestError('conflicting or invalid message framing', { cause: error })
-    default:
-      return new BadClientRequestError(`malformed request (${error.code ?? 'unknown'})`, { cause: error })
   }
 }
 

@@ -18,6 +18,8 @@ export interface ChannelOwner {
 export interface ChannelOptions extends TunnelIds {
   /** Called (then the write throws) when something writes DATA before HEADERS; the control server publishes it. */
   readonly onOrderingViolation: (error: TunnelOrderingError, poolId: string) => void
+  /** The POST listed the WebSocket capability (HEADER_CAPABILITIES): a handshake may be written into it (issue 18). */
+  readonly webSocket?: boolean
   /**
    * Test seam only: build the channel on a stream whose HEADERS are not sent, to prove the TunnelWriter guard. Real
    * code never sets it: the control server calls `respond()` before constructing the channel.
@@ -35,8 +37,10 @@ export class Channel {
   readonly channelId: string
   readonly stream: ServerHttp2Stream
   readonly writer: TunnelWriter
+  readonly webSocket: boolean
   #state: ChannelState = 'parked'
   #owner: ChannelOwner | undefined
+  #onLeaving: (() => void) | undefined
 
   constructor(stream: ServerHttp2Stream, options: ChannelOptions) {
     if (!options.skipHeadersCheck && !stream.headersSent) {
@@ -47,6 +51,7 @@ export class Channel {
     this.channelId = options.channelId
     this.stream = stream
     this.writer = new TunnelWriter(stream, options, options.onOrderingViolation)
+    this.webSocket = options.webSocket === true
     stream.once('close', this.#onStreamClose)
   }
 
@@ -69,6 +74,18 @@ export class Channel {
     return this.#state === 'parked' && !this.stream.destroyed && !this.stream.closed
   }
 
+  /** Set by a WebSocket exchange on its busy channel: told once when the instance must leave (issue 18). */
+  whenLeaving(callback: () => void): void {
+    this.#onLeaving = callback
+  }
+
+  /** The instance must leave: a WebSocket riding this channel closes with 1001. Nothing for other channels. */
+  leave(): void {
+    const callback = this.#onLeaving
+    this.#onLeaving = undefined
+    callback?.()
+  }
+
   /** parked → closed because the stream is gone (extension left, session died). Idempotent. */
   lose(): void {
     this.#transition('parked', 'closed', 'lost')
@@ -76,6 +93,7 @@ export class Channel {
 
   /** busy → closed: the exchange is over (the stream was ended or reset by the exchange). Idempotent. */
   release(): void {
+    this.#onLeaving = undefined
     this.#transition('busy', 'closed', 'used')
   }
 

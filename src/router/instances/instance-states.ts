@@ -23,6 +23,8 @@ export interface InstanceSnapshot {
   readonly outstanding: number
   readonly parkedChannels: number
   readonly busyChannels: number
+  /** WebSockets open (their channels are among the busy ones, not in `outstanding`). */
+  readonly webSockets?: number
 }
 
 /** Every legal move. Anything not listed is refused by `LambdaInstance.transition`. */

@@ -18,11 +18,20 @@ export interface InstanceHooks {
   onStartTimeout(instance: LambdaInstance): void
 }
 
+/** How many WebSockets an instance may carry, counted apart from `maxConcurrentCount`, and their scaler weight. */
+export interface WebSocketLimits {
+  readonly maxPerInstance: number
+  /** What one open WebSocket weighs for the scaler, in requests. */
+  readonly weight: number
+}
+
 export interface LambdaInstanceOptions {
   readonly poolId: string
   readonly lambdaId: string
   /** Most requests in flight at once; channels beyond it stay parked as hidden spares (original-router.md §2.4). */
   readonly maxConcurrentCount: number
+  /** WebSockets it may carry and what each weighs for the scaler (issue 18); absent: none. */
+  readonly webSockets?: WebSocketLimits
   /** Most distinct channel ids the instance may hold at once: the `NumberOfChannels` it was asked to open. */
   readonly maxChannels: number
   /** The per-invoke secret sent in its WaiterRequest (ChannelToken); every control request must present it. */
@@ -47,12 +56,17 @@ export class LambdaInstance implements ChannelOwner {
   readonly channelToken: string
   readonly #maxConcurrentCount: number
   readonly #maxChannels: number
+  readonly #maxWebSockets: number
+  readonly #webSocketWeight: number
   readonly #startTimeoutMs: number
   readonly #now: () => number
   readonly #events: RouterEvents
   readonly #hooks: InstanceHooks
   readonly #parked = new Set<Channel>()
   readonly #busy = new Set<Channel>()
+  // Busy channels that carry a WebSocket: also in #busy for the channel's own lifecycle, but never in `outstanding`.
+  readonly #webSockets = new Set<Channel>()
+  #advertisedWebSocket = false
   // The newest channel per channel id: the Rust extension reuses one id serially, so a newcomer replaces a parked one.
   readonly #byChannelId = new Map<string, Channel>()
   readonly #invoke = new AbortController()
@@ -68,6 +82,8 @@ export class LambdaInstance implements ChannelOwner {
     this.lambdaId = options.lambdaId
     this.#maxConcurrentCount = options.maxConcurrentCount
     this.#maxChannels = options.maxChannels
+    this.#maxWebSockets = options.webSockets?.maxPerInstance ?? 0
+    this.#webSocketWeight = options.webSockets?.weight ?? 0
     this.channelToken = options.channelToken
     this.#startTimeoutMs = options.instanceStartTimeoutMs
     this.#now = options.now
@@ -89,7 +105,37 @@ export class LambdaInstance implements ChannelOwner {
   }
 
   get outstanding(): number {
-    return this.#busy.size
+    return this.#busy.size - this.#webSockets.size
+  }
+
+  /** WebSockets open on this instance; they hold channels but no `MaxConcurrentCount` capacity. */
+  get webSocketCount(): number {
+    return this.#webSockets.size
+  }
+
+  /**
+   * What its WebSockets weigh for the scaler, in requests (`webSocketWeight` each): one socket keeps its instance
+   * wanted (issue 18: an instance with open WebSockets is not idle), a full instance of them wants one instance.
+   */
+  get webSocketLoad(): number {
+    return this.#webSockets.size * this.#webSocketWeight
+  }
+
+  /** Some channel of this invoke listed the WebSocket capability (our extension lists it on every POST). */
+  get advertisesWebSocket(): boolean {
+    return this.#advertisedWebSocket
+  }
+
+  /** Open, capable and below `maxWebSocketsPerInstance`: a socket fits once a capable channel is parked. */
+  get hasWebSocketRoom(): boolean {
+    return this.#state === 'open' && this.#advertisedWebSocket && this.#webSockets.size < this.#maxWebSockets
+  }
+
+  /** `hasWebSocketRoom`, with a parked capable channel now. */
+  get canTakeWebSocket(): boolean {
+    if (!this.hasWebSocketRoom) return false
+    for (const channel of this.#parked) if (channel.webSocket && channel.usable) return true
+    return false
   }
 
   get parkedCount(): number {
@@ -98,7 +144,7 @@ export class LambdaInstance implements ChannelOwner {
 
   get available(): number {
     if (!isDispatchable(this.#state)) return 0
-    return Math.min(Math.max(this.#maxConcurrentCount - this.#busy.size, 0), this.#parked.size)
+    return Math.min(Math.max(this.#maxConcurrentCount - this.outstanding, 0), this.#parked.size)
   }
 
   /** Aborted when the invoke should be given up (start timeout, pool close); passed to `Invoker.invoke`. */
@@ -130,12 +176,14 @@ export class LambdaInstance implements ChannelOwner {
         break
       case 'draining':
         this.#clearStartTimer()
+        this.#webSocketsLeave()
         break
       case 'closing':
       case 'closed':
         this.#clearStartTimer()
         this.#clearRetireTimer()
         this.#goawayParked()
+        this.#webSocketsLeave()
         this.#flushRetired()
         break
       default: {
@@ -161,6 +209,7 @@ export class LambdaInstance implements ChannelOwner {
    */
   addChannel(channel: Channel): void {
     channel.attach(this)
+    if (channel.webSocket) this.#advertisedWebSocket = true
     const previous = this.#byChannelId.get(channel.channelId)
     this.#byChannelId.set(channel.channelId, channel)
     if (previous !== undefined) previous.drop()
@@ -204,10 +253,34 @@ export class LambdaInstance implements ChannelOwner {
     return undefined
   }
 
+  /**
+   * Claims a parked capable channel for a WebSocket, or undefined when `canTakeWebSocket` is false. The channel
+   * leaves the parked set, so the extension's replacement POST keeps HTTP capacity whole.
+   */
+  takeWebSocketChannel(): Channel | undefined {
+    if (!this.hasWebSocketRoom) return undefined
+    for (const channel of [...this.#parked]) {
+      if (!channel.webSocket) continue
+      if (!channel.usable) {
+        channel.lose()
+        continue
+      }
+      this.#parked.delete(channel)
+      this.#busy.add(channel)
+      this.#webSockets.add(channel)
+      channel.claim()
+      return channel
+    }
+    return undefined
+  }
+
   /** ChannelOwner: a channel left parked or busy for good. */
   onChannelClosed(channel: Channel, from: 'parked' | 'busy', reason: ChannelCloseReason): void {
     if (from === 'parked') this.#parked.delete(channel)
-    else this.#busy.delete(channel)
+    else {
+      this.#busy.delete(channel)
+      this.#webSockets.delete(channel)
+    }
     if (this.#byChannelId.get(channel.channelId) === channel) this.#byChannelId.delete(channel.channelId)
     const closed = this.#events.channelClosed
     if (closed.hasSubscribers) {
@@ -241,15 +314,22 @@ export class LambdaInstance implements ChannelOwner {
       lambdaId: this.lambdaId,
       state: this.#state,
       ageMs: this.ageMs,
-      outstanding: this.#busy.size,
+      outstanding: this.outstanding,
       parkedChannels: this.#parked.size,
       busyChannels: this.#busy.size,
+      webSockets: this.#webSockets.size,
     }
   }
 
   #goawayParked(): void {
     if (this.#parked.size === 0) return
     for (const channel of [...this.#parked]) channel.goaway()
+  }
+
+  // The instance must leave: each WebSocket closes with 1001 so its client reconnects elsewhere (issue 18).
+  #webSocketsLeave(): void {
+    if (this.#webSockets.size === 0) return
+    for (const channel of [...this.#webSockets]) channel.leave()
   }
 
   #flushRetired(): void {

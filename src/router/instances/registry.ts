@@ -9,6 +9,8 @@ export interface InstanceCounts {
   readonly byState: Readonly<Record<InstanceState, number>>
   /** Requests in flight across all instances (busy channels). */
   readonly outstanding: number
+  /** What the open WebSockets weigh, in requests (LambdaInstance.webSocketLoad); absent counts as 0. */
+  readonly webSocketLoad?: number
 }
 
 export class InstanceRegistry {
@@ -39,11 +41,13 @@ export class InstanceRegistry {
   counts(): InstanceCounts {
     const byState = zeroStateCounts()
     let outstanding = 0
+    let webSocketLoad = 0
     for (const instance of this.#instances.values()) {
       byState[instance.state]++
       outstanding += instance.outstanding
+      webSocketLoad += instance.webSocketLoad
     }
-    return { byState, outstanding }
+    return { byState, outstanding, webSocketLoad }
   }
 
   /** Requests in flight across all instances. */

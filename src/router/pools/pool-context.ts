@@ -2,8 +2,10 @@
 // everywhere after. Defaults for what the composition root leaves out; programmer errors throw here.
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, MAX_NUMBER_OF_CHANNELS } from '../../protocol/index.js'
 import type { RequestBodyLimits } from '../dispatch/upload-rate.js'
+import type { WebSocketLimits } from '../instances/instance.js'
 import { DEFAULT_INVOKE_GATE_POLICY, type InvokeGatePolicy } from '../invoke/invoke-gate.js'
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../scaling/policy.js'
+import { targetRequestsPerInstance } from '../scaling/simple.js'
 
 export interface PoolContext {
   readonly poolId: string
@@ -21,6 +23,15 @@ export interface PoolContext {
   readonly responseHeadTimeoutMs: number
   /** Longest time no body byte moves either way. */
   readonly bodyIdleTimeoutMs: number
+  /** WebSockets one instance carries at once, apart from `maxConcurrentCount` (issue 18). */
+  readonly maxWebSocketsPerInstance: number
+  /** A WebSocket with no byte either way for this long closes with 1001; 0: off. */
+  readonly webSocketIdleTimeoutMs: number
+  /**
+   * Derived: `maxWebSocketsPerInstance`, and what one open WebSocket weighs for the scaler, in requests. A full
+   * instance of sockets weighs one instance's scaling target, so it wants one instance, not more.
+   */
+  readonly webSocketLimits: WebSocketLimits
   /** Total deadline and minimum rate for a client's request body, once a channel reads it. */
   readonly requestBody: RequestBodyLimits
   /** Longest time an invoked instance may take to open its first channel. */
@@ -60,6 +71,8 @@ export const POOL_CONTEXT_DEFAULTS = Object.freeze({
   queueTimeoutMs: 30_000,
   responseHeadTimeoutMs: 120_000,
   bodyIdleTimeoutMs: 120_000,
+  maxWebSocketsPerInstance: 100,
+  webSocketIdleTimeoutMs: 600_000,
   requestBody: Object.freeze({ timeoutMs: 600_000, minBytesPerSecond: 240, minRateGraceMs: 5_000 }),
   instanceStartTimeoutMs: 30_000,
   upstreamHeadLimits: DEFAULT_HEAD_LIMITS,
@@ -76,6 +89,11 @@ export function defaultChannelCount(maxConcurrentCount: number): number {
   return Math.min(2 * maxConcurrentCount, 100)
 }
 
+function webSocketLimitsOf(scaling: ScalingPolicy, maxPerInstance: number | undefined): WebSocketLimits {
+  const max = maxPerInstance ?? POOL_CONTEXT_DEFAULTS.maxWebSocketsPerInstance
+  return Object.freeze({ maxPerInstance: max, weight: targetRequestsPerInstance(scaling) / Math.max(1, max) })
+}
+
 /** Fills defaults, keeps `scaling.maxConcurrentCount` equal to `maxConcurrentCount`, checks bounds, freezes. */
 export function createPoolContext(input: PoolContextInput): PoolContext {
   const maxConcurrentCount =
@@ -87,6 +105,7 @@ export function createPoolContext(input: PoolContextInput): PoolContext {
     maxConcurrentCount,
     channelCount: input.channelCount ?? defaultChannelCount(maxConcurrentCount),
     scaling,
+    webSocketLimits: webSocketLimitsOf(scaling, input.maxWebSocketsPerInstance),
   }
   const problems: string[] = []
   const integer = (name: string, value: number, min: number, max: number): void => {
@@ -96,10 +115,12 @@ export function createPoolContext(input: PoolContextInput): PoolContext {
   integer('maxConcurrentCount', context.maxConcurrentCount, 1, 100)
   integer('channelCount', context.channelCount, 1, MAX_NUMBER_OF_CHANNELS)
   integer('queueLimit', context.queueLimit, 0, 10_000_000)
+  integer('maxWebSocketsPerInstance', context.maxWebSocketsPerInstance, 0, 10_000)
   for (const name of [
     'queueTimeoutMs',
     'responseHeadTimeoutMs',
     'bodyIdleTimeoutMs',
+    'webSocketIdleTimeoutMs',
     'instanceStartTimeoutMs',
     'closeGraceMs',
     'functionTimeoutMs',

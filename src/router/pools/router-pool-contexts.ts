@@ -31,6 +31,8 @@ export function poolContextFor(
     queueTimeoutMs: config.queueTimeoutMs,
     responseHeadTimeoutMs: config.responseHeadTimeoutMs,
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+    maxWebSocketsPerInstance: config.maxWebSocketsPerInstance,
+    webSocketIdleTimeoutMs: config.webSocketIdleTimeoutMs,
     requestBody: {
       timeoutMs: config.requestBodyTimeoutMs,
       minBytesPerSecond: config.minRequestBodyDataRate,

@@ -277,3 +277,40 @@ test('a request head the extension refuses is one bad-head event between opened 
   await running
   assert.deepEqual(kinds(events), ['opened', 'bad-head', 'opened', 'goaway'])
 })
+
+test('a WebSocket handshake hands its stream over in one event and the channel POSTs again while it stays open', async (t) => {
+  const { channel, events, router } = await startChannel(t, { tunnelsWebSockets: true })
+  const running = channel.run()
+  const first = await router.nextChannel()
+  first.send({
+    method: 'GET',
+    target: '/ws',
+    headers: ['Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Version', '13'],
+  })
+  const second = await router.nextChannel()
+  const handed = events.find((event) => event.kind === 'upgrade')
+  assert.ok(handed !== undefined && handed.kind === 'upgrade')
+  assert.equal(handed.head.target, '/ws')
+  assert.equal(handed.stream.destroyed, false, 'the handed-over stream is still open beside the new POST')
+  handed.stream.destroy()
+  await second.goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'upgrade', 'opened', 'goaway'])
+})
+
+test('a handshake from a router that did not list the capability (the original) stays an ordinary request', async (t) => {
+  const { channel, events, router, nextAppRequest } = await startChannel(t)
+  const running = channel.run()
+  const parked = await router.nextChannel()
+  parked.send({
+    method: 'GET',
+    target: '/ws',
+    headers: ['Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Version', '13', 'Content-Length', '0'],
+  })
+  const appResponse = await nextAppRequest()
+  assert.equal(appResponse.req.headers.upgrade, undefined, 'Upgrade is hop-by-hop and removed, as before')
+  appResponse.writeHead(426, { 'Content-Length': '0' }).end()
+  await (await router.nextChannel()).goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
+})

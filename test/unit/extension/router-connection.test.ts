@@ -7,7 +7,13 @@ import { type TestContext, test } from 'node:test'
 import { RouterSessionLostError, RouterUnreachableError } from '../../../src/extension/errors.js'
 import { RouterConnection } from '../../../src/extension/router-connection.js'
 import { ExtensionTelemetry } from '../../../src/extension/telemetry.js'
-import { HEADER_CHANNEL_TOKEN, HEADER_LAMBDA_ID, HEADER_POOL_ID } from '../../../src/protocol/index.js'
+import {
+  CAPABILITY_WEBSOCKET,
+  HEADER_CAPABILITIES,
+  HEADER_CHANNEL_TOKEN,
+  HEADER_LAMBDA_ID,
+  HEADER_POOL_ID,
+} from '../../../src/protocol/index.js'
 import { captureLogs } from '../../helpers/log-capture.js'
 import { routerConnectionOptions } from '../../helpers/router-connection-options.js'
 import { type ScriptedRouter, startScriptedRouter } from '../../helpers/scripted-router.js'
@@ -98,6 +104,9 @@ test('channel POSTs, pings and closes carry the pool, the instance and the per-i
     assert.match(String(headers?.date), /GMT$/)
   }
   assert.equal(under.router.posts[0]?.channelId, 'channel-1')
+  // Issue 18: every channel POST advertises WebSocket support; pings and closes carry no capabilities.
+  assert.equal(under.router.posts[0]?.headers[HEADER_CAPABILITIES], CAPABILITY_WEBSOCKET)
+  assert.equal(under.router.pings[0]?.[HEADER_CAPABILITIES], undefined)
 })
 
 test('sessions lost past the limit without progress give up once; a channel opening in between starts the count again', async (t) => {

@@ -7,7 +7,9 @@ import {
   pickChannel,
   pickInstance,
   pickInstancesToStop,
+  pickWebSocketInstance,
   type StopCandidate,
+  type WebSocketCandidate,
 } from '../../../../src/router/dispatch/pick.js'
 
 type Named = PickCandidate & { name: string }
@@ -144,6 +146,12 @@ const stopCases: ReadonlyArray<{ name: string; instances: Stoppable[]; count: nu
     count: 3,
     stopped: ['d'],
   },
+  {
+    name: 'an instance without WebSockets before one holding them (issue 18: open WebSockets are not idle)',
+    instances: [{ ...stop('a', 'open', 0, 1), webSocketCount: 2 }, stop('b', 'open', 1, 2)],
+    count: 1,
+    stopped: ['b'],
+  },
 ]
 
 for (const row of stopCases) {
@@ -152,5 +160,64 @@ for (const row of stopCases) {
       pickInstancesToStop(row.instances, row.count).map((instance) => instance.name),
       row.stopped,
     )
+  })
+}
+
+type Socketable = WebSocketCandidate & { name: string }
+const ws = (
+  name: string,
+  state: WebSocketCandidate['state'],
+  advertisesWebSocket: boolean,
+  canTakeWebSocket: boolean,
+  webSocketCount: number,
+  hasWebSocketRoom = canTakeWebSocket,
+): Socketable => ({ name, state, advertisesWebSocket, canTakeWebSocket, webSocketCount, hasWebSocketRoom })
+
+const webSocketCases: ReadonlyArray<{ name: string; instances: Socketable[]; closing?: boolean; expected: string }> = [
+  { name: 'no instance yet: no capacity', instances: [], expected: 'reject:no-capacity' },
+  { name: 'a capable instance with room', instances: [ws('a', 'open', true, true, 0)], expected: 'instance:a' },
+  {
+    name: 'the capable instance with the fewest WebSockets',
+    instances: [ws('a', 'open', true, true, 5), ws('b', 'open', true, true, 2)],
+    expected: 'instance:b',
+  },
+  {
+    name: 'only instances that never advertised it: unsupported (the original extension)',
+    instances: [ws('a', 'open', false, false, 0), ws('b', 'draining', false, false, 0)],
+    expected: 'reject:unsupported',
+  },
+  {
+    name: 'capable instances all full: no capacity',
+    instances: [ws('a', 'open', true, false, 100), ws('b', 'open', false, false, 0)],
+    expected: 'reject:no-capacity',
+  },
+  {
+    name: 'an incapable instance open while a capable one starts: no capacity, not unsupported',
+    instances: [ws('a', 'open', true, false, 0), ws('b', 'open', false, false, 0)],
+    expected: 'reject:no-capacity',
+  },
+  {
+    name: 'a capable instance with room whose channels are all taken: wait for the replacement',
+    instances: [ws('a', 'open', true, false, 20, true)],
+    expected: 'wait',
+  },
+  {
+    name: 'a starting instance only: no capacity',
+    instances: [ws('a', 'starting', false, false, 0)],
+    expected: 'reject:no-capacity',
+  },
+  { name: 'closing wins', instances: [ws('a', 'open', true, true, 0)], closing: true, expected: 'reject:closing' },
+]
+
+for (const row of webSocketCases) {
+  test(`pickWebSocketInstance: ${row.name}`, () => {
+    const result = pickWebSocketInstance(row.instances, row.closing ?? false)
+    const summary =
+      result.kind === 'instance'
+        ? `instance:${result.instance.name}`
+        : result.kind === 'wait'
+          ? 'wait'
+          : `reject:${result.reason}`
+    assert.equal(summary, row.expected)
   })
 }

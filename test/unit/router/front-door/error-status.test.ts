@@ -21,6 +21,8 @@ import {
   RouterClosingError,
   TunnelOrderingError,
   UpstreamClosedError,
+  WebSocketNoCapacityError,
+  WebSocketUnsupportedError,
 } from '../../../../src/router/errors.js'
 import { statusFor } from '../../../../src/router/front-door/error-status.js'
 
@@ -54,6 +56,8 @@ const cases: { error: unknown; status: number; retryAfterS?: number; closeConnec
   { error: new RequestBodyTimeoutError('r1', 600_000, 10), status: 408, closeConnection: true },
   { error: new RequestBodyTooSlowError('r1', 240, 10), status: 408, closeConnection: true },
   { error: new ClientAbortedError('r1'), status: 499, closeConnection: true },
+  { error: new WebSocketUnsupportedError('default'), status: 501, closeConnection: true },
+  { error: new WebSocketNoCapacityError('default', 'full'), status: 503, retryAfterS: 1, closeConnection: true },
   { error: new Error('anything else'), status: 502, closeConnection: false },
   { error: 'not even an error', status: 502, closeConnection: false },
 ]

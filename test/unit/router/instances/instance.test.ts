@@ -10,7 +10,12 @@ import type { InstanceState } from '../../../../src/router/instances/instance-st
 import { type StreamPair, startH2Pair } from '../../../helpers/router-h2-pair.js'
 
 function makeInstance(
-  options: { maxConcurrentCount?: number; maxChannels?: number; instanceStartTimeoutMs?: number } = {},
+  options: {
+    maxConcurrentCount?: number
+    maxChannels?: number
+    instanceStartTimeoutMs?: number
+    maxWebSocketsPerInstance?: number
+  } = {},
 ) {
   const transitions: string[] = []
   let parkedEvents = 0
@@ -25,6 +30,7 @@ function makeInstance(
     lambdaId: 'L',
     maxConcurrentCount: options.maxConcurrentCount ?? 2,
     maxChannels: options.maxChannels ?? 4,
+    webSockets: { maxPerInstance: options.maxWebSocketsPerInstance ?? 0, weight: 0.5 },
     channelToken: 'T'.repeat(43),
     instanceStartTimeoutMs: options.instanceStartTimeoutMs ?? 0,
     now: () => performance.now(),
@@ -53,9 +59,9 @@ function makeInstance(
   }
 }
 
-function channelOn(pair: StreamPair, channelId: string): Channel {
+function channelOn(pair: StreamPair, channelId: string, webSocket = false): Channel {
   pair.server.respond({ ':status': 200, 'content-type': 'application/octet-stream' })
-  return new Channel(pair.server, { poolId: 'p', lambdaId: 'L', channelId, onOrderingViolation: () => {} })
+  return new Channel(pair.server, { poolId: 'p', lambdaId: 'L', channelId, webSocket, onOrderingViolation: () => {} })
 }
 
 test('an instance goes initial → starting → open → draining → closing → closed and refuses illegal moves', async (t) => {
@@ -177,4 +183,32 @@ test('a parked channel whose stream closes is forgotten and frees nothing to dis
   assert.equal(channel.state, 'closed')
   assert.equal(subject.instance.parkedCount, 0)
   assert.equal(subject.instance.takeChannel(), undefined)
+})
+
+test('WebSockets take capable channels apart from MaxConcurrentCount, up to their own limit, and leave with the instance', async (t) => {
+  const h2 = await startH2Pair(t)
+  const { instance } = makeInstance({ maxConcurrentCount: 1, maxChannels: 8, maxWebSocketsPerInstance: 2 })
+  instance.transition(['initial'], 'starting')
+  instance.addChannel(channelOn(await h2.open(), 'plain'))
+  assert.equal(instance.advertisesWebSocket, false)
+  assert.equal(instance.canTakeWebSocket, false, 'a channel without the capability never carries one')
+  assert.equal(instance.takeWebSocketChannel(), undefined)
+  for (const id of ['w1', 'w2', 'w3']) instance.addChannel(channelOn(await h2.open(), id, true))
+  assert.equal(instance.advertisesWebSocket, true)
+  const first = instance.takeWebSocketChannel()
+  const second = instance.takeWebSocketChannel()
+  assert.ok(first !== undefined && second !== undefined)
+  assert.equal(instance.webSocketCount, 2)
+  assert.equal(instance.canTakeWebSocket, false, 'MaxWebSocketsPerInstance reached with a capable channel parked')
+  assert.equal(instance.takeWebSocketChannel(), undefined)
+  assert.equal(instance.outstanding, 0, 'WebSockets are not requests in flight')
+  assert.equal(instance.available, 1, 'the request slot is still free')
+  const left: string[] = []
+  first.whenLeaving(() => left.push(first.channelId))
+  second.whenLeaving(() => left.push(second.channelId))
+  assert.equal(instance.webSocketLoad, 1, 'each open WebSocket weighs its weight for the scaler')
+  second.release()
+  assert.equal(instance.webSocketCount, 1)
+  assert.equal(instance.transition(['open'], 'draining'), true)
+  assert.deepEqual(left, [first.channelId], 'only the WebSocket still open is told to leave')
 })

@@ -42,3 +42,12 @@ for (const [name, patch] of [
     assert.throws(() => createPoolContext({ ...base, ...patch }), RangeError)
   })
 }
+
+test('a full instance of WebSockets weighs one instance of scaling target (issue 18)', () => {
+  // Target per instance: ceil(10 / 2) = 5 requests; 100 sockets at most: 0.05 each.
+  assert.deepEqual(createPoolContext(base).webSocketLimits, { maxPerInstance: 100, weight: 0.05 })
+  assert.deepEqual(createPoolContext({ ...base, maxWebSocketsPerInstance: 10 }).webSocketLimits, {
+    maxPerInstance: 10,
+    weight: 0.5,
+  })
+})

@@ -1,5 +1,6 @@
 // What the scaler sees of a pool (issue 15): instances counted by state fold into starting, open and stopping, and
-// the pending demand is passed through. Table test.
+// the pending demand is passed through; open WebSockets add their weight to the running requests (issue 18: an
+// instance with open WebSockets is not idle, so scale-in must not see it as spare). Table tests.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { InstanceState } from '../../../../src/router/instances/instance-states.js'
@@ -56,5 +57,23 @@ for (const row of cases) {
   test(row.name, () => {
     const counts = { byState: { ...NONE, ...row.byState }, outstanding: row.outstanding }
     assert.deepEqual(scaleSnapshotOf(counts, row.pending), row.snapshot)
+  })
+}
+
+const webSocketCases: ReadonlyArray<{ name: string; outstanding: number; webSocketLoad?: number; running: number }> = [
+  { name: 'requests only', outstanding: 3, running: 3 },
+  {
+    name: 'one WebSocket as its fraction of a request: demand, but no extra instance beside a request',
+    outstanding: 1,
+    webSocketLoad: 0.1,
+    running: 1.1,
+  },
+  { name: 'a full instance of WebSockets weighs a full instance', outstanding: 2, webSocketLoad: 10, running: 12 },
+]
+
+for (const row of webSocketCases) {
+  test(`running requests count ${row.name}`, () => {
+    const counts = { byState: { ...NONE, open: 1 }, outstanding: row.outstanding, webSocketLoad: row.webSocketLoad }
+    assert.equal(scaleSnapshotOf(counts, 0).runningRequests, row.running)
   })
 }

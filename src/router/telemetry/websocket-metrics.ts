@@ -1,0 +1,53 @@
+// The WebSocket metrics (issue 18): open sockets read at scrape time from the pools' instances (never mirrored),
+// handshakes by outcome, closes by reason and the bytes each way, counted from the exchanges' events (bytes once,
+// when a socket ends). Touches only the registry it is given.
+import { Counter, Gauge, type Registry } from 'prom-client'
+import type { PoolSource, RouterEvents } from '../events.js'
+
+/** Registers the WebSocket families on `registry` and subscribes them to `events`. */
+export function registerWebSocketMetrics(
+  registry: Registry,
+  events: RouterEvents,
+  pools: () => Iterable<PoolSource>,
+): void {
+  const registers = [registry]
+  new Gauge({
+    name: 'lambda_dispatch_router_websockets_open',
+    help: 'WebSockets open through the pool now (they hold channels, not MaxConcurrentCount slots)',
+    labelNames: ['pool'],
+    registers,
+    collect() {
+      this.reset()
+      for (const source of pools()) {
+        let open = 0
+        for (const instance of source.snapshot().instances) open += instance.webSockets ?? 0
+        this.set({ pool: source.poolId }, open)
+      }
+    },
+  })
+  const handshakes = new Counter({
+    name: 'lambda_dispatch_router_websocket_handshakes_total',
+    help: 'WebSocket handshakes by outcome: accepted (101), refused by the app, unsupported (501), no-capacity (503), closing, failed',
+    labelNames: ['pool', 'outcome'],
+    registers,
+  })
+  const closes = new Counter({
+    name: 'lambda_dispatch_router_websocket_closes_total',
+    help: 'Accepted WebSockets that ended, by reason: client, app, going-away (1001), idle (1001), error',
+    labelNames: ['pool', 'reason'],
+    registers,
+  })
+  const bytes = new Counter({
+    name: 'lambda_dispatch_router_websocket_bytes_total',
+    help: 'WebSocket bytes (frames as sent) relayed each way, counted when a socket ends',
+    labelNames: ['pool', 'direction'],
+    registers,
+  })
+  events.webSocketHandshake.subscribe(({ poolId, outcome }) => handshakes.inc({ pool: poolId, outcome }))
+  events.webSocketClosed.subscribe((closed) => {
+    const pool = closed.poolId
+    closes.inc({ pool, reason: closed.reason })
+    bytes.inc({ pool, direction: 'client_to_app' }, closed.clientToAppBytes)
+    bytes.inc({ pool, direction: 'app_to_client' }, closed.appToClientBytes)
+  })
+}

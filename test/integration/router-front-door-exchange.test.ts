@@ -7,6 +7,7 @@ import { connect as http2Connect, constants as http2Constants } from 'node:http2
 import { connect as netConnect } from 'node:net'
 import { test } from 'node:test'
 import { request as undiciRequest } from 'undici'
+import type { RequestSignal } from '../../src/router/dispatch/request-abort.js'
 import {
   BadUpstreamHeadError,
   ClientAbortedError,
@@ -21,6 +22,12 @@ import {
 import { recordingController, ScriptedDispatcher } from '../helpers/scripted-dispatcher.js'
 import { startFrontDoor } from '../helpers/start-router.js'
 import { teardown } from '../helpers/teardown.js'
+
+// Resolves when the request's signal aborts, at once if it already has.
+function whenAborted(signal: RequestSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve()))
+}
 
 const beforeStart: { error: () => RouterError; status: number; retryAfter?: string; close?: true }[] = [
   { error: () => new QueueFullError('default', 100), status: 503, retryAfter: '1' },
@@ -104,7 +111,7 @@ test('a client that goes away while its request waits aborts request.signal with
   const pending = undiciRequest(`${door.httpUrl}/slow`, { signal: controller.signal }).catch((error: Error) => error)
   const call = await pool.nextCall()
   controller.abort()
-  await once(call.request.signal, 'abort')
+  await whenAborted(call.request.signal)
   assert.ok(call.request.signal.reason instanceof ClientAbortedError)
   assert.ok((await pending) instanceof Error)
   // The dispatcher reports the abort back, as the contract says; the exchange is already over and ignores it.
@@ -129,7 +136,7 @@ test('an HTTP/2 client that cancels its stream mid-response aborts request.signa
   stream.close(http2Constants.NGHTTP2_CANCEL)
   const call = pool.calls[0]
   assert.ok(call)
-  if (!call.request.signal.aborted) await once(call.request.signal, 'abort')
+  await whenAborted(call.request.signal)
   assert.ok(call.request.signal.reason instanceof ClientAbortedError)
 })
 

@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream'
 import type { RawHeaders } from '../../protocol/index.js'
 import type { RouterError } from '../errors.js'
+import type { RequestSignal } from './request-abort.js'
 
 /** One client request as the front door hands it to `Dispatcher.dispatch`. */
 export interface DispatchRequest {
@@ -18,8 +19,11 @@ export interface DispatchRequest {
    * with back-pressure, and writes it into the channel; it never buffers a whole body.
    */
   readonly body: Readable | null
-  /** Aborts when the client goes away: a queued request is removed, a running one has its channel stream reset. */
-  readonly signal: AbortSignal
+  /**
+   * Aborts when the client goes away: a queued request is removed, a running one has its channel stream reset. The
+   * front door hands out a RequestAbort; an AbortSignal serves as well.
+   */
+  readonly signal: RequestSignal
   /** `performance.now()` when the front door accepted the request; queue wait is measured from here. */
   readonly receivedAtMs: number
 }

@@ -1,8 +1,9 @@
 // ClientExchange: the handler that writes one client's response through the ResponseWriter of its protocol. It owns
-// the request's AbortController; it touches only its own writer and never throws.
+// the request's RequestAbort; it touches only its own writer and never throws.
 
 import type { RawHeaders } from '../../protocol/index.js'
 import type { DispatchRequest, ExchangeController, ExchangeHandler } from '../dispatch/exchange.js'
+import type { RequestAbort } from '../dispatch/request-abort.js'
 import { BadUpstreamFramingError, ClientAbortedError, type RouterError } from '../errors.js'
 import { CLIENT_CLOSED_REQUEST_STATUS, statusFor } from './error-status.js'
 import type { ResponseWriter } from './response-writer.js'
@@ -43,7 +44,7 @@ export class ClientExchange implements ExchangeHandler {
   /** Pool the request went to, for logs. */
   readonly poolKey: string
   readonly #writer: ResponseWriter
-  readonly #abort: AbortController
+  readonly #abort: RequestAbort
   readonly #host: ExchangeHost
   #state: ExchangeState = 'waiting'
   #controller: ExchangeController | undefined
@@ -57,7 +58,7 @@ export class ClientExchange implements ExchangeHandler {
   constructor(
     writer: ResponseWriter,
     request: DispatchRequest,
-    abort: AbortController,
+    abort: RequestAbort,
     options: { poolKey: string; host: ExchangeHost },
   ) {
     this.request = request

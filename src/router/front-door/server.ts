@@ -16,6 +16,7 @@ import { createServer as createTlsServer, type TLSSocket, type Server as TlsServ
 import { type Logger, openedAfterGoaway, withTimeout } from '../../common/index.js'
 import { getHeader, HEADER_LAMBDA_NAME } from '../../protocol/index.js'
 import type { DispatchDecision, DispatchRequest, ExchangeHandler } from '../dispatch/exchange.js'
+import { RequestAbort } from '../dispatch/request-abort.js'
 import type { WebSocketClient } from '../dispatch/websocket-client.js'
 import {
   BadClientRequestError,
@@ -316,7 +317,7 @@ export class FrontDoor implements ExchangeHost {
       },
       this.#newRequestId,
     )
-    const abort = new AbortController()
+    const abort = new RequestAbort()
     const access = { requestId, method: req.method as string, target: req.url as string, protocol: writer.protocol }
     const onAnswered = (status: number, error: RouterError | undefined): void => {
       const result = error === undefined ? 'complete' : 'error-response'

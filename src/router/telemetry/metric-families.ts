@@ -1,22 +1,30 @@
 // The router's counters and histograms, as one table: names, help, labels and buckets. Registered on the Registry
-// passed in (never the global one). Data only; the subscribers in prometheus.ts bump them.
+// passed in (never the global one). Data only; the subscribers in prometheus.ts bump them, the busiest counters through
+// `pending` (folded in whenever their family is read).
 import { Counter, Histogram, type Registry } from 'prom-client'
+import { PendingCounts } from './pending-counts.js'
 
 /** Registers every counter and histogram of the router on `registry`. */
 export function createMetricFamilies(registry: Registry) {
   const registers = [registry]
+  // The counters a proxied request bumps; each folds the pending counts in before it is read.
+  const pending = new PendingCounts()
+  const collect = (): void => pending.fold()
   return {
+    pending,
     requests: new Counter({
       name: 'lambda_dispatch_router_requests_total',
       help: 'Client requests dispatched to a pool, by how they ended: the app response status class, or the gateway failure, timeout or abort',
       labelNames: ['pool', 'outcome'],
       registers,
+      collect,
     }),
     requestsQueued: new Counter({
       name: 'lambda_dispatch_router_requests_queued_total',
       help: 'Client requests that had to wait in the pool queue',
       labelNames: ['pool'],
       registers,
+      collect,
     }),
     requestsRetried: new Counter({
       name: 'lambda_dispatch_router_requests_retried_total',
@@ -43,12 +51,14 @@ export function createMetricFamilies(registry: Registry) {
       help: 'Client request body bytes written into channels (in)',
       labelNames: ['pool'],
       registers,
+      collect,
     }),
     responseBodyBytes: new Counter({
       name: 'lambda_dispatch_router_response_body_bytes_total',
       help: 'Response body bytes relayed from channels to clients (out)',
       labelNames: ['pool'],
       registers,
+      collect,
     }),
     frontDoorRefusals: new Counter({
       name: 'lambda_dispatch_router_front_door_refusals_total',
@@ -67,12 +77,14 @@ export function createMetricFamilies(registry: Registry) {
       help: 'Channel streams accepted (HEADERS sent, then published)',
       labelNames: ['pool'],
       registers,
+      collect,
     }),
     channelsClosed: new Counter({
       name: 'lambda_dispatch_router_channels_closed_total',
       help: 'Channel streams retired, by reason',
       labelNames: ['pool', 'reason'],
       registers,
+      collect,
     }),
     controlResponses: new Counter({
       name: 'lambda_dispatch_router_control_responses_total',

@@ -1,54 +1,57 @@
 // Prometheus, as a subscriber of the router's events: one metric bump per event, in one place. Per-pool label
-// children are bound once per pool and label value, so hot-path events build no label objects. Touches only the
-// metric families it is given.
+// children are bound once per pool and label value, so hot-path events build no label objects, and the counters a
+// request bumps are plain additions until the registry is read (PendingCounts). Touches only the metric families it is
+// given.
 import type { Counter, Histogram } from 'prom-client'
 import type { RouterEvents } from '../events.js'
 import type { ChannelCloseReason } from '../instances/channel.js'
 import type { MetricFamilies } from './metric-families.js'
+import type { PendingCount } from './pending-counts.js'
 import { outcomeOf, type RequestOutcome } from './request-outcome.js'
 
 // The label children of one pool, made on first use.
 class PoolCounters {
   readonly #families: MetricFamilies
   readonly #poolId: string
-  readonly #outcomes = new Map<RequestOutcome, Counter.Internal>()
-  readonly #channelCloses = new Map<ChannelCloseReason, Counter.Internal>()
-  readonly queued: Counter.Internal
+  readonly #outcomes = new Map<RequestOutcome, PendingCount>()
+  readonly #channelCloses = new Map<ChannelCloseReason, PendingCount>()
+  readonly queued: PendingCount
   readonly retried: Counter.Internal
   readonly duration: Histogram.Internal<'pool'>
   readonly queueWait: Histogram.Internal<'pool'>
-  readonly channelsOpened: Counter.Internal
-  readonly requestBytes: Counter.Internal
-  readonly responseBytes: Counter.Internal
+  readonly channelsOpened: PendingCount
+  readonly requestBytes: PendingCount
+  readonly responseBytes: PendingCount
 
   constructor(families: MetricFamilies, poolId: string) {
     this.#families = families
     this.#poolId = poolId
-    this.queued = families.requestsQueued.labels({ pool: poolId })
+    const { pending } = families
+    this.queued = pending.of(families.requestsQueued.labels({ pool: poolId }))
     this.retried = families.requestsRetried.labels({ pool: poolId })
     this.duration = families.requestDuration.labels({ pool: poolId })
     this.queueWait = families.queueWait.labels({ pool: poolId })
-    this.channelsOpened = families.channelsOpened.labels({ pool: poolId })
-    this.requestBytes = families.requestBodyBytes.labels({ pool: poolId })
-    this.responseBytes = families.responseBodyBytes.labels({ pool: poolId })
+    this.channelsOpened = pending.of(families.channelsOpened.labels({ pool: poolId }))
+    this.requestBytes = pending.of(families.requestBodyBytes.labels({ pool: poolId }))
+    this.responseBytes = pending.of(families.responseBodyBytes.labels({ pool: poolId }))
   }
 
-  outcome(outcome: RequestOutcome): Counter.Internal {
-    let child = this.#outcomes.get(outcome)
-    if (child === undefined) {
-      child = this.#families.requests.labels({ pool: this.#poolId, outcome })
-      this.#outcomes.set(outcome, child)
+  outcome(outcome: RequestOutcome): PendingCount {
+    let count = this.#outcomes.get(outcome)
+    if (count === undefined) {
+      count = this.#families.pending.of(this.#families.requests.labels({ pool: this.#poolId, outcome }))
+      this.#outcomes.set(outcome, count)
     }
-    return child
+    return count
   }
 
-  channelClosed(reason: ChannelCloseReason): Counter.Internal {
-    let child = this.#channelCloses.get(reason)
-    if (child === undefined) {
-      child = this.#families.channelsClosed.labels({ pool: this.#poolId, reason })
-      this.#channelCloses.set(reason, child)
+  channelClosed(reason: ChannelCloseReason): PendingCount {
+    let count = this.#channelCloses.get(reason)
+    if (count === undefined) {
+      count = this.#families.pending.of(this.#families.channelsClosed.labels({ pool: this.#poolId, reason }))
+      this.#channelCloses.set(reason, count)
     }
-    return child
+    return count
   }
 }
 

@@ -1,6 +1,6 @@
 // The WebSocket metrics (issue 18): open sockets read at scrape time from the pools' instances (never mirrored),
-// handshakes by outcome, closes by reason and the bytes each way, counted from the exchanges' events (bytes once,
-// when a socket ends). Touches only the registry it is given.
+// handshakes by outcome, closes by reason, the bytes each way and the clients cut off for not closing, counted from the
+// exchanges' events (bytes once, when a socket ends). Touches only the registry it is given.
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { PoolSource, RouterEvents } from '../events.js'
 
@@ -43,6 +43,13 @@ export function registerWebSocketMetrics(
     labelNames: ['pool', 'direction'],
     registers,
   })
+  const closeTimeouts = new Counter({
+    name: 'lambda_dispatch_router_websocket_close_timeouts_total',
+    help: 'WebSocket clients cut off for not closing their side within WebSocketCloseTimeout after the router ended it',
+    labelNames: ['pool'],
+    registers,
+  })
+  events.webSocketCloseTimedOut.subscribe(({ poolId }) => closeTimeouts.inc({ pool: poolId }))
   events.webSocketHandshake.subscribe(({ poolId, outcome }) => handshakes.inc({ pool: poolId, outcome }))
   events.webSocketClosed.subscribe((closed) => {
     const pool = closed.poolId

@@ -320,7 +320,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     0,
     1_000_000,
     1000,
-    'Requests that may wait per pool; beyond it clients get 503 with Retry-After.',
+    'Requests that may wait per pool, and as many WebSocket handshakes apart; beyond it clients get 503 with Retry-After.',
   ),
   duration(
     'ResponseHeadTimeout',

@@ -4,12 +4,20 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { PoolSource, RouterEvents } from '../events.js'
 
+/** The WebSocket counters, for the dashboard's snapshot (the open gauge is read from the pools instead). */
+export interface WebSocketMetricFamilies {
+  readonly handshakes: Counter<'pool' | 'outcome'>
+  readonly closes: Counter<'pool' | 'reason'>
+  readonly bytes: Counter<'pool' | 'direction'>
+  readonly closeTimeouts: Counter<'pool'>
+}
+
 /** Registers the WebSocket families on `registry` and subscribes them to `events`. */
 export function registerWebSocketMetrics(
   registry: Registry,
   events: RouterEvents,
   pools: () => Iterable<PoolSource>,
-): void {
+): WebSocketMetricFamilies {
   const registers = [registry]
   new Gauge({
     name: 'lambda_dispatch_router_websockets_open',
@@ -57,4 +65,5 @@ export function registerWebSocketMetrics(
     bytes.inc({ pool, direction: 'client_to_app' }, closed.clientToAppBytes)
     bytes.inc({ pool, direction: 'app_to_client' }, closed.appToClientBytes)
   })
+  return { handshakes, closes, bytes, closeTimeouts }
 }

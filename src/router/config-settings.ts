@@ -26,6 +26,7 @@ import {
   DEFAULT_FRONT_DOOR_HTTPS_PORT,
   DEFAULT_HEAD_LIMITS,
 } from '../protocol/index.js'
+import { DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS } from './dispatch/exchange-channel.js'
 import { MAX_INSTANCES_LIMIT, type PoolInstanceLimit, parsePoolInstanceLimits } from './pool-instance-limits.js'
 import {
   parseEnvVarName,
@@ -69,6 +70,8 @@ export interface RouterConfig {
   readonly maxWebSocketsPerInstance: number
   /** A WebSocket with no byte either way for this long is closed with 1001; 0: off. */
   readonly webSocketIdleTimeoutMs: number
+  /** After the router ends a WebSocket's client side (its close frame), the client's time to end its own. */
+  readonly webSocketCloseTimeoutMs: number
   readonly instanceStartTimeoutMs: number
   /** Limits of every pool without its own entry in `poolInstanceLimits`. */
   readonly minInstances: number
@@ -317,7 +320,7 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     0,
     1_000_000,
     1000,
-    'Requests that may wait per pool; beyond it clients get 503 with Retry-After.',
+    'Requests that may wait per pool, and as many WebSocket handshakes apart; beyond it clients get 503 with Retry-After.',
   ),
   duration(
     'ResponseHeadTimeout',
@@ -350,6 +353,14 @@ export const ROUTER_SETTINGS: readonly RouterSetting[] = Object.freeze([
     0,
     DAY_MS,
     'A WebSocket with no byte either way for this long gets a close frame (1001) and ends; 0 turns it off.',
+  ),
+  duration(
+    'WebSocketCloseTimeout',
+    'webSocketCloseTimeoutMs',
+    DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS,
+    1,
+    DAY_MS,
+    "After the router's close frame to a WebSocket client (or the app's close relayed), how long the client has to close its side; then it is cut off.",
   ),
   duration(
     'InstanceStartTimeout',

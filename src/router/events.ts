@@ -279,6 +279,15 @@ export interface WebSocketClosed extends RequestScoped {
   readonly durationMs: number
 }
 
+/**
+ * The router ended a WebSocket's client side (its close frame, or the app's close relayed) and the client did not end
+ * its own within WebSocketCloseTimeout: its connection (HTTP/1.1) or stream (HTTP/2) was cut off.
+ */
+export interface WebSocketCloseTimedOut extends RequestScoped {
+  readonly lambdaId: string
+  readonly waitedMs: number
+}
+
 /** Every channel of one router. Domain objects publish; router/telemetry/ subscribes. */
 export class RouterEvents {
   #onSubscriberError: SubscriberErrorListener
@@ -310,6 +319,7 @@ export class RouterEvents {
   readonly connectionDropped = this.#channel<ConnectionDropped>('connectionDropped')
   readonly webSocketHandshake = this.#channel<WebSocketHandshake>('webSocketHandshake')
   readonly webSocketClosed = this.#channel<WebSocketClosed>('webSocketClosed')
+  readonly webSocketCloseTimedOut = this.#channel<WebSocketCloseTimedOut>('webSocketCloseTimedOut')
 
   /** `onSubscriberError` hears each subscriber that throws, once (the process's warnings by default). */
   constructor(options: { readonly onSubscriberError?: SubscriberErrorListener } = {}) {

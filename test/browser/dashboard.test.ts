@@ -1,7 +1,8 @@
 // Issue 8 item 5: the dashboard in a real browser (Debian's chromium through playwright-core) against the whole local
 // stack: before any request there is no instance; under load an instance row appears, the live numbers move
-// (requests/s above 0, the request count up to the load), and both charts draw their paths. Every wait is on the DOM
-// changing (the page redraws when a Server-Sent Event arrives), never a sleep.
+// (requests/s above 0, the request count up to the load), and both charts draw their paths; WebSockets through the
+// demo app's echo show up as open, handshakes, closes and bytes (issue 18). Every wait is on the DOM changing (the
+// page redraws when a Server-Sent Event arrives), never a sleep.
 // DASHBOARD_SCREENSHOT=1 also drives a longer mixed load and saves docs/images/dashboard.png for the README.
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs'
@@ -10,10 +11,12 @@ import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { chromium, type Page } from 'playwright-core'
 import { Agent, request } from 'undici'
-import { startLocalStack } from '../../src/cli/local-stack.js'
+import type WebSocket from 'ws'
+import { type LocalStack, startLocalStack } from '../../src/cli/local-stack.js'
 import { deferred } from '../helpers/deferred.js'
 import { killProcessGroup } from '../helpers/local-lambda.js'
 import { teardown } from '../helpers/teardown.js'
+import { echoOnce, openSocket, wsUrl } from '../helpers/ws-client.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT === '1'
@@ -79,6 +82,17 @@ function waitForNumber(page: Page, selector: string, op: '===' | '>=' | '>', val
   )
 }
 
+/** Resolves when the text shown in `selector` matches `pattern` (a RegExp source). */
+function waitForMatch(page: Page, selector: string, pattern: string): Promise<unknown> {
+  return page.waitForFunction(
+    (arg) =>
+      new RegExp(arg.pattern).test(
+        (globalThis as unknown as { document: PageDocument }).document.querySelector(arg.selector)?.textContent ?? '',
+      ),
+    { selector, pattern },
+  )
+}
+
 function waitForText(page: Page, selector: string, text: string): Promise<unknown> {
   return page.waitForFunction(
     (arg) =>
@@ -86,6 +100,30 @@ function waitForText(page: Page, selector: string, text: string): Promise<unknow
       arg.text,
     { selector, text },
   )
+}
+
+/**
+ * Opens a WebSocket to the demo app's echo. The load's instances may be scaling in, leaving none open for a moment:
+ * that handshake gets 503 (and counts as demand, so an instance starts), and the next one goes out once an instance
+ * opened, as a client retries after Retry-After.
+ */
+async function openSocketOnceServing(stack: LocalStack, url: string): Promise<WebSocket> {
+  for (let attempt = 1; ; attempt++) {
+    let unsubscribe = (): void => {}
+    const instanceOpened = new Promise<void>((resolve) => {
+      unsubscribe = stack.router.events.instanceStateChanged.subscribe((change) => {
+        if (change.to === 'open') resolve()
+      })
+    })
+    try {
+      return await openSocket(wsUrl(url, '/ws'))
+    } catch (error) {
+      if (attempt === 3 || !/handshake answered 503/.test(String(error))) throw error
+      await instanceOpened
+    } finally {
+      unsubscribe()
+    }
+  }
 }
 
 /** Resolves with the state shown in the first instance row, once there is one. */
@@ -97,7 +135,7 @@ async function waitForFirstRowState(page: Page): Promise<string> {
   return String(await handle.jsonValue())
 }
 
-test('the dashboard shows an instance appear, live request numbers and drawn charts while load runs', {
+test('the dashboard shows an instance appear, live request numbers, drawn charts and WebSockets while load runs', {
   skip: existsSync(CHROMIUM) ? false : `skipped: ${CHROMIUM} is missing (CI installs Debian's chromium in .ci/run)`,
 }, async (t) => {
   const defer = teardown(t)
@@ -170,6 +208,35 @@ test('the dashboard shows an instance appear, live request numbers and drawn cha
   }
   const outcome = await page.locator('#outcomes').textContent()
   assert.match(outcome ?? '', /2xx/)
+
+  // Two WebSockets echo once each; one closes. The pool's row shows one open, two accepted, one close and its bytes.
+  assert.equal(await page.locator('#websockets-empty').isVisible(), true)
+  const url = stack.addresses.frontDoorUrl
+  const sockets = [await openSocketOnceServing(stack, url), await openSocketOnceServing(stack, url)] as const
+  defer(() => {
+    for (const socket of sockets) socket.terminate()
+  })
+  assert.deepEqual(await Promise.all(sockets.map((socket) => echoOnce(socket, 'seen on the dashboard'))), [
+    'seen on the dashboard',
+    'seen on the dashboard',
+  ])
+  await waitForNumber(page, '[data-testid=websockets-open]', '===', 2)
+  const [closing] = sockets
+  const closed = new Promise((resolve) => closing.once('close', resolve))
+  closing.close(1000)
+  await closed
+  await waitForNumber(page, '[data-testid=websockets-open]', '===', 1)
+  await waitForNumber(page, '[data-testid=websocket-handshakes]', '>=', 2)
+  const row = '#websockets tbody tr'
+  await waitForMatch(page, `${row} td[data-field=closes]`, '^(app|client) 1$')
+  assert.match((await page.textContent(`${row} td[data-field=handshakes]`)) ?? '', /^accepted 2( · no-capacity \d+)?$/)
+  assert.equal(await page.textContent(`${row} td[data-field=open]`), '1')
+  // The closed socket's frames: the message and the close each way (the masked client frames are the longer).
+  assert.match((await page.textContent(`${row} td[data-field=client-to-app]`)) ?? '', /^\d+ B$/)
+  assert.match((await page.textContent(`${row} td[data-field=app-to-client]`)) ?? '', /^\d+ B$/)
+  assert.notEqual(await page.textContent(`${row} td[data-field=client-to-app]`), '0 B')
+  assert.equal(await page.textContent(`${row} td[data-field=cut-off]`), '0')
+  assert.equal(await page.locator('#websockets-empty').isVisible(), false)
   assert.deepEqual(pageErrors, [])
 
   if (SCREENSHOT) {

@@ -1,7 +1,9 @@
 // The dashboard: one self-contained page (inline CSS, JS and SVG; nothing loaded from elsewhere, no build step). It
 // reads /api/events (Server-Sent Events: a snapshot per second, recent errors as they happen) and draws the pools,
-// instances, queue, request rate and latency charts, invokes, exit reasons and recent errors. Data is written with
-// textContent only. The page's script uses no template literals, so this module can hold it in one.
+// instances, queue, request rate and latency charts, WebSockets, invokes, exit reasons and recent errors. Data is
+// written with textContent only. The page's script uses no template literals, so this module can hold it in one; the
+// style sheet is in dashboard-style.ts.
+import { DASHBOARD_CSS } from './dashboard-style.js'
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -10,49 +12,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Lambda Dispatch · router dashboard</title>
 <style>
-  :root {
-    --bg: #0f1419; --panel: #171d24; --line: #263040; --text: #e6edf3; --muted: #8b98a8;
-    --accent: #4aa8ff; --accent2: #ffb454; --ok: #3fb950; --warn: #d29922; --bad: #f85149;
-    font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 14px;
-  }
-  * { box-sizing: border-box; }
-  body { margin: 0; background: var(--bg); color: var(--text); }
-  header { display: flex; align-items: center; gap: 12px; padding: 14px 20px; border-bottom: 1px solid var(--line); flex-wrap: wrap; }
-  header h1 { font-size: 17px; margin: 0; font-weight: 600; letter-spacing: .2px; }
-  header .meta { color: var(--muted); font-size: 12px; margin-left: auto; display: flex; gap: 14px; flex-wrap: wrap; }
-  main { padding: 16px 20px 28px; display: grid; gap: 16px; }
-  .badge { display: inline-block; padding: 2px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: var(--line); color: var(--text); }
-  .badge.ok { background: rgba(63,185,80,.18); color: var(--ok); }
-  .badge.warn { background: rgba(210,153,34,.18); color: var(--warn); }
-  .badge.bad { background: rgba(248,81,73,.18); color: var(--bad); }
-  .badge.muted { color: var(--muted); }
-  .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; }
-  .tile { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-  .tile .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .6px; }
-  .tile .value { font-size: 24px; font-weight: 600; margin-top: 4px; font-variant-numeric: tabular-nums; }
-  .tile .sub { color: var(--muted); font-size: 12px; margin-top: 2px; }
-  .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
-  section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; min-width: 0; }
-  section h2 { font-size: 13px; margin: 0 0 10px; color: var(--muted); text-transform: uppercase; letter-spacing: .6px; font-weight: 600; display: flex; gap: 10px; align-items: center; }
-  .legend { display: flex; gap: 12px; font-size: 12px; color: var(--muted); text-transform: none; letter-spacing: 0; font-weight: 400; }
-  .legend i { display: inline-block; width: 10px; height: 3px; margin-right: 5px; vertical-align: middle; border-radius: 2px; }
-  svg.chart { width: 100%; height: 180px; display: block; }
-  svg.chart .grid { stroke: var(--line); stroke-width: 1; }
-  svg.chart text { fill: var(--muted); font-size: 10px; }
-  table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
-  th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
-  th { color: var(--muted); font-weight: 500; font-size: 12px; }
-  td.num, th.num { text-align: right; }
-  td.msg { white-space: normal; word-break: break-word; }
-  .empty { color: var(--muted); padding: 8px; }
-  .bar { display: inline-block; height: 8px; border-radius: 4px; background: var(--line); width: 80px; overflow: hidden; vertical-align: middle; }
-  .bar > span { display: block; height: 100%; background: var(--accent); }
-  .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
-  .kv { display: grid; grid-template-columns: 1fr auto; gap: 4px 14px; }
-  .kv div:nth-child(even) { text-align: right; font-variant-numeric: tabular-nums; }
-  .cols { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 16px; }
-  .cols h3 { font-size: 12px; color: var(--muted); margin: 0 0 6px; font-weight: 500; }
-</style>
+${DASHBOARD_CSS}</style>
 </head>
 <body>
 <header>
@@ -79,6 +39,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="tile"><div class="label">Channels</div><div class="value"><span data-testid="channels-busy">-</span> / <span data-testid="channels-idle">-</span></div><div class="sub">busy / idle</div></div>
     <div class="tile"><div class="label">Invokes/min</div><div class="value" data-testid="invokes-per-minute">-</div><div class="sub">last 60 s</div></div>
     <div class="tile"><div class="label">Invokes/request</div><div class="value" data-testid="invokes-per-request">-</div><div class="sub">since start; lower is cheaper</div></div>
+    <div class="tile"><div class="label">WebSockets</div><div class="value" data-testid="websockets-open">-</div><div class="sub"><span data-testid="websocket-handshakes">-</span> handshakes since start</div></div>
   </div>
   <div class="grid2">
     <section>
@@ -97,6 +58,14 @@ export const DASHBOARD_HTML = `<!doctype html>
       <th class="num">instances</th><th class="num">desired</th><th class="num">channels busy/idle</th>
       <th class="num">req/s</th><th class="num">p50</th><th class="num">p99</th><th class="num">invokes/min</th><th>breaker</th>
     </tr></thead><tbody></tbody></table>
+  </section>
+  <section>
+    <h2>WebSockets <span class="legend">open now; the rest since start</span></h2>
+    <table id="websockets"><thead><tr>
+      <th>pool</th><th class="num">open</th><th>handshakes by outcome</th><th>closes by reason</th>
+      <th class="num">client → app</th><th class="num">app → client</th><th class="num">cut off</th>
+    </tr></thead><tbody></tbody></table>
+    <div class="empty" id="websockets-empty">No WebSocket yet.</div>
   </section>
   <section>
     <h2>Instances <span class="legend" id="instance-count"></span></h2>
@@ -157,6 +126,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     return Math.floor(m / 60) + 'h ' + (m % 60) + 'm';
   }
   function fmtBytes(b) {
+    if (b < 1024) return b + ' B';
     if (b < 1024 * 1024) return Math.round(b / 1024) + ' KiB';
     return (b / 1024 / 1024).toFixed(1) + ' MiB';
   }
@@ -270,6 +240,33 @@ export const DASHBOARD_HTML = `<!doctype html>
   }
   function sumInto(target, source) { for (var key in source) target[key] = (target[key] || 0) + source[key]; }
   function sorted(record) { return Object.keys(record).map(function (k) { return [k, record[k]]; }).sort(function (a, b) { return b[1] - a[1]; }); }
+  function inline(record) { var parts = sorted(record).map(function (e) { return e[0] + ' ' + fmtNum(e[1]); }); return parts.length === 0 ? '-' : parts.join(' · '); }
+
+  // One row per pool that has seen a handshake (issue 18): open now, the counters since start.
+  function renderWebSockets(pools) {
+    var body = $('#websockets tbody'), open = 0, handshakes = 0;
+    while (body.firstChild) body.removeChild(body.firstChild);
+    pools.forEach(function (p) {
+      var w = p.webSockets;
+      if (!w) return;
+      var total = 0;
+      for (var outcome in w.handshakes) total += w.handshakes[outcome];
+      open += w.open; handshakes += total;
+      if (total === 0 && w.open === 0) return;
+      var tr = el('tr');
+      tr.setAttribute('data-pool', p.poolId);
+      tr.appendChild(el('td', p.poolId, 'mono'));
+      [[fmtNum(w.open), 'num', 'open'], [inline(w.handshakes), 'msg', 'handshakes'], [inline(w.closes), 'msg', 'closes'],
+        [fmtBytes(w.bytes.clientToApp), 'num', 'client-to-app'], [fmtBytes(w.bytes.appToClient), 'num', 'app-to-client'],
+        [fmtNum(w.closeTimeouts), 'num', 'cut-off']].forEach(function (cell) {
+        var td = el('td', cell[0], cell[1]); td.setAttribute('data-field', cell[2]); tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    $('#websockets-empty').style.display = body.firstChild ? 'none' : '';
+    setText('[data-testid=websockets-open]', fmtNum(open));
+    setText('[data-testid=websocket-handshakes]', fmtNum(handshakes));
+  }
 
   function renderErrors() {
     var body = $('#errors tbody');
@@ -361,6 +358,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     setText('[data-testid=instances-desired]', fmtNum(desired));
     setText('[data-testid=channels-busy]', fmtNum(busy));
     setText('[data-testid=channels-idle]', fmtNum(idle));
+    renderWebSockets(s.pools);
     fillKv($('#outcomes'), sorted(outcomes));
     fillKv($('#invoke-results'), sorted(results));
     fillKv($('#exit-reasons'), sorted(reasons), EXIT_REASON_TEXT);

@@ -50,6 +50,19 @@ export interface InstanceView {
   readonly webSockets?: number
 }
 
+/** One pool's WebSockets (issue 18): open now, and since start the counters of their handshakes, closes and bytes. */
+export interface WebSocketView {
+  readonly open: number
+  /** By outcome: accepted, refused (by the app), unsupported, no-capacity, closing, failed. */
+  readonly handshakes: Readonly<Record<string, number>>
+  /** Accepted sockets that ended, by reason: client, app, going-away, idle, error. */
+  readonly closes: Readonly<Record<string, number>>
+  /** Frames as relayed after the 101, counted when a socket ends. */
+  readonly bytes: { readonly clientToApp: number; readonly appToClient: number }
+  /** Clients cut off for not closing their side within WebSocketCloseTimeout. */
+  readonly closeTimeouts: number
+}
+
 export interface PoolView {
   readonly poolId: string
   readonly functionName: string
@@ -71,6 +84,8 @@ export interface PoolView {
     readonly results: Readonly<Record<string, number>>
     readonly exitReasons: Readonly<Record<string, number>>
   }
+  /** Absent from snapshots of routers older than issue 18. */
+  readonly webSockets?: WebSocketView
 }
 
 export interface RecentErrorView {
@@ -129,6 +144,11 @@ export interface SnapshotInput {
     readonly invokesStarted: readonly CounterSample[]
     readonly invokes: readonly CounterSample[]
     readonly exitReasons: readonly CounterSample[]
+    /** The WebSocket counters (issue 18); absent ones count as none. */
+    readonly webSocketHandshakes?: readonly CounterSample[]
+    readonly webSocketCloses?: readonly CounterSample[]
+    readonly webSocketBytes?: readonly CounterSample[]
+    readonly webSocketCloseTimeouts?: readonly CounterSample[]
   }
   readonly recentErrors: readonly RecentError[]
 }
@@ -171,6 +191,7 @@ export function buildAdminSnapshot(input: SnapshotInput): AdminSnapshot {
         results: byLabel(input.counters.invokes, pool.poolId, 'result'),
         exitReasons: byLabel(input.counters.exitReasons, pool.poolId, 'reason'),
       },
+      webSockets: webSocketView(pool, input.counters),
     }
   })
   return {
@@ -243,12 +264,16 @@ export interface SnapshotSources {
 /** Reads the live sources once (counters are read through prom-client) and builds the snapshot. */
 export async function collectAdminSnapshot(sources: SnapshotSources): Promise<AdminSnapshot> {
   const { telemetry, pools } = sources
-  const { metrics } = telemetry
-  const [requests, invokesStarted, invokes, exitReasons] = await Promise.all([
+  const { metrics, webSocketMetrics } = telemetry
+  const [requests, invokesStarted, invokes, exitReasons, handshakes, closes, bytes, closeTimeouts] = await Promise.all([
     metrics.requests.get(),
     metrics.invokesStarted.get(),
     metrics.invokes.get(),
     metrics.invokeExitReasons.get(),
+    webSocketMetrics.handshakes.get(),
+    webSocketMetrics.closes.get(),
+    webSocketMetrics.bytes.get(),
+    webSocketMetrics.closeTimeouts.get(),
   ])
   const windows = new Map(pools.map((pool) => [pool.poolId, telemetry.windowFor(pool.poolId)]))
   const nowMs = telemetry.now()
@@ -267,9 +292,26 @@ export async function collectAdminSnapshot(sources: SnapshotSources): Promise<Ad
       invokesStarted: invokesStarted.values,
       invokes: invokes.values,
       exitReasons: exitReasons.values,
+      webSocketHandshakes: handshakes.values,
+      webSocketCloses: closes.values,
+      webSocketBytes: bytes.values,
+      webSocketCloseTimeouts: closeTimeouts.values,
     },
     recentErrors: telemetry.recentErrors(),
   })
+}
+
+function webSocketView(pool: PoolSnapshot, counters: SnapshotInput['counters']): WebSocketView {
+  let open = 0
+  for (const instance of pool.instances) open += instance.webSockets ?? 0
+  const bytes = byLabel(counters.webSocketBytes ?? [], pool.poolId, 'direction')
+  return {
+    open,
+    handshakes: byLabel(counters.webSocketHandshakes ?? [], pool.poolId, 'outcome'),
+    closes: byLabel(counters.webSocketCloses ?? [], pool.poolId, 'reason'),
+    bytes: { clientToApp: bytes.client_to_app ?? 0, appToClient: bytes.app_to_client ?? 0 },
+    closeTimeouts: sum(byLabel(counters.webSocketCloseTimeouts ?? [], pool.poolId, 'pool')),
+  }
 }
 
 function byLabel(samples: readonly CounterSample[], poolId: string, label: string): Record<string, number> {

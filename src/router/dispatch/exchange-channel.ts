@@ -13,6 +13,9 @@ import type { RequestBodyLimits } from './upload-rate.js'
  */
 export const TUNNEL_WRITE_BUFFER_BYTES = 256 * 1024
 
+/** RFC 6455 §7.1.1 leaves the wait for the client's close to the server; a few seconds cover any live client. */
+export const DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS = 5_000
+
 /**
  * What an exchange needs of the channel it claimed. `Channel` implements it; a unit test may hand in its own around a
  * real stream. The exchange owns the stream's listeners until it calls `release()`, exactly once.
@@ -40,6 +43,11 @@ export interface ExchangeSettings {
   readonly headLimits: HeadLimits
   /** A WebSocket with no byte either way for this long closes with 1001; 0 or absent disables (issue 18). */
   readonly webSocketIdleTimeoutMs?: number
+  /**
+   * Once a WebSocket's client side was ended (the router's close frame, or the app's close relayed), how long the
+   * client has to end its own before it is cut off; absent: DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS.
+   */
+  readonly webSocketCloseTimeoutMs?: number
   readonly exposeInternalHeaders: boolean
   readonly now: () => number
   /** Where each exchange publishes how it ended and the bytes it moved. */

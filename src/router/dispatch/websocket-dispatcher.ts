@@ -1,6 +1,6 @@
 // A pool's WebSocket handshakes (issue 18): each goes to a capable instance's parked channel, waits (bounded by the
-// queue timeout) while a capable instance with room only lacks a channel, or is refused: 501 when no serving instance
-// advertised the capability, 503 when none has room. None takes MaxConcurrentCount capacity. Owns the open WebSocket
+// queue timeout, and in number by the queue limit) while a capable instance with room only lacks a channel, or is
+// refused: 501 when no serving instance advertised the capability, 503 when none has room or too many wait. None takes MaxConcurrentCount capacity. Owns the open WebSocket
 // exchanges (closing the pool sends each a close frame, 1001), the waiting handshakes and their one timer.
 import {
   ClientAbortedError,
@@ -24,6 +24,8 @@ export interface WebSocketDispatcherOptions {
   readonly events: RouterEvents
   /** Longest a handshake waits for a capable channel, counted from `request.receivedAtMs`. */
   readonly queueTimeoutMs: number
+  /** Most handshakes waiting at once (`QueueLimit`, counted apart from the request queue); beyond it: 503 at once. */
+  readonly queueLimit: number
   /** A handshake found no room: the scaler should look again (refusedDemand grew). */
   readonly onNoCapacity: () => void
 }
@@ -125,6 +127,15 @@ export class WebSocketDispatcher {
   }
 
   #wait(request: DispatchRequest, client: WebSocketClient): void {
+    const { poolId, events, queueLimit } = this.#options
+    // Bounded like the request queue (QueueLimit, counted apart): a burst beyond it is refused now, not left to time out.
+    if (this.#waiting.length >= queueLimit) {
+      events.webSocketHandshake.publish({ poolId, requestId: request.requestId, outcome: 'no-capacity' })
+      client.fail(
+        new WebSocketNoCapacityError(poolId, `${queueLimit} handshakes already wait for a channel (QueueLimit)`),
+      )
+      return
+    }
     const entry: WaitingHandshake = {
       request,
       client,

@@ -1,8 +1,9 @@
 // One WebSocket riding one channel (issue 18): the handshake head goes into the channel, the app's answer comes back;
 // a 101 turns the stream into a byte pipe both ways (frames untouched, back-pressure both ways) until either side
 // ends; any other status is relayed as an ordinary response. When the instance must leave or the socket sits idle, a
-// close frame (1001) is slipped in at a frame boundary before the stream ends. Owns the stream's and the client
-// duplex's listeners while it runs, and one timer (the head timeout, then the idle timeout).
+// close frame (1001) is slipped in at a frame boundary before the stream ends; the client then has
+// WebSocketCloseTimeout to close its side. Owns the stream's and the client duplex's listeners while it runs, one timer
+// (the head timeout, then the idle timeout) and, at the end, the wait for the client's close.
 import { constants as http2 } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import {
@@ -24,11 +25,13 @@ import {
   TunnelOrderingError,
   UpstreamClosedError,
 } from '../errors.js'
-import type { WebSocketCloseReason, WebSocketHandshakeOutcome } from '../events.js'
+import type { WebSocketCloseReason } from '../events.js'
 import { resetStream } from '../http2-reset.js'
+import { ClientCloseWait } from './client-close-wait.js'
 import type { DispatchRequest } from './exchange.js'
 import { type ExchangeSettings, TUNNEL_WRITE_BUFFER_BYTES } from './exchange-channel.js'
 import type { RefusalSink, WebSocketChannel, WebSocketClient } from './websocket-client.js'
+import { WebSocketTally } from './websocket-tally.js'
 
 type Phase = 'handshake' | 'open' | 'refused' | 'done'
 
@@ -49,12 +52,12 @@ export class WebSocketExchange {
   #duplex: Duplex | undefined
   #refusal: RefusalSink | undefined
   #timer: NodeJS.Timeout | undefined
+  // Set while the socket is over but its client has yet to close its side (the exchange is not done before).
+  #closeWait: ClientCloseWait | undefined
   #lastActivityMs = 0
-  #openedAtMs = 0
   // A close frame (1001) waits for the next frame boundary from the app.
   #leaving: 'going-away' | 'idle' | undefined
-  #clientToAppBytes = 0
-  #appToClientBytes = 0
+  readonly #tally: WebSocketTally
 
   constructor(
     channel: WebSocketChannel,
@@ -69,10 +72,9 @@ export class WebSocketExchange {
     this.#settings = settings
     this.#onDone = onDone
     this.#parser = createResponseHeadParser(settings.headLimits)
-  }
-
-  get done(): boolean {
-    return this.#phase === 'done'
+    const { poolId, lambdaId } = channel
+    const { events, now } = settings
+    this.#tally = new WebSocketTally({ poolId, lambdaId, requestId: request.requestId, events, now })
   }
 
   /** Writes the handshake head (the stream stays open for frames) and waits for the app's answer. */
@@ -119,8 +121,12 @@ export class WebSocketExchange {
     if (this.#phase === 'open' && this.#cursor.atBoundary) this.#closeWithFrame()
   }
 
-  /** The router's close grace ran out: end it now, at a boundary if there is one. */
+  /** The router's close grace ran out: end it now, at a boundary if there is one; stop waiting for a client's close. */
   cancel(error: RouterError): void {
+    if (this.#closeWait !== undefined) {
+      this.#closeWait.cutOff()
+      return
+    }
     if (this.#phase === 'open' && this.#cursor.atBoundary) {
       this.#leaving = 'going-away'
       this.#closeWithFrame()
@@ -161,11 +167,10 @@ export class WebSocketExchange {
     const headers = filterClientResponseHeaders(parsed.head.headers, {
       exposeInternal: this.#settings.exposeInternalHeaders,
     })
-    const now = this.#settings.now()
-    this.#lastActivityMs = now
+    this.#lastActivityMs = this.#settings.now()
     if (parsed.head.status !== 101) {
       this.#phase = 'refused'
-      this.#handshake('refused')
+      this.#tally.handshake('refused')
       const refusal = this.#client.refuse(parsed.head.status, headers)
       this.#refusal = refusal
       refusal.on('drain', this.#onClientDrain)
@@ -175,8 +180,7 @@ export class WebSocketExchange {
       return
     }
     this.#phase = 'open'
-    this.#openedAtMs = now
-    this.#handshake('accepted')
+    this.#tally.handshake('accepted')
     const duplex = this.#client.accept(headers)
     this.#duplex = duplex
     duplex.on('data', this.#onClientData)
@@ -195,12 +199,12 @@ export class WebSocketExchange {
     this.#lastActivityMs = this.#settings.now()
     const boundary = this.#cursor.push(chunk)
     if (this.#leaving !== undefined && boundary !== -1) {
-      this.#appToClientBytes += boundary
+      this.#tally.appToClientBytes += boundary
       duplex.write(chunk.subarray(0, boundary))
       this.#closeWithFrame()
       return
     }
-    this.#appToClientBytes += chunk.length
+    this.#tally.appToClientBytes += chunk.length
     if (!duplex.write(chunk)) this.channel.stream.pause()
   }
 
@@ -208,7 +212,7 @@ export class WebSocketExchange {
   readonly #onClientData = (chunk: Buffer): void => {
     if (this.#phase !== 'open') return
     this.#lastActivityMs = this.#settings.now()
-    this.#clientToAppBytes += chunk.length
+    this.#tally.clientToAppBytes += chunk.length
     this.channel.writer.write(chunk)
     if (this.channel.stream.writableLength >= TUNNEL_WRITE_BUFFER_BYTES) this.#duplex?.pause()
   }
@@ -230,11 +234,7 @@ export class WebSocketExchange {
   // The client connection is gone: whatever the app still sends has nowhere to go.
   readonly #onClientClose = (): void => {
     if (this.#phase === 'done') return
-    if (this.#phase === 'refused') {
-      this.#finish('error', 'cancel')
-      return
-    }
-    this.#finish('client', 'cancel')
+    this.#finish(this.#phase === 'refused' ? 'error' : 'client', 'cancel')
   }
 
   // END_STREAM from the extension, or the stream closed under us (a reset ends the readable side too).
@@ -320,14 +320,7 @@ export class WebSocketExchange {
     duplex.end(serializeCloseFrame(CLOSE_GOING_AWAY, CLOSE_REASON_TEXT[why]))
     // The client answers with its own close frame and its FIN; nothing of it goes anywhere now.
     duplex.off('data', this.#onClientData)
-    duplex.once('end', () => duplex.destroy())
-    duplex.resume()
     this.#finish(reason ?? why, 'cancel')
-  }
-
-  #handshake(outcome: WebSocketHandshakeOutcome): void {
-    const { poolId } = this.channel
-    this.#settings.events.webSocketHandshake.publish({ poolId, requestId: this.request.requestId, outcome })
   }
 
   #clearTimer(): void {
@@ -364,8 +357,26 @@ export class WebSocketExchange {
     if (stream === 'cancel') resetStream(channelStream, 'cancel', `websocket ended: ${reason ?? 'refused'}`)
     else if (stream === 'end' && !channelStream.destroyed && !channelStream.writableEnded) this.channel.writer.end()
     this.channel.release()
-    if (wasOpen && reason !== undefined) this.#closed(reason)
+    if (wasOpen && reason !== undefined) this.#tally.closed(reason)
+    if (wasOpen && this.#awaitClientClose()) return
     this.#onDone(this)
+  }
+
+  // Our side of the client's connection was ended: the exchange lasts until the client ends its own, or is cut off.
+  #awaitClientClose(): boolean {
+    const duplex = this.#duplex
+    if (duplex === undefined || duplex.destroyed || !duplex.writableEnded) return false
+    const startedMs = this.#settings.now()
+    this.#closeWait = new ClientCloseWait(duplex, {
+      timeoutMs: this.#settings.webSocketCloseTimeoutMs,
+      cutOff: () => this.#client.abort(),
+      onSettled: (timedOut) => {
+        this.#closeWait = undefined
+        if (timedOut) this.#tally.closeTimedOut(this.#settings.now() - startedMs)
+        this.#onDone(this)
+      },
+    })
+    return true
   }
 
   #fail(error: RouterError): void {
@@ -375,25 +386,12 @@ export class WebSocketExchange {
     resetStream(this.channel.stream, 'cancel', `websocket failed: ${error.code}`)
     this.channel.release()
     if (phase === 'handshake') {
-      this.#handshake('failed')
+      this.#tally.handshake('failed')
       this.#client.fail(error)
     } else {
       this.#client.abort()
-      if (phase === 'open') this.#closed('error')
+      if (phase === 'open') this.#tally.closed('error')
     }
     this.#onDone(this)
-  }
-
-  #closed(reason: WebSocketCloseReason): void {
-    const { poolId, lambdaId } = this.channel
-    this.#settings.events.webSocketClosed.publish({
-      poolId,
-      requestId: this.request.requestId,
-      lambdaId,
-      reason,
-      clientToAppBytes: this.#clientToAppBytes,
-      appToClientBytes: this.#appToClientBytes,
-      durationMs: this.#settings.now() - this.#openedAtMs,
-    })
   }
 }

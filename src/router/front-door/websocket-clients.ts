@@ -6,6 +6,7 @@ import { type IncomingMessage, ServerResponse } from 'node:http'
 import { Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { TLSSocket } from 'node:tls'
 import { getHeader, isWebSocketHandshake, type RawHeaders } from '../../protocol/index.js'
 import type { RefusalSink, WebSocketClient } from '../dispatch/websocket-client.js'
 import type { RouterError } from '../errors.js'
@@ -158,8 +159,14 @@ class Http1WebSocketClient extends WriterClient<Socket> implements WebSocketClie
     return socket
   }
 
+  // RST, not FIN: a FIN would pass a cut-off mid-frame for a clean end, and after our close frame and FIN a client
+  // that never closes its side would keep the connection half-open in the kernel (FIN_WAIT_2); the reset frees both
+  // ends at once. A TLS socket has no TCP handle of its own to reset (Node throws ERR_INVALID_HANDLE_TYPE): destroyed.
   override abort(): void {
-    this.target.destroy()
+    const socket = this.target
+    if (socket.destroyed) return
+    if (socket instanceof TLSSocket) socket.destroy()
+    else socket.resetAndDestroy()
   }
 }
 

@@ -1,6 +1,7 @@
 // Pure. One pool's resolved, frozen settings (fastify context.js): built once when the pool is created, read
 // everywhere after. Defaults for what the composition root leaves out; programmer errors throw here.
 import { DEFAULT_HEAD_LIMITS, type HeadLimits, MAX_NUMBER_OF_CHANNELS } from '../../protocol/index.js'
+import { DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS } from '../dispatch/exchange-channel.js'
 import type { RequestBodyLimits } from '../dispatch/upload-rate.js'
 import type { WebSocketLimits } from '../instances/instance.js'
 import { DEFAULT_INVOKE_GATE_POLICY, type InvokeGatePolicy } from '../invoke/invoke-gate.js'
@@ -27,6 +28,8 @@ export interface PoolContext {
   readonly maxWebSocketsPerInstance: number
   /** A WebSocket with no byte either way for this long closes with 1001; 0: off. */
   readonly webSocketIdleTimeoutMs: number
+  /** After the router ends a WebSocket's client side, the client's time to end its own; then it is cut off. */
+  readonly webSocketCloseTimeoutMs: number
   /**
    * Derived: `maxWebSocketsPerInstance`, and what one open WebSocket weighs for the scaler, in requests. A full
    * instance of sockets weighs one instance's scaling target, so it wants one instance, not more.
@@ -73,6 +76,7 @@ export const POOL_CONTEXT_DEFAULTS = Object.freeze({
   bodyIdleTimeoutMs: 120_000,
   maxWebSocketsPerInstance: 100,
   webSocketIdleTimeoutMs: 600_000,
+  webSocketCloseTimeoutMs: DEFAULT_WEBSOCKET_CLOSE_TIMEOUT_MS,
   requestBody: Object.freeze({ timeoutMs: 600_000, minBytesPerSecond: 240, minRateGraceMs: 5_000 }),
   instanceStartTimeoutMs: 30_000,
   upstreamHeadLimits: DEFAULT_HEAD_LIMITS,
@@ -121,6 +125,7 @@ export function createPoolContext(input: PoolContextInput): PoolContext {
     'responseHeadTimeoutMs',
     'bodyIdleTimeoutMs',
     'webSocketIdleTimeoutMs',
+    'webSocketCloseTimeoutMs',
     'instanceStartTimeoutMs',
     'closeGraceMs',
     'functionTimeoutMs',

@@ -102,6 +102,7 @@ export class Pool implements PoolSource {
         requestBody: context.requestBody,
         headLimits: context.upstreamHeadLimits,
         webSocketIdleTimeoutMs: context.webSocketIdleTimeoutMs,
+        webSocketCloseTimeoutMs: context.webSocketCloseTimeoutMs,
         exposeInternalHeaders: context.exposeInternalHeaders,
         now: this.#now,
         events: this.#events,

@@ -33,6 +33,7 @@ export function poolContextFor(
     bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
     maxWebSocketsPerInstance: config.maxWebSocketsPerInstance,
     webSocketIdleTimeoutMs: config.webSocketIdleTimeoutMs,
+    webSocketCloseTimeoutMs: config.webSocketCloseTimeoutMs,
     requestBody: {
       timeoutMs: config.requestBodyTimeoutMs,
       minBytesPerSecond: config.minRequestBodyDataRate,

@@ -14,7 +14,7 @@ import { registerPoolGauges } from './pool-gauges.js'
 import { subscribePrometheus } from './prometheus.js'
 import { type RecentError, RecentErrors } from './recent-errors.js'
 import { isErrorOutcome, outcomeOf } from './request-outcome.js'
-import { registerWebSocketMetrics } from './websocket-metrics.js'
+import { registerWebSocketMetrics, type WebSocketMetricFamilies } from './websocket-metrics.js'
 
 export interface RouterTelemetryOptions {
   /** The router's events; every subscriber listens here. */
@@ -33,6 +33,7 @@ export interface RouterTelemetryOptions {
 export class RouterTelemetry {
   readonly now: () => number
   readonly metrics: MetricFamilies
+  readonly webSocketMetrics: WebSocketMetricFamilies
   readonly #pools = new Map<string, PoolSource>()
   readonly #windows = new Map<string, RollingWindow>()
   readonly #recentErrors: RecentErrors
@@ -55,7 +56,7 @@ export class RouterTelemetry {
     events.poolOpened.subscribe((pool) => this.#pools.set(pool.poolId, pool))
     events.poolClosed.subscribe(({ poolId }) => this.#pools.delete(poolId))
     subscribePrometheus(events, this.metrics)
-    registerWebSocketMetrics(options.registry, events, () => this.#pools.values())
+    this.webSocketMetrics = registerWebSocketMetrics(options.registry, events, () => this.#pools.values())
     this.#subscribeWindows(events)
     subscribeLogLines(events, options.logger)
     this.#recentErrors = new RecentErrors(events, {

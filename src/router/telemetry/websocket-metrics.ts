@@ -1,15 +1,23 @@
 // The WebSocket metrics (issue 18): open sockets read at scrape time from the pools' instances (never mirrored),
-// handshakes by outcome, closes by reason and the bytes each way, counted from the exchanges' events (bytes once,
-// when a socket ends). Touches only the registry it is given.
+// handshakes by outcome, closes by reason, the bytes each way and the clients cut off for not closing, counted from the
+// exchanges' events (bytes once, when a socket ends). Touches only the registry it is given.
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { PoolSource, RouterEvents } from '../events.js'
+
+/** The WebSocket counters, for the dashboard's snapshot (the open gauge is read from the pools instead). */
+export interface WebSocketMetricFamilies {
+  readonly handshakes: Counter<'pool' | 'outcome'>
+  readonly closes: Counter<'pool' | 'reason'>
+  readonly bytes: Counter<'pool' | 'direction'>
+  readonly closeTimeouts: Counter<'pool'>
+}
 
 /** Registers the WebSocket families on `registry` and subscribes them to `events`. */
 export function registerWebSocketMetrics(
   registry: Registry,
   events: RouterEvents,
   pools: () => Iterable<PoolSource>,
-): void {
+): WebSocketMetricFamilies {
   const registers = [registry]
   new Gauge({
     name: 'lambda_dispatch_router_websockets_open',
@@ -43,6 +51,13 @@ export function registerWebSocketMetrics(
     labelNames: ['pool', 'direction'],
     registers,
   })
+  const closeTimeouts = new Counter({
+    name: 'lambda_dispatch_router_websocket_close_timeouts_total',
+    help: 'WebSocket clients cut off for not closing their side within WebSocketCloseTimeout after the router ended it',
+    labelNames: ['pool'],
+    registers,
+  })
+  events.webSocketCloseTimedOut.subscribe(({ poolId }) => closeTimeouts.inc({ pool: poolId }))
   events.webSocketHandshake.subscribe(({ poolId, outcome }) => handshakes.inc({ pool: poolId, outcome }))
   events.webSocketClosed.subscribe((closed) => {
     const pool = closed.poolId
@@ -50,4 +65,5 @@ export function registerWebSocketMetrics(
     bytes.inc({ pool, direction: 'client_to_app' }, closed.clientToAppBytes)
     bytes.inc({ pool, direction: 'app_to_client' }, closed.appToClientBytes)
   })
+  return { handshakes, closes, bytes, closeTimeouts }
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DASHBOARD_HTML } from '../../../../src/router/admin/dashboard.js'
+import { DASHBOARD_CSS } from '../../../../src/router/admin/dashboard-style.js'
 
 test('the page has exactly one inline script, and it compiles', () => {
   const scripts = [...DASHBOARD_HTML.matchAll(/<script>([\s\S]*?)<\/script>/g)]
@@ -25,14 +26,20 @@ test('the page listens to /api/events for snapshots and recent errors', () => {
 })
 
 test('every live number, table and chart has its element', () => {
-  for (const testId of ['rps', 'requests-total', 'p50', 'p99', 'errors-per-second', 'queue', 'instances-open']) {
+  const testIds = ['rps', 'requests-total', 'p50', 'p99', 'errors-per-second', 'queue', 'instances-open']
+  for (const testId of [...testIds, 'websockets-open', 'websocket-handshakes']) {
     assert.match(DASHBOARD_HTML, new RegExp(`data-testid="${testId}"`), testId)
   }
-  for (const id of ['pools', 'instances', 'outcomes', 'invoke-results', 'exit-reasons', 'errors']) {
+  for (const id of ['pools', 'instances', 'websockets', 'outcomes', 'invoke-results', 'exit-reasons', 'errors']) {
     assert.match(DASHBOARD_HTML, new RegExp(`id="${id}"`), id)
   }
   assert.match(DASHBOARD_HTML, /<svg id="chart-rps"/)
   assert.match(DASHBOARD_HTML, /<svg id="chart-latency"/)
+})
+
+test('the style sheet is inlined into the page', () => {
+  assert.ok(DASHBOARD_HTML.includes(`<style>\n${DASHBOARD_CSS}</style>`))
+  assert.match(DASHBOARD_CSS, /:root \{/)
 })
 
 test('data reaches the page through textContent only', () => {

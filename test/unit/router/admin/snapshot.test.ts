@@ -38,7 +38,15 @@ const POOL: PoolSnapshot = {
   noCapacity: undefined,
   instances: [
     { lambdaId: 'young', state: 'starting', ageMs: 100.4, outstanding: 0, parkedChannels: 0, busyChannels: 0 },
-    { lambdaId: 'old', state: 'open', ageMs: 9000.6, outstanding: 3, parkedChannels: 5, busyChannels: 3 },
+    {
+      lambdaId: 'old',
+      state: 'open',
+      ageMs: 9000.6,
+      outstanding: 3,
+      parkedChannels: 5,
+      busyChannels: 3,
+      webSockets: 2,
+    },
   ],
 }
 
@@ -65,7 +73,7 @@ test('trafficOf with no window shows no traffic and no latency', () => {
   })
 })
 
-test('buildAdminSnapshot derives per-pool counts, sorts instances oldest first and groups counters by label', () => {
+test('buildAdminSnapshot derives per-pool counts, sorts instances oldest first and groups counters by label, WebSockets too', () => {
   const { window, currentSecond } = windowWithTraffic()
   const input: SnapshotInput = {
     nowMs: currentSecond * 1000,
@@ -87,6 +95,17 @@ test('buildAdminSnapshot derives per-pool counts, sorts instances oldest first a
       invokesStarted: [{ labels: { pool: 'default', kind: 'instance' }, value: 2 }],
       invokes: [{ labels: { pool: 'default', result: 'completed' }, value: 1 }],
       exitReasons: [{ labels: { pool: 'default', reason: 'SelfDeadline' }, value: 1 }],
+      webSocketHandshakes: [
+        { labels: { pool: 'default', outcome: 'accepted' }, value: 5 },
+        { labels: { pool: 'default', outcome: 'no-capacity' }, value: 2 },
+        { labels: { pool: 'other', outcome: 'accepted' }, value: 50 },
+      ],
+      webSocketCloses: [{ labels: { pool: 'default', reason: 'going-away' }, value: 3 }],
+      webSocketBytes: [
+        { labels: { pool: 'default', direction: 'client_to_app' }, value: 1200 },
+        { labels: { pool: 'default', direction: 'app_to_client' }, value: 3400 },
+      ],
+      webSocketCloseTimeouts: [{ labels: { pool: 'default' }, value: 1 }],
     },
     recentErrors: [
       {
@@ -126,6 +145,13 @@ test('buildAdminSnapshot derives per-pool counts, sorts instances oldest first a
   )
   assert.deepEqual(pool.outcomes, { '2xx': 7, '4xx': 2, queue_full: 1 })
   assert.deepEqual(pool.invokes, { started: 2, results: { completed: 1 }, exitReasons: { SelfDeadline: 1 } })
+  assert.deepEqual(pool.webSockets, {
+    open: 2,
+    handshakes: { accepted: 5, 'no-capacity': 2 },
+    closes: { 'going-away': 3 },
+    bytes: { clientToApp: 1200, appToClient: 3400 },
+    closeTimeouts: 1,
+  })
   assert.equal(pool.traffic.requestsTotal, 10)
   assert.equal(snapshot.traffic.requestsTotal, 10)
   assert.equal(snapshot.traffic.requestsPerSecond, 3)
@@ -152,4 +178,27 @@ test('buildAdminSnapshot derives per-pool counts, sorts instances oldest first a
       lambdaId: null,
     },
   ])
+})
+
+test('a pool with no WebSocket counters shows none, and its open sockets from its instances', () => {
+  const snapshot = buildAdminSnapshot({
+    nowMs: START_MS,
+    state: 'serving',
+    listeners: { frontDoor: true, control: true, admin: true },
+    process: { pid: 1, uptimeS: 1, rssBytes: 1 },
+    frontDoorUrl: undefined,
+    adminUrl: undefined,
+    pools: [POOL],
+    windows: new Map(),
+    currentSecond: Math.floor(START_MS / 1000),
+    counters: { requests: [], invokesStarted: [], invokes: [], exitReasons: [] },
+    recentErrors: [],
+  })
+  assert.deepEqual(snapshot.pools[0]?.webSockets, {
+    open: 2,
+    handshakes: {},
+    closes: {},
+    bytes: { clientToApp: 0, appToClient: 0 },
+    closeTimeouts: 0,
+  })
 })

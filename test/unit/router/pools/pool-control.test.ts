@@ -253,7 +253,7 @@ test('a replacement that opens cuts the wait short, and a repeated close is answ
   assert.deepEqual(answers, ['first true', 'second true'], 'the cleared wait answers nobody again')
 })
 
-test('an opened replacement retires only instances still waiting for one: a retired one leaves the waiting set', (t) => {
+test('each opened replacement retires one waiting instance, oldest first, and the others keep serving', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
   const pool = makePool()
   const first = pool.addInstance('A', 'open')
@@ -261,9 +261,9 @@ test('an opened replacement retires only instances still waiting for one: a reti
   pool.clock.nowMs = 50_000
   pool.control.closeFromLambda('A', () => {})
   pool.control.closeFromLambda('B', () => {})
-  t.mock.timers.tick(5_000)
-  assert.deepEqual([first.state, second.state], ['closing', 'closing'], 'both waits ran out')
-  const third = pool.addInstance('C', 'open')
+  assert.deepEqual([first.state, second.state], ['draining', 'draining'], 'both wait for a replacement')
   pool.control.retireOneAwaitingReplacement()
-  assert.equal(third.state, 'open', 'nothing was waiting, so nothing else retires')
+  assert.deepEqual([first.state, second.state], ['closing', 'draining'])
+  pool.control.retireOneAwaitingReplacement()
+  assert.deepEqual([first.state, second.state], ['closing', 'closing'])
 })

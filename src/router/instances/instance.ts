@@ -1,5 +1,6 @@
 // One Lambda invocation seen from the router: its state machine, its channels (parked, busy) and its two timers (start
 // timeout, retire wait). Counts are derived from the channel sets. Touches only its own channels and timers.
+import { constants as http2 } from 'node:http2'
 import { shortId } from '../../common/index.js'
 import type { RouterEvents } from '../events.js'
 import type { Channel, ChannelCloseReason, ChannelOwner } from './channel.js'
@@ -76,6 +77,10 @@ export class LambdaInstance implements ChannelOwner {
   #startTimer: NodeJS.Timeout | undefined
   #retireTimer: NodeJS.Timeout | undefined
   #authRefusalSeen = false
+  // A channel of this instance was refused (REFUSED_STREAM): its extension is leaving and refuses every channel it
+  // holds, in one burst whose resets the router reads one by one. Until it parks a channel again, none of the channels
+  // parked before is given a request, so a refused request is not sent into the next channel of the same burst.
+  #refusing = false
 
   constructor(options: LambdaInstanceOptions) {
     this.poolId = options.poolId
@@ -128,7 +133,12 @@ export class LambdaInstance implements ChannelOwner {
 
   /** Open, capable and below `maxWebSocketsPerInstance`: a socket fits once a capable channel is parked. */
   get hasWebSocketRoom(): boolean {
-    return this.#state === 'open' && this.#advertisedWebSocket && this.#webSockets.size < this.#maxWebSockets
+    return (
+      !this.#refusing &&
+      this.#state === 'open' &&
+      this.#advertisedWebSocket &&
+      this.#webSockets.size < this.#maxWebSockets
+    )
   }
 
   /** `hasWebSocketRoom`, with a parked capable channel now. */
@@ -143,7 +153,7 @@ export class LambdaInstance implements ChannelOwner {
   }
 
   get available(): number {
-    if (!isDispatchable(this.#state)) return 0
+    if (this.#refusing || !isDispatchable(this.#state)) return 0
     return Math.min(Math.max(this.#maxConcurrentCount - this.outstanding, 0), this.#parked.size)
   }
 
@@ -214,6 +224,7 @@ export class LambdaInstance implements ChannelOwner {
     this.#byChannelId.set(channel.channelId, channel)
     if (previous !== undefined) previous.drop()
     this.#parked.add(channel)
+    this.#refusing = false
     const opened = this.#events.channelOpened
     if (opened.hasSubscribers) {
       opened.publish({ poolId: this.poolId, lambdaId: this.lambdaId, channelId: channel.channelId })
@@ -276,6 +287,7 @@ export class LambdaInstance implements ChannelOwner {
 
   /** ChannelOwner: a channel left parked or busy for good. */
   onChannelClosed(channel: Channel, from: 'parked' | 'busy', reason: ChannelCloseReason): void {
+    if (channel.stream.rstCode === http2.NGHTTP2_REFUSED_STREAM) this.#refusing = true
     if (from === 'parked') this.#parked.delete(channel)
     else {
       this.#busy.delete(channel)

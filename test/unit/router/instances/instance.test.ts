@@ -212,3 +212,40 @@ test('WebSockets take capable channels apart from MaxConcurrentCount, up to thei
   assert.equal(instance.transition(['open'], 'draining'), true)
   assert.deepEqual(left, [first.channelId], 'only the WebSocket still open is told to leave')
 })
+
+test('once a channel is refused (REFUSED_STREAM), no channel parked before it is given a request until the instance parks a new one', async (t) => {
+  const h2 = await startH2Pair(t)
+  const subject = makeInstance({ maxConcurrentCount: 4 })
+  subject.instance.transition(['initial'], 'starting')
+  const pairs = [await h2.open(), await h2.open(), await h2.open()]
+  const [busyPair, parkedPair, refusedParkedPair] = pairs as [StreamPair, StreamPair, StreamPair]
+  subject.instance.addChannel(channelOn(busyPair, 'C1'))
+  subject.instance.addChannel(channelOn(parkedPair, 'C2'))
+  subject.instance.addChannel(channelOn(refusedParkedPair, 'C3'))
+  const busy = subject.instance.takeChannel()
+  assert.equal(busy?.channelId, 'C1')
+
+  // A leaving extension refuses the channel it was just given: the exchange releases it once the reset arrives.
+  busyPair.client.close(http2.NGHTTP2_REFUSED_STREAM)
+  await new Promise<void>((resolve) => busyPair.server.once('close', () => resolve()))
+  busy?.release()
+  assert.equal(subject.instance.parkedCount, 2, 'C2 and C3 are still parked')
+  assert.equal(subject.instance.available, 0)
+  assert.equal(subject.instance.takeChannel(), undefined, 'the refused request is not sent into C2 or C3')
+
+  // A refusal of a parked channel marks the instance the same way.
+  const fresh = await h2.open()
+  subject.instance.addChannel(channelOn(fresh, 'C4'))
+  assert.equal(subject.instance.available, 3, 'a channel parked after the refusal: the instance serves again')
+  refusedParkedPair.client.close(http2.NGHTTP2_REFUSED_STREAM)
+  await new Promise<void>((resolve) => refusedParkedPair.server.once('close', () => resolve()))
+  assert.equal(subject.instance.available, 0)
+
+  // Another reset code says nothing about the instance leaving.
+  const next = await h2.open()
+  subject.instance.addChannel(channelOn(next, 'C5'))
+  parkedPair.client.close(http2.NGHTTP2_CANCEL)
+  await new Promise<void>((resolve) => parkedPair.server.once('close', () => resolve()))
+  assert.equal(subject.instance.available, 2, 'C4 and C5 serve; C2 is gone')
+  assert.equal(subject.instance.takeChannel()?.channelId, 'C4')
+})

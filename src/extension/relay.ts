@@ -62,19 +62,44 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set(['expect'])
  * first, as the original sent them. Repeated headers all stay, in order (the original kept only the last value).
  */
 export function appRequestHeaders(tunnelled: RawHeaders, ids: RequestIds | undefined): RawHeaders {
-  const out: RawHeaders =
+  return readTunnelledRequest(tunnelled, ids).headers
+}
+
+/** A tunnelled request's headers as the channel uses them, read in one pass that lower-cases each name once. */
+export interface TunnelledRequest {
+  /** The headers for the app, as appRequestHeaders builds them. */
+  readonly headers: RawHeaders
+  /** The first value of each header the channel decides on (framing, compression), undefined when absent. */
+  readonly contentLength: string | undefined
+  readonly transferEncoding: string | undefined
+  readonly acceptEncoding: string | undefined
+}
+
+export function readTunnelledRequest(tunnelled: RawHeaders, ids: RequestIds | undefined): TunnelledRequest {
+  const headers: RawHeaders =
     ids === undefined
       ? []
       : [HEADER_POOL_ID, ids.poolId, HEADER_LAMBDA_ID, ids.lambdaId, HEADER_CHANNEL_ID, ids.channelId]
-  const listed = connectionListedNames(tunnelled)
+  const fromIndex = headers.length
+  let connection: string | undefined
+  let contentLength: string | undefined
+  let transferEncoding: string | undefined
+  let acceptEncoding: string | undefined
   for (let index = 0; index + 1 < tunnelled.length; index += 2) {
     const name = tunnelled[index] as string
+    const value = tunnelled[index + 1] as string
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP_HEADERS.has(lower) || INTERNAL_HEADERS.has(lower) || DROPPED_REQUEST_HEADERS.has(lower)) continue
-    if (listed?.has(lower)) continue
-    out.push(name, tunnelled[index + 1] as string)
+    if (HOP_BY_HOP_HEADERS.has(lower)) {
+      if (lower === 'connection') connection = joinConnection(connection, value)
+      else if (lower === 'transfer-encoding') transferEncoding ??= value
+      continue
+    }
+    if (INTERNAL_HEADERS.has(lower) || DROPPED_REQUEST_HEADERS.has(lower)) continue
+    if (lower === 'content-length') contentLength ??= value
+    else if (lower === 'accept-encoding') acceptEncoding ??= value
+    headers.push(name, value)
   }
-  return out
+  return { headers: withoutListed(headers, connection, fromIndex), contentLength, transferEncoding, acceptEncoding }
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   appResponseHeaders,
   canRetryOnStaleSocket,
   type RelayHandler,
+  readTunnelledRequest,
 } from '../../../src/extension/relay.js'
 import { deferred } from '../../helpers/deferred.js'
 import { teardown } from '../../helpers/teardown.js'
@@ -67,6 +68,51 @@ test('without ids (the default) the app gets only the tunnelled headers, spoofed
     'example.com',
   ])
 })
+
+const tunnelled: Array<{
+  name: string
+  headers: string[]
+  expected: { headers: string[]; contentLength?: string; transferEncoding?: string; acceptEncoding?: string }
+}> = [
+  {
+    name: 'a GET without framing headers has neither length nor transfer coding',
+    headers: ['Host', 'example.com', 'Accept', '*/*'],
+    expected: { headers: ['Host', 'example.com', 'Accept', '*/*'] },
+  },
+  {
+    name: 'the first Content-Length and Accept-Encoding count, in any case, and both reach the app',
+    headers: ['content-LENGTH', '5', 'Accept-Encoding', 'gzip', 'Content-Length', '7', 'accept-encoding', 'br'],
+    expected: {
+      headers: ['content-LENGTH', '5', 'Accept-Encoding', 'gzip', 'Content-Length', '7', 'accept-encoding', 'br'],
+      contentLength: '5',
+      acceptEncoding: 'gzip',
+    },
+  },
+  {
+    name: 'Transfer-Encoding is reported for the framing but, hop-by-hop, never reaches the app',
+    headers: ['Transfer-Encoding', 'chunked', 'Host', 'example.com', 'transfer-encoding', 'gzip'],
+    expected: { headers: ['Host', 'example.com'], transferEncoding: 'chunked' },
+  },
+  {
+    name: 'a Content-Length listed in Connection still frames the body but is not sent to the app',
+    headers: ['Connection', 'Content-Length', 'Content-Length', '3', 'Host', 'example.com'],
+    expected: { headers: ['Host', 'example.com'], contentLength: '3' },
+  },
+]
+for (const row of tunnelled) {
+  test(`tunnelled request: ${row.name}`, () => {
+    const request = readTunnelledRequest(row.headers, undefined)
+    assert.deepEqual(
+      {
+        headers: request.headers,
+        contentLength: request.contentLength,
+        transferEncoding: request.transferEncoding,
+        acceptEncoding: request.acceptEncoding,
+      },
+      { contentLength: undefined, transferEncoding: undefined, acceptEncoding: undefined, ...row.expected },
+    )
+  })
+}
 
 const responses: Array<{ name: string; raw: string[]; expected: string[] }> = [
   {

@@ -1,11 +1,12 @@
-// Microbenchmark of the extension's per-request header work (issue 16): reading a tunnelled request's headers
+// Microbenchmark of the extension's per-request header work (issue 16): the capability list on the router's answer to
+// each channel POST (listsWebSocket), reading a tunnelled request's headers
 // (readTunnelledRequest: the app's headers, the framing headers and Accept-Encoding) and turning the app's raw response
 // headers into the tunnel's (appResponseHeaders). Requests: the head the router writes for wrk's `GET /ping`, and a
 // browser's GET with 12 headers, each parsed by the tunnel's head parser as in the product; the response: a Node
 // app's `/ping` answer. Prints CPU µs per operation (process.cpuUsage, user + system) after a warm-up, for two runs.
 // Run: `node --import tsx bench/micro/extension-headers.ts [iterations]`.
 import { appResponseHeaders, readTunnelledRequest } from '../../src/extension/relay.js'
-import { createRequestHeadParser } from '../../src/protocol/index.js'
+import { createRequestHeadParser, listsWebSocket } from '../../src/protocol/index.js'
 
 const iterations = Number(process.argv[2] ?? '500000')
 
@@ -56,6 +57,7 @@ function measure(name: string, operation: () => number): void {
   process.stdout.write(`${name}: ${runs.join(', ')} µs per operation (${iterations} operations, two runs)\n`)
 }
 
+measure("the router's capabilities (`websocket`)", () => (listsWebSocket('websocket') ? 1 : 0))
 measure("/ping's tunnelled request", () => readTunnelledRequest(ping, undefined).headers.length)
 measure("a browser's tunnelled request", () => readTunnelledRequest(browser, undefined).headers.length)
 measure("a Node app's response headers", () => appResponseHeaders(response).length)

@@ -5,7 +5,6 @@ import type { ClientHttp2Stream } from 'node:http2'
 import { constants } from 'node:http2'
 import {
   createRequestHeadParser,
-  getHeader,
   HEADER_CAPABILITIES,
   type HeadLimits,
   HeadTooLargeError,
@@ -19,7 +18,7 @@ import {
   TUNNEL_HEADER_LAMBDA_ID,
 } from '../protocol/index.js'
 import type { AppClient, RelayControl } from './relay.js'
-import { appRequestHeaders } from './relay.js'
+import { readTunnelledRequest } from './relay.js'
 import { type RouterSession, refuseStream, resetStream } from './router-session.js'
 import { TunnelRequestBody } from './tunnel-body.js'
 import { type ResponseOutcome, TunnelResponseWriter } from './tunnel-response.js'
@@ -329,11 +328,17 @@ export class ChannelLoop {
     this.#requestOpen = true
     this.#emit({ kind: 'request-start' })
     this.#head = head
+    const request = readTunnelledRequest(
+      head.headers,
+      options.forwardInternalHeaders
+        ? { poolId: options.poolId, lambdaId: options.lambdaId, channelId: this.id }
+        : undefined,
+    )
     const writer = new TunnelResponseWriter(stream, {
       lambdaId: options.lambdaId,
       channelId: this.id,
       method: head.method,
-      acceptEncoding: getHeader(head.headers, 'accept-encoding'),
+      acceptEncoding: request.acceptEncoding,
       compression: options.compression,
       onDone: (outcome) => {
         body?.discard()
@@ -345,16 +350,11 @@ export class ChannelLoop {
     const start = (first: Buffer | undefined): void => {
       if (stream.destroyed) return
       if (first !== undefined) body = new TunnelRequestBody(stream, first)
-      const headers = appRequestHeaders(
-        head.headers,
-        options.forwardInternalHeaders
-          ? { poolId: options.poolId, lambdaId: options.lambdaId, channelId: this.id }
-          : undefined,
-      )
+      const { headers } = request
       this.#relay = options.app.relay({ method: head.method, target: head.target, headers, body: body ?? null }, writer)
     }
-    const length = getHeader(head.headers, 'content-length')
-    if (rest.length > 0 || getHeader(head.headers, 'transfer-encoding') !== undefined || (length ?? '0') !== '0') {
+    const length = request.contentLength
+    if (rest.length > 0 || request.transferEncoding !== undefined || (length ?? '0') !== '0') {
       start(rest)
     } else if (length === '0') {
       stream.resume()

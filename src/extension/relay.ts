@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream'
 import { type Dispatcher, Pool } from 'undici'
 import {
   connectionListedNames,
-  filterHopByHopHeaders,
   HEADER_CHANNEL_ID,
   HEADER_LAMBDA_ID,
   HEADER_POOL_ID,
@@ -63,26 +62,85 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set(['expect'])
  * first, as the original sent them. Repeated headers all stay, in order (the original kept only the last value).
  */
 export function appRequestHeaders(tunnelled: RawHeaders, ids: RequestIds | undefined): RawHeaders {
-  const out: RawHeaders =
+  return readTunnelledRequest(tunnelled, ids).headers
+}
+
+/** A tunnelled request's headers as the channel uses them, read in one pass that lower-cases each name once. */
+export interface TunnelledRequest {
+  /** The headers for the app, as appRequestHeaders builds them. */
+  readonly headers: RawHeaders
+  /** The first value of each header the channel decides on (framing, compression), undefined when absent. */
+  readonly contentLength: string | undefined
+  readonly transferEncoding: string | undefined
+  readonly acceptEncoding: string | undefined
+}
+
+export function readTunnelledRequest(tunnelled: RawHeaders, ids: RequestIds | undefined): TunnelledRequest {
+  const headers: RawHeaders =
     ids === undefined
       ? []
       : [HEADER_POOL_ID, ids.poolId, HEADER_LAMBDA_ID, ids.lambdaId, HEADER_CHANNEL_ID, ids.channelId]
-  const listed = connectionListedNames(tunnelled)
+  const fromIndex = headers.length
+  let connection: string | undefined
+  let contentLength: string | undefined
+  let transferEncoding: string | undefined
+  let acceptEncoding: string | undefined
   for (let index = 0; index + 1 < tunnelled.length; index += 2) {
     const name = tunnelled[index] as string
+    const value = tunnelled[index + 1] as string
     const lower = name.toLowerCase()
-    if (HOP_BY_HOP_HEADERS.has(lower) || INTERNAL_HEADERS.has(lower) || DROPPED_REQUEST_HEADERS.has(lower)) continue
-    if (listed?.has(lower)) continue
-    out.push(name, tunnelled[index + 1] as string)
+    if (HOP_BY_HOP_HEADERS.has(lower)) {
+      if (lower === 'connection') connection = joinConnection(connection, value)
+      else if (lower === 'transfer-encoding') transferEncoding ??= value
+      continue
+    }
+    if (INTERNAL_HEADERS.has(lower) || DROPPED_REQUEST_HEADERS.has(lower)) continue
+    if (lower === 'content-length') contentLength ??= value
+    else if (lower === 'accept-encoding') acceptEncoding ??= value
+    headers.push(name, value)
   }
-  return out
+  return { headers: withoutListed(headers, connection, fromIndex), contentLength, transferEncoding, acceptEncoding }
 }
 
-// The app's whole header list without hop-by-hop names and the names its Connection header lists.
-function withoutConnectionListed(rawHeaders: Buffer[]): RawHeaders {
-  const all: RawHeaders = []
-  for (const header of rawHeaders) all.push(header.toString('latin1'))
-  return filterHopByHopHeaders(all)
+/**
+ * The app's response headers for the tunnel: decoded once (latin1), without hop-by-hop names or the names the app's
+ * Connection header lists (RFC 9110 §7.6.1: hop-by-hop too; the router never sees that list). Order and repeats stay.
+ */
+export function appResponseHeaders(rawHeaders: Buffer[]): RawHeaders {
+  const headers: RawHeaders = []
+  let connection: string | undefined
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const name = (rawHeaders[index] as Buffer).toString('latin1')
+    const lower = name.toLowerCase()
+    if (HOP_BY_HOP_HEADERS.has(lower)) {
+      if (lower === 'connection')
+        connection = joinConnection(connection, (rawHeaders[index + 1] as Buffer).toString('latin1'))
+      continue
+    }
+    headers.push(name, (rawHeaders[index + 1] as Buffer).toString('latin1'))
+  }
+  return withoutListed(headers, connection, 0)
+}
+
+// Every Connection value seen so far, as one comma-separated list.
+function joinConnection(seen: string | undefined, value: string): string {
+  return seen === undefined ? value : `${seen},${value}`
+}
+
+/**
+ * `headers` (hop-by-hop names already gone) without the names `connection` lists, from index `from` on. The usual
+ * `keep-alive` (a hop-by-hop name, already dropped) costs no second pass.
+ */
+function withoutListed(headers: RawHeaders, connection: string | undefined, from: number): RawHeaders {
+  if (connection === undefined || HOP_BY_HOP_HEADERS.has(connection.trim().toLowerCase())) return headers
+  const listed = connectionListedNames(['connection', connection])
+  if (listed === undefined) return headers
+  const out: RawHeaders = headers.slice(0, from)
+  for (let index = from; index + 1 < headers.length; index += 2) {
+    const name = headers[index] as string
+    if (!listed.has(name.toLowerCase())) out.push(name, headers[index + 1] as string)
+  }
+  return out
 }
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
@@ -202,20 +260,7 @@ class AppExchange implements Dispatcher.DispatchHandler, RelayController, RelayC
     if (status < 200 || this.#aborted) return true
     this.#responseStarted = true
     this.#resumeSocket = resume
-    let headers: RawHeaders = []
-    let hasConnection = false
-    for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-      const name = (rawHeaders[index] as Buffer).toString('latin1')
-      const lower = name.toLowerCase()
-      if (HOP_BY_HOP_HEADERS.has(lower)) {
-        if (lower === 'connection') hasConnection = true
-        continue
-      }
-      headers.push(name, (rawHeaders[index + 1] as Buffer).toString('latin1'))
-    }
-    // RFC 9110 §7.6.1: names the app lists in Connection are hop-by-hop too; the router never sees that list.
-    if (hasConnection) headers = withoutConnectionListed(rawHeaders)
-    this.#handler.onResponseStart(status, headers, this)
+    this.#handler.onResponseStart(status, appResponseHeaders(rawHeaders), this)
     return !this.#paused
   }
 

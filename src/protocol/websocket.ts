@@ -24,8 +24,17 @@ export function isWebSocketHandshake(method: string, headers: RawHeaders): boole
 
 /** True when a capability header's value (HTTP/2: a string, or a list when repeated) lists the WebSocket token. */
 export function listsWebSocket(value: string | readonly string[] | undefined): boolean {
-  const values = typeof value === 'string' ? [value] : (value ?? [])
-  return values.some((list) => list.split(',').some((token) => token.trim().toLowerCase() === CAPABILITY_WEBSOCKET))
+  if (typeof value === 'string') return listsCapability(value)
+  if (value === undefined) return false
+  for (const list of value) if (listsCapability(list)) return true
+  return false
+}
+
+// Checked on every channel POST's answer: the value this router sends, the bare token, is known without a split.
+function listsCapability(list: string): boolean {
+  if (list === CAPABILITY_WEBSOCKET) return true
+  for (const token of list.split(',')) if (token.trim().toLowerCase() === CAPABILITY_WEBSOCKET) return true
+  return false
 }
 
 /** True when a channel POST's headers list the WebSocket capability (HEADER_CAPABILITIES, comma-separated). */

@@ -12,8 +12,10 @@ import {
   AppClient,
   type AppRequest,
   appRequestHeaders,
+  appResponseHeaders,
   canRetryOnStaleSocket,
   type RelayHandler,
+  readTunnelledRequest,
 } from '../../../src/extension/relay.js'
 import { deferred } from '../../helpers/deferred.js'
 import { teardown } from '../../helpers/teardown.js'
@@ -66,6 +68,83 @@ test('without ids (the default) the app gets only the tunnelled headers, spoofed
     'example.com',
   ])
 })
+
+const tunnelled: Array<{
+  name: string
+  headers: string[]
+  expected: { headers: string[]; contentLength?: string; transferEncoding?: string; acceptEncoding?: string }
+}> = [
+  {
+    name: 'a GET without framing headers has neither length nor transfer coding',
+    headers: ['Host', 'example.com', 'Accept', '*/*'],
+    expected: { headers: ['Host', 'example.com', 'Accept', '*/*'] },
+  },
+  {
+    name: 'the first Content-Length and Accept-Encoding count, in any case, and both reach the app',
+    headers: ['content-LENGTH', '5', 'Accept-Encoding', 'gzip', 'Content-Length', '7', 'accept-encoding', 'br'],
+    expected: {
+      headers: ['content-LENGTH', '5', 'Accept-Encoding', 'gzip', 'Content-Length', '7', 'accept-encoding', 'br'],
+      contentLength: '5',
+      acceptEncoding: 'gzip',
+    },
+  },
+  {
+    name: 'Transfer-Encoding is reported for the framing but, hop-by-hop, never reaches the app',
+    headers: ['Transfer-Encoding', 'chunked', 'Host', 'example.com', 'transfer-encoding', 'gzip'],
+    expected: { headers: ['Host', 'example.com'], transferEncoding: 'chunked' },
+  },
+  {
+    name: 'a Content-Length listed in Connection still frames the body but is not sent to the app',
+    headers: ['Connection', 'Content-Length', 'Content-Length', '3', 'Host', 'example.com'],
+    expected: { headers: ['Host', 'example.com'], contentLength: '3' },
+  },
+]
+for (const row of tunnelled) {
+  test(`tunnelled request: ${row.name}`, () => {
+    const request = readTunnelledRequest(row.headers, undefined)
+    assert.deepEqual(
+      {
+        headers: request.headers,
+        contentLength: request.contentLength,
+        transferEncoding: request.transferEncoding,
+        acceptEncoding: request.acceptEncoding,
+      },
+      { contentLength: undefined, transferEncoding: undefined, acceptEncoding: undefined, ...row.expected },
+    )
+  })
+}
+
+const responses: Array<{ name: string; raw: string[]; expected: string[] }> = [
+  {
+    name: "a Node app's answer loses Connection: keep-alive and Keep-Alive, the rest kept in order",
+    raw: ['Content-Type', 'text/plain', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Content-Length', '4'],
+    expected: ['Content-Type', 'text/plain', 'Content-Length', '4'],
+  },
+  {
+    name: 'names listed in Connection are dropped whatever their case, repeats of other names kept',
+    raw: ['Set-Cookie', 'a=1', 'X-Hop', 'drop', 'Connection', 'Keep-Alive, x-HOP', 'Set-Cookie', 'b=2', 'x-hop', 'no'],
+    expected: ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'],
+  },
+  {
+    name: 'every Connection header counts, before or after the names it lists',
+    raw: ['Connection', 'x-one', 'X-One', '1', 'X-Two', '2', 'connection', 'close, X-Two', 'X-Three', '3'],
+    expected: ['X-Three', '3'],
+  },
+  {
+    name: 'an answer without Connection keeps everything that is not hop-by-hop',
+    raw: ['Transfer-Encoding', 'chunked', 'Content-Type', 'text/html', 'Trailer', 'x-t', 'x-t', 'kept'],
+    expected: ['Content-Type', 'text/html', 'x-t', 'kept'],
+  },
+  {
+    name: 'an empty Connection value lists nothing',
+    raw: ['Connection', ' , ', 'Content-Length', '0'],
+    expected: ['Content-Length', '0'],
+  },
+]
+for (const row of responses) {
+  test(`app response headers: ${row.name}`, () =>
+    assert.deepEqual(appResponseHeaders(row.raw.map((text) => Buffer.from(text, 'latin1'))), row.expected))
+}
 
 const retries: Array<{ method: string; hasBody: boolean; code: string | undefined; expected: boolean }> = [
   { method: 'GET', hasBody: false, code: 'ECONNRESET', expected: true },

@@ -7,6 +7,7 @@ import {
   advertisesWebSocket,
   CLOSE_GOING_AWAY,
   isWebSocketHandshake,
+  listsWebSocket,
   serializeCloseFrame,
   WebSocketFrameCursor,
 } from '../../../src/protocol/index.js'
@@ -55,6 +56,22 @@ const capabilityCases: ReadonlyArray<{ name: string; headers: string[]; expected
 for (const row of capabilityCases) {
   test(`advertisesWebSocket: ${row.name} → ${row.expected}`, () => {
     assert.equal(advertisesWebSocket(row.headers, 'x-lambda-dispatch-capabilities'), row.expected)
+  })
+}
+
+const listedCases: ReadonlyArray<{ name: string; value: string | string[] | undefined; expected: boolean }> = [
+  { name: 'the bare token, as this router sends it', value: 'websocket', expected: true },
+  { name: 'the token in any case with spaces around', value: ' WebSocket ', expected: true },
+  { name: 'among other tokens', value: 'gzip,websocket', expected: true },
+  { name: 'in the second of repeated headers', value: ['gzip', 'x, WEBSOCKET'], expected: true },
+  { name: 'no header (the original router)', value: undefined, expected: false },
+  { name: 'a longer token only', value: 'websockets', expected: false },
+  { name: 'repeated headers without it', value: ['gzip', 'br'], expected: false },
+]
+
+for (const row of listedCases) {
+  test(`listsWebSocket: ${row.name} → ${row.expected}`, () => {
+    assert.equal(listsWebSocket(row.value), row.expected)
   })
 }
 

@@ -47,7 +47,8 @@ interface HistogramInternals {
  * One label set's histogram observations not yet applied. The first one goes through prom-client (which validates
  * the labels and creates the label set's data, so label sets appear in the order they were first observed); later
  * ones are buffered and applied in order, the sum added value by value as observe() would, so a read gives exactly
- * what observing each one would have given.
+ * what observing each one would have given. It keeps the label set's data object, so the family must never be
+ * reset() nor have that label set removed (the router does neither).
  */
 export class PendingObservations {
   readonly #family: Histogram<string>

@@ -122,16 +122,17 @@ export class HeadParser<H> {
   }
 }
 
+// The head objects are built whole, not by spreading the start line's fields into a new object: one per request.
 function parseRequestText(text: string, limits: HeadLimits): RequestHead {
   const { startLine, headers } = splitHead('request', text, limits.maxHeaderCount)
-  // Fields named one by one: an object spread here cost about 1 µs per head in V8, a third of the whole parse.
-  const line = parseRequestLine(startLine)
-  return { method: line.method, target: line.target, httpVersion: line.httpVersion, headers }
+  const { method, target, httpVersion } = parseRequestLine(startLine)
+  return { method, target, httpVersion, headers }
 }
 
 function parseResponseText(text: string, limits: HeadLimits): ResponseHead {
   const { startLine, headers } = splitHead('response', text, limits.maxHeaderCount)
-  return { ...parseStatusLine(startLine), headers }
+  const { httpVersion, status, reason } = parseStatusLine(startLine)
+  return { httpVersion, status, reason, headers }
 }
 
 /** A parser for the request head the router writes into a channel (original-protocol.md §4.2). */

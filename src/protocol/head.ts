@@ -50,32 +50,46 @@ export function splitHead(
   maxHeaderCount: number,
 ): { startLine: string; headers: RawHeaders } {
   if (text.includes('\0')) throw new MalformedHeadError(kind, 'nul', lineOf(text, text.indexOf('\0')))
-  const lines = text.split('\n')
-  // The text ends with the empty line's LF, so the last element is '' and the one before it is the empty line.
-  const count = lines.length - 2
+  // Lines are read in place by offset (no array of lines, one slice per name and value): every head of every request
+  // passes here. The text ends with the empty line's LF, so the empty line runs from the LF before that one; anything
+  // after the last LF is not part of the head.
+  const lastLf = text.lastIndexOf('\n')
+  if (lastLf === -1) throw new MalformedHeadError(kind, 'bare-cr', 0)
+  const emptyLineStart = lastLf === 0 ? 0 : text.lastIndexOf('\n', lastLf - 1) + 1
   const headers: RawHeaders = []
   let startLine = ''
-  for (let index = 0; index < count; index++) {
-    let line = lines[index] as string
-    if (line.endsWith('\r')) line = line.slice(0, -1)
-    if (line.includes('\r')) throw new MalformedHeadError(kind, 'bare-cr', index + 1)
+  let index = 0
+  // The first CR at or after the line being read (amortised: each CR is found once).
+  let cr = text.indexOf('\r')
+  for (let lineStart = 0; lineStart < emptyLineStart; index++) {
+    const lf = text.indexOf('\n', lineStart)
+    let lineEnd = lf
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 0x0d) lineEnd--
+    if (cr !== -1 && cr < lineStart) cr = text.indexOf('\r', lineStart)
+    if (cr !== -1 && cr < lineEnd) throw new MalformedHeadError(kind, 'bare-cr', index + 1)
+    const nextLineStart = lf + 1
     if (index === 0) {
-      startLine = line
+      startLine = text.slice(lineStart, lineEnd)
+      lineStart = nextLineStart
       continue
     }
     if (index > maxHeaderCount) throw new TooManyHeadersError(kind, maxHeaderCount)
-    const first = line.charCodeAt(0)
+    // An empty line's first char is its CR or LF, never a space.
+    const first = text.charCodeAt(lineStart)
     if (first === 0x20 || first === 0x09) throw new MalformedHeadError(kind, 'obs-fold', index + 1)
-    const colon = line.indexOf(':')
-    if (colon === -1) throw new MalformedHeadError(kind, 'header-without-colon', index + 1)
-    const name = line.slice(0, colon)
+    const colon = text.indexOf(':', lineStart)
+    if (colon === -1 || colon >= lineEnd) throw new MalformedHeadError(kind, 'header-without-colon', index + 1)
+    const name = text.slice(lineStart, colon)
     if (!TOKEN.test(name)) throw new MalformedHeadError(kind, 'invalid-header-name', index + 1)
-    const value = line.slice(colon + 1).trim()
+    const value = text.slice(colon + 1, lineEnd).trim()
     if (INVALID_VALUE_BYTE.test(value)) throw new MalformedHeadError(kind, 'invalid-header-value', index + 1)
     headers.push(name, value)
+    lineStart = nextLineStart
   }
-  const emptyLine = lines[count]
-  if (emptyLine !== '' && emptyLine !== '\r') throw new MalformedHeadError(kind, 'bare-cr', count + 1)
+  const emptyLineLength = lastLf - emptyLineStart
+  if (emptyLineLength > 1 || (emptyLineLength === 1 && text.charCodeAt(emptyLineStart) !== 0x0d)) {
+    throw new MalformedHeadError(kind, 'bare-cr', index + 1)
+  }
   return { startLine, headers }
 }
 

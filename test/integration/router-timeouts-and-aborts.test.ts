@@ -106,6 +106,37 @@ test('a response body that stalls fails with BodyIdleTimeoutError after the resp
   assert.equal(busyChannels(router.pool.snapshot()), 0)
 })
 
+test('a response body that stalls after its head fails with BodyIdleTimeoutError even when the head timeout is shorter', async (t) => {
+  // The exchange's timer is armed for the head deadline and kept once the head came (issue 16): when it fires, the
+  // idle deadline has not passed yet, and the exchange must arm it for that instead of failing or forgetting it.
+  const tap = channelTap()
+  const router = await startRouterHarness(t, {
+    pools: [
+      { poolId: 'default', responseHeadTimeoutMs: 20, bodyIdleTimeoutMs: 80, maxConcurrentCount: 1, channelCount: 1 },
+    ],
+    behaviour: connectBack(async (_head, channel) => {
+      await channel.requestBody
+      channel.writeHead(200, ['Content-Type', 'text/plain'])
+      channel.write('partial')
+      tap.give(channel)
+      await channel.closed
+    }),
+  })
+  const handler = checkHandler(t)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
+  const channel = await tap.take()
+  assert.equal(await handler.settled, 'error')
+  assert.deepEqual(
+    handler.events.map((event) => event.kind),
+    ['start', 'data', 'error'],
+  )
+  const last = handler.events[2]
+  assert.ok(last?.kind === 'error' && last.error instanceof BodyIdleTimeoutError)
+  assert.equal(last.error.idleMs, 80)
+  assert.deepEqual(await channel.closed, { rstCode: http2.NGHTTP2_CANCEL })
+  assert.equal(busyChannels(router.pool.snapshot()), 0)
+})
+
 test('an upload that stalls before the response fails with BodyIdleTimeoutError, not a head timeout', async (t) => {
   const tap = channelTap()
   const router = await startRouterHarness(t, {

@@ -14,20 +14,21 @@ export function newChannelToken(random: (size: number) => Buffer = randomBytes):
 export type ChannelTokenVerdict = 'ok' | 'missing' | 'wrong'
 
 /**
- * Judges the token values a control request carried against the instance's. No token at all is `ok` only when
+ * Judges the token values a control request carried against the instance's (the token, or its UTF-8 bytes). No token at all is `ok` only when
  * `allowMissing` (AllowUnauthenticatedChannels, for extensions that have none); a wrong or repeated token never is.
  * A value of another byte length is refused at once: every token has the same public length (CHANNEL_TOKEN_BYTES in
  * base64url), so that says nothing secret. Values of the token's length are compared in constant time.
  */
 export function judgeChannelToken(
-  expected: string,
+  expected: string | Buffer,
   presented: readonly string[],
   allowMissing: boolean,
 ): ChannelTokenVerdict {
   if (presented.length === 0) return allowMissing ? 'ok' : 'missing'
   if (presented.length !== 1) return 'wrong'
-  // No digest per request: this runs for every channel POST, one per proxied request.
-  const a = Buffer.from(expected)
+  // No digest per request: this runs for every channel POST, one per proxied request. The instance passes its token's
+  // bytes, made once (LambdaInstance.channelTokenBytes).
+  const a = typeof expected === 'string' ? Buffer.from(expected) : expected
   const b = Buffer.from(presented[0] as string)
   if (a.length !== b.length) return 'wrong'
   return timingSafeEqual(a, b) ? 'ok' : 'wrong'

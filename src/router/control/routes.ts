@@ -26,15 +26,14 @@ const PREFIX = `${CONTROL_PATH_PREFIX.toLowerCase()}/`
 export function parseControlPath(path: string): ControlRoute | undefined {
   const queryAt = path.indexOf('?')
   const pathOnly = queryAt === -1 ? path : path.slice(0, queryAt)
-  if (pathOnly.length <= PREFIX.length || pathOnly.slice(0, PREFIX.length).toLowerCase() !== PREFIX) return undefined
+  if (pathOnly.length <= PREFIX.length || !hasPrefix(pathOnly)) return undefined
   let rest = pathOnly.slice(PREFIX.length)
   if (rest.endsWith('/')) rest = rest.slice(0, -1)
-  const raw = rest.split('/')
-  const segments: string[] = []
-  for (const segment of raw) {
-    const decoded = decodeSegment(segment)
+  const segments = rest.split('/')
+  for (let index = 0; index < segments.length; index++) {
+    const decoded = decodeSegment(segments[index] as string)
     if (decoded === undefined) return undefined
-    segments.push(decoded)
+    segments[index] = decoded
   }
   const kind = (segments[0] as string).toLowerCase()
   if (kind === 'request') {
@@ -73,7 +72,10 @@ export function resolveControlPoolId(route: ControlRoute, rawHeaders: readonly s
 export function headerValues(rawHeaders: readonly string[], lowerName: string): string[] {
   const values: string[] = []
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    if ((rawHeaders[index] as string).toLowerCase() === lowerName) values.push(rawHeaders[index + 1] as string)
+    // Only a name of the same length can match: the others are not lowered (a control stream has about seven).
+    const name = rawHeaders[index] as string
+    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue
+    values.push(rawHeaders[index + 1] as string)
   }
   return values
 }
@@ -88,6 +90,12 @@ function literals(segments: readonly string[], expected: readonly string[], at: 
     if ((segments[at[index] as number] as string).toLowerCase() !== expected[index]) return false
   }
   return true
+}
+
+// Every channel POST and ping passes here, and the extension writes the prefix in lower case: that path is not copied
+// and lowered to be compared.
+function hasPrefix(path: string): boolean {
+  return path.startsWith(PREFIX) || path.slice(0, PREFIX.length).toLowerCase() === PREFIX
 }
 
 function decodeSegment(segment: string): string | undefined {

@@ -6,7 +6,7 @@
 // The router writes the client's framing itself, from these headers: a Content-Length the body does not match
 // would put the client connection out of step (a lying peer could append a whole second response), so the body is
 // counted against it. Chunked or undeclared bodies are re-framed by the router and cannot overrun.
-import { getHeader, type RawHeaders } from '../../protocol/index.js'
+import type { RawHeaders } from '../../protocol/index.js'
 
 /** How much body a response may carry. */
 export type ResponseFraming =
@@ -38,15 +38,20 @@ const DIGITS = /^\d+$/
 export function decideResponseFraming(method: string, status: number, headers: RawHeaders): FramingDecision {
   let length: string | undefined
   let lengthFields = 0
+  // The first Content-Length field as it came: a single field that already reads as the length is sent unchanged.
+  let firstLengthField: string | undefined
   let transferEncoding = false
   for (let index = 0; index + 1 < headers.length; index += 2) {
     const name = headers[index] as string
     if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') transferEncoding = true
     if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue
     lengthFields++
-    for (const token of (headers[index + 1] as string).split(',')) {
+    const field = headers[index + 1] as string
+    firstLengthField ??= field
+    // One value (the usual field) is read without splitting it into a list.
+    for (const token of field.includes(',') ? field.split(',') : [field]) {
       const value = token.trim()
-      if (!DIGITS.test(value)) return { problem: `invalid Content-Length "${headers[index + 1]}"` }
+      if (!DIGITS.test(value)) return { problem: `invalid Content-Length "${field}"` }
       if (length !== undefined && Number(length) !== Number(value)) {
         return { problem: `conflicting Content-Length values ${length} and ${value}` }
       }
@@ -65,10 +70,7 @@ export function decideResponseFraming(method: string, status: number, headers: R
   if (bytes === undefined) return { framing: UNTIL_END, headers }
   return {
     framing: { kind: 'length', bytes },
-    headers:
-      lengthFields > 1 || getHeader(headers, 'content-length') !== String(bytes)
-        ? withOneLength(headers, bytes)
-        : headers,
+    headers: lengthFields > 1 || firstLengthField !== String(bytes) ? withOneLength(headers, bytes) : headers,
   }
 }
 

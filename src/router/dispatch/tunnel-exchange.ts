@@ -48,6 +48,7 @@ export class TunnelExchange implements ExchangeController {
   #body: Readable | null
   #cork: TurnCork | undefined
   #timer: NodeJS.Timeout | undefined
+  #timerDueMs = Number.POSITIVE_INFINITY
   // Set while the client's body is being relayed.
   #upload: RequestBodyClock | undefined
   #lastActivityMs = 0
@@ -89,9 +90,7 @@ export class TunnelExchange implements ExchangeController {
       this.#fail(new ClientAbortedError(request.requestId), 'aborted')
       return
     }
-    stream.on('data', this.#onData)
-    stream.on('end', this.#onEnd)
-    stream.on('close', this.#onClose)
+    stream.on('data', this.#onData).on('end', this.#onEnd).on('close', this.#onClose)
     request.signal.addEventListener('abort', this)
     const head = serializeRequestHead(request)
     const body = this.#body
@@ -100,7 +99,7 @@ export class TunnelExchange implements ExchangeController {
       if (body === null || body.readableEnded) {
         this.#body = null
         this.channel.writer.end(head)
-        this.#requestWritten()
+        this.#requestWritten(this.#lastActivityMs)
       } else {
         this.channel.writer.write(head)
         stream.on('drain', this.#onDrain)
@@ -110,7 +109,7 @@ export class TunnelExchange implements ExchangeController {
         this.#upload = new RequestBodyClock(this.#settings.requestBody, this.#lastActivityMs)
         // A body paused by an exchange an instance refused (see #onClose) does not flow again on a new 'data' listener.
         body.resume()
-        this.#schedule()
+        this.#schedule(this.#lastActivityMs)
       }
     } catch (error) {
       if (error instanceof TunnelOrderingError) this.#fail(error, 'tunnel_ordering')
@@ -140,19 +139,17 @@ export class TunnelExchange implements ExchangeController {
     this.#fail(error, 'closing')
   }
 
-  #requestWritten(): void {
+  #requestWritten(nowMs: number): void {
     this.#requestEnded = true
     this.#upload = undefined
-    if (!this.#responseStarted) this.#headDeadlineMs = this.#settings.now() + this.#settings.responseHeadTimeoutMs
-    this.#schedule()
+    if (!this.#responseStarted) this.#headDeadlineMs = nowMs + this.#settings.responseHeadTimeoutMs
+    this.#schedule(nowMs)
   }
 
-  // Re-arms the exchange's one timer for the next deadline: the head deadline while the complete request awaits its
-  // response head, the idle deadline otherwise, and the upload's own while the body is relayed. Activity only moves a
-  // timestamp; the timer catches up when it fires.
-  #schedule(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
+  // Makes the one timer fire by the next deadline: the head deadline while the complete request awaits its response
+  // head, the idle one otherwise, the upload's own while its body is relayed. Activity only moves a timestamp, and a
+  // timer due sooner is kept (the head's, once the head came): #onTimer catches up when it fires, no re-arm per phase.
+  #schedule(nowMs: number): void {
     const settings = this.#settings
     let dueMs = Number.POSITIVE_INFINITY
     if (this.#requestEnded && !this.#responseStarted) {
@@ -161,12 +158,15 @@ export class TunnelExchange implements ExchangeController {
       dueMs = this.#lastActivityMs + settings.bodyIdleTimeoutMs
     }
     if (this.#upload !== undefined) dueMs = Math.min(dueMs, this.#upload.dueMs)
-    if (dueMs === Number.POSITIVE_INFINITY) return
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - settings.now())))
+    if (dueMs >= this.#timerDueMs) return
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timerDueMs = dueMs
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(dueMs - nowMs)))
   }
 
   readonly #onTimer = (): void => {
     this.#timer = undefined
+    this.#timerDueMs = Number.POSITIVE_INFINITY
     if (this.#done) return
     const settings = this.#settings
     const now = settings.now()
@@ -186,7 +186,7 @@ export class TunnelExchange implements ExchangeController {
       this.#fail(error, 'request-body')
       return
     }
-    this.#schedule()
+    this.#schedule(now)
   }
 
   readonly #onBodyData = (chunk: Buffer): void => {
@@ -213,7 +213,7 @@ export class TunnelExchange implements ExchangeController {
     if (this.#done) return
     this.#cork?.flush()
     this.channel.writer.end()
-    this.#requestWritten()
+    this.#requestWritten(this.#settings.now())
   }
 
   readonly #onBodyError = (error: Error): void => {
@@ -252,7 +252,7 @@ export class TunnelExchange implements ExchangeController {
     if (this.#failIfFramingBroken(parsed.rest.length, false)) return
     this.#responseStarted = true
     this.#status = parsed.head.status
-    this.#schedule()
+    this.#schedule(this.#lastActivityMs)
     const headers = filterClientResponseHeaders(decision.headers, {
       exposeInternal: this.#settings.exposeInternalHeaders,
     })
@@ -353,13 +353,13 @@ export class TunnelExchange implements ExchangeController {
     this.#done = true
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
+    this.#timerDueMs = Number.POSITIVE_INFINITY
     this.channel.stream.off('data', this.#onData).off('end', this.#onEnd).off('close', this.#onClose)
     this.request.signal.removeEventListener('abort', this)
     this.#detachBody()
     this.#cork?.flush()
-    const { poolId } = this.channel
     const bytes = { requestBodyBytes: this.#requestBodyBytes, responseBodyBytes: this.#responseBodyBytes }
-    this.#settings.events.exchangeBytes.publish({ poolId, ...bytes })
+    this.#settings.events.exchangeBytes.publish({ poolId: this.channel.poolId, ...bytes })
   }
 
   #finish(): void {

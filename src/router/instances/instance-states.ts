@@ -37,9 +37,11 @@ export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceState, readonly Insta
   closed: [],
 })
 
-/** Zero instances in every state: a fresh record to count into. */
+/** Zero instances in every state, in INSTANCE_STATES order: a fresh record to count into. */
 export function zeroStateCounts(): Record<InstanceState, number> {
-  return Object.fromEntries(INSTANCE_STATES.map((state) => [state, 0])) as Record<InstanceState, number>
+  // A literal, not built from INSTANCE_STATES: the pool counts into one on every scaling turn, and a record built
+  // with Object.fromEntries costs about ten times as much. The type requires every state.
+  return { initial: 0, starting: 0, open: 0, draining: 0, closing: 0, closed: 0 }
 }
 
 /** What a pool's instance snapshots add up to: how many are in each state, and their channels. */

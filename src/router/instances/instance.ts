@@ -55,6 +55,8 @@ export class LambdaInstance implements ChannelOwner {
   readonly createdAtMs: number
   /** The per-invoke secret; compared by the control server, never logged or shown. */
   readonly channelToken: string
+  /** Its UTF-8 bytes, made once: every channel POST's token is compared with them. */
+  readonly channelTokenBytes: Buffer
   readonly #maxConcurrentCount: number
   readonly #maxChannels: number
   readonly #maxWebSockets: number
@@ -90,6 +92,7 @@ export class LambdaInstance implements ChannelOwner {
     this.#maxWebSockets = options.webSockets?.maxPerInstance ?? 0
     this.#webSocketWeight = options.webSockets?.weight ?? 0
     this.channelToken = options.channelToken
+    this.channelTokenBytes = Buffer.from(options.channelToken)
     this.#startTimeoutMs = options.instanceStartTimeoutMs
     this.#now = options.now
     this.#events = options.events

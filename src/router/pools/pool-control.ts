@@ -41,7 +41,7 @@ export class PoolControl implements ControlPool {
   ): ControlAccess {
     const instance = this.#options.registry.get(lambdaId)
     if (instance === undefined || instance.state === 'closed') return 'unknown'
-    const verdict = judgeChannelToken(instance.channelToken, presentedTokens, allowMissing)
+    const verdict = judgeChannelToken(instance.channelTokenBytes, presentedTokens, allowMissing)
     if (verdict === 'ok') return 'ok'
     const first = instance.noteAuthRefusal()
     this.#options.events.controlAuthRefused.publish({

@@ -128,7 +128,7 @@ export function decideScale(
   const notes: ScaleNote[] = []
   const waitsMs: number[] = []
   const hasDemand = sample.pendingRequests > 0 || sample.runningRequests > 0
-  let next: ScaleState = { ...state, lastDemandAtMs: hasDemand ? nowMs : state.lastDemandAtMs }
+  let next = hasDemand ? withLastDemandAt(state, nowMs) : state
 
   const propose = (desired: number): number =>
     clamp(
@@ -268,6 +268,20 @@ function scheduleScaleInIfAllowed(
   notes.push('scale-in-scheduled')
   waitsMs.push(policy.scaleInDelayMs)
   return { ...next, deferredScaleIn: scheduleScaleIn(proposed, nowMs, policy.scaleInDelayMs) }
+}
+
+// The state with `lastDemandAtMs` moved, written out field by field: every scaling turn under load comes here, and in
+// Node 20 `{ ...state, lastDemandAtMs }` (a spread, then a key) costs about a microsecond.
+function withLastDemandAt(state: ScaleState, nowMs: number): ScaleState {
+  return {
+    desiredInstances: state.desiredInstances,
+    deferredScaleIn: state.deferredScaleIn,
+    scaleOutBucket: state.scaleOutBucket,
+    scaleInBucket: state.scaleInBucket,
+    lastScaleOutAtMs: state.lastScaleOutAtMs,
+    lastScaleInAtMs: state.lastScaleInAtMs,
+    lastDemandAtMs: nowMs,
+  }
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -1,13 +1,13 @@
 // The router's counters and histograms, as one table: names, help, labels and buckets. Registered on the Registry
-// passed in (never the global one). Data only; the subscribers in prometheus.ts bump them, the busiest counters through
-// `pending` (folded in whenever their family is read).
+// passed in (never the global one). Data only; the subscribers in prometheus.ts bump them, the busiest counters and
+// histograms through `pending` (folded in whenever their family is read).
 import { Counter, Histogram, type Registry } from 'prom-client'
 import { PendingCounts } from './pending-counts.js'
 
 /** Registers every counter and histogram of the router on `registry`. */
 export function createMetricFamilies(registry: Registry) {
   const registers = [registry]
-  // The counters a proxied request bumps; each folds the pending counts in before it is read.
+  // The counters and histograms a proxied request moves; each folds the pending values in before it is read.
   const pending = new PendingCounts()
   const collect = (): void => pending.fold()
   return {
@@ -38,6 +38,7 @@ export function createMetricFamilies(registry: Registry) {
       labelNames: ['pool'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
+      collect,
     }),
     queueWait: new Histogram({
       name: 'lambda_dispatch_router_queue_wait_seconds',
@@ -45,6 +46,7 @@ export function createMetricFamilies(registry: Registry) {
       labelNames: ['pool'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
+      collect,
     }),
     requestBodyBytes: new Counter({
       name: 'lambda_dispatch_router_request_body_bytes_total',

@@ -1,12 +1,12 @@
 // Prometheus, as a subscriber of the router's events: one metric bump per event, in one place. Per-pool label
 // children are bound once per pool and label value, so hot-path events build no label objects, and the counters a
-// request bumps are plain additions until the registry is read (PendingCounts). Touches only the metric families it is
-// given.
-import type { Counter, Histogram } from 'prom-client'
+// request bumps and the durations it observes are plain numbers until the registry is read (PendingCounts). Touches
+// only the metric families it is given.
+import type { Counter } from 'prom-client'
 import type { RouterEvents } from '../events.js'
 import type { ChannelCloseReason } from '../instances/channel.js'
 import type { MetricFamilies } from './metric-families.js'
-import type { PendingCount } from './pending-counts.js'
+import type { PendingCount, PendingObservations } from './pending-counts.js'
 import { outcomeOf, type RequestOutcome } from './request-outcome.js'
 
 // The label children of one pool, made on first use.
@@ -17,8 +17,8 @@ class PoolCounters {
   readonly #channelCloses = new Map<ChannelCloseReason, PendingCount>()
   readonly queued: PendingCount
   readonly retried: Counter.Internal
-  readonly duration: Histogram.Internal<'pool'>
-  readonly queueWait: Histogram.Internal<'pool'>
+  readonly duration: PendingObservations
+  readonly queueWait: PendingObservations
   readonly channelsOpened: PendingCount
   readonly requestBytes: PendingCount
   readonly responseBytes: PendingCount
@@ -29,8 +29,8 @@ class PoolCounters {
     const { pending } = families
     this.queued = pending.of(families.requestsQueued.labels({ pool: poolId }))
     this.retried = families.requestsRetried.labels({ pool: poolId })
-    this.duration = families.requestDuration.labels({ pool: poolId })
-    this.queueWait = families.queueWait.labels({ pool: poolId })
+    this.duration = pending.observations(families.requestDuration, { pool: poolId })
+    this.queueWait = pending.observations(families.queueWait, { pool: poolId })
     this.channelsOpened = pending.of(families.channelsOpened.labels({ pool: poolId }))
     this.requestBytes = pending.of(families.requestBodyBytes.labels({ pool: poolId }))
     this.responseBytes = pending.of(families.responseBodyBytes.labels({ pool: poolId }))

@@ -34,6 +34,10 @@ for (const row of cases) {
   test(`channel token: ${row.name} is ${row.expect}`, () => {
     assert.equal(judgeChannelToken(TOKEN, row.presented, row.allowMissing), row.expect)
   })
+  // The instance passes its token's bytes, made once (issue 16): the same verdict.
+  test(`channel token: ${row.name} is ${row.expect} against the token's bytes too`, () => {
+    assert.equal(judgeChannelToken(Buffer.from(TOKEN), row.presented, row.allowMissing), row.expect)
+  })
 }
 
 test('a token is 32 random bytes in base64url, and two are never the same', () => {

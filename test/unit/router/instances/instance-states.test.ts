@@ -10,6 +10,7 @@ import {
   type InstanceState,
   isDispatchable,
   summarizeInstances,
+  zeroStateCounts,
 } from '../../../../src/router/instances/instance-states.js'
 
 const STATES: readonly InstanceState[] = ['initial', 'starting', 'open', 'draining', 'closing', 'closed']
@@ -50,6 +51,16 @@ test('pings keep starting, open and draining instances alive; closing and closed
 
 test('the states are listed once, in lifecycle order', () => {
   assert.deepEqual(INSTANCE_STATES, STATES)
+})
+
+test('a fresh count record has every state at zero, in lifecycle order, and is new on every call', () => {
+  const counts = zeroStateCounts()
+  assert.deepEqual(
+    Object.entries(counts),
+    INSTANCE_STATES.map((state) => [state, 0]),
+  )
+  counts.open++
+  assert.equal(zeroStateCounts().open, 0)
 })
 
 function instance(state: InstanceState, parkedChannels: number, busyChannels: number): InstanceSnapshot {

@@ -4,11 +4,13 @@ import fc from 'fast-check'
 import {
   addArrival,
   addCompletion,
+  addTally,
   advanceEwma,
   type EwmaSettings,
   ewmaAlpha,
   ewmaDesiredInstances,
   initialEwmaState,
+  isTickOver,
   updateDurationEwma,
   updateRateEwma,
 } from '../../../../src/router/scaling/ewma.js'
@@ -167,5 +169,43 @@ test('the duration average always lies between the shortest and longest duration
         assert.ok(state.durationMs <= Math.max(...durations) + 1e-9)
       },
     ),
+  )
+})
+
+test('events of one tick tallied apart and added at once give the state that adding them one by one gives', () => {
+  fc.assert(
+    fc.property(
+      fc.nat(1000),
+      fc.array(fc.option(fc.double({ min: -5, max: 60_000, noNaN: true }), { nil: undefined }), { maxLength: 60 }),
+      (startMs, events) => {
+        let oneByOne = advanceEwma(initialEwmaState(0), startMs, settings)
+        const tickStartMs = oneByOne.tickStartMs
+        let arrivals = 0
+        let completions = 0
+        let durationSumMs = 0
+        events.forEach((durationMs, i) => {
+          const nowMs = tickStartMs + (i % settings.ewmaTickMs)
+          if (durationMs === undefined) {
+            oneByOne = addArrival(oneByOne, nowMs, settings)
+            arrivals++
+          } else {
+            oneByOne = addCompletion(oneByOne, durationMs, nowMs, settings)
+            completions++
+            durationSumMs += Math.max(durationMs, 0)
+          }
+        })
+        const start = advanceEwma(initialEwmaState(0), startMs, settings)
+        assert.deepEqual(addTally(start, arrivals, completions, durationSumMs), oneByOne)
+      },
+    ),
+  )
+})
+
+test('a tick is over exactly when advancing the state would close one', () => {
+  fc.assert(
+    fc.property(fc.nat(10_000), fc.double({ min: -1000, max: 10_000, noNaN: true }), (startMs, nowMs) => {
+      const state = addArrival(initialEwmaState(startMs), startMs, settings)
+      assert.equal(isTickOver(state, nowMs, settings), advanceEwma(state, nowMs, settings) !== state)
+    }),
   )
 })

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import type { ScaleSnapshot } from '../../../../src/router/scaling/decide.js'
+import { addArrival, addCompletion, advanceEwma, initialEwmaState } from '../../../../src/router/scaling/ewma.js'
 import { DEFAULT_SCALING_POLICY, type ScalingPolicy } from '../../../../src/router/scaling/policy.js'
 import { Scaler, type ScalerHooks } from '../../../../src/router/scaling/scaler.js'
 
@@ -198,4 +200,43 @@ test('the view reports desired, the averages and a waiting scale-in', async (t) 
   assert.ok(view.requestsPerSecond > 0)
   assert.equal(view.requestDurationMs, 30)
   assert.equal(view.pendingScaleInTarget, undefined)
+})
+
+test('the averages the scaler reports are those of the EWMA reducer fed the same events one at a time', async () => {
+  const event = fc.record({
+    gapMs: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 250, noNaN: true })),
+    kind: fc.constantFrom('arrival', 'completion', 'turn', 'view'),
+    durationMs: fc.double({ min: -5, max: 5000, noNaN: true }),
+  })
+  await fc.assert(
+    fc.asyncProperty(fc.array(event, { maxLength: 80 }), async (events) => {
+      let nowMs = 1000
+      const scaler = new Scaler(fastPolicy, new FakePool(), { now: () => nowMs })
+      let reference = initialEwmaState(nowMs)
+      const check = (): void => {
+        const expected = advanceEwma(reference, nowMs, fastPolicy)
+        const { requestsPerSecond, requestDurationMs } = scaler.view
+        assert.equal(requestsPerSecond, expected.requestsPerSecond)
+        assert.equal(requestDurationMs, expected.durationMs)
+      }
+      try {
+        for (const { gapMs, kind, durationMs } of events) {
+          nowMs += gapMs
+          if (kind === 'arrival') {
+            scaler.recordArrival()
+            reference = addArrival(reference, nowMs, fastPolicy)
+          } else if (kind === 'completion') {
+            scaler.recordCompletion(durationMs)
+            reference = addCompletion(reference, durationMs, nowMs, fastPolicy)
+          } else if (kind === 'turn') await nextTurn()
+          else check()
+        }
+        nowMs += 100
+        check()
+      } finally {
+        scaler.close()
+      }
+    }),
+    { numRuns: 60 },
+  )
 })

@@ -136,17 +136,13 @@ export class LambdaInstance implements ChannelOwner {
 
   /** Open, capable and below `maxWebSocketsPerInstance`: a socket fits once a capable channel is parked. */
   get hasWebSocketRoom(): boolean {
-    return (
-      !this.#refusing &&
-      this.#state === 'open' &&
-      this.#advertisedWebSocket &&
-      this.#webSockets.size < this.#maxWebSockets
-    )
+    return this.#state === 'open' && this.#advertisedWebSocket && this.#webSockets.size < this.#maxWebSockets
   }
 
   /** `hasWebSocketRoom`, with a parked capable channel now. */
   get canTakeWebSocket(): boolean {
-    if (!this.hasWebSocketRoom) return false
+    // A refusing instance keeps its room: a handshake waits for a channel parked after the refusal, or elsewhere.
+    if (this.#refusing || !this.hasWebSocketRoom) return false
     for (const channel of this.#parked) if (channel.webSocket && channel.usable) return true
     return false
   }

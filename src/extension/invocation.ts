@@ -181,6 +181,10 @@ export class Invocation implements ChannelHost {
 
   // ChannelHost
 
+  liveSession(): RouterSession | undefined {
+    return this.#connection.liveSession()
+  }
+
   acquireSession(): Promise<RouterSession> {
     return this.#connection.acquire()
   }

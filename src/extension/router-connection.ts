@@ -66,6 +66,12 @@ export class RouterConnection {
     return this.#state
   }
 
+  /** The live session if it takes new streams now; undefined when acquire() would have to connect. */
+  liveSession(): RouterSession | undefined {
+    const current = this.#session
+    return current?.isUsable ? current : undefined
+  }
+
   /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
   acquire(): Promise<RouterSession> {
     const current = this.#session

@@ -7,17 +7,15 @@ import { createServer, type ServerResponse } from 'node:http'
 import { constants } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import {
-  type ChannelEvent,
-  type ChannelHost,
-  ChannelLoop,
-  decideUnansweredClose,
-  MAX_RESETS_BEFORE_HEADERS_IN_A_ROW,
-  type UnansweredCloseAction,
-} from '../../../src/extension/channel-loop.js'
+import { type ChannelEvent, type ChannelHost, ChannelLoop } from '../../../src/extension/channel-loop.js'
 import { RouterUnreachableError } from '../../../src/extension/errors.js'
 import { AppClient } from '../../../src/extension/relay.js'
 import { RouterConnection } from '../../../src/extension/router-connection.js'
+import {
+  decideUnansweredClose,
+  MAX_RESETS_BEFORE_HEADERS_IN_A_ROW,
+  type UnansweredCloseAction,
+} from '../../../src/extension/unanswered-close.js'
 import { routerConnectionOptions } from '../../helpers/router-connection-options.js'
 import { type ScriptedRouterOptions, startScriptedRouter } from '../../helpers/scripted-router.js'
 import { teardown } from '../../helpers/teardown.js'
@@ -152,6 +150,7 @@ async function startChannel(t: TestContext, routerOptions: ScriptedRouterOptions
   const events: ChannelEvent[] = []
   const host: ChannelHost = {
     isStopping: false,
+    liveSession: () => connection.liveSession(),
     acquireSession: () => connection.acquire(),
     channelHeaders: (channelId) => connection.channelHeaders(channelId),
     onChannelEvent: (_channel, event) => {

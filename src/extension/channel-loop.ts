@@ -34,7 +34,7 @@ export interface ChannelHost {
   /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
   acquireSession(): Promise<RouterSession>
   /** The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). */
-  channelHeaders(channelId: string): Record<string, string>
+  channelHeaders(channelId: string): Readonly<Record<string, string>>
   /** Every event of every channel arrives here, synchronously, as it happens. Must not throw. */
   onChannelEvent(channel: ChannelLoop, event: ChannelEvent): void
 }

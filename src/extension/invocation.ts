@@ -189,7 +189,7 @@ export class Invocation implements ChannelHost {
     return this.#connection.acquire()
   }
 
-  channelHeaders(channelId: string): Record<string, string> {
+  channelHeaders(channelId: string): Readonly<Record<string, string>> {
     return this.#connection.channelHeaders(channelId)
   }
 

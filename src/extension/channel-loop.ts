@@ -5,6 +5,7 @@ import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2'
 import {
   createRequestHeadParser,
   HEADER_CAPABILITIES,
+  type HeadParser,
   HeadTooLargeError,
   isGoaway,
   isWebSocketHandshake,
@@ -63,6 +64,9 @@ export class ChannelLoop {
   #responded = false
   #streamError: Error | undefined
   #stopWatching: (() => void) | undefined
+  // While parked: the request head read so far, and whether the router takes WebSockets on this stream.
+  #parser: HeadParser<RequestHead> | undefined
+  #webSockets = false
 
   constructor(id: string, options: ChannelOptions, host: ChannelHost) {
     this.id = id
@@ -240,32 +244,39 @@ export class ChannelLoop {
   #onOpened(stream: ClientHttp2Stream, webSockets: boolean): void {
     this.#state = 'parked'
     this.#emit({ kind: 'opened' })
-    const parser = createRequestHeadParser(this.#options.headLimits)
-    const onData = (chunk: Buffer): void => {
-      let parsed: ReturnType<typeof parser.push>
-      try {
-        parsed = parser.push(chunk)
-      } catch (error) {
-        detach()
-        this.#refuseHead(stream, error as Error)
-        return
-      }
-      if (parsed === undefined) return
-      detach()
-      stream.pause()
-      this.#onRequestHead(stream, parsed.head, parsed.rest, webSockets)
+    this.#parser = createRequestHeadParser(this.#options.headLimits)
+    this.#webSockets = webSockets
+    stream.on('data', this.#onParkedData)
+    stream.once('end', this.#onParkedEnd)
+  }
+
+  readonly #onParkedData = (chunk: Buffer): void => {
+    const stream = this.#stream as ClientHttp2Stream
+    let parsed: ReturnType<HeadParser<RequestHead>['push']>
+    try {
+      parsed = (this.#parser as HeadParser<RequestHead>).push(chunk)
+    } catch (error) {
+      this.#detachParked(stream)
+      this.#refuseHead(stream, error as Error)
+      return
     }
-    // The router ended the channel without a request: end our side too; the loop opens the next POST.
-    const onEnd = (): void => {
-      detach()
-      stream.end()
-    }
-    const detach = (): void => {
-      stream.off('data', onData)
-      stream.off('end', onEnd)
-    }
-    stream.on('data', onData)
-    stream.once('end', onEnd)
+    if (parsed === undefined) return
+    this.#detachParked(stream)
+    stream.pause()
+    this.#onRequestHead(stream, parsed.head, parsed.rest, this.#webSockets)
+  }
+
+  // The router ended the channel without a request: end our side too; the loop opens the next POST.
+  readonly #onParkedEnd = (): void => {
+    const stream = this.#stream as ClientHttp2Stream
+    this.#detachParked(stream)
+    stream.end()
+  }
+
+  #detachParked(stream: ClientHttp2Stream): void {
+    stream.off('data', this.#onParkedData)
+    stream.off('end', this.#onParkedEnd)
+    this.#parser = undefined
   }
 
   /** A head the protocol parser refused gets a 431/400 answer instead of silence (the original sent nothing). */

@@ -355,17 +355,20 @@ export class ChannelLoop {
     } else {
       // No framing header means no body in HTTP/1.1, but the original router tunnels an HTTP/2 client's body
       // without one; the next event tells which (END_STREAM usually arrives with the head).
+      // on/off, not once: each once() adds a wrapper per listener, and this is every GET's path.
       const onFirst = (chunk: Buffer): void => {
+        stream.off('data', onFirst)
         stream.off('end', onEnd)
         stream.pause()
         start(chunk)
       }
       const onEnd = (): void => {
         stream.off('data', onFirst)
+        stream.off('end', onEnd)
         start(undefined)
       }
-      stream.once('data', onFirst)
-      stream.once('end', onEnd)
+      stream.on('data', onFirst)
+      stream.on('end', onEnd)
       stream.resume()
     }
   }

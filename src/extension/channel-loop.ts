@@ -11,17 +11,14 @@ import {
   isWebSocketHandshake,
   listsWebSocket,
   type RequestHead,
-  serializeResponseHead,
   TooManyHeadersError,
-  TUNNEL_HEADER_CHANNEL_ID,
-  TUNNEL_HEADER_LAMBDA_ID,
 } from '../protocol/index.js'
 import type { ChannelEvent, ChannelOptions, ChannelState, RequestEnd } from './channel-host.js'
 import type { RelayControl } from './relay.js'
 import { readTunnelledRequest } from './relay.js'
 import { type RouterSession, refuseStream, resetStream } from './router-session.js'
 import { TunnelRequestBody } from './tunnel-body.js'
-import { TunnelResponseWriter } from './tunnel-response.js'
+import { TunnelResponseWriter, tunnelResponseHead } from './tunnel-response.js'
 import { decideUnansweredClose } from './unanswered-close.js'
 
 export type { ChannelEvent, ChannelOptions, ChannelState, RequestEnd } from './channel-host.js'
@@ -63,7 +60,9 @@ export class ChannelLoop {
   #step: Step = 'again'
   #responded = false
   #streamError: Error | undefined
-  #stopWatching: (() => void) | undefined
+  // Fires headersTimeoutMs after the latest POST opened: made once, moved by refresh() at each POST, never cleared
+  // on an answer (it then finds nothing waiting), so a POST arms no timer of its own.
+  #silence: NodeJS.Timeout | undefined
   // While parked: the request head read so far, and whether the router takes WebSockets on this stream.
   #parser: HeadParser<RequestHead> | undefined
   #webSockets = false
@@ -142,6 +141,8 @@ export class ChannelLoop {
   }
 
   #stop(): void {
+    clearTimeout(this.#silence)
+    this.#silence = undefined
     this.#state = 'stopped'
     this.#stopped?.()
   }
@@ -163,7 +164,7 @@ export class ChannelLoop {
     this.#responded = false
     this.#streamError = undefined
     stream.on('error', this.#onStreamError)
-    this.#stopWatching = session.watchForResponse(this.#onSilent)
+    this.#watchForResponse()
     stream.once('response', this.#onResponse)
     stream.once('close', this.#onStreamClose)
   }
@@ -182,14 +183,25 @@ export class ChannelLoop {
     this.#streamError = error
   }
 
-  readonly #onSilent = (): void => {
-    const sessionId = (this.#session as RouterSession).id
-    this.#emit({ kind: 'silent', sessionId, waitedMs: this.#options.headersTimeoutMs })
+  #watchForResponse(): void {
+    if (this.#silence === undefined) this.#silence = setTimeout(this.#onSilence, this.#options.headersTimeoutMs)
+    else this.#silence.refresh()
+  }
+
+  // The router answers a POST at once, so silence means the session may be dead: check it with a PING, and while it
+  // answers, keep reporting each headersTimeoutMs the same POST goes unanswered.
+  readonly #onSilence = (): void => {
+    if (this.#state !== 'opening') return
+    const stream = this.#stream
+    const session = this.#session as RouterSession
+    this.#emit({ kind: 'silent', sessionId: session.id, waitedMs: this.#options.headersTimeoutMs })
+    void session.checkAlive().then((alive) => {
+      if (alive && this.#stream === stream && this.#state === 'opening') this.#watchForResponse()
+    })
   }
 
   readonly #onResponse = (headers: IncomingHttpHeaders): void => {
     const stream = this.#stream as ClientHttp2Stream
-    this.#stopWatching?.()
     this.#responded = true
     this.#resetsInARow = 0
     const status = Number(headers[':status'])
@@ -207,8 +219,6 @@ export class ChannelLoop {
 
   readonly #onStreamClose = (): void => {
     const stream = this.#stream as ClientHttp2Stream
-    this.#stopWatching?.()
-    this.#stopWatching = undefined
     this.#stream = undefined
     if (this.#requestOpen) this.#onResetMidRequest()
     let step = this.#step
@@ -284,19 +294,8 @@ export class ChannelLoop {
     this.#emit({ kind: 'bad-head', error })
     const status = error instanceof HeadTooLargeError || error instanceof TooManyHeadersError ? 431 : 400
     const body = Buffer.from(`lambda-dispatch extension: ${error.message}\n`)
-    const head = serializeResponseHead({
-      status,
-      headers: [
-        TUNNEL_HEADER_LAMBDA_ID,
-        this.#options.lambdaId,
-        TUNNEL_HEADER_CHANNEL_ID,
-        this.id,
-        'content-type',
-        'text/plain; charset=utf-8',
-        'content-length',
-        String(body.length),
-      ],
-    })
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)]
+    const head = tunnelResponseHead(status, headers, this.#options.lambdaId, this.id)
     stream.write(head)
     stream.end(body)
     stream.resume()

@@ -1,118 +1,46 @@
 // One channel: POST → await the router's response HEADERS → 200 tunnel | 409 go away | other stop → re-POST with the
 // same channel id (original-protocol.md §4.1). Nothing is written to a stream before its HEADERS arrive. Touches only
 // its own streams; everything shared goes through the ChannelHost, and everything that happens is one ChannelEvent.
-import type { ClientHttp2Stream } from 'node:http2'
-import { constants } from 'node:http2'
+import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2'
 import {
   createRequestHeadParser,
   HEADER_CAPABILITIES,
-  type HeadLimits,
+  type HeadParser,
   HeadTooLargeError,
   isGoaway,
   isWebSocketHandshake,
   listsWebSocket,
   type RequestHead,
-  serializeResponseHead,
   TooManyHeadersError,
-  TUNNEL_HEADER_CHANNEL_ID,
-  TUNNEL_HEADER_LAMBDA_ID,
 } from '../protocol/index.js'
-import type { AppClient, RelayControl } from './relay.js'
+import type { ChannelEvent, ChannelOptions, ChannelState, RequestEnd } from './channel-host.js'
+import type { RelayControl } from './relay.js'
 import { readTunnelledRequest } from './relay.js'
 import { type RouterSession, refuseStream, resetStream } from './router-session.js'
 import { TunnelRequestBody } from './tunnel-body.js'
-import { type ResponseOutcome, TunnelResponseWriter } from './tunnel-response.js'
+import { TunnelResponseWriter, tunnelResponseHead } from './tunnel-response.js'
+import { decideUnansweredClose } from './unanswered-close.js'
 
-export type ChannelState = 'idle' | 'opening' | 'parked' | 'busy' | 'stopped'
-
-/** How one channel stream ended, from the invoke's point of view. */
-export type RequestEnd = ResponseOutcome | { readonly kind: 'reset' }
-
-/** What every channel of an invoke shares, fixed for the invoke. */
-export interface ChannelOptions {
-  readonly poolId: string
-  readonly lambdaId: string
-  readonly compression: boolean
-  /** Send X-Pool-Id, X-Lambda-Id and X-Channel-Id to the app (LAMBDA_DISPATCH_FORWARD_INTERNAL_HEADERS). */
-  readonly forwardInternalHeaders: boolean
-  readonly headLimits: HeadLimits
-  readonly headersTimeoutMs: number
-  readonly app: AppClient
-}
-
-/**
- * Everything a channel reports to its invoke, in the order it happens. `opened` comes before any request of that
- * stream; each `request-start` is followed by exactly one `request-end` (`head` is the request that ended).
- */
-export type ChannelEvent =
-  | { readonly kind: 'opened' }
-  | { readonly kind: 'request-start' }
-  | { readonly kind: 'request-end'; readonly end: RequestEnd; readonly head: RequestHead }
-  | { readonly kind: 'goaway'; readonly via: 'status-409' | 'goaway-request' }
-  /** The router answered the POST with a status other than 200 or 409; the channel stops. */
-  | { readonly kind: 'router-status'; readonly status: number }
-  /** The stream closed without response HEADERS in a way that condemns its session (decideUnansweredClose). */
-  | {
-      readonly kind: 'stream-without-response'
-      readonly session: RouterSession
-      readonly rstCode: number
-      readonly error: Error | undefined
-    }
-  /** No session could be had; the channel stops. */
-  | { readonly kind: 'unreachable'; readonly error: Error }
-  /** The POST has waited `waitedMs` for response HEADERS; its session is being checked with a PING. */
-  | { readonly kind: 'silent'; readonly sessionId: number; readonly waitedMs: number }
-  /** The router reset the POST before HEADERS on a healthy session; the channel POSTs again there. */
-  | { readonly kind: 'reset-before-headers'; readonly sessionId: number; readonly rstCode: number }
-  /** REFUSED_STREAM on a healthy session: more channels than the router's stream limit; the channel stops. */
-  | { readonly kind: 'refused' }
-  /** The tunnelled request head was refused (answered 431 or 400). */
-  | { readonly kind: 'bad-head'; readonly error: Error }
-  /** A WebSocket upgrade: the stream is the invoke's now, and this channel already POSTs again (issue 18). */
-  | { readonly kind: 'upgrade'; readonly stream: ClientHttp2Stream; readonly head: RequestHead; readonly rest: Buffer }
+export type { ChannelEvent, ChannelOptions, ChannelState, RequestEnd } from './channel-host.js'
 
 /** What a channel needs from its invoke. */
 export interface ChannelHost {
   /** True once the invoke winds down: a channel finishes its exchange and does not POST again. */
   readonly isStopping: boolean
+  /** The session new streams go to now, if one is usable; otherwise the channel calls acquireSession(). */
+  liveSession(): RouterSession | undefined
   /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
   acquireSession(): Promise<RouterSession>
   /** The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). */
-  channelHeaders(channelId: string): Record<string, string>
+  channelHeaders(channelId: string): Readonly<Record<string, string>>
   /** Every event of every channel arrives here, synchronously, as it happens. Must not throw. */
   onChannelEvent(channel: ChannelLoop, event: ChannelEvent): void
 }
 
 type Step = 'again' | 'stop'
 
-/**
- * A router that resets the same channel's POST this many times in a row before HEADERS gets its session replaced:
- * the reset no longer looks like one stream's trouble, and replacing the session puts the reconnect backoff and the
- * session-loss limit between us and a POST/RST loop.
- */
-export const MAX_RESETS_BEFORE_HEADERS_IN_A_ROW = 3
-
-/** What a channel does when its stream closed before the router's response HEADERS. */
-export type UnansweredCloseAction = 'reopen' | 'stop' | 'replace-session'
-
-/**
- * Pure. `rstCode` is the stream's RST_STREAM code, `sessionUsable` whether its session still takes new streams, and
- * `resetsInARow` how many POSTs of this channel in a row (this one included) closed this way.
- */
-export function decideUnansweredClose(close: {
-  readonly rstCode: number
-  readonly sessionUsable: boolean
-  readonly resetsInARow: number
-}): UnansweredCloseAction {
-  // The session is gone or going (GOAWAY, error, a protocol error found by the PING check): move to a new one.
-  if (!close.sessionUsable) return 'replace-session'
-  // The router has fewer streams than we have channels; this channel is one too many.
-  if (close.rstCode === constants.NGHTTP2_REFUSED_STREAM) return 'stop'
-  // No reset code and no HEADERS is not something a working peer does to one stream.
-  if (close.rstCode === constants.NGHTTP2_NO_ERROR) return 'replace-session'
-  // The router reset this one stream (CANCEL, INTERNAL_ERROR…) on a healthy session: POST the channel again there.
-  return close.resetsInARow < MAX_RESETS_BEFORE_HEADERS_IN_A_ROW ? 'reopen' : 'replace-session'
-}
+// A handed-off stream's errors are its new owner's to report; this keeps them from being unhandled meanwhile.
+function ignoreError(): void {}
 
 export class ChannelLoop {
   readonly id: string
@@ -125,7 +53,19 @@ export class ChannelLoop {
   #head: RequestHead | undefined
   #requestOpen = false
   #resetsInARow = 0
-  #handOff: (() => void) | undefined
+  #stopped: (() => void) | undefined
+  // The current POST: its session, what follows its close, and what its stream told so far. The stream handlers
+  // below are made once per channel, not per POST; only the current stream has them.
+  #session: RouterSession | undefined
+  #step: Step = 'again'
+  #responded = false
+  #streamError: Error | undefined
+  // Fires headersTimeoutMs after the latest POST opened: made once, moved by refresh() at each POST, never cleared
+  // on an answer (it then finds nothing waiting), so a POST arms no timer of its own.
+  #silence: NodeJS.Timeout | undefined
+  // While parked: the request head read so far, and whether the router takes WebSockets on this stream.
+  #parser: HeadParser<RequestHead> | undefined
+  #webSockets = false
 
   constructor(id: string, options: ChannelOptions, host: ChannelHost) {
     this.id = id
@@ -142,20 +82,15 @@ export class ChannelLoop {
     return this.#requestOpen
   }
 
-  /** Runs POST after POST until the invoke stops, the router refuses the channel, or it is unreachable. */
-  async run(): Promise<void> {
-    while (!this.#host.isStopping) {
-      let session: RouterSession
-      try {
-        session = await this.#host.acquireSession()
-      } catch (error) {
-        this.#emit({ kind: 'unreachable', error: error as Error })
-        break
-      }
-      if (this.#host.isStopping) break
-      if ((await this.#openOnce(session)) === 'stop') break
-    }
-    this.#state = 'stopped'
+  /**
+   * Runs POST after POST until the invoke stops, the router refuses the channel, or it is unreachable. Each POST
+   * follows the previous stream's close after a microtask, on the live session when there is one.
+   */
+  run(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#stopped = resolve
+      this.#next()
+    })
   }
 
   /**
@@ -177,60 +112,121 @@ export class ChannelLoop {
     return true
   }
 
-  #openOnce(session: RouterSession): Promise<Step> {
+  readonly #next = (): void => {
     const host = this.#host
-    return new Promise((resolve) => {
-      let stream: ClientHttp2Stream
-      try {
-        stream = session.request(host.channelHeaders(this.id), false)
-      } catch (error) {
-        // The session went away between acquire and request (GOAWAY, close); the next acquire replaces it.
-        session.retire('error', (error as Error).message)
-        resolve('again')
-        return
-      }
-      this.#stream = stream
-      this.#state = 'opening'
-      let step: Step = 'again'
-      let responded = false
-      let handedOff = false
-      this.#handOff = () => {
-        handedOff = true
-        this.#stream = undefined
-        this.#state = 'idle'
-        resolve('again')
-      }
-      let streamError: Error | undefined
-      stream.on('error', (error) => {
-        streamError = error
-      })
-      session.watchForResponse(stream, () =>
-        this.#emit({ kind: 'silent', sessionId: session.id, waitedMs: this.#options.headersTimeoutMs }),
-      )
-      stream.once('response', (headers) => {
-        responded = true
-        this.#resetsInARow = 0
-        const status = Number(headers[':status'])
-        if (status === 200) {
-          this.#onOpened(stream, listsWebSocket(headers[HEADER_CAPABILITIES]))
-          return
-        }
-        // 409 or another status: end our (empty) side and let the router's body drain, then stop.
-        step = 'stop'
-        stream.end()
-        stream.resume()
-        if (status === 409) this.#emit({ kind: 'goaway', via: 'status-409' })
-        else this.#emit({ kind: 'router-status', status })
-      })
-      stream.once('close', () => {
-        if (handedOff) return
-        this.#stream = undefined
-        if (this.#requestOpen) this.#onResetMidRequest()
-        if (!responded) step = this.#onUnansweredClose(session, stream.rstCode ?? 0, streamError)
-        this.#state = 'idle'
-        resolve(step)
-      })
+    if (host.isStopping) {
+      this.#stop()
+      return
+    }
+    const live = host.liveSession()
+    if (live !== undefined) {
+      this.#openOn(live)
+      return
+    }
+    host.acquireSession().then(
+      (session) => {
+        if (host.isStopping) this.#stop()
+        else this.#openOn(session)
+      },
+      (error: Error) => {
+        this.#emit({ kind: 'unreachable', error })
+        this.#stop()
+      },
+    )
+  }
+
+  #continue(step: Step): void {
+    if (step === 'stop') this.#stop()
+    else queueMicrotask(this.#next)
+  }
+
+  #stop(): void {
+    clearTimeout(this.#silence)
+    this.#silence = undefined
+    this.#state = 'stopped'
+    this.#stopped?.()
+  }
+
+  #openOn(session: RouterSession): void {
+    let stream: ClientHttp2Stream
+    try {
+      stream = session.request(this.#host.channelHeaders(this.id), false)
+    } catch (error) {
+      // The session went away between acquire and request (GOAWAY, close); the next acquire replaces it.
+      session.retire('error', (error as Error).message)
+      this.#continue('again')
+      return
+    }
+    this.#stream = stream
+    this.#state = 'opening'
+    this.#session = session
+    this.#step = 'again'
+    this.#responded = false
+    this.#streamError = undefined
+    stream.on('error', this.#onStreamError)
+    this.#watchForResponse()
+    stream.once('response', this.#onResponse)
+    stream.once('close', this.#onStreamClose)
+  }
+
+  // A WebSocket upgrade: the stream is the invoke's now; this channel no longer listens to it and POSTs again.
+  #handOff(stream: ClientHttp2Stream): void {
+    stream.off('close', this.#onStreamClose)
+    stream.off('error', this.#onStreamError)
+    stream.on('error', ignoreError)
+    this.#stream = undefined
+    this.#state = 'idle'
+    this.#continue('again')
+  }
+
+  readonly #onStreamError = (error: Error): void => {
+    this.#streamError = error
+  }
+
+  #watchForResponse(): void {
+    if (this.#silence === undefined) this.#silence = setTimeout(this.#onSilence, this.#options.headersTimeoutMs)
+    else this.#silence.refresh()
+  }
+
+  // The router answers a POST at once, so silence means the session may be dead: check it with a PING, and while it
+  // answers, keep reporting each headersTimeoutMs the same POST goes unanswered.
+  readonly #onSilence = (): void => {
+    if (this.#state !== 'opening') return
+    const stream = this.#stream
+    const session = this.#session as RouterSession
+    this.#emit({ kind: 'silent', sessionId: session.id, waitedMs: this.#options.headersTimeoutMs })
+    void session.checkAlive().then((alive) => {
+      if (alive && this.#stream === stream && this.#state === 'opening') this.#watchForResponse()
     })
+  }
+
+  readonly #onResponse = (headers: IncomingHttpHeaders): void => {
+    const stream = this.#stream as ClientHttp2Stream
+    this.#responded = true
+    this.#resetsInARow = 0
+    const status = Number(headers[':status'])
+    if (status === 200) {
+      this.#onOpened(stream, listsWebSocket(headers[HEADER_CAPABILITIES]))
+      return
+    }
+    // 409 or another status: end our (empty) side and let the router's body drain, then stop.
+    this.#step = 'stop'
+    stream.end()
+    stream.resume()
+    if (status === 409) this.#emit({ kind: 'goaway', via: 'status-409' })
+    else this.#emit({ kind: 'router-status', status })
+  }
+
+  readonly #onStreamClose = (): void => {
+    const stream = this.#stream as ClientHttp2Stream
+    this.#stream = undefined
+    if (this.#requestOpen) this.#onResetMidRequest()
+    let step = this.#step
+    if (!this.#responded) {
+      step = this.#onUnansweredClose(this.#session as RouterSession, stream.rstCode ?? 0, this.#streamError)
+    }
+    this.#state = 'idle'
+    this.#continue(step)
   }
 
   #onUnansweredClose(session: RouterSession, rstCode: number, streamError: Error | undefined): Step {
@@ -258,32 +254,39 @@ export class ChannelLoop {
   #onOpened(stream: ClientHttp2Stream, webSockets: boolean): void {
     this.#state = 'parked'
     this.#emit({ kind: 'opened' })
-    const parser = createRequestHeadParser(this.#options.headLimits)
-    const onData = (chunk: Buffer): void => {
-      let parsed: ReturnType<typeof parser.push>
-      try {
-        parsed = parser.push(chunk)
-      } catch (error) {
-        detach()
-        this.#refuseHead(stream, error as Error)
-        return
-      }
-      if (parsed === undefined) return
-      detach()
-      stream.pause()
-      this.#onRequestHead(stream, parsed.head, parsed.rest, webSockets)
+    this.#parser = createRequestHeadParser(this.#options.headLimits)
+    this.#webSockets = webSockets
+    stream.on('data', this.#onParkedData)
+    stream.once('end', this.#onParkedEnd)
+  }
+
+  readonly #onParkedData = (chunk: Buffer): void => {
+    const stream = this.#stream as ClientHttp2Stream
+    let parsed: ReturnType<HeadParser<RequestHead>['push']>
+    try {
+      parsed = (this.#parser as HeadParser<RequestHead>).push(chunk)
+    } catch (error) {
+      this.#detachParked(stream)
+      this.#refuseHead(stream, error as Error)
+      return
     }
-    // The router ended the channel without a request: end our side too; the loop opens the next POST.
-    const onEnd = (): void => {
-      detach()
-      stream.end()
-    }
-    const detach = (): void => {
-      stream.off('data', onData)
-      stream.off('end', onEnd)
-    }
-    stream.on('data', onData)
-    stream.once('end', onEnd)
+    if (parsed === undefined) return
+    this.#detachParked(stream)
+    stream.pause()
+    this.#onRequestHead(stream, parsed.head, parsed.rest, this.#webSockets)
+  }
+
+  // The router ended the channel without a request: end our side too; the loop opens the next POST.
+  readonly #onParkedEnd = (): void => {
+    const stream = this.#stream as ClientHttp2Stream
+    this.#detachParked(stream)
+    stream.end()
+  }
+
+  #detachParked(stream: ClientHttp2Stream): void {
+    stream.off('data', this.#onParkedData)
+    stream.off('end', this.#onParkedEnd)
+    this.#parser = undefined
   }
 
   /** A head the protocol parser refused gets a 431/400 answer instead of silence (the original sent nothing). */
@@ -291,19 +294,8 @@ export class ChannelLoop {
     this.#emit({ kind: 'bad-head', error })
     const status = error instanceof HeadTooLargeError || error instanceof TooManyHeadersError ? 431 : 400
     const body = Buffer.from(`lambda-dispatch extension: ${error.message}\n`)
-    const head = serializeResponseHead({
-      status,
-      headers: [
-        TUNNEL_HEADER_LAMBDA_ID,
-        this.#options.lambdaId,
-        TUNNEL_HEADER_CHANNEL_ID,
-        this.id,
-        'content-type',
-        'text/plain; charset=utf-8',
-        'content-length',
-        String(body.length),
-      ],
-    })
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length)]
+    const head = tunnelResponseHead(status, headers, this.#options.lambdaId, this.id)
     stream.write(head)
     stream.end(body)
     stream.resume()
@@ -320,7 +312,7 @@ export class ChannelLoop {
     }
     // Against the original router, which forwards Upgrade verbatim, a handshake stays an ordinary request.
     if (webSockets && isWebSocketHandshake(head.method, head.headers)) {
-      this.#handOff?.()
+      this.#handOff(stream)
       this.#emit({ kind: 'upgrade', stream, head, rest })
       return
     }
@@ -362,17 +354,20 @@ export class ChannelLoop {
     } else {
       // No framing header means no body in HTTP/1.1, but the original router tunnels an HTTP/2 client's body
       // without one; the next event tells which (END_STREAM usually arrives with the head).
+      // on/off, not once: each once() adds a wrapper per listener, and this is every GET's path.
       const onFirst = (chunk: Buffer): void => {
+        stream.off('data', onFirst)
         stream.off('end', onEnd)
         stream.pause()
         start(chunk)
       }
       const onEnd = (): void => {
         stream.off('data', onFirst)
+        stream.off('end', onEnd)
         start(undefined)
       }
-      stream.once('data', onFirst)
-      stream.once('end', onEnd)
+      stream.on('data', onFirst)
+      stream.on('end', onEnd)
       stream.resume()
     }
   }

@@ -181,11 +181,15 @@ export class Invocation implements ChannelHost {
 
   // ChannelHost
 
+  liveSession(): RouterSession | undefined {
+    return this.#connection.liveSession()
+  }
+
   acquireSession(): Promise<RouterSession> {
     return this.#connection.acquire()
   }
 
-  channelHeaders(channelId: string): Record<string, string> {
+  channelHeaders(channelId: string): Readonly<Record<string, string>> {
     return this.#connection.channelHeaders(channelId)
   }
 

@@ -47,6 +47,7 @@ export class RouterConnection {
   readonly #options: RouterConnectionOptions
   readonly #tokenHeader: Readonly<Record<string, string>>
   readonly #sessions = new Set<RouterSession>()
+  readonly #channelHeaders = new Map<string, Record<string, string>>()
   // Aborted when the connection stops opening sessions: cuts backoff waits short.
   readonly #stopConnecting = new AbortController()
   #state: RouterConnectionState = 'active'
@@ -66,6 +67,12 @@ export class RouterConnection {
     return this.#state
   }
 
+  /** The live session if it takes new streams now; undefined when acquire() would have to connect. */
+  liveSession(): RouterSession | undefined {
+    const current = this.#session
+    return current?.isUsable ? current : undefined
+  }
+
   /** The live session, connecting (with bounded retries) when needed; rejects when the router is unreachable. */
   acquire(): Promise<RouterSession> {
     const current = this.#session
@@ -76,20 +83,31 @@ export class RouterConnection {
     return this.#connecting
   }
 
-  /** The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). */
-  channelHeaders(channelId: string): Record<string, string> {
-    return {
-      ':method': 'POST',
-      ':path': channelPath(this.#options.lambdaId, channelId),
-      date: this.#httpDate(),
-      'content-type': TUNNEL_CONTENT_TYPE,
-      [HEADER_POOL_ID]: this.#options.poolId,
-      [HEADER_LAMBDA_ID]: this.#options.lambdaId,
-      [HEADER_CHANNEL_ID]: channelId,
-      // Additive (issue 18): this extension tunnels WebSockets; the original router ignores the header.
-      [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET,
-      ...this.#tokenHeader,
+  /**
+   * The HTTP/2 request headers of a channel POST (original-protocol.md §3.5). Made once per channel and reused by its
+   * every POST (Node copies them into each stream); only `date` changes, once a second. Callers must not modify them.
+   */
+  channelHeaders(channelId: string): Readonly<Record<string, string>> {
+    const date = this.#httpDate()
+    let headers = this.#channelHeaders.get(channelId)
+    if (headers === undefined) {
+      headers = {
+        ':method': 'POST',
+        ':path': channelPath(this.#options.lambdaId, channelId),
+        date,
+        'content-type': TUNNEL_CONTENT_TYPE,
+        [HEADER_POOL_ID]: this.#options.poolId,
+        [HEADER_LAMBDA_ID]: this.#options.lambdaId,
+        [HEADER_CHANNEL_ID]: channelId,
+        // Additive (issue 18): this extension tunnels WebSockets; the original router ignores the header.
+        [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET,
+        ...this.#tokenHeader,
+      }
+      this.#channelHeaders.set(channelId, headers)
+    } else {
+      headers.date = date
     }
+    return headers
   }
 
   /** GET /ping on the live session; resolves with the router's status. */

@@ -161,10 +161,11 @@ export class RouterSession {
   }
 
   /**
-   * Calls `onSilent` each time `stream` has waited `headersTimeoutMs` for its response HEADERS. The router answers
-   * these at once, so silence means the session may be dead; the returned function stops watching.
+   * Calls `onSilent` each time a stream has waited `headersTimeoutMs` for its response HEADERS. The router answers
+   * these at once, so silence means the session may be dead. The caller calls the returned function on the stream's
+   * response and on its close (one listener of its own each, instead of two more per stream here).
    */
-  watchForResponse(stream: ClientHttp2Stream, onSilent: () => void): () => void {
+  watchForResponse(onSilent: () => void): () => void {
     let timer: NodeJS.Timeout | undefined
     const arm = (): void => {
       timer = setTimeout(() => {
@@ -174,14 +175,11 @@ export class RouterSession {
         })
       }, this.#settings.headersTimeoutMs)
     }
-    const stop = (): void => {
+    arm()
+    return () => {
       clearTimeout(timer)
       timer = undefined
     }
-    arm()
-    stream.once('response', stop)
-    stream.once('close', stop)
-    return stop
   }
 
   /**
@@ -243,9 +241,10 @@ export class RouterSession {
         resetStream(stream, `no response within ${timeoutMs} ms`)
         reject(new ControlRequestTimeoutError(path, timeoutMs))
       }, timeoutMs)
-      this.watchForResponse(stream, () => {})
+      const stopWatching = this.watchForResponse(() => {})
       stream.once('response', (responseHeaders) => {
         clearTimeout(timer)
+        stopWatching()
         stream.resume()
         resolve(Number(responseHeaders[':status']))
       })
@@ -255,6 +254,7 @@ export class RouterSession {
       })
       stream.once('close', () => {
         clearTimeout(timer)
+        stopWatching()
         reject(new Error(`${path} closed without a response (RST code ${stream.rstCode})`))
       })
     })

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { constants } from 'node:http2'
 import { test } from 'node:test'
-import { MAX_RESETS_BEFORE_HEADERS_IN_A_ROW } from '../../src/extension/channel-loop.js'
+import { MAX_RESETS_BEFORE_HEADERS_IN_A_ROW } from '../../src/extension/unanswered-close.js'
 import { type Harness, type LogLine, startHarness } from '../helpers/extension-harness.js'
 import type { InvokeResult } from '../helpers/scripted-runtime-api.js'
 

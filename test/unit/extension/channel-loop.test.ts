@@ -4,20 +4,18 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, type ServerResponse } from 'node:http'
-import { constants } from 'node:http2'
+import { constants, createServer as createHttp2Server, type ServerHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import {
-  type ChannelEvent,
-  type ChannelHost,
-  ChannelLoop,
-  decideUnansweredClose,
-  MAX_RESETS_BEFORE_HEADERS_IN_A_ROW,
-  type UnansweredCloseAction,
-} from '../../../src/extension/channel-loop.js'
+import { type ChannelEvent, type ChannelHost, ChannelLoop } from '../../../src/extension/channel-loop.js'
 import { RouterUnreachableError } from '../../../src/extension/errors.js'
 import { AppClient } from '../../../src/extension/relay.js'
 import { RouterConnection } from '../../../src/extension/router-connection.js'
+import {
+  decideUnansweredClose,
+  MAX_RESETS_BEFORE_HEADERS_IN_A_ROW,
+  type UnansweredCloseAction,
+} from '../../../src/extension/unanswered-close.js'
 import { routerConnectionOptions } from '../../helpers/router-connection-options.js'
 import { type ScriptedRouterOptions, startScriptedRouter } from '../../helpers/scripted-router.js'
 import { teardown } from '../../helpers/teardown.js'
@@ -150,26 +148,8 @@ async function startChannel(t: TestContext, routerOptions: ScriptedRouterOptions
   )
   defer(() => connection.close())
   const events: ChannelEvent[] = []
-  const host: ChannelHost = {
-    isStopping: false,
-    acquireSession: () => connection.acquire(),
-    channelHeaders: (channelId) => connection.channelHeaders(channelId),
-    onChannelEvent: (_channel, event) => {
-      events.push(event)
-      if (event.kind === 'goaway') (host as { isStopping: boolean }).isStopping = true
-    },
-  }
-  const options = {
-    poolId: 'default',
-    lambdaId: LAMBDA_ID,
-    compression: false,
-    forwardInternalHeaders: false,
-    headLimits: { maxHeadBytes: 16 * 1024, maxHeaderCount: 100 },
-    headersTimeoutMs: 5_000,
-    app,
-  }
   return {
-    channel: new ChannelLoop('channel-1', options, host),
+    channel: channelOn(connection, app, 5_000, events),
     events,
     router,
     connection,
@@ -180,6 +160,40 @@ async function startChannel(t: TestContext, routerOptions: ScriptedRouterOptions
         else resolve(waiting)
       }),
   }
+}
+
+/**
+ * A ChannelLoop on `connection` whose host records every event in `events` (then calls `onEvent`) and, like the
+ * invoke, stops the channel on a goaway.
+ */
+function channelOn(
+  connection: RouterConnection,
+  app: AppClient,
+  headersTimeoutMs: number,
+  events: ChannelEvent[],
+  onEvent: () => void = () => {},
+): ChannelLoop {
+  const host: ChannelHost = {
+    isStopping: false,
+    liveSession: () => connection.liveSession(),
+    acquireSession: () => connection.acquire(),
+    channelHeaders: (channelId) => connection.channelHeaders(channelId),
+    onChannelEvent: (_channel, event) => {
+      events.push(event)
+      if (event.kind === 'goaway') (host as { isStopping: boolean }).isStopping = true
+      onEvent()
+    },
+  }
+  const options = {
+    poolId: 'default',
+    lambdaId: LAMBDA_ID,
+    compression: false,
+    forwardInternalHeaders: false,
+    headLimits: { maxHeadBytes: 16 * 1024, maxHeaderCount: 100 },
+    headersTimeoutMs,
+    app,
+  }
+  return new ChannelLoop('channel-1', options, host)
 }
 
 function kinds(events: readonly ChannelEvent[]): string[] {
@@ -313,4 +327,45 @@ test('a handshake from a router that did not list the capability (the original) 
   await (await router.nextChannel()).goaway()
   await running
   assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
+})
+
+test('a POST the router leaves unanswered is reported silent again after each PING the session answers; the answer ends it', async (t) => {
+  const defer = teardown(t)
+  const posts: ServerHttp2Stream[] = []
+  const router = createHttp2Server()
+  router.on('stream', (stream) => {
+    stream.on('error', () => {})
+    posts.push(stream)
+  })
+  router.listen(0, '127.0.0.1')
+  await once(router, 'listening')
+  defer(() => new Promise<void>((resolve) => router.close(() => resolve())))
+  const url = `http://127.0.0.1:${(router.address() as AddressInfo).port}`
+  const base = routerConnectionOptions(url, { lambdaId: LAMBDA_ID })
+  const connection = new RouterConnection({ ...base, settings: { ...base.settings, headersTimeoutMs: 20 } })
+  defer(() => connection.close())
+  const app = new AppClient({ port: 9, keepAliveTimeoutMs: 4_000, connectTimeoutMs: 1_000 })
+  defer(() => app.close())
+  const events: ChannelEvent[] = []
+  let silentTwice: () => void = () => {}
+  const reportedTwice = new Promise<void>((resolve) => {
+    silentTwice = resolve
+  })
+  // Short, so the test is quick; nothing here depends on how long a wait really took.
+  const channel = channelOn(connection, app, 20, events, () => {
+    if (events.filter((seen) => seen.kind === 'silent').length === 2) silentTwice()
+  })
+  const running = channel.run()
+  await reportedTwice
+  assert.equal(posts.length, 1, 'the same POST is still waiting: silence opens no other')
+  assert.equal(channel.state, 'opening')
+  posts[0]?.respond({ ':status': 409 }, { endStream: true })
+  await running
+  const reported = kinds(events)
+  assert.equal(reported.at(-1), 'goaway')
+  assert.ok(reported.slice(0, -1).every((kind) => kind === 'silent'))
+  assert.ok(reported.length >= 3)
+  const silent = events.find((event) => event.kind === 'silent')
+  assert.ok(silent?.kind === 'silent' && silent.waitedMs === 20)
+  assert.equal(channel.state, 'stopped')
 })

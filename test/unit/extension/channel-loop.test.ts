@@ -16,6 +16,7 @@ import {
   MAX_RESETS_BEFORE_HEADERS_IN_A_ROW,
   type UnansweredCloseAction,
 } from '../../../src/extension/unanswered-close.js'
+import { deferred } from '../../helpers/deferred.js'
 import { routerConnectionOptions } from '../../helpers/router-connection-options.js'
 import { type ScriptedRouterOptions, startScriptedRouter } from '../../helpers/scripted-router.js'
 import { teardown } from '../../helpers/teardown.js'
@@ -347,10 +348,7 @@ test('a POST the router leaves unanswered is reported silent again after each PI
   const app = new AppClient({ port: 9, keepAliveTimeoutMs: 4_000, connectTimeoutMs: 1_000 })
   defer(() => app.close())
   const events: ChannelEvent[] = []
-  let silentTwice: () => void = () => {}
-  const reportedTwice = new Promise<void>((resolve) => {
-    silentTwice = resolve
-  })
+  const { promise: reportedTwice, resolve: silentTwice } = deferred()
   // Short, so the test is quick; nothing here depends on how long a wait really took.
   const channel = channelOn(connection, app, 20, events, () => {
     if (events.filter((seen) => seen.kind === 'silent').length === 2) silentTwice()

@@ -2,9 +2,7 @@
 // (bench/bare-tunnel/) in front of it and (d) the router and extension, over HTTP/1.1 (wrk) and h2c (h2load), with CPU
 // per request and peak RSS of every process from /proc. Writes bench/results/<date>.{json,md,svg} and prints the
 // ratios, issue 16's against the bare tunnel among them. Installs nothing: a missing tool skips its cells.
-// Options: --quick, --cells <pattern,…>, --duration <s>, --warmup <s>, --instances <n>, --max-concurrent <n>,
-// --paths direct,nginx,bare,dispatch, --no-large, --large-only, --no-websocket, --websocket-only,
-// --websocket-sockets <n>, --profile <dir>, --out <dir>. See docs/performance.md.
+// Options: `npm run bench -- --help` (USAGE below). See docs/performance.md.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -32,24 +30,52 @@ import { measureWebSockets, type WebSocketResult, webSocketTable } from './lib/w
 const ROOT = resolve(import.meta.dirname, '..')
 const MIB = 1024 * 1024
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    cells: { type: 'string', default: '' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    instances: { type: 'string', default: '1' },
-    'max-concurrent': { type: 'string', default: '100' },
-    'no-large': { type: 'boolean', default: false },
-    'large-only': { type: 'boolean', default: false },
-    'no-websocket': { type: 'boolean', default: false },
-    'websocket-only': { type: 'boolean', default: false },
-    'websocket-sockets': { type: 'string', default: '10' },
-    paths: { type: 'string', default: PATHS.join(',') },
-    profile: { type: 'string' },
-    out: { type: 'string', default: join(ROOT, 'bench/results') },
-  },
-})
+const USAGE = `usage: npm run bench -- [options]
+  --quick                    1 s warm-up and 3 s per cell (default 3 s and 10 s)
+  --cells <pattern,…>        cells to run, e.g. ping/h1/c50 or '*/*/c200' (default: all)
+  --paths <list>             of ${PATHS.join(',')} (default: all)
+  --duration <s>, --warmup <s>
+  --instances <n>            dispatch environments (default 1)
+  --max-concurrent <n>       dispatch MaxConcurrentCount (default 100)
+  --no-large, --large-only   leave out, or run only, the large-body echoes
+  --no-websocket, --websocket-only, --websocket-sockets <n>
+  --profile <dir>            write V8 CPU profiles of every process under <dir>
+  --out <dir>                where results go (default bench/results)
+See docs/performance.md.`
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        quick: { type: 'boolean', default: false },
+        cells: { type: 'string', default: '' },
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        instances: { type: 'string', default: '1' },
+        'max-concurrent': { type: 'string', default: '100' },
+        'no-large': { type: 'boolean', default: false },
+        'large-only': { type: 'boolean', default: false },
+        'no-websocket': { type: 'boolean', default: false },
+        'websocket-only': { type: 'boolean', default: false },
+        'websocket-sockets': { type: 'string', default: '10' },
+        paths: { type: 'string', default: PATHS.join(',') },
+        profile: { type: 'string' },
+        out: { type: 'string', default: join(ROOT, 'bench/results') },
+      },
+    })
+  } catch (error) {
+    // An unknown or malformed option: say which, show the options, exit 2 without a stack trace.
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
+    process.exit(2)
+  }
+}
+
+const { values } = parseOptions()
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`)
+  process.exit(0)
+}
 
 function positive(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback

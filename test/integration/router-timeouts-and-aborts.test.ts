@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { constants as http2 } from 'node:http2'
 import { PassThrough } from 'node:stream'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import {
   BodyIdleTimeoutError,
   ClientAbortedError,
@@ -35,6 +35,40 @@ function channelTap(): { take(): Promise<ScriptedChannel>; give(channel: Scripte
 
 function busyChannels(snapshot: { instances: ReadonlyArray<{ busyChannels: number }> }): number {
   return snapshot.instances.reduce((sum, instance) => sum + instance.busyChannels, 0)
+}
+
+/**
+ * An app that answers 200 with "partial" and then sends nothing more, behind a router with `timeouts`: resolves once
+ * the exchange failed, with what its handler saw and how the channel ended; asserts the BodyIdleTimeoutError.
+ */
+async function stalledResponseBody(
+  t: TestContext,
+  timeouts: { responseHeadTimeoutMs?: number; bodyIdleTimeoutMs: number },
+): Promise<{ error: BodyIdleTimeoutError; body: string }> {
+  const tap = channelTap()
+  const router = await startRouterHarness(t, {
+    pools: [{ poolId: 'default', ...timeouts, maxConcurrentCount: 1, channelCount: 1 }],
+    behaviour: connectBack(async (_head, channel) => {
+      await channel.requestBody
+      channel.writeHead(200, ['Content-Type', 'text/plain'])
+      channel.write('partial')
+      tap.give(channel)
+      await channel.closed
+    }),
+  })
+  const handler = checkHandler(t)
+  router.pool.dispatcher.dispatch(testRequest().request, handler)
+  const channel = await tap.take()
+  assert.equal(await handler.settled, 'error')
+  assert.deepEqual(
+    handler.events.map((event) => event.kind),
+    ['start', 'data', 'error'],
+  )
+  const last = handler.events[2]
+  assert.ok(last?.kind === 'error' && last.error instanceof BodyIdleTimeoutError)
+  assert.deepEqual(await channel.closed, { rstCode: http2.NGHTTP2_CANCEL })
+  assert.equal(busyChannels(router.pool.snapshot()), 0)
+  return { error: last.error, body: handler.body.toString() }
 }
 
 test('a request that finds no channel within the queue timeout fails with QueueTimeoutError', async (t) => {
@@ -80,61 +114,15 @@ test('a Lambda that never sends its response head fails the request with HeadTim
 })
 
 test('a response body that stalls fails with BodyIdleTimeoutError after the response started', async (t) => {
-  const tap = channelTap()
-  const router = await startRouterHarness(t, {
-    pools: [{ poolId: 'default', bodyIdleTimeoutMs: 40, maxConcurrentCount: 1, channelCount: 1 }],
-    behaviour: connectBack(async (_head, channel) => {
-      await channel.requestBody
-      channel.writeHead(200, ['Content-Type', 'text/plain'])
-      channel.write('partial')
-      tap.give(channel)
-      await channel.closed
-    }),
-  })
-  const handler = checkHandler(t)
-  router.pool.dispatcher.dispatch(testRequest().request, handler)
-  const channel = await tap.take()
-  assert.equal(await handler.settled, 'error')
-  assert.deepEqual(
-    handler.events.map((event) => event.kind),
-    ['start', 'data', 'error'],
-  )
-  const last = handler.events[2]
-  assert.ok(last?.kind === 'error' && last.error instanceof BodyIdleTimeoutError)
-  assert.equal(handler.body.toString(), 'partial')
-  assert.deepEqual(await channel.closed, { rstCode: http2.NGHTTP2_CANCEL })
-  assert.equal(busyChannels(router.pool.snapshot()), 0)
+  const { body } = await stalledResponseBody(t, { bodyIdleTimeoutMs: 40 })
+  assert.equal(body, 'partial')
 })
 
 test('a response body that stalls after its head fails with BodyIdleTimeoutError even when the head timeout is shorter', async (t) => {
   // The exchange's timer is armed for the head deadline and kept once the head came (issue 16): when it fires, the
   // idle deadline has not passed yet, and the exchange must arm it for that instead of failing or forgetting it.
-  const tap = channelTap()
-  const router = await startRouterHarness(t, {
-    pools: [
-      { poolId: 'default', responseHeadTimeoutMs: 20, bodyIdleTimeoutMs: 80, maxConcurrentCount: 1, channelCount: 1 },
-    ],
-    behaviour: connectBack(async (_head, channel) => {
-      await channel.requestBody
-      channel.writeHead(200, ['Content-Type', 'text/plain'])
-      channel.write('partial')
-      tap.give(channel)
-      await channel.closed
-    }),
-  })
-  const handler = checkHandler(t)
-  router.pool.dispatcher.dispatch(testRequest().request, handler)
-  const channel = await tap.take()
-  assert.equal(await handler.settled, 'error')
-  assert.deepEqual(
-    handler.events.map((event) => event.kind),
-    ['start', 'data', 'error'],
-  )
-  const last = handler.events[2]
-  assert.ok(last?.kind === 'error' && last.error instanceof BodyIdleTimeoutError)
-  assert.equal(last.error.idleMs, 80)
-  assert.deepEqual(await channel.closed, { rstCode: http2.NGHTTP2_CANCEL })
-  assert.equal(busyChannels(router.pool.snapshot()), 0)
+  const { error } = await stalledResponseBody(t, { responseHeadTimeoutMs: 20, bodyIdleTimeoutMs: 80 })
+  assert.equal(error.idleMs, 80)
 })
 
 test('an upload that stalls before the response fails with BodyIdleTimeoutError, not a head timeout', async (t) => {

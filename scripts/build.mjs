@@ -10,6 +10,12 @@ const common = {
   target: 'node20',
   format: 'esm',
   sourcemap: 'linked',
+  // V8 keeps each script's source in the heap, as a two-byte string if one character is outside ASCII (a comment's
+  // arrow is enough): without comments and whitespace the router's bundle is 2.6 MB of ASCII, not 8.8 MiB of heap.
+  // Names are kept for stack traces; licence notices go to a .LEGAL.txt file beside each bundle.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'linked',
   logLevel: 'info',
   // Bundled CommonJS dependencies (pino, the AWS SDK) call require(); ESM output needs one defined.
   banner: {

@@ -86,6 +86,10 @@ function extensionEntries() {
   if (existsSync(`${bundle}.map`)) {
     entries.push({ from: `${bundle}.map`, to: 'lambda-dispatch/extension.js.map', mode: 0o644 })
   }
+  // The licence notices of bundled dependencies, moved out of the bundle by the build (scripts/build.mjs).
+  if (existsSync(`${bundle}.LEGAL.txt`)) {
+    entries.push({ from: `${bundle}.LEGAL.txt`, to: 'lambda-dispatch/extension.js.LEGAL.txt', mode: 0o644 })
+  }
   return entries
 }
 

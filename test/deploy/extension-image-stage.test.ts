@@ -34,6 +34,7 @@ test('the extension stage lays out the layer tree under /opt with 0755 on the la
     '/opt/extensions/lambda-dispatch': '0755',
     '/opt/lambda-dispatch/exec-wrapper': '0755',
     '/opt/lambda-dispatch/extension.js': '0644',
+    '/opt/lambda-dispatch/extension.js.LEGAL.txt': '0644',
     '/opt/lambda-dispatch/extension.js.map': '0644',
     '/opt/lambda-dispatch/package.json': '0644',
   })

@@ -51,12 +51,13 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }))
 
-test('the zip holds the launcher, the bundle (and its map), its package.json and the exec wrapper, nothing else', (t) => {
+test('the zip holds the launcher, the bundle (and its map and licence notices), its package.json and the exec wrapper, nothing else', (t) => {
   if (unavailable) return t.skip(unavailable)
   const listing = run('unzip', ['-Z1', zipPath])
   assert.equal(listing.status, 0, listing.stderr)
   const expected = ['extensions/', LAUNCHER, 'lambda-dispatch/', BUNDLE, 'lambda-dispatch/package.json', WRAPPER]
   if (existsSync(join(REPO_ROOT, 'dist/extension.js.map'))) expected.push(`${BUNDLE}.map`)
+  if (existsSync(join(REPO_ROOT, 'dist/extension.js.LEGAL.txt'))) expected.push(`${BUNDLE}.LEGAL.txt`)
   assert.deepEqual(listing.stdout.trim().split('\n').sort(), expected.sort())
   assert.deepEqual(readFileSync(join(layerRoot, BUNDLE)), readFileSync(join(REPO_ROOT, 'dist/extension.js')))
   assert.deepEqual(JSON.parse(readFileSync(join(layerRoot, 'lambda-dispatch/package.json'), 'utf8')), {

@@ -62,7 +62,12 @@ test('the runtime stage takes only the bundled CLI and package.json from the bui
     assert.equal(instruction.flags.from, 'build', `line ${instruction.line} copies from the build stage`)
     return copyOperands(instruction).sources
   })
-  assert.deepEqual(copied.sort(), ['/src/dist/cli.js', '/src/dist/cli.js.map', '/src/package.json'])
+  assert.deepEqual(copied.sort(), [
+    '/src/dist/cli.js',
+    '/src/dist/cli.js.LEGAL.txt',
+    '/src/dist/cli.js.map',
+    '/src/package.json',
+  ])
 })
 
 test('the final stage runs as a non-root user, after every RUN that needs root', () => {

@@ -1,5 +1,5 @@
 // The dispatch path for benchmarks: the local Lambda service in this process (idle once its environments run) and the
-// router as its own process (`node dist/cli.js router`), so the router's CPU and memory are read from /proc alone.
+// router as its own process (`node --max-semi-space-size=4 dist/cli.js router`, as the router image runs it), so the router's CPU and memory are read from /proc alone.
 // The same composition as src/cli/local-stack.ts, split across processes. Everything it starts, close() stops.
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -42,10 +42,22 @@ const ROUTER_READY = /lambda-dispatch router listening: (http:\/\/\S+)/
 // A bounded wait for the stack's first answers; environments start in about a second on an idle machine.
 const START_DEADLINE_MS = 60_000
 
-/** `node [--cpu-prof --cpu-prof-dir=<profileDir>/<role>] <script>`. */
-export function nodeCommand(script: string, profileDir: string | undefined, role: string): string[] {
+/**
+ * The V8 flags the router image's CMD (deploy/router/Dockerfile) starts the router with, and so the benchmark too:
+ * a young generation of at most 4 MiB per semi-space (V8's default lets it grow to 16) keeps the router's peak RSS
+ * under many concurrent requests about 20 MiB lower (docs/performance.md).
+ */
+export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4']
+
+/** `node [flags] [--cpu-prof --cpu-prof-dir=<profileDir>/<role>] <script>`. */
+export function nodeCommand(
+  script: string,
+  profileDir: string | undefined,
+  role: string,
+  flags: readonly string[] = [],
+): string[] {
   const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`]
-  return [process.execPath, ...profile, script]
+  return [process.execPath, ...flags, ...profile, script]
 }
 
 export async function startDispatchStack(options: DispatchStackOptions): Promise<DispatchStack> {
@@ -101,7 +113,7 @@ export async function startDispatchStack(options: DispatchStackOptions): Promise
     for (const [key, value] of Object.entries(settings)) env[`LAMBDA_DISPATCH_${key}`] = value
     const started = await spawnReady(
       'router',
-      [...nodeCommand(join(options.root, 'dist/cli.js'), options.profileDir, 'router'), 'router'],
+      [...nodeCommand(join(options.root, 'dist/cli.js'), options.profileDir, 'router', ROUTER_NODE_FLAGS), 'router'],
       {
         env,
         ready: ROUTER_READY,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { type TestContext, test } from 'node:test'
+import { ROUTER_NODE_FLAGS } from '../../bench/lib/dispatch-stack.js'
 import { ROUTER_DEFAULTS, ROUTER_SETTINGS } from '../../src/router/config.js'
 import { teardown } from '../helpers/teardown.js'
 import { copyOperands } from './dockerfile.js'
@@ -79,14 +80,14 @@ test('the final stage runs as a non-root user, after every RUN that needs root',
   assert.ok(!lastRun || lastRun.line < last.line, 'no RUN after USER drops root')
 })
 
-test('tini is installed without recommends and is PID 1; CMD starts the router from the bundle', () => {
+test('tini is installed without recommends and is PID 1; CMD starts the router from the bundle with the flags the benchmark uses', () => {
   const install = instructionsOf(runtime, 'RUN').find((instruction) => /apt-get install/.test(instruction.text))
   assert.ok(install, 'the runtime stage installs packages with apt-get')
   assert.match(install.text, /--no-install-recommends/)
   assert.match(install.text, /\btini\b/)
   assert.match(install.text, /rm -rf \/var\/lib\/apt\/lists\/\*/)
   assert.deepEqual(instructionsOf(runtime, 'ENTRYPOINT').at(-1)?.exec, ['/usr/bin/tini', '--'])
-  assert.deepEqual(instructionsOf(runtime, 'CMD').at(-1)?.exec, ['node', 'dist/cli.js', 'router'])
+  assert.deepEqual(instructionsOf(runtime, 'CMD').at(-1)?.exec, ['node', ...ROUTER_NODE_FLAGS, 'dist/cli.js', 'router'])
 })
 
 /** The HEALTHCHECK's Node program (`node -e <program>`), checked to be the only HEALTHCHECK of the final stage. */

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Bundles the CLI, the extension (a single file for the Lambda layer) and the demo app into dist/ with esbuild.
+// `--readable` leaves the bundles unminified, with their comments and a `// src/…` line opening each module, so a CPU
+// profile's frames can be summed by source file (docs/performance.md, Profiling).
 import { build } from 'esbuild'
+
+const readable = process.argv.includes('--readable')
 
 const root = new URL('..', import.meta.url).pathname
 const common = {
@@ -13,9 +17,9 @@ const common = {
   // V8 keeps each script's source in the heap, as a two-byte string if one character is outside ASCII (a comment's
   // arrow is enough): without comments and whitespace the router's bundle is 2.6 MB of ASCII, not 8.8 MiB of heap.
   // Names are kept for stack traces; licence notices go to a .LEGAL.txt file beside each bundle.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'linked',
+  minifyWhitespace: !readable,
+  minifySyntax: !readable,
+  legalComments: readable ? 'inline' : 'linked',
   logLevel: 'info',
   // Bundled CommonJS dependencies (pino, the AWS SDK) call require(); ESM output needs one defined.
   banner: {

@@ -45,9 +45,10 @@ export class Http1ResponseWriter implements ResponseWriter {
     return false
   }
 
+  // `on`, not `once` (a wrapper per listener): the exchange unwatches when it ends, and on the first call.
   watchClient(listener: () => void): void {
-    this.response.once('close', listener)
-    this.#socket.once('close', listener)
+    this.response.on('close', listener)
+    this.#socket.on('close', listener)
   }
 
   unwatchClient(listener: () => void): void {

@@ -1,7 +1,7 @@
 // Microbenchmark of the router's whole per-request cost (issue 16): the real router (front door, pool, dispatcher,
 // instances, channels, tunnel exchange, telemetry) in this process, with an invoker that hands each invoke to a child
 // process. The child connects back as a minimal extension: it parks the invoke's channels (the channel POSTs of
-// original-protocol.md §3.5), answers each tunnelled `GET /ping` inline as the demo app would and parks again, and
+// original-protocol.md §3.5, with the headers our extension sends), answers each tunnelled `GET /ping` inline as the demo app would and parks again, and
 // it runs a closed-loop HTTP/1.1 client (undici Pool, one keep-alive connection per request in flight) that keeps
 // `concurrency` requests in flight through the front door. Over `requests` requests after a warm-up it prints this
 // process's CPU and bytes allocated per request (bench/micro/per-request.ts), for two runs. `bare` measures the bare
@@ -13,8 +13,10 @@ import { connect as connectTcp } from 'node:net'
 import { Pool } from 'undici'
 import { createSilentLogger } from '../../src/common/index.js'
 import {
+  CAPABILITY_WEBSOCKET,
   channelPath,
   createRequestHeadParser,
+  HEADER_CAPABILITIES,
   HEADER_CHANNEL_ID,
   HEADER_CHANNEL_TOKEN,
   HEADER_LAMBDA_ID,
@@ -196,10 +198,12 @@ function serveInvoke(payload: WaiterRequest, onEnded: () => void): void {
       {
         ':method': 'POST',
         ':path': channelPath(payload.id, channelId),
+        date: new Date().toUTCString(),
         'content-type': TUNNEL_CONTENT_TYPE,
         [HEADER_POOL_ID]: payload.poolId,
         [HEADER_LAMBDA_ID]: payload.id,
         [HEADER_CHANNEL_ID]: channelId,
+        [HEADER_CAPABILITIES]: CAPABILITY_WEBSOCKET,
         ...token,
       },
       { endStream: false },

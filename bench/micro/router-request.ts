@@ -1,12 +1,15 @@
 // Microbenchmark of the router's whole per-request cost (issue 16): the real router (front door, pool, dispatcher,
 // instances, channels, tunnel exchange, telemetry) in this process, with an invoker that hands each invoke to a child
 // process. The child connects back as a minimal extension: it parks the invoke's channels (the channel POSTs of
-// original-protocol.md §3.5, with the headers our extension sends), answers each tunnelled `GET /ping` inline as the demo app would and parks again, and
-// it runs a closed-loop HTTP/1.1 client (undici Pool, one keep-alive connection per request in flight) that keeps
-// `concurrency` requests in flight through the front door. Over `requests` requests after a warm-up it prints this
-// process's CPU and bytes allocated per request (bench/micro/per-request.ts), for two runs. `bare` measures the bare
-// tunnel's router (bench/bare-tunnel/router.ts) in this process instead, for comparison.
-// Run: `node --import tsx bench/micro/router-request.ts [requests] [concurrency] [bare]`.
+// original-protocol.md §3.5, with the headers our extension sends), answers each tunnelled `GET /ping` inline as the
+// demo app would and parks again, and it runs a closed-loop HTTP/1.1 client (undici Pool, one keep-alive connection
+// per request in flight) that keeps `concurrency` requests in flight through the front door. Over `requests` requests
+// after a warm-up it prints this process's CPU and bytes allocated per request (bench/micro/per-request.ts), for two
+// runs. `bare` measures the bare tunnel's router (bench/bare-tunnel/router.ts) in this process instead.
+// Run: `node --import tsx bench/micro/router-request.ts [requests] [concurrency] [bare]`; bundled as the router ships
+// (under tsx every closure also pays esbuild's `__name`): `npx esbuild bench/micro/router-request.ts --bundle
+// --platform=node --format=esm --target=node20 --outfile=/tmp/router-request.mjs --banner:js="import { createRequire }
+// from 'node:module'; const require = createRequire(import.meta.url);"` then `node /tmp/router-request.mjs`.
 import { fork } from 'node:child_process'
 import { type ClientHttp2Stream, connect } from 'node:http2'
 import { connect as connectTcp } from 'node:net'

@@ -9,7 +9,6 @@ import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type ServerHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
-import { GCProfiler, getHeapStatistics } from 'node:v8'
 import { createSilentLogger } from '../../src/common/index.js'
 import { createDemoServer } from '../../src/demo-app/server.js'
 import { loadExtensionConfig } from '../../src/extension/config.js'
@@ -23,6 +22,7 @@ import {
   HEADER_CAPABILITIES,
   TUNNEL_CONTENT_TYPE,
 } from '../../src/protocol/index.js'
+import { measurePerRequest } from './per-request.js'
 
 interface Ready {
   readonly appPort: number
@@ -38,6 +38,7 @@ async function runExtension(requests: number, channels: number, bare: boolean): 
   const execArgv = process.execArgv.filter((flag) => !/^--(cpu|heap)-prof/.test(flag))
   const peer = fork(import.meta.filename, ['--peer'], { execArgv })
   const [ready] = (await once(peer, 'message')) as [Ready]
+  const label = `${requests} requests, ${channels} channels`
   const counted = (count: number): Promise<unknown> => {
     peer.send({ kind: 'count', requests: count } satisfies PeerCommand)
     return once(peer, 'message')
@@ -49,7 +50,7 @@ async function runExtension(requests: number, channels: number, bare: boolean): 
     process.env.BARE_CHANNELS = String(channels)
     await import('../bare-tunnel/extension.js')
     await counted(requests)
-    process.stdout.write(`bare extension, ${await measure(requests, channels, counted)}`)
+    process.stdout.write(`bare extension, ${await measurePerRequest(requests, label, counted)}`)
     process.exit(0)
   }
   const config = loadExtensionConfig({
@@ -82,45 +83,12 @@ async function runExtension(requests: number, channels: number, bare: boolean): 
   )
   const finished = invocation.run()
   await counted(requests)
-  process.stdout.write(await measure(requests, channels, counted))
+  process.stdout.write(await measurePerRequest(requests, label, counted))
   peer.send({ kind: 'stop' } satisfies PeerCommand)
   invocation.shutdown(Date.now())
   await finished
   await app.close()
   peer.disconnect()
-}
-
-async function measure(
-  requests: number,
-  channels: number,
-  counted: (count: number) => Promise<unknown>,
-): Promise<string> {
-  const results: string[] = []
-  for (let run = 0; run < 2; run++) {
-    const profiler = new GCProfiler()
-    const usedBefore = getHeapStatistics().used_heap_size
-    profiler.start()
-    const cpu = process.cpuUsage()
-    await counted(requests)
-    const used = process.cpuUsage(cpu)
-    const usedAfter = getHeapStatistics().used_heap_size
-    const gc = profiler.stop()
-    let freed = 0
-    let pauseUs = 0
-    for (const event of gc.statistics) {
-      freed += event.beforeGC.heapStatistics.usedHeapSize - event.afterGC.heapStatistics.usedHeapSize
-      pauseUs += event.cost
-    }
-    const kinds = new Map<string, number>()
-    for (const event of gc.statistics) kinds.set(event.gcType, (kinds.get(event.gcType) ?? 0) + 1)
-    const allocated = usedAfter - usedBefore + freed
-    results.push(
-      `${(used.user / requests).toFixed(1)} µs user + ${(used.system / requests).toFixed(1)} µs system, ` +
-        `${Math.round(allocated / requests)} bytes allocated, ${(pauseUs / requests).toFixed(1)} µs in ` +
-        `${gc.statistics.length} collections (${[...kinds].map(([kind, count]) => `${count} ${kind}`).join(', ')})`,
-    )
-  }
-  return `per request (${requests} requests, ${channels} channels):\n  ${results.join('\n  ')}\n`
 }
 
 // The router's side and the app, in the child.

@@ -81,7 +81,12 @@ export function splitHead(
     if (colon === -1 || colon >= lineEnd) throw new MalformedHeadError(kind, 'header-without-colon', index + 1)
     const name = text.slice(lineStart, colon)
     if (!TOKEN.test(name)) throw new MalformedHeadError(kind, 'invalid-header-name', index + 1)
-    const value = text.slice(colon + 1, lineEnd).trim()
+    // Trimmed by offset, one slice: `slice().trim()` made a second string of every value after its leading space.
+    let valueStart = colon + 1
+    let valueEnd = lineEnd
+    while (valueStart < valueEnd && isTrimmedByTrim(text.charCodeAt(valueStart))) valueStart++
+    while (valueEnd > valueStart && isTrimmedByTrim(text.charCodeAt(valueEnd - 1))) valueEnd--
+    const value = text.slice(valueStart, valueEnd)
     if (INVALID_VALUE_BYTE.test(value)) throw new MalformedHeadError(kind, 'invalid-header-value', index + 1)
     headers.push(name, value)
     lineStart = nextLineStart
@@ -103,6 +108,11 @@ export function parseStatusLine(startLine: string): Pick<ResponseHead, 'status' 
   const match = STATUS_LINE.exec(startLine)
   if (!match) throw new MalformedHeadError('response', 'bad-status-line', 1)
   return { httpVersion: match[1] as string, status: Number(match[2]), reason: match[3] ?? '' }
+}
+
+// What String.prototype.trim() removes from latin1 text: TAB, LF, VT, FF, CR, SP and NBSP.
+function isTrimmedByTrim(code: number): boolean {
+  return (code >= 0x09 && code <= 0x0d) || code === 0x20 || code === 0xa0
 }
 
 function lineOf(text: string, offset: number): number {

@@ -31,11 +31,21 @@ export const INTERNAL_HEADERS: ReadonlySet<string> = new Set([HEADER_LAMBDA_ID, 
 /** Names that steer the router itself; they select and debug, and are not the app's business. */
 export const ROUTER_CONTROL_HEADERS: ReadonlySet<string> = new Set([HEADER_LAMBDA_NAME, HEADER_DISPATCH_DEBUG])
 
+const CONNECTION = 'connection'
+
+// The lengths of the names filterHeaders can drop (besides names listed in Connection), indexed by length: a name of
+// another length is kept without being lowered, as each toLowerCase() makes a new string.
+const DROPPABLE_LENGTHS = new Uint8Array(64)
+for (const name of [...HOP_BY_HOP_HEADERS, ...INTERNAL_HEADERS, ...ROUTER_CONTROL_HEADERS]) {
+  DROPPABLE_LENGTHS[name.length] = 1
+}
+
 /** Lower-cased names listed in every `Connection` header value (RFC 9110 §7.6.1: they are hop-by-hop too). */
 export function connectionListedNames(headers: RawHeaders): Set<string> | undefined {
   let listed: Set<string> | undefined
   for (let index = 0; index + 1 < headers.length; index += 2) {
-    if ((headers[index] as string).toLowerCase() !== 'connection') continue
+    const name = headers[index] as string
+    if (name.length !== CONNECTION.length || name.toLowerCase() !== CONNECTION) continue
     for (const token of (headers[index + 1] as string).split(',')) {
       const name = token.trim().toLowerCase()
       if (name.length === 0) continue
@@ -63,11 +73,13 @@ export function filterHeaders(headers: RawHeaders, filter: HeaderFilter): RawHea
   const out: RawHeaders = []
   for (let index = 0; index + 1 < headers.length; index += 2) {
     const name = headers[index] as string
-    const lower = name.toLowerCase()
-    if (HOP_BY_HOP_HEADERS.has(lower)) continue
-    if (listed?.has(lower)) continue
-    if (filter.internal && INTERNAL_HEADERS.has(lower)) continue
-    if (filter.routerControl && ROUTER_CONTROL_HEADERS.has(lower)) continue
+    if (listed !== undefined || DROPPABLE_LENGTHS[name.length] === 1) {
+      const lower = name.toLowerCase()
+      if (HOP_BY_HOP_HEADERS.has(lower)) continue
+      if (listed?.has(lower)) continue
+      if (filter.internal && INTERNAL_HEADERS.has(lower)) continue
+      if (filter.routerControl && ROUTER_CONTROL_HEADERS.has(lower)) continue
+    }
     out.push(name, headers[index + 1] as string)
   }
   return out

@@ -37,9 +37,17 @@ function listsCapability(list: string): boolean {
   return false
 }
 
-/** True when a channel POST's headers list the WebSocket capability (HEADER_CAPABILITIES, comma-separated). */
+/**
+ * True when a channel POST's headers list the WebSocket capability (HEADER_CAPABILITIES, comma-separated). Read on
+ * every POST: names of another length are not lowered, and our extension's value, the bare token, is not split.
+ */
 export function advertisesWebSocket(headers: RawHeaders, lowerName: string): boolean {
-  return hasToken(headers, lowerName, CAPABILITY_WEBSOCKET)
+  for (let index = 0; index + 1 < headers.length; index += 2) {
+    const name = headers[index] as string
+    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue
+    if (listsCapability(headers[index + 1] as string)) return true
+  }
+  return false
 }
 
 /** An unmasked close frame (server to client, RFC 6455 §5.5.1); the reason is cut to fit the 125-byte payload. */

@@ -70,14 +70,20 @@ export function resolveControlPoolId(route: ControlRoute, rawHeaders: readonly s
 
 /** Values of header `lowerName` in a flat raw header list (`[name, value, …]`; HTTP/2 names arrive lower-case). */
 export function headerValues(rawHeaders: readonly string[], lowerName: string): string[] {
-  const values: string[] = []
+  // Three reads per channel POST, each of one value: a list is made only for a second one, and a single value goes
+  // into an array of its size (an empty list's first push reserves seventeen slots).
+  let first: string | undefined
+  let values: string[] | undefined
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     // Only a name of the same length can match: the others are not lowered (a control stream has about seven).
     const name = rawHeaders[index] as string
     if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue
-    values.push(rawHeaders[index + 1] as string)
+    const value = rawHeaders[index + 1] as string
+    if (first === undefined) first = value
+    else if (values === undefined) values = [first, value]
+    else values.push(value)
   }
-  return values
+  return values ?? (first === undefined ? [] : [first])
 }
 
 /** Body of a 409 to a ping or close for an instance the pool does not know (ours; the original always said 200). */

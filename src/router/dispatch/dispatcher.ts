@@ -263,20 +263,19 @@ export class Dispatcher implements QueueOwner {
     channel: TunnelExchange['channel'],
     refusals: number,
   ): void {
-    const retry =
-      refusals < MAX_REFUSED_RETRIES
-        ? (refused: TunnelExchange) => this.#retryRefused(refused, handler, refusals + 1)
-        : undefined
-    const exchange = new TunnelExchange(channel, request, handler, this.#exchange, this.#onExchangeDone, retry)
+    const onDone = this.#onExchangeDone
+    const retry = refusals < MAX_REFUSED_RETRIES ? this.#onRefused : undefined
+    const exchange = new TunnelExchange(channel, request, handler, this.#exchange, onDone, retry, refusals)
     this.#running.add(exchange)
     exchange.start()
   }
 
   // A leaving instance refused the request before any of it reached the app: it waits again, first in line (its
   // queue deadline still counts from front-door acceptance), and goes to the next free channel.
-  #retryRefused(refused: TunnelExchange, handler: ExchangeHandler, refusals: number): void {
+  readonly #onRefused = (refused: TunnelExchange): void => {
     this.#running.delete(refused)
-    const { request, channel } = refused
+    const { request, channel, handler } = refused
+    const refusals = refused.refusals + 1
     this.#events.requestRetried.publish({
       poolId: this.poolId,
       requestId: request.requestId,

@@ -24,7 +24,9 @@ export class RequestAbort implements RequestSignal {
   #aborted = false
   #reason: unknown
   // Slots emptied (undefined) while 'abort' is being delivered, so a removal cannot shift the ones still to call.
-  #listeners: Array<AbortListener | undefined> = []
+  // Made with its first listener, an array of one: a request has one listener at a time (its queue entry, then its
+  // exchange), and an empty array's first push reserves seventeen slots.
+  #listeners: Array<AbortListener | undefined> | undefined
   #delivering = false
 
   /** The signal side; the same object. */
@@ -42,15 +44,19 @@ export class RequestAbort implements RequestSignal {
 
   // `options.once` needs nothing: 'abort' fires at most once, and every listener is dropped when it does.
   addEventListener(_type: 'abort', listener: AbortListener, _options?: { readonly once?: boolean }): void {
-    if (this.#aborted || this.#listeners.includes(listener)) return
-    this.#listeners.push(listener)
+    if (this.#aborted) return
+    const listeners = this.#listeners
+    if (listeners === undefined) this.#listeners = [listener]
+    else if (!listeners.includes(listener)) listeners.push(listener)
   }
 
   removeEventListener(_type: 'abort', listener: AbortListener): void {
-    const index = this.#listeners.indexOf(listener)
+    const listeners = this.#listeners
+    if (listeners === undefined) return
+    const index = listeners.indexOf(listener)
     if (index === -1) return
-    if (this.#delivering) this.#listeners[index] = undefined
-    else this.#listeners.splice(index, 1)
+    if (this.#delivering) listeners[index] = undefined
+    else listeners.splice(index, 1)
   }
 
   /**
@@ -62,7 +68,7 @@ export class RequestAbort implements RequestSignal {
     if (this.#aborted) return
     this.#aborted = true
     this.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason
-    const listeners = this.#listeners
+    const listeners = this.#listeners ?? []
     this.#delivering = true
     for (let index = 0; index < listeners.length; index++) {
       const listener = listeners[index]
@@ -78,6 +84,6 @@ export class RequestAbort implements RequestSignal {
       }
     }
     this.#delivering = false
-    this.#listeners = []
+    this.#listeners = undefined
   }
 }

@@ -40,7 +40,8 @@ import { RequestBodyClock, requestBodyError } from './upload-rate.js'
 export class TunnelExchange implements ExchangeController {
   readonly request: DispatchRequest
   readonly channel: ExchangeChannel
-  readonly #handler: ExchangeHandler
+  readonly handler: ExchangeHandler
+  readonly refusals: number
   readonly #settings: ExchangeSettings
   readonly #onDone: (exchange: TunnelExchange) => void
   readonly #retryRefused: ((exchange: TunnelExchange) => void) | undefined
@@ -49,8 +50,7 @@ export class TunnelExchange implements ExchangeController {
   #cork: TurnCork | undefined
   #timer: NodeJS.Timeout | undefined
   #timerDueMs = Number.POSITIVE_INFINITY
-  // Set while the client's body is being relayed.
-  #upload: RequestBodyClock | undefined
+  #upload: RequestBodyClock | undefined // set while the client's body is being relayed
   #lastActivityMs = 0
   #headDeadlineMs = 0
   #requestEnded = false
@@ -71,10 +71,13 @@ export class TunnelExchange implements ExchangeController {
     onDone: (exchange: TunnelExchange) => void,
     /** Takes over a request the instance refused unprocessed; undefined when it may not be retried again. */
     retryRefused?: (exchange: TunnelExchange) => void,
+    /** How many times the request was refused so before this exchange. */
+    refusals = 0,
   ) {
     this.channel = channel
     this.request = request
-    this.#handler = handler
+    this.handler = handler
+    this.refusals = refusals
     this.#settings = settings
     this.#onDone = onDone
     this.#retryRefused = retryRefused
@@ -229,7 +232,7 @@ export class TunnelExchange implements ExchangeController {
       // bytes a lying peer appended (they could be a whole second response on a keep-alive connection).
       if (this.#failIfFramingBroken(this.#responseBodyBytes + chunk.length, false)) return
       this.#responseBodyBytes += chunk.length
-      this.#handler.onResponseData(chunk)
+      this.handler.onResponseData(chunk)
       return
     }
     let parsed: { head: ResponseHead; rest: Buffer } | undefined
@@ -256,10 +259,10 @@ export class TunnelExchange implements ExchangeController {
     const headers = filterClientResponseHeaders(decision.headers, {
       exposeInternal: this.#settings.exposeInternalHeaders,
     })
-    this.#handler.onResponseStart(parsed.head.status, headers, this)
+    this.handler.onResponseStart(parsed.head.status, headers, this)
     if (!this.#done && parsed.rest.length > 0) {
       this.#responseBodyBytes += parsed.rest.length
-      this.#handler.onResponseData(parsed.rest)
+      this.handler.onResponseData(parsed.rest)
     }
   }
 
@@ -369,7 +372,7 @@ export class TunnelExchange implements ExchangeController {
     this.channel.release()
     const durationMs = this.#settings.now() - this.request.receivedAtMs
     this.#ended({ kind: 'completed', status: this.#status, durationMs })
-    this.#handler.onResponseEnd()
+    this.handler.onResponseEnd()
     this.#onDone(this)
   }
 
@@ -383,7 +386,7 @@ export class TunnelExchange implements ExchangeController {
     if (this.#body !== null && !this.#requestEnded) this.#body.resume()
     this.channel.release()
     this.#ended(failureEnd(kind, error))
-    this.#handler.onResponseError(error)
+    this.handler.onResponseError(error)
     this.#onDone(this)
   }
 

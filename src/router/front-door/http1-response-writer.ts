@@ -18,6 +18,9 @@ export class Http1ResponseWriter implements ResponseWriter {
   // socket tells such a request that its client went away.
   readonly #socket: Socket
   #headFlush: NodeJS.Immediate | undefined
+  // Body written in the head's turn: the response is corked until the head flush, which then uncorks it (one timer
+  // for both, where the cork of a later turn takes its own).
+  #corkedForHead = false
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.#req = req
@@ -45,9 +48,10 @@ export class Http1ResponseWriter implements ResponseWriter {
     return false
   }
 
+  // `on`, not `once` (a wrapper per listener): the exchange unwatches when it ends, and on the first call.
   watchClient(listener: () => void): void {
-    this.response.once('close', listener)
-    this.#socket.once('close', listener)
+    this.response.on('close', listener)
+    this.#socket.on('close', listener)
   }
 
   unwatchClient(listener: () => void): void {
@@ -67,8 +71,11 @@ export class Http1ResponseWriter implements ResponseWriter {
   }
 
   write(chunk: Buffer): void {
-    this.#cancelHeadFlush()
-    this.#cork.hold()
+    if (this.#headFlush === undefined) this.#cork.hold()
+    else if (!this.#corkedForHead && !this.response.destroyed) {
+      this.response.cork()
+      this.#corkedForHead = true
+    }
     this.response.write(chunk)
   }
 
@@ -101,13 +108,20 @@ export class Http1ResponseWriter implements ResponseWriter {
 
   readonly #flushHead = (): void => {
     this.#headFlush = undefined
-    this.response.flushHeaders()
+    if (this.#corkedForHead) this.#uncorkForHead()
+    else this.response.flushHeaders()
   }
 
   #cancelHeadFlush(): void {
     if (this.#headFlush === undefined) return
     clearImmediate(this.#headFlush)
     this.#headFlush = undefined
+    if (this.#corkedForHead) this.#uncorkForHead()
+  }
+
+  #uncorkForHead(): void {
+    this.#corkedForHead = false
+    if (!this.response.destroyed) this.response.uncork()
   }
 }
 

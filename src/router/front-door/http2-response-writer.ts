@@ -38,7 +38,7 @@ export class Http2ResponseWriter implements ResponseWriter {
   }
 
   watchClient(listener: () => void): void {
-    this.response.once('close', listener)
+    this.response.on('close', listener)
   }
 
   unwatchClient(listener: () => void): void {

@@ -25,8 +25,8 @@ export interface ResponseWriter {
   /** Whether a request body follows the head. */
   hasRequestBody(): boolean
   /**
-   * Calls `listener` when the client goes away. It may run twice for one departure (HTTP/1.1 hears the response and
-   * the connection close in one emit), so it must ignore a second call.
+   * Calls `listener` when the client goes away, until `unwatchClient`. It may run twice for one departure (HTTP/1.1
+   * hears the response and the connection close in one emit), so it must ignore a second call.
    */
   watchClient(listener: () => void): void
   unwatchClient(listener: () => void): void

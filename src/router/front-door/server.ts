@@ -2,7 +2,6 @@
 // ConnectionSniffer tells them apart); HTTPS negotiates h2 or http/1.1 by ALPN. Every request takes one path: pick its
 // protocol's ResponseWriter, admit, build the tunnelled headers, dispatch with a ClientExchange. It owns its servers
 // and exchanges, and nothing else.
-import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import {
   createServer as createHttpServer,
@@ -34,6 +33,7 @@ import { buildUpstreamHeaders, isValidRequestId } from './forwarded-headers.js'
 import { Http1ResponseWriter, writeSocketErrorResponse } from './http1-response-writer.js'
 import { Http2ResponseWriter } from './http2-response-writer.js'
 import { Http2Sessions } from './http2-sessions.js'
+import { newRequestId } from './request-id.js'
 import type { ClientResponse, ResponseWriter } from './response-writer.js'
 import { onHttp2Connect, responseOnUpgradedSocket, UpgradedSockets, webSocketClientFor } from './websocket-clients.js'
 
@@ -130,7 +130,7 @@ export class FrontDoor implements ExchangeHost {
   constructor(options: FrontDoorOptions) {
     this.#options = options
     this.#logger = options.logger
-    this.#newRequestId = options.newRequestId ?? randomUUID
+    this.#newRequestId = options.newRequestId ?? newRequestId
     const { limits } = options
     this.#http1 = createHttpServer({
       maxHeaderSize: limits.maxRequestHeadBytes,

@@ -52,7 +52,8 @@ export class Channel {
     this.stream = stream
     this.writer = new TunnelWriter(stream, options, options.onOrderingViolation)
     this.webSocket = options.webSocket === true
-    stream.once('close', this.#onStreamClose)
+    // A stream closes once: `on` spares the wrapper `once` makes for every channel POST.
+    stream.on('close', this.#onStreamClose)
   }
 
   get state(): ChannelState {

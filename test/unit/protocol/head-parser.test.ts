@@ -82,6 +82,20 @@ test('any valid request head split at any chunk boundaries parses to the same he
   )
 })
 
+test('a request head is the latin1 bytes of its text, for any characters, empty values included', () => {
+  const text = fc.string({ unit: 'binary', maxLength: 30 })
+  const headers = fc.array(fc.tuple(text, text), { maxLength: 8 }).map((pairs) => pairs.flat())
+  fc.assert(
+    fc.property(text, text, headers, (method, target, raw) => {
+      let expected = `${method} ${target} HTTP/1.1\r\n`
+      for (let index = 0; index < raw.length; index += 2) expected += `${raw[index]}: ${raw[index + 1]}\r\n`
+      const bytes = serializeRequestHead({ method, target, headers: raw })
+      assert.deepEqual(bytes, Buffer.from(`${expected}\r\n`, 'latin1'))
+    }),
+    { numRuns: 2000 },
+  )
+})
+
 test('any valid response head split at any chunk boundaries parses to the same head and body', () => {
   fc.assert(
     fc.property(responseHead, body, fc.array(fc.nat(), { maxLength: 12 }), (head: ResponseHead, payload, cuts) => {

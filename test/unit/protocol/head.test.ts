@@ -108,3 +108,28 @@ test('edge texts split as the reference splits them', () => {
     for (const maxHeaderCount of [0, 1, 128]) assertSame(text, maxHeaderCount)
   }
 })
+
+test('a header value is trimmed exactly as String.prototype.trim() trims it, NBSP and the refused VT and FF included', () => {
+  const edge = fc.constantFrom(' ', '\t', '\u000b', '\u000c', '\u00a0', 'a', '\u00e9', ':')
+  const value = fc.tuple(
+    fc.array(edge, { maxLength: 4 }),
+    fc.string({ maxLength: 6 }),
+    fc.array(edge, { maxLength: 4 }),
+  )
+  fc.assert(
+    fc.property(value, ([before, middle, after]) => {
+      const raw = `${before.join('')}${middle.replace(/[\r\n\0]/g, '')}${after.join('')}`
+      const text = `HTTP/1.1 200 OK\r\nX-Value:${raw}\r\n\r\n`
+      let parsed: { headers: RawHeaders } | undefined
+      try {
+        parsed = splitHead('response', text, 10)
+      } catch {
+        // Refused values (control bytes left after trimming) are refused either way.
+        assert.match(raw.trim(), /[\x00-\x08\x0a-\x1f\x7f]/)
+        return
+      }
+      assert.deepEqual(parsed.headers, ['X-Value', raw.trim()])
+    }),
+    { numRuns: 3000 },
+  )
+})

@@ -96,3 +96,11 @@ test('response headers lose the internal ids unless debugging exposes them', () 
     'b',
   ])
 })
+
+test('every droppable name is dropped in any case, while names of the same length as one are kept', () => {
+  const dropped = ['PROXY-AUTHORIZATION', 'Basic x', 'Proxy-Authenticate', 'Basic', 'tE', 'trailers']
+  dropped.push('X-LAMBDA-DISPATCH-DEBUG', '1', 'X-Lambda-Name', 'f')
+  // Same lengths as x-lambda-id, x-channel-id, keep-alive and te, not the same names.
+  const kept = ['X-Lambda-Ix', 'kept', 'Content-Type', 'text/plain', 'User-Agent', 'u', 'Ab', 'c']
+  assert.deepEqual(filterClientRequestHeaders([...dropped, ...kept]), kept)
+})

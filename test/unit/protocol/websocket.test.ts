@@ -51,6 +51,13 @@ const capabilityCases: ReadonlyArray<{ name: string; headers: string[]; expected
   { name: 'among other tokens', headers: ['X-Lambda-Dispatch-Capabilities', 'gzip, WebSocket'], expected: true },
   { name: 'no header (the original extension)', headers: ['x-lambda-id', 'a'], expected: false },
   { name: 'other tokens only', headers: ['x-lambda-dispatch-capabilities', 'websockets'], expected: false },
+  { name: 'padded, in another case', headers: ['x-lambda-dispatch-capabilities', ' WEBSOCKET '], expected: true },
+  {
+    name: 'in a second header of the same name',
+    headers: ['x-lambda-dispatch-capabilities', 'gzip', 'x-lambda-dispatch-capabilities', 'websocket'],
+    expected: true,
+  },
+  { name: 'under another name', headers: ['x-lambda-dispatch-capability', 'websocket'], expected: false },
 ]
 
 for (const row of capabilityCases) {

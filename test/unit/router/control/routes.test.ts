@@ -1,7 +1,12 @@
 // Table tests of the control channel's pure route table and pool-id rule (original-protocol.md §3.4).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type ControlRoute, parseControlPath, resolveControlPoolId } from '../../../../src/router/control/routes.js'
+import {
+  type ControlRoute,
+  headerValues,
+  parseControlPath,
+  resolveControlPoolId,
+} from '../../../../src/router/control/routes.js'
 
 const paths: ReadonlyArray<{ path: string; route: ControlRoute | undefined }> = [
   { path: '/api/chunked/request/L1/C1', route: { kind: 'request', lambdaId: 'L1', channelId: 'C1' } },
@@ -65,5 +70,25 @@ const pools: ReadonlyArray<{ name: string; route: ControlRoute; raw: string[]; p
 for (const row of pools) {
   test(`the pool id comes from ${row.name}`, () => {
     assert.equal(resolveControlPoolId(row.route, row.raw, 'x-pool-id'), row.poolId)
+  })
+}
+
+const headerLists: ReadonlyArray<{ name: string; raw: string[]; values: string[] }> = [
+  { name: 'no such header', raw: ['x-pool-id', 'P', 'content-type', 'text/plain'], values: [] },
+  { name: 'one value', raw: ['x-pool-id', 'P', 'x-lambda-id', 'L1'], values: ['L1'] },
+  { name: 'a name in another case', raw: ['X-Lambda-Id', 'L1'], values: ['L1'] },
+  {
+    name: 'two values, in order',
+    raw: ['x-lambda-id', 'L1', 'x-pool-id', 'P', 'x-lambda-id', 'L2'],
+    values: ['L1', 'L2'],
+  },
+  { name: 'three values', raw: ['x-lambda-id', 'a', 'x-lambda-id', 'b', 'x-lambda-id', 'c'], values: ['a', 'b', 'c'] },
+  { name: 'an empty value', raw: ['x-lambda-id', ''], values: [''] },
+  { name: 'a longer name with the same start', raw: ['x-lambda-ids', 'L1'], values: [] },
+]
+
+for (const row of headerLists) {
+  test(`headerValues: ${row.name} → ${JSON.stringify(row.values)}`, () => {
+    assert.deepEqual(headerValues(row.raw, 'x-lambda-id'), row.values)
   })
 }

@@ -94,6 +94,22 @@ test('a head whose body has not come yet reaches the client before the body does
   assert.equal((await connection.nextResponse()).body.toString(), 'data: 1\n\n')
 })
 
+test('a body begun in the same turn as the head leaves with it, and the rest follows in later turns', async (t) => {
+  const server = await startServer(t)
+  const connection = await server.connect()
+  connection.send(GET)
+  const { writer } = await server.next()
+  writer.writeHead(200, ['Content-Type', 'text/event-stream'], false)
+  writer.write(Buffer.from('data: 1\n\n'))
+  assert.ok(writer.queuedBytes > 0, 'held until the turn ends')
+  await connection.receivedAtLeast(1)
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  assert.ok(connection.received.toString('latin1').endsWith('data: 1\n\n\r\n'), 'the head and the first chunk')
+  writer.write(Buffer.from('data: 2\n\n'))
+  writer.end()
+  assert.equal((await connection.nextResponse()).body.toString(), 'data: 1\n\ndata: 2\n\n')
+})
+
 test('a response written while closing says Connection: close and the connection ends after it', async (t) => {
   const server = await startServer(t)
   const connection = await server.connect()

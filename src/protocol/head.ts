@@ -130,10 +130,19 @@ export function appendHeaderLines(out: string, headers: RawHeaders): string {
   return text
 }
 
+/**
+ * Whether header name `name` is `lowerName` in any case. Header names are tokens (ASCII), so a name of another length
+ * cannot match and is not lowered: on the per-request paths most names are of another length, and each
+ * toLowerCase() makes a new string.
+ */
+export function isHeaderName(name: string, lowerName: string): boolean {
+  return name.length === lowerName.length && (name === lowerName || name.toLowerCase() === lowerName)
+}
+
 /** Value of the first header named `lowerName` (compared case-insensitively), or undefined. */
 export function getHeader(headers: RawHeaders, lowerName: string): string | undefined {
   for (let index = 0; index + 1 < headers.length; index += 2) {
-    if ((headers[index] as string).toLowerCase() === lowerName) return headers[index + 1]
+    if (isHeaderName(headers[index] as string, lowerName)) return headers[index + 1]
   }
   return undefined
 }

@@ -7,7 +7,7 @@ import {
   HEADER_LAMBDA_NAME,
   HEADER_POOL_ID,
 } from './constants.js'
-import type { RawHeaders } from './head.js'
+import { isHeaderName, type RawHeaders } from './head.js'
 
 /**
  * Hop-by-hop names: RFC 9110 §7.6.1 (Connection, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade)
@@ -31,21 +31,17 @@ export const INTERNAL_HEADERS: ReadonlySet<string> = new Set([HEADER_LAMBDA_ID, 
 /** Names that steer the router itself; they select and debug, and are not the app's business. */
 export const ROUTER_CONTROL_HEADERS: ReadonlySet<string> = new Set([HEADER_LAMBDA_NAME, HEADER_DISPATCH_DEBUG])
 
-const CONNECTION = 'connection'
-
-// The lengths of the names filterHeaders can drop (besides names listed in Connection), indexed by length: a name of
-// another length is kept without being lowered, as each toLowerCase() makes a new string.
-const DROPPABLE_LENGTHS = new Uint8Array(64)
-for (const name of [...HOP_BY_HOP_HEADERS, ...INTERNAL_HEADERS, ...ROUTER_CONTROL_HEADERS]) {
-  DROPPABLE_LENGTHS[name.length] = 1
-}
+// The lengths of the names filterHeaders can drop (besides names listed in Connection): a name of another length is
+// kept without being lowered, as each toLowerCase() makes a new string.
+const DROPPABLE_LENGTHS: ReadonlySet<number> = new Set(
+  [...HOP_BY_HOP_HEADERS, ...INTERNAL_HEADERS, ...ROUTER_CONTROL_HEADERS].map((name) => name.length),
+)
 
 /** Lower-cased names listed in every `Connection` header value (RFC 9110 §7.6.1: they are hop-by-hop too). */
 export function connectionListedNames(headers: RawHeaders): Set<string> | undefined {
   let listed: Set<string> | undefined
   for (let index = 0; index + 1 < headers.length; index += 2) {
-    const name = headers[index] as string
-    if (name.length !== CONNECTION.length || name.toLowerCase() !== CONNECTION) continue
+    if (!isHeaderName(headers[index] as string, 'connection')) continue
     for (const token of (headers[index + 1] as string).split(',')) {
       const name = token.trim().toLowerCase()
       if (name.length === 0) continue
@@ -73,7 +69,7 @@ export function filterHeaders(headers: RawHeaders, filter: HeaderFilter): RawHea
   const out: RawHeaders = []
   for (let index = 0; index + 1 < headers.length; index += 2) {
     const name = headers[index] as string
-    if (listed !== undefined || DROPPABLE_LENGTHS[name.length] === 1) {
+    if (listed !== undefined || DROPPABLE_LENGTHS.has(name.length)) {
       const lower = name.toLowerCase()
       if (HOP_BY_HOP_HEADERS.has(lower)) continue
       if (listed?.has(lower)) continue

@@ -14,6 +14,7 @@ export {
   DEFAULT_HEAD_LIMITS,
   getHeader,
   type HeadLimits,
+  isHeaderName,
   type RawHeaders,
   type RequestHead,
   type ResponseHead,

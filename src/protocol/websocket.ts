@@ -1,7 +1,7 @@
 // WebSocket facts both ends need (issue 18): recognising a handshake, the capability token, the close frame the
 // router writes to a client, and where frames end in a byte stream (RFC 6455 §5.2). Pure: no I/O.
 import { CAPABILITY_WEBSOCKET } from './constants.js'
-import type { RawHeaders } from './head.js'
+import { isHeaderName, type RawHeaders } from './head.js'
 
 /** RFC 6455 §7.4.1: the endpoint is going away (instance leaving, router shutting down, idle timeout). */
 export const CLOSE_GOING_AWAY = 1001
@@ -9,11 +9,19 @@ export const CLOSE_GOING_AWAY = 1001
 /** The hop-by-hop pair a handshake needs on the tunnelled head (the front door strips hop-by-hop names). */
 export const WEBSOCKET_UPGRADE_HEADERS: RawHeaders = ['Connection', 'Upgrade', 'Upgrade', 'websocket']
 
+// Whether any header `lowerName` lists `token` (comma-separated, any case). Read for every channel POST and handshake.
 function hasToken(headers: RawHeaders, lowerName: string, token: string): boolean {
   for (let index = 0; index + 1 < headers.length; index += 2) {
-    if ((headers[index] as string).toLowerCase() !== lowerName) continue
-    for (const part of (headers[index + 1] as string).split(',')) if (part.trim().toLowerCase() === token) return true
+    if (isHeaderName(headers[index] as string, lowerName) && listsToken(headers[index + 1] as string, token))
+      return true
   }
+  return false
+}
+
+// A value that is the token alone, the usual case (our extension's capability, `Upgrade: websocket`), is not split.
+function listsToken(list: string, token: string): boolean {
+  if (list === token) return true
+  for (const part of list.split(',')) if (part.trim().toLowerCase() === token) return true
   return false
 }
 
@@ -24,30 +32,15 @@ export function isWebSocketHandshake(method: string, headers: RawHeaders): boole
 
 /** True when a capability header's value (HTTP/2: a string, or a list when repeated) lists the WebSocket token. */
 export function listsWebSocket(value: string | readonly string[] | undefined): boolean {
-  if (typeof value === 'string') return listsCapability(value)
+  if (typeof value === 'string') return listsToken(value, CAPABILITY_WEBSOCKET)
   if (value === undefined) return false
-  for (const list of value) if (listsCapability(list)) return true
+  for (const list of value) if (listsToken(list, CAPABILITY_WEBSOCKET)) return true
   return false
 }
 
-// Checked on every channel POST's answer: the value this router sends, the bare token, is known without a split.
-function listsCapability(list: string): boolean {
-  if (list === CAPABILITY_WEBSOCKET) return true
-  for (const token of list.split(',')) if (token.trim().toLowerCase() === CAPABILITY_WEBSOCKET) return true
-  return false
-}
-
-/**
- * True when a channel POST's headers list the WebSocket capability (HEADER_CAPABILITIES, comma-separated). Read on
- * every POST: names of another length are not lowered, and our extension's value, the bare token, is not split.
- */
+/** True when a channel POST's headers list the WebSocket capability (HEADER_CAPABILITIES, comma-separated). */
 export function advertisesWebSocket(headers: RawHeaders, lowerName: string): boolean {
-  for (let index = 0; index + 1 < headers.length; index += 2) {
-    const name = headers[index] as string
-    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue
-    if (listsCapability(headers[index + 1] as string)) return true
-  }
-  return false
+  return hasToken(headers, lowerName, CAPABILITY_WEBSOCKET)
 }
 
 /** An unmasked close frame (server to client, RFC 6455 §5.5.1); the reason is cut to fit the 125-byte payload. */

@@ -14,8 +14,9 @@ export function newChannelToken(random: (size: number) => Buffer = randomBytes):
 export type ChannelTokenVerdict = 'ok' | 'missing' | 'wrong'
 
 /**
- * Judges the token values a control request carried against the instance's (the token, or its UTF-8 bytes). No token at all is `ok` only when
- * `allowMissing` (AllowUnauthenticatedChannels, for extensions that have none); a wrong or repeated token never is.
+ * Judges the token values a control request carried against the instance's (the token, or its UTF-8 bytes). No token
+ * at all is `ok` only when `allowMissing` (AllowUnauthenticatedChannels, for extensions that have none); a wrong or
+ * repeated token never is.
  * A value of another byte length is refused at once: every token has the same public length (CHANNEL_TOKEN_BYTES in
  * base64url), so that says nothing secret. Values of the token's length are compared in constant time.
  */

@@ -1,6 +1,6 @@
 // Pure. The control channel's route table (original-protocol.md §3.4): path → route, the pool id rule for the
 // X-Pool-Id header, and the exact bodies of the refusals. No I/O.
-import { CONTROL_PATH_PREFIX, DEFAULT_POOL_ID } from '../../protocol/index.js'
+import { CONTROL_PATH_PREFIX, DEFAULT_POOL_ID, isHeaderName } from '../../protocol/index.js'
 
 /** A recognised control path. `poolId` is set only by the `poolId/{p}/…` variants; the header supplies it otherwise. */
 export type ControlRoute =
@@ -75,9 +75,7 @@ export function headerValues(rawHeaders: readonly string[], lowerName: string): 
   let first: string | undefined
   let values: string[] | undefined
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    // Only a name of the same length can match: the others are not lowered (a control stream has about seven).
-    const name = rawHeaders[index] as string
-    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue
+    if (!isHeaderName(rawHeaders[index] as string, lowerName)) continue
     const value = rawHeaders[index + 1] as string
     if (first === undefined) first = value
     else if (values === undefined) values = [first, value]

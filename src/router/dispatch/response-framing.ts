@@ -6,7 +6,7 @@
 // The router writes the client's framing itself, from these headers: a Content-Length the body does not match
 // would put the client connection out of step (a lying peer could append a whole second response), so the body is
 // counted against it. Chunked or undeclared bodies are re-framed by the router and cannot overrun.
-import type { RawHeaders } from '../../protocol/index.js'
+import { isHeaderName, type RawHeaders } from '../../protocol/index.js'
 
 /** How much body a response may carry. */
 export type ResponseFraming =
@@ -43,8 +43,8 @@ export function decideResponseFraming(method: string, status: number, headers: R
   let transferEncoding = false
   for (let index = 0; index + 1 < headers.length; index += 2) {
     const name = headers[index] as string
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') transferEncoding = true
-    if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue
+    if (isHeaderName(name, 'transfer-encoding')) transferEncoding = true
+    if (!isHeaderName(name, 'content-length')) continue
     lengthFields++
     const field = headers[index + 1] as string
     firstLengthField ??= field
@@ -113,7 +113,7 @@ function withOneLength(headers: RawHeaders, bytes: number | undefined): RawHeade
   let placed = false
   for (let index = 0; index + 1 < headers.length; index += 2) {
     const name = headers[index] as string
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+    if (isHeaderName(name, 'content-length')) {
       if (!placed && bytes !== undefined) out.push(name, String(bytes))
       placed = true
       continue

@@ -71,7 +71,7 @@ export class TunnelExchange implements ExchangeController {
     onDone: (exchange: TunnelExchange) => void,
     /** Takes over a request the instance refused unprocessed; undefined when it may not be retried again. */
     retryRefused?: (exchange: TunnelExchange) => void,
-    /** How many times the request was refused so before this exchange. */
+    /** How many times the request was refused before this exchange. */
     refusals = 0,
   ) {
     this.channel = channel

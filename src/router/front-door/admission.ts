@@ -2,7 +2,7 @@
 // refuse reserved paths, unusable targets and smuggling-shaped framing, and pick the pool from X-Lambda-Name against
 // the allow-list.
 // No I/O.
-import { DEFAULT_POOL_ID, RESERVED_PATH_PREFIX } from '../../protocol/index.js'
+import { DEFAULT_POOL_ID, isHeaderName, RESERVED_PATH_PREFIX } from '../../protocol/index.js'
 import { BadClientRequestError, LambdaNameNotAllowedError, ReservedPathError, type RouterError } from '../errors.js'
 
 /** Which pools a client may address. Built once from configuration. */
@@ -69,10 +69,9 @@ export function http1FramingProblem(httpVersion: string, rawHeaders: readonly st
   let hosts = 0
   let transferEncoding = false
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    // Per request: compare lengths first so most names cost no lower-casing.
     const name = rawHeaders[index] as string
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++
-    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') transferEncoding = true
+    if (isHeaderName(name, 'host')) hosts++
+    else if (isHeaderName(name, 'transfer-encoding')) transferEncoding = true
   }
   if (hosts > 1) return 'more than one Host header'
   if (transferEncoding && httpVersion === '1.0') return 'Transfer-Encoding in an HTTP/1.0 request'
@@ -90,7 +89,7 @@ export function http2AuthorityProblem(rawHeaders: readonly string[]): string | u
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const name = rawHeaders[index] as string
     if (name === ':authority') authority = rawHeaders[index + 1] as string
-    else if (name.length === 4 && name.toLowerCase() === 'host') {
+    else if (isHeaderName(name, 'host')) {
       const value = rawHeaders[index + 1] as string
       if (host !== undefined && host.toLowerCase() !== value.toLowerCase()) return 'Host headers that disagree'
       host = value

@@ -3,7 +3,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { TurnCork } from '../../common/index.js'
-import type { RawHeaders } from '../../protocol/index.js'
+import { isHeaderName, type RawHeaders } from '../../protocol/index.js'
 import { http1FramingProblem } from './admission.js'
 import type { ErrorStatus } from './error-status.js'
 import { errorResponseHeaders, type ResponseWriter } from './response-writer.js'
@@ -42,8 +42,8 @@ export class Http1ResponseWriter implements ResponseWriter {
     const rawHeaders = this.#req.rawHeaders
     for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
       const name = rawHeaders[index] as string
-      if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true
-      if (name.length === 14 && name.toLowerCase() === 'content-length') return rawHeaders[index + 1] !== '0'
+      if (isHeaderName(name, 'transfer-encoding')) return true
+      if (isHeaderName(name, 'content-length')) return rawHeaders[index + 1] !== '0'
     }
     return false
   }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { type HeadKind, MalformedHeadError, TooManyHeadersError } from '../../../src/protocol/errors.js'
-import { type RawHeaders, splitHead } from '../../../src/protocol/head.js'
+import { getHeader, isHeaderName, type RawHeaders, splitHead } from '../../../src/protocol/head.js'
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const INVALID_VALUE_BYTE = /[\x00-\x08\x0a-\x1f\x7f]/
@@ -132,4 +132,39 @@ test('a header value is trimmed exactly as String.prototype.trim() trims it, NBS
     }),
     { numRuns: 3000 },
   )
+})
+
+test('isHeaderName: a name matches its lower-case form in any case, and nothing of another length or spelling', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['content-length', 'content-length', true],
+    ['Content-Length', 'content-length', true],
+    ['CONTENT-LENGTH', 'content-length', true],
+    ['content-lengths', 'content-length', false],
+    ['content-lengt', 'content-length', false],
+    ['content_length', 'content-length', false],
+    ['', 'host', false],
+    ['Host', 'host', true],
+  ]
+  for (const [name, lowerName, expected] of cases) assert.equal(isHeaderName(name, lowerName), expected, name)
+})
+
+test('isHeaderName agrees with comparing the lower-cased name, for any latin1 name', () => {
+  const latin1 = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((code) => String.fromCharCode(code)) })
+  const lowerNames = fc.constantFrom('host', 'connection', 'content-length', 'transfer-encoding', 'x-lambda-id', 'é')
+  fc.assert(
+    fc.property(latin1, lowerNames, fc.boolean(), (noise, lowerName, useName) => {
+      // Half the time a case variant of the name itself, so matches are drawn as often as mismatches.
+      const name = useName
+        ? [...lowerName].map((c, i) => ((noise.charCodeAt(i) & 1) === 1 ? c.toUpperCase() : c)).join('')
+        : noise
+      assert.equal(isHeaderName(name, lowerName), name.toLowerCase() === lowerName)
+    }),
+  )
+})
+
+test('getHeader gives the first value of a name in any case, and undefined when absent', () => {
+  const headers: RawHeaders = ['Host', 'a', 'Content-Type', 'text/plain', 'HOST', 'b']
+  assert.equal(getHeader(headers, 'host'), 'a')
+  assert.equal(getHeader(headers, 'content-type'), 'text/plain')
+  assert.equal(getHeader(headers, 'content-length'), undefined)
 })

@@ -1,5 +1,5 @@
 // Http1ResponseWriter: one HTTP/1.1 response through Node's ServerResponse, and the raw answer to a head Node's parser
-// refused. Touches only its own request, response and connection; owns at most one setImmediate (the head flush).
+// refused. Touches only its own request, response and connection; owns at most one setImmediate (its TurnCork's).
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { TurnCork } from '../../common/index.js'
@@ -17,10 +17,6 @@ export class Http1ResponseWriter implements ResponseWriter {
   // A pipelined request's response is not attached to the connection until the ones before it end, so only the
   // socket tells such a request that its client went away.
   readonly #socket: Socket
-  #headFlush: NodeJS.Immediate | undefined
-  // Body written in the head's turn: the response is corked until the head flush, which then uncorks it (one timer
-  // for both, where the cork of a later turn takes its own).
-  #corkedForHead = false
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.#req = req
@@ -62,20 +58,17 @@ export class Http1ResponseWriter implements ResponseWriter {
   writeHead(status: number, headers: RawHeaders, closing: boolean): void {
     // During shutdown the connection must not be reused: the slow path of writeHead merges this header in.
     if (closing) this.response.setHeader('Connection', 'close')
-    this.response.writeHead(status, headers)
-    // Node sends an HTTP/1.1 head with the first body write, in one packet. The body usually arrives in a later DATA
-    // frame of the same socket read, and each frame is its own callback with a microtask checkpoint in between, so the
-    // check waits for the loop's check phase: every frame already read has been delivered by then. When the app holds
+    // The head and the body that follows it in this loop turn leave in one write. The body usually arrives in a later
+    // DATA frame of the same socket read, each frame its own callback with a microtask checkpoint in between, so the
+    // cork holds until the loop's check phase: every frame already read has been delivered by then. When the app holds
     // its body (SSE, slow work), the head still goes out within this loop turn.
-    this.#headFlush = setImmediate(this.#flushHead)
+    this.#cork.hold()
+    this.response.writeHead(status, headers)
+    this.response.flushHeaders()
   }
 
   write(chunk: Buffer): void {
-    if (this.#headFlush === undefined) this.#cork.hold()
-    else if (!this.#corkedForHead && !this.response.destroyed) {
-      this.response.cork()
-      this.#corkedForHead = true
-    }
+    this.#cork.hold()
     this.response.write(chunk)
   }
 
@@ -91,7 +84,6 @@ export class Http1ResponseWriter implements ResponseWriter {
   }
 
   release(): void {
-    this.#cancelHeadFlush()
     this.#cork.flush()
   }
 
@@ -104,24 +96,6 @@ export class Http1ResponseWriter implements ResponseWriter {
     if (answer.closeConnection) headers.push('Connection', 'close')
     this.response.writeHead(answer.status, headers)
     this.response.end(answer.body)
-  }
-
-  readonly #flushHead = (): void => {
-    this.#headFlush = undefined
-    if (this.#corkedForHead) this.#uncorkForHead()
-    else this.response.flushHeaders()
-  }
-
-  #cancelHeadFlush(): void {
-    if (this.#headFlush === undefined) return
-    clearImmediate(this.#headFlush)
-    this.#headFlush = undefined
-    if (this.#corkedForHead) this.#uncorkForHead()
-  }
-
-  #uncorkForHead(): void {
-    this.#corkedForHead = false
-    if (!this.response.destroyed) this.response.uncork()
   }
 }
 

@@ -41,7 +41,7 @@ export interface ResponseWriter {
   end(): void
   /** Cuts off a started response so the client sees it broken, never complete. */
   abort(): void
-  /** Lets go of what the writer holds (a corked write, a pending head flush) when the client went away. */
+  /** Lets go of what the writer holds (a corked head or write) when the client went away. */
   release(): void
   /** Answers `answer` as a small text/plain response, or aborts when a response already started. */
   writeError(answer: ErrorStatus, requestId: string | undefined): void

@@ -77,9 +77,10 @@ export class Http1ResponseWriter implements ResponseWriter {
     this.response.end()
   }
 
-  // HTTP/1.1 can only signal a cut-off body by closing the connection.
+  // HTTP/1.1 can only signal a cut-off body by closing the connection. What this turn still holds corked is dropped,
+  // not sent first: to a client reading a close-delimited body (HTTP/1.0), a head or chunk followed by the close would
+  // look like a whole response.
   abort(): void {
-    this.release()
     this.response.destroy()
   }
 

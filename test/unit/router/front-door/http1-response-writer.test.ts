@@ -177,6 +177,18 @@ for (const how of ['abort()', 'writeError() after the head'] as const) {
   })
 }
 
+test('abort() in the turn of the head sends nothing of it, so an HTTP/1.0 client cannot take a close for a whole body', async (t) => {
+  const server = await startServer(t)
+  const connection = await server.connect()
+  connection.send('GET / HTTP/1.0\r\nHost: x\r\n\r\n')
+  const { writer } = await server.next()
+  writer.writeHead(200, ['Content-Type', 'text/plain'], false)
+  writer.write(Buffer.from('first part'))
+  writer.abort()
+  await connection.closed
+  assert.equal(connection.received.length, 0)
+})
+
 test('bytes written in one turn count as queued until the turn ends', async (t) => {
   const server = await startServer(t)
   const connection = await server.connect()

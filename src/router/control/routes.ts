@@ -15,6 +15,7 @@ export const CONTROL_ROUTE_METHODS: Readonly<Record<ControlRoute['kind'], string
 })
 
 const PREFIX = `${CONTROL_PATH_PREFIX.toLowerCase()}/`
+const REQUEST_PREFIX = `${PREFIX}request/`
 
 /**
  * Parses `/api/chunked/{request|ping|close}/…`. Literal segments match case-insensitively (ASP.NET routing does);
@@ -24,6 +25,8 @@ const PREFIX = `${CONTROL_PATH_PREFIX.toLowerCase()}/`
  * - `ping/{lambdaId}`, `ping/poolId/{p}/lambdaId/{l}`; the same for `close`
  */
 export function parseControlPath(path: string): ControlRoute | undefined {
+  const plain = parsePlainChannelPath(path)
+  if (plain !== undefined) return plain
   const queryAt = path.indexOf('?')
   const pathOnly = queryAt === -1 ? path : path.slice(0, queryAt)
   if (pathOnly.length <= PREFIX.length || !hasPrefix(pathOnly)) return undefined
@@ -87,6 +90,21 @@ export function headerValues(rawHeaders: readonly string[], lowerName: string): 
 /** Body of a 409 to a ping or close for an instance the pool does not know (ours; the original always said 200). */
 export function controlBodyNoInstanceForLambda(poolId: string, lambdaId: string): string {
   return `No LambdaInstance found for X-PoolId: ${poolId}, X-Lambda-Id: ${lambdaId}, closing`
+}
+
+// Every channel POST, one per proxied request, comes as an extension writes it: `request/{lambdaId}/{channelId}`,
+// lower case, ids without `%`, no query. Read by offsets, without the split and the copies; any other path (or a
+// miss) takes the general way, which answers these paths the same.
+function parsePlainChannelPath(path: string): ControlRoute | undefined {
+  if (!path.startsWith(REQUEST_PREFIX) || path.includes('?') || path.includes('%')) return undefined
+  const lambdaEnd = path.indexOf('/', REQUEST_PREFIX.length)
+  if (lambdaEnd <= REQUEST_PREFIX.length || lambdaEnd + 1 >= path.length) return undefined
+  if (path.indexOf('/', lambdaEnd + 1) !== -1) return undefined
+  return {
+    kind: 'request',
+    lambdaId: path.slice(REQUEST_PREFIX.length, lambdaEnd),
+    channelId: path.slice(lambdaEnd + 1),
+  }
 }
 
 function literals(segments: readonly string[], expected: readonly string[], at: readonly number[]): boolean {

@@ -1,6 +1,7 @@
 // Table tests of the control channel's pure route table and pool-id rule (original-protocol.md §3.4).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import {
   type ControlRoute,
   headerValues,
@@ -92,3 +93,37 @@ for (const row of headerLists) {
     assert.deepEqual(headerValues(row.raw, 'x-lambda-id'), row.values)
   })
 }
+
+test('a control path reads the same with a query string appended (the channel POST fast path agrees with the general parse)', () => {
+  const segment = fc.oneof(
+    fc.constantFrom(
+      'request',
+      'Request',
+      'ping',
+      'close',
+      'poolId',
+      'lambdaId',
+      'channelId',
+      '',
+      'L1',
+      'C-2',
+      'a%2Fb',
+      '%41',
+      '%',
+    ),
+    fc.stringMatching(/^[A-Za-z0-9._~%-]{0,6}$/),
+  )
+  const path = fc
+    .tuple(
+      fc.constantFrom('/api/chunked/', '/API/Chunked/', '/api/chunked', '/api/other/'),
+      fc.array(segment, { maxLength: 8 }),
+    )
+    .map(([prefix, segments]) => prefix + segments.join('/'))
+  fc.assert(
+    fc.property(path, fc.boolean(), (p, trailingSlash) => {
+      const candidate = trailingSlash ? `${p}/` : p
+      assert.deepEqual(parseControlPath(candidate), parseControlPath(`${candidate}?q=1`))
+    }),
+    { numRuns: 2000 },
+  )
+})

@@ -167,8 +167,10 @@ export class ChannelLoop {
     this.#streamError = undefined
     stream.on('error', this.#onStreamError)
     this.#watchForResponse()
-    stream.once('response', this.#onResponse)
-    stream.once('close', this.#onStreamClose)
+    // on, not once: each fires once per stream, and once() would add a wrapper and a removal (with its
+    // removeListener event on an Http2Stream) for every POST.
+    stream.on('response', this.#onResponse)
+    stream.on('close', this.#onStreamClose)
   }
 
   // A WebSocket upgrade: the stream is the invoke's now; this channel no longer listens to it and POSTs again.

@@ -66,6 +66,8 @@ export class ChannelLoop {
   // While parked: the request head read so far, and whether the router takes WebSockets on this stream.
   #parser: HeadParser<RequestHead> | undefined
   #webSockets = false
+  // Set while a head without framing headers waits for the next event on its stream (see #onRequestHead).
+  #awaitingFirst: ((first: Buffer | undefined) => void) | undefined
 
   constructor(id: string, options: ChannelOptions, host: ChannelHost) {
     this.id = id
@@ -165,8 +167,10 @@ export class ChannelLoop {
     this.#streamError = undefined
     stream.on('error', this.#onStreamError)
     this.#watchForResponse()
-    stream.once('response', this.#onResponse)
-    stream.once('close', this.#onStreamClose)
+    // on, not once: each fires once per stream, and once() would add a wrapper and a removal (with its
+    // removeListener event on an Http2Stream) for every POST.
+    stream.on('response', this.#onResponse)
+    stream.on('close', this.#onStreamClose)
   }
 
   // A WebSocket upgrade: the stream is the invoke's now; this channel no longer listens to it and POSTs again.
@@ -256,12 +260,20 @@ export class ChannelLoop {
     this.#emit({ kind: 'opened' })
     this.#parser = createRequestHeadParser(this.#options.headLimits)
     this.#webSockets = webSockets
+    this.#awaitingFirst = undefined
     stream.on('data', this.#onParkedData)
-    stream.once('end', this.#onParkedEnd)
+    stream.on('end', this.#onParkedEnd)
   }
 
   readonly #onParkedData = (chunk: Buffer): void => {
     const stream = this.#stream as ClientHttp2Stream
+    const awaitingFirst = this.#awaitingFirst
+    if (awaitingFirst !== undefined) {
+      this.#detachParked(stream)
+      stream.pause()
+      awaitingFirst(chunk)
+      return
+    }
     let parsed: ReturnType<HeadParser<RequestHead>['push']>
     try {
       parsed = (this.#parser as HeadParser<RequestHead>).push(chunk)
@@ -271,22 +283,27 @@ export class ChannelLoop {
       return
     }
     if (parsed === undefined) return
-    this.#detachParked(stream)
+    // The parked listeners stay on until #onRequestHead knows whether it waits for the next event (each on/off of an
+    // Http2Stream also emits newListener/removeListener, and a GET takes this path).
     stream.pause()
     this.#onRequestHead(stream, parsed.head, parsed.rest, this.#webSockets)
   }
 
-  // The router ended the channel without a request: end our side too; the loop opens the next POST.
+  // The router ended the channel: without a request, end our side too (the loop opens the next POST); after a head
+  // without framing headers, this is its END_STREAM.
   readonly #onParkedEnd = (): void => {
     const stream = this.#stream as ClientHttp2Stream
+    const awaitingFirst = this.#awaitingFirst
     this.#detachParked(stream)
-    stream.end()
+    if (awaitingFirst !== undefined) awaitingFirst(undefined)
+    else stream.end()
   }
 
   #detachParked(stream: ClientHttp2Stream): void {
     stream.off('data', this.#onParkedData)
     stream.off('end', this.#onParkedEnd)
     this.#parser = undefined
+    this.#awaitingFirst = undefined
   }
 
   /** A head the protocol parser refused gets a 431/400 answer instead of silence (the original sent nothing). */
@@ -304,6 +321,7 @@ export class ChannelLoop {
   #onRequestHead(stream: ClientHttp2Stream, head: RequestHead, rest: Buffer, webSockets: boolean): void {
     const options = this.#options
     if (isGoaway(head)) {
+      this.#detachParked(stream)
       // original-protocol.md §4.1: answer a goaway with an empty body and END_STREAM.
       stream.end()
       stream.resume()
@@ -312,6 +330,7 @@ export class ChannelLoop {
     }
     // Against the original router, which forwards Upgrade verbatim, a handshake stays an ordinary request.
     if (webSockets && isWebSocketHandshake(head.method, head.headers)) {
+      this.#detachParked(stream)
       this.#handOff(stream)
       this.#emit({ kind: 'upgrade', stream, head, rest })
       return
@@ -347,27 +366,17 @@ export class ChannelLoop {
     }
     const length = request.contentLength
     if (rest.length > 0 || request.transferEncoding !== undefined || (length ?? '0') !== '0') {
+      this.#detachParked(stream)
       start(rest)
     } else if (length === '0') {
+      this.#detachParked(stream)
       stream.resume()
       start(undefined)
     } else {
       // No framing header means no body in HTTP/1.1, but the original router tunnels an HTTP/2 client's body
-      // without one; the next event tells which (END_STREAM usually arrives with the head).
-      // on/off, not once: each once() adds a wrapper per listener, and this is every GET's path.
-      const onFirst = (chunk: Buffer): void => {
-        stream.off('data', onFirst)
-        stream.off('end', onEnd)
-        stream.pause()
-        start(chunk)
-      }
-      const onEnd = (): void => {
-        stream.off('data', onFirst)
-        stream.off('end', onEnd)
-        start(undefined)
-      }
-      stream.on('data', onFirst)
-      stream.on('end', onEnd)
+      // without one; the next event tells which (END_STREAM usually arrives with the head). The parked listeners
+      // take it (#onParkedData, #onParkedEnd): this is every GET's path, and no listener is added for it.
+      this.#awaitingFirst = start
       stream.resume()
     }
   }

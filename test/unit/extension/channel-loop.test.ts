@@ -118,7 +118,11 @@ interface ChannelUnderTest {
  * One ChannelLoop on a real RouterConnection to a scripted router, relaying to a real node:http app; the host records
  * every event and, like the invoke, stops the channel on a goaway.
  */
-async function startChannel(t: TestContext, routerOptions: ScriptedRouterOptions = {}): Promise<ChannelUnderTest> {
+async function startChannel(
+  t: TestContext,
+  routerOptions: ScriptedRouterOptions = {},
+  onEvent: () => void = () => {},
+): Promise<ChannelUnderTest> {
   const defer = teardown(t)
   const router = await startScriptedRouter(routerOptions)
   defer(() => router.close())
@@ -150,7 +154,7 @@ async function startChannel(t: TestContext, routerOptions: ScriptedRouterOptions
   defer(() => connection.close())
   const events: ChannelEvent[] = []
   return {
-    channel: channelOn(connection, app, 5_000, events),
+    channel: channelOn(connection, app, 5_000, events, onEvent),
     events,
     router,
     connection,
@@ -267,6 +271,54 @@ test('a relayed request is opened, request-start, request-end (complete, with it
   assert.equal(end.head.target, '/hello')
   assert.deepEqual(events[4], { kind: 'goaway', via: 'goaway-request' })
   assert.equal(channel.hasRequestInFlight, false)
+})
+
+test('a GET head without framing headers, ended with the head, reaches the app without a body and the channel parks again', async (t) => {
+  const { channel, events, router, nextAppRequest } = await startChannel(t)
+  const running = channel.run()
+  const exchange = (await router.nextChannel()).send({ method: 'GET', target: '/plain', headers: ['Host', 'app'] })
+  const appResponse = await nextAppRequest()
+  const appRequest = appResponse.req
+  assert.equal(appRequest.method, 'GET')
+  assert.equal(appRequest.headers['content-length'], undefined)
+  assert.equal(appRequest.headers['transfer-encoding'], undefined)
+  let received = 0
+  appRequest.on('data', (chunk: Buffer) => {
+    received += chunk.length
+  })
+  await once(appRequest, 'end')
+  assert.equal(received, 0)
+  appResponse.writeHead(200, { 'content-length': '2' }).end('ok')
+  assert.equal((await exchange.done).body.toString(), 'ok')
+  await (await router.nextChannel()).goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
+})
+
+test('a body that follows a head without framing headers in a later frame (the original router relaying an HTTP/2 upload) reaches the app whole', async (t) => {
+  const { promise: started, resolve: onStarted } = deferred<void>()
+  const { channel, events, router, nextAppRequest } = await startChannel(t, {}, () => {
+    if (events.at(-1)?.kind === 'request-start') onStarted()
+  })
+  const running = channel.run()
+  const parked = await router.nextChannel()
+  const exchange = parked.send({ method: 'POST', target: '/upload', headers: ['Host', 'app'] }, undefined, {
+    endStream: false,
+  })
+  // The head is parsed and waits for the next event before the body is written.
+  await started
+  parked.stream.write(Buffer.from('first,'))
+  parked.stream.end(Buffer.from('second'))
+  const appResponse = await nextAppRequest()
+  const chunks: Buffer[] = []
+  appResponse.req.on('data', (chunk: Buffer) => chunks.push(chunk))
+  await once(appResponse.req, 'end')
+  assert.equal(Buffer.concat(chunks).toString(), 'first,second')
+  appResponse.writeHead(200, { 'content-length': '2' }).end('ok')
+  assert.equal((await exchange.done).body.toString(), 'ok')
+  await (await router.nextChannel()).goaway()
+  await running
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
 })
 
 test('a stream reset mid-request ends the request with one request-end of kind reset, and the channel POSTs again', async (t) => {

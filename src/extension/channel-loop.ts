@@ -167,8 +167,7 @@ export class ChannelLoop {
     this.#streamError = undefined
     stream.on('error', this.#onStreamError)
     this.#watchForResponse()
-    // on, not once: each fires once per stream, and once() would add a wrapper and a removal (with its
-    // removeListener event on an Http2Stream) for every POST.
+    // on, not once: each fires once per stream, and once() adds a wrapper and a removal to every POST.
     stream.on('response', this.#onResponse)
     stream.on('close', this.#onStreamClose)
   }
@@ -283,14 +282,12 @@ export class ChannelLoop {
       return
     }
     if (parsed === undefined) return
-    // The parked listeners stay on until #onRequestHead knows whether it waits for the next event (each on/off of an
-    // Http2Stream also emits newListener/removeListener, and a GET takes this path).
+    // The parked listeners stay on until #onRequestHead knows whether it awaits the next event (a GET does).
     stream.pause()
     this.#onRequestHead(stream, parsed.head, parsed.rest, this.#webSockets)
   }
 
-  // The router ended the channel: without a request, end our side too (the loop opens the next POST); after a head
-  // without framing headers, this is its END_STREAM.
+  // END_STREAM: a head without framing headers has no body; with no request, end our side (the next POST follows).
   readonly #onParkedEnd = (): void => {
     const stream = this.#stream as ClientHttp2Stream
     const awaitingFirst = this.#awaitingFirst
@@ -373,9 +370,8 @@ export class ChannelLoop {
       stream.resume()
       start(undefined)
     } else {
-      // No framing header means no body in HTTP/1.1, but the original router tunnels an HTTP/2 client's body
-      // without one; the next event tells which (END_STREAM usually arrives with the head). The parked listeners
-      // take it (#onParkedData, #onParkedEnd): this is every GET's path, and no listener is added for it.
+      // No framing header means no body in HTTP/1.1, but the original router tunnels an HTTP/2 client's body without
+      // one: the next event tells which, taken by the parked listeners (every GET's path: no listener is added).
       this.#awaitingFirst = start
       stream.resume()
     }

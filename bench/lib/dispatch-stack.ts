@@ -1,5 +1,6 @@
 // The dispatch path for benchmarks: the local Lambda service in this process (idle once its environments run) and the
-// router as its own process (`node --max-semi-space-size=4 dist/cli.js router`, as the router image runs it), so the router's CPU and memory are read from /proc alone.
+// router as its own process (`node --max-semi-space-size=4 dist/cli.js router`, as the router image runs it), so the
+// router's CPU and memory are read from /proc alone.
 // The same composition as src/cli/local-stack.ts, split across processes. Everything it starts, close() stops.
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'

@@ -18,7 +18,7 @@ import {
 } from '../../../src/extension/unanswered-close.js'
 import { deferred } from '../../helpers/deferred.js'
 import { routerConnectionOptions } from '../../helpers/router-connection-options.js'
-import { type ScriptedRouterOptions, startScriptedRouter } from '../../helpers/scripted-router.js'
+import { type ScriptedRouterOptions, startScriptedRouter, type TunnelExchange } from '../../helpers/scripted-router.js'
 import { teardown } from '../../helpers/teardown.js'
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_PROTOCOL_ERROR } =
@@ -201,6 +201,19 @@ function channelOn(
   return new ChannelLoop('channel-1', options, host)
 }
 
+// The app answers 200 "ok", the tunnel carries it to the router, and the channel's next POST gets a goaway.
+async function answerOkThenGoaway(
+  appResponse: ServerResponse,
+  exchange: TunnelExchange,
+  router: ChannelUnderTest['router'],
+  running: Promise<void>,
+): Promise<void> {
+  appResponse.writeHead(200, { 'content-length': '2' }).end('ok')
+  assert.equal((await exchange.done).body.toString(), 'ok')
+  await (await router.nextChannel()).goaway()
+  await running
+}
+
 function kinds(events: readonly ChannelEvent[]): string[] {
   return events.map((event) => (event.kind === 'request-end' ? `request-end:${event.end.kind}` : event.kind))
 }
@@ -288,10 +301,7 @@ test('a GET head without framing headers, ended with the head, reaches the app w
   })
   await once(appRequest, 'end')
   assert.equal(received, 0)
-  appResponse.writeHead(200, { 'content-length': '2' }).end('ok')
-  assert.equal((await exchange.done).body.toString(), 'ok')
-  await (await router.nextChannel()).goaway()
-  await running
+  await answerOkThenGoaway(appResponse, exchange, router, running)
   assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
 })
 
@@ -314,11 +324,24 @@ test('a body that follows a head without framing headers in a later frame (the o
   appResponse.req.on('data', (chunk: Buffer) => chunks.push(chunk))
   await once(appResponse.req, 'end')
   assert.equal(Buffer.concat(chunks).toString(), 'first,second')
-  appResponse.writeHead(200, { 'content-length': '2' }).end('ok')
-  assert.equal((await exchange.done).body.toString(), 'ok')
+  await answerOkThenGoaway(appResponse, exchange, router, running)
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
+})
+
+test('a reset while a head without framing headers awaits its next frame ends the request as reset, and the channel POSTs again', async (t) => {
+  const { promise: started, resolve: onStarted } = deferred<void>()
+  const { channel, events, router } = await startChannel(t, {}, () => {
+    if (events.at(-1)?.kind === 'request-start') onStarted()
+  })
+  const running = channel.run()
+  const parked = await router.nextChannel()
+  parked.send({ method: 'POST', target: '/upload', headers: ['Host', 'app'] }, undefined, { endStream: false })
+  await started
+  parked.reset(constants.NGHTTP2_CANCEL)
   await (await router.nextChannel()).goaway()
   await running
-  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:complete', 'opened', 'goaway'])
+  assert.deepEqual(kinds(events), ['opened', 'request-start', 'request-end:reset', 'opened', 'goaway'])
+  assert.equal(channel.hasRequestInFlight, false)
 })
 
 test('a stream reset mid-request ends the request with one request-end of kind reset, and the channel POSTs again', async (t) => {

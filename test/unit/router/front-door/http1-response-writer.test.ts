@@ -55,11 +55,21 @@ function header(response: { headers: readonly (readonly [string, string])[] }, n
 const GET = 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n'
 const BUSY: ErrorStatus = { status: 503, retryAfterS: 1, closeConnection: false, body: 'busy (LD_TEST)\n' }
 
-test('a response written in one turn arrives whole and the connection serves the next request', async (t) => {
+// A server, one raw client connection, and the writer of the GET the client sent on it.
+async function openGet(t: Parameters<typeof teardown>[0]): Promise<{
+  server: Awaited<ReturnType<typeof startServer>>
+  connection: RawHttp1Connection
+  writer: Http1ResponseWriter
+}> {
   const server = await startServer(t)
   const connection = await server.connect()
   connection.send(GET)
   const { writer } = await server.next()
+  return { server, connection, writer }
+}
+
+test('a response written in one turn arrives whole and the connection serves the next request', async (t) => {
+  const { server, connection, writer } = await openGet(t)
   assert.equal(writer.protocol, 'HTTP/1.1')
   writer.writeHead(201, ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'], false)
   writer.write(Buffer.from('hello '))
@@ -80,10 +90,7 @@ test('a response written in one turn arrives whole and the connection serves the
 })
 
 test('a head whose body has not come yet reaches the client before the body does', async (t) => {
-  const server = await startServer(t)
-  const connection = await server.connect()
-  connection.send(GET)
-  const { writer } = await server.next()
+  const { connection, writer } = await openGet(t)
   writer.writeHead(200, ['Content-Type', 'text/event-stream'], false)
   await connection.receivedAtLeast(1)
   const head = connection.received.toString('latin1')
@@ -95,10 +102,7 @@ test('a head whose body has not come yet reaches the client before the body does
 })
 
 test('a body begun in the same turn as the head leaves with it, and the rest follows in later turns', async (t) => {
-  const server = await startServer(t)
-  const connection = await server.connect()
-  connection.send(GET)
-  const { writer } = await server.next()
+  const { connection, writer } = await openGet(t)
   writer.writeHead(200, ['Content-Type', 'text/event-stream'], false)
   writer.write(Buffer.from('data: 1\n\n'))
   assert.ok(writer.queuedBytes > 0, 'held until the turn ends')
@@ -111,10 +115,7 @@ test('a body begun in the same turn as the head leaves with it, and the rest fol
 })
 
 test('a response written while closing says Connection: close and the connection ends after it', async (t) => {
-  const server = await startServer(t)
-  const connection = await server.connect()
-  connection.send(GET)
-  const { writer } = await server.next()
+  const { connection, writer } = await openGet(t)
   writer.writeHead(200, ['Content-Length', '2'], true)
   writer.write(Buffer.from('ok'))
   writer.end()
@@ -163,10 +164,7 @@ test('an error answer that closes the connection says Connection: close and the 
 
 for (const how of ['abort()', 'writeError() after the head'] as const) {
   test(`${how} cuts the connection, so a started body is never taken as complete`, async (t) => {
-    const server = await startServer(t)
-    const connection = await server.connect()
-    connection.send(GET)
-    const { writer } = await server.next()
+    const { connection, writer } = await openGet(t)
     writer.writeHead(200, ['Content-Length', '10'], false)
     writer.write(Buffer.from('12345'))
     if (how === 'abort()') writer.abort()
@@ -190,10 +188,7 @@ test('abort() in the turn of the head sends nothing of it, so an HTTP/1.0 client
 })
 
 test('bytes written in one turn count as queued until the turn ends', async (t) => {
-  const server = await startServer(t)
-  const connection = await server.connect()
-  connection.send(GET)
-  const { writer } = await server.next()
+  const { connection, writer } = await openGet(t)
   writer.writeHead(200, ['Content-Length', '65536'], false)
   writer.write(Buffer.alloc(65_536, 0x61))
   assert.ok(writer.queuedBytes >= 65_536, `queued ${writer.queuedBytes}`)

@@ -22,6 +22,7 @@ import {
 } from '../helpers/fault-h2-raw-peer.js'
 import {
   assertPoolAtRest,
+  channelsParked,
   closeAndAssertNoOrphans,
   type FaultStack,
   http2ErrorCount,
@@ -129,6 +130,7 @@ describe('a raw HTTP/2 peer breaks the protocol on the control port', () => {
     // Issue 13: the instance already holds its NumberOfChannels, so a new channel id gets 429 even with
     // AllowUnauthenticatedChannels. A peer's channel that was parked and then lost to a dead session is
     // control-session-dead-after-protocol-error.test.ts.
+    await channelsParked(fault, lambdaId, CHANNELS)
     const peer = await RawH2Peer.connect(fault.controlPort)
     t.after(() => peer.destroy())
     peer.start()

@@ -234,6 +234,20 @@ export async function assertPoolAtRest(fault: FaultStack, deadLambdaIds: readonl
   }
 }
 
+/**
+ * Waits until instance `lambdaId` has `count` channels parked. An extension POSTs a channel again after each
+ * exchange, so just after a response a channel may be on its way back; the count is read again at each channelOpened.
+ */
+export async function channelsParked(fault: FaultStack, lambdaId: string, count: number): Promise<void> {
+  const parked = (): number =>
+    fault.pool().instances.find((instance) => instance.lambdaId === lambdaId)?.parkedChannels ?? 0
+  let from = fault.events.channelOpened.mark()
+  while (parked() < count) {
+    await fault.events.channelOpened.next((event) => event.lambdaId === lambdaId, from)
+    from = fault.events.channelOpened.mark()
+  }
+}
+
 /** Waits for instance `lambdaId` to enter `state`; `from` is a mark of `fault.events.instanceStateChanged`. */
 export function instanceEntered(
   fault: FaultStack,

@@ -173,14 +173,10 @@ export class AppClient {
     this.#pool = this.#createPool()
   }
 
-  /**
-   * Sends `request` to the app and streams the answer into `handler`. Never throws: failures reach the handler.
-   * The request is written when the callback that read it from the router has finished (a `process.nextTick`), not in
-   * the middle of it: measured faster in the benchmark, with the mechanism not established (docs/performance.md).
-   */
+  /** Sends `request` to the app and streams the answer into `handler`. Never throws: failures reach the handler. */
   relay(request: AppRequest, handler: RelayHandler): RelayControl {
     const exchange = new AppExchange(this.#pool, request, handler)
-    process.nextTick(startExchange, exchange)
+    exchange.start()
     return exchange
   }
 
@@ -211,10 +207,6 @@ export class AppClient {
   }
 }
 
-function startExchange(exchange: AppExchange): void {
-  exchange.start()
-}
-
 // undici's handler in its callback form (onConnect/onHeaders/onData): it hands over the raw header list, so order
 // and repeats survive, and costs no per-response header object on the hot path.
 class AppExchange implements Dispatcher.DispatchHandler, RelayController, RelayControl {
@@ -238,8 +230,6 @@ class AppExchange implements Dispatcher.DispatchHandler, RelayController, RelayC
   }
 
   start(): void {
-    // Aborted before its turn came (the router reset the channel in the same callback): the app never hears of it.
-    if (this.#aborted) return
     this.#pool.dispatch(this.#options, this)
   }
 

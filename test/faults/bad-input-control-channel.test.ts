@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test'
 import {
   anotherInstanceOpened,
   assertPoolAtRest,
+  channelsParked,
   closeAndAssertNoOrphans,
   type FaultStack,
   http2ErrorCount,
@@ -65,6 +66,8 @@ describe('bad input on the control channel', () => {
   })
 
   test('a channel POST without X-Lambda-Id, or with a blank one, gets 400 and parks nothing', async () => {
+    // The real extension's one channel may still be on its way back from the last case's request.
+    await channelsParked(fault, lambdaId, 1)
     for (const lambdaIdHeader of [null, ' '] as const) {
       const answer = await extension.ping(lambdaId, {
         method: 'POST',
@@ -117,6 +120,7 @@ describe('bad input on the control channel', () => {
   test('a channel POST beyond the instance NumberOfChannels gets a bare 429, parks nothing, and the real extension serves on', async () => {
     // The real extension holds the instance's one channel place (ChannelCount 1); a re-POST of a known id would take
     // its own place again (test/integration/control-channel-authentication.test.ts), a new id has none.
+    await channelsParked(fault, lambdaId, 1)
     const before = fault.pool().instances[0]?.parkedChannels
     for (const id of ['extra-1', 'extra-2']) {
       const channel = extension.openChannel(lambdaId, id)

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildCells, PATHS, type PathName, selectCells } from './lib/cells.js'
+import { EchoClientProcess } from './lib/echo-process.js'
 import { describeMachine, loadAverage1m } from './lib/machine.js'
 import { type LoadTools, measureCell, measureLargeBody } from './lib/measure.js'
 import { startPaths } from './lib/paths.js'
@@ -185,17 +186,23 @@ async function main(): Promise<void> {
         : `${result.status}: ${result.reason}`
       process.stdout.write(`[${index + 1}/${cells.length}] ${cell.id}: ${line}\n`)
     }
-    for (const run of largeRuns) {
-      for (const path of PATHS) {
-        const target = started.targets[path]
-        if (target === undefined) continue
-        const result = await measureLargeBody(target, run.bodyBytes, run.repetitions)
-        largeBodies.push(result)
-        process.stdout.write(
-          `echo ${run.bodyBytes / MIB} MiB via ${path}: ${result.medianMBps?.toFixed(0) ?? '–'} MB/s (median of ` +
-            `${result.allMBps.length}${result.failures > 0 ? `, ${result.failures} failed: ${result.failure}` : ''})\n`,
-        )
+    // Forked only when there is an echo to run.
+    const echoClient = largeRuns.length > 0 ? EchoClientProcess.start() : undefined
+    try {
+      for (const run of largeRuns) {
+        for (const path of PATHS) {
+          const target = started.targets[path]
+          if (target === undefined || echoClient === undefined) continue
+          const result = await measureLargeBody(echoClient, target, run.bodyBytes, run.repetitions, warmupS)
+          largeBodies.push(result)
+          process.stdout.write(
+            `echo ${run.bodyBytes / MIB} MiB via ${path}: ${result.medianMBps?.toFixed(0) ?? '–'} MB/s (median of ` +
+              `${result.allMBps.length}${result.failures > 0 ? `, ${result.failures} failed: ${result.failure}` : ''})\n`,
+          )
+        }
       }
+    } finally {
+      await echoClient?.close()
     }
     for (const path of webSocketPaths) {
       const url = started.targets[path]?.urls.h1

@@ -3,7 +3,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Cell, notApplicable, ROUTES } from './cells.js'
-import { bodyBlock, postEcho } from './echo-client.js'
+import type { EchoClientProcess } from './echo-process.js'
 import { h2loadArgs, h2loadResult, parseH2loadLog, parseH2loadSummary } from './h2load.js'
 import type { LoadResult } from './load-result.js'
 import { loadAverage1m } from './machine.js'
@@ -113,45 +113,29 @@ export async function measureCell(
   }
 }
 
-/** POSTs `bodyBytes` to /echo `repetitions` times through one path; checks status, length and hash of each echo. */
+/**
+ * The large-body echo through one path: echoes for `warmupS` seconds unmeasured (at least one), as a cell warms up,
+ * then `repetitions` timed ones with the path's processes metered. The echo client is a process of its own.
+ */
 export async function measureLargeBody(
+  client: EchoClientProcess,
   target: PathTarget,
   bodyBytes: number,
   repetitions: number,
+  warmupS: number,
 ): Promise<LargeBodyResult> {
-  const block = bodyBlock()
-  const seconds: number[] = []
-  let failures = 0
-  let failure: string | undefined
-  const base = target.urls.h1 as string
-  // One unmeasured echo first: connections, JIT and buffers warm up as in the cells' warm-up runs.
-  await postEcho(base, block, bodyBytes).catch(() => undefined)
   const meter = new ResourceMeter(target.groups())
-  meter.start()
-  for (let round = 0; round < repetitions; round++) {
-    try {
-      const result = await postEcho(base, block, bodyBytes)
-      if (result.status !== 200 || result.receivedBytes !== bodyBytes || !result.intact) {
-        failures++
-        failure = `status ${result.status}, ${result.receivedBytes} bytes, ${result.intact ? 'intact' : 'corrupted'}`
-        continue
-      }
-      seconds.push(result.seconds)
-    } catch (error) {
-      failures++
-      failure = (error as Error).message
-    }
-  }
+  const run = await client.run({ url: target.urls.h1 as string, bodyBytes, warmupS, repetitions }, () => meter.start())
   const usage = meter.stop()
   const mib = (bodyBytes * repetitions) / (1024 * 1024)
   return {
     path: target.name,
     bodyBytes,
     repetitions,
-    medianMBps: medianThroughput(bodyBytes, seconds),
-    allMBps: seconds.map((value) => bodyBytes / value / 1e6),
-    failures,
-    ...(failure === undefined ? {} : { failure }),
+    medianMBps: medianThroughput(bodyBytes, run.seconds),
+    allMBps: run.seconds.map((value) => bodyBytes / value / 1e6),
+    failures: run.failures,
+    ...(run.failure === undefined ? {} : { failure: run.failure }),
     cpuUsPerMiB: Object.fromEntries(Object.entries(usage.cpuUs).map(([label, us]) => [label, us / mib])),
   }
 }

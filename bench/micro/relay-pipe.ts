@@ -1,0 +1,34 @@
+// The byte pipe both relays of bench/micro/echo-floor.ts use: two duplex streams copied into each other, closed
+// together when either closes or fails. Like `pipe()`, but a side pauses its source only once 256 KiB wait to be
+// written (as the router and the extension do; `pipe()` pauses at the 16 KiB high-water mark, a stop-and-wait per
+// chunk), so the reference relays are not slowed by a setting the product does not use.
+import type { Duplex } from 'node:stream'
+
+export const RELAY_PAUSE_AT_BYTES = 256 * 1024
+
+function copy(from: Duplex, to: Duplex): void {
+  const resume = (): void => {
+    from.resume()
+  }
+  from.on('data', (chunk: Buffer) => {
+    to.write(chunk)
+    if (to.writableLength >= RELAY_PAUSE_AT_BYTES) {
+      from.pause()
+      to.once('drain', resume)
+    }
+  })
+  from.once('end', () => to.end())
+}
+
+export function pipeBothWays(a: Duplex, b: Duplex): void {
+  copy(a, b)
+  copy(b, a)
+  const closeBoth = (): void => {
+    a.destroy()
+    b.destroy()
+  }
+  for (const side of [a, b]) {
+    side.once('error', closeBoth)
+    side.once('close', closeBoth)
+  }
+}

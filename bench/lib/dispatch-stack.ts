@@ -4,6 +4,7 @@
 // The same composition as src/cli/local-stack.ts, split across processes. Everything it starts, close() stops.
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import { EXTENSION_NODE_FLAGS } from '../../src/extension/index.js'
 import { type LocalLambda, startLocalLambda } from '../../src/local/index.js'
 import { type ManagedProcess, spawnReady } from './processes.js'
 import type { ProcessGroups } from './resource-meter.js'
@@ -72,7 +73,7 @@ export async function startDispatchStack(options: DispatchStackOptions): Promise
         runtimeCommand: nodeCommand(join(options.root, 'dist/demo-app.js'), options.profileDir, 'app'),
         extensionCommands: [
           options.extensionCommand ??
-            nodeCommand(join(options.root, 'dist/extension.js'), options.profileDir, 'extension'),
+            nodeCommand(join(options.root, 'dist/extension.js'), options.profileDir, 'extension', EXTENSION_NODE_FLAGS),
         ],
         env: { ...options.functionEnv },
         portVariables: ['PORT', 'LAMBDA_DISPATCH_PORT'],

@@ -70,12 +70,20 @@ export class EchoClientProcess {
   }
 
   async #next(kind: FromClient['kind']): Promise<FromClient> {
-    const exited = once(this.#child, 'exit').then(([code, signal]) => {
-      throw new Error(`the echo client exited (${signal ?? code}) while the benchmark waited for '${kind}'`)
-    })
-    const [message] = (await Promise.race([once(this.#child, 'message'), exited])) as [FromClient]
-    if (message.kind !== kind) throw new Error(`the echo client said '${message.kind}', not '${kind}'`)
-    return message
+    // Both waits stop listening once either is settled: a listener left behind per call would pile up on the child.
+    const settled = new AbortController()
+    try {
+      const exited = once(this.#child, 'exit', { signal: settled.signal }).then(([code, signal]) => {
+        throw new Error(`the echo client exited (${signal ?? code}) while the benchmark waited for '${kind}'`)
+      })
+      const [message] = (await Promise.race([once(this.#child, 'message', { signal: settled.signal }), exited])) as [
+        FromClient,
+      ]
+      if (message.kind !== kind) throw new Error(`the echo client said '${message.kind}', not '${kind}'`)
+      return message
+    } finally {
+      settled.abort()
+    }
   }
 }
 

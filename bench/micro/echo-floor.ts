@@ -6,12 +6,14 @@
 // extension, one environment). Each round warms every path up for `warmup` seconds of echoes (the app and the client
 // reach their steady cost per byte only after a few hundred MiB), then times `repetitions` echoes of `mib` MiB,
 // reading each process's CPU from /proc. The echo client is a process of its own (bench/lib/echo-process.ts), as in
-// `npm run bench`. The order of the paths is reversed every other round. It prints MB/s, the ratio to direct within
+// `npm run bench`. Both relays run with the extension's Node flags (src/extension/node-flags.ts). The order of the
+// paths is reversed every other round. It prints MB/s, the ratio to direct within
 // the round, and CPU per MiB by process, the client's included.
 // Run after `npm run build`: `node --import tsx bench/micro/echo-floor.ts [rounds] [warmup s] [repetitions] [mib]
 // [profile dir]`; with a profile dir every process but the client writes a V8 CPU profile under it at exit.
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { EXTENSION_NODE_FLAGS } from '../../src/extension/index.js'
 import { EchoClientProcess } from '../lib/echo-process.js'
 import { startPaths } from '../lib/paths.js'
 import { type ManagedProcess, spawnReady } from '../lib/processes.js'
@@ -50,7 +52,15 @@ async function startRelay(
 ): Promise<{ process: ManagedProcess; port: number }> {
   const started = await spawnReady(
     name,
-    [process.execPath, '--import', 'tsx', ...profileFlags(name), join(root, 'bench/micro', script), ...args],
+    [
+      process.execPath,
+      ...EXTENSION_NODE_FLAGS,
+      '--import',
+      'tsx',
+      ...profileFlags(name),
+      join(root, 'bench/micro', script),
+      ...args,
+    ],
     { cwd: root, ready: RELAY_READY, timeoutMs: 15_000 },
   )
   return { process: started.process, port: Number(started.match?.[1]) }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createSilentLogger, type Logger } from '../common/index.js'
+import { EXTENSION_NODE_FLAGS } from '../extension/index.js'
 import { type LocalLambda, startLocalLambda } from '../local/index.js'
 import { createRouter, loadRouterConfig, type Router, type RouterAddresses } from '../router/index.js'
 
@@ -177,19 +178,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-/** The argv of the demo app and of the extension for `runtime`, with absolute paths. */
+/** The argv of the demo app and of the extension for `runtime`, with absolute paths; the extension's Node flags as the layer's launcher gives them. */
 export function childCommands(runtime: StackRuntime): { demoApp: string[]; extension: string[] } {
   const root = packageRoot()
   if (runtime === 'bundle') {
     return {
       demoApp: [process.execPath, join(root, 'dist/demo-app.js')],
-      extension: [process.execPath, join(root, 'dist/extension.js')],
+      extension: [process.execPath, ...EXTENSION_NODE_FLAGS, join(root, 'dist/extension.js')],
     }
   }
   const tsx = import.meta.resolve('tsx')
   return {
     demoApp: [process.execPath, '--import', tsx, join(root, 'src/demo-app/main.ts')],
-    extension: [process.execPath, '--import', tsx, join(root, 'src/extension/main.ts')],
+    extension: [process.execPath, ...EXTENSION_NODE_FLAGS, '--import', tsx, join(root, 'src/extension/main.ts')],
   }
 }
 

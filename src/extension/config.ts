@@ -1,9 +1,10 @@
 // The extension's configuration: its defaults (derived from the settings table) and one validating loader over the
 // environment (STYLE.md §8). Pure: it reads only the object it is given and returns a frozen config or throws
 // ConfigError listing every bad variable.
-import { ConfigError, loadSettings, settingDefaults } from '../common/index.js'
+import { ConfigError, loadSettings, settingDefaults, settingEnvNames } from '../common/index.js'
 import type { ExtensionConfig, ExtensionSettings } from './config-rows.js'
 import { EXTENSION_SETTINGS } from './config-settings.js'
+import { LAUNCHER_ENV_NAMES } from './node-flags.js'
 
 export type { ExtensionConfig, ExtensionSetting, ReadinessProtocol } from './config-rows.js'
 export { EXTENSION_SETTINGS } from './config-settings.js'
@@ -23,6 +24,12 @@ export const EXTENSION_ENV_VARS = Object.freeze(
 ) as Readonly<{ [K in DefaultedKey | 'runtimeApi']: string }>
 
 /** The name of the variable that forces every invoke's deadline; its presence alone marks a local environment. */
+/** Every LAMBDA_DISPATCH_ variable the extension or its launcher reads: anything else with the prefix is a typo. */
+export const EXTENSION_KNOWN_ENV_NAMES: readonly string[] = Object.freeze([
+  ...settingEnvNames(EXTENSION_SETTINGS),
+  ...LAUNCHER_ENV_NAMES,
+])
+
 const FORCE_DEADLINE_VAR = EXTENSION_ENV_VARS.forceDeadlineMs
 
 /**

@@ -1,9 +1,9 @@
 // The extension's main flow as one readable function (aws-lambda-web-adapter main.rs): register → readiness → invoke
 // loop → return on SHUTDOWN, a signal, or a fatal error. Also the module's public surface.
 import type { Logger } from '../common/index.js'
-import { ConfigError, createRootLogger, settingEnvNames, warnUnknownSettings } from '../common/index.js'
+import { ConfigError, createRootLogger, warnUnknownSettings } from '../common/index.js'
 import { DEFAULT_POOL_ID, encodeWaiterResponse, type WaiterResponse } from '../protocol/index.js'
-import { EXTENSION_ENV_VARS, EXTENSION_SETTINGS, type ExtensionConfig, loadExtensionConfig } from './config.js'
+import { EXTENSION_ENV_VARS, EXTENSION_KNOWN_ENV_NAMES, type ExtensionConfig, loadExtensionConfig } from './config.js'
 import { AppNotReadyError, type ExtensionError } from './errors.js'
 import { Invocation, type InvocationOutcome } from './invocation.js'
 import { classifyInvokePayload } from './invoke-payload.js'
@@ -24,6 +24,7 @@ export {
   loadExtensionConfig,
 } from './config.js'
 export * from './errors.js'
+export { EXTENSION_NODE_FLAGS, LAUNCHER_ENV_NAMES } from './node-flags.js'
 
 /** How runExtension ended. `shutdown` is a clean exit; `fatal` means the environment must be replaced. */
 export type ExtensionExit =
@@ -276,7 +277,7 @@ export async function runExtensionProcess(env: Readonly<Record<string, string | 
   const logger = createRootLogger({ level: config.logLevel }, { component: 'extension' })
   // Only UPPER_SNAKE names are ours: the router's PascalCase settings may share the environment.
   const ours = Object.keys(env).filter((name) => /^LAMBDA_DISPATCH_[A-Z0-9_]+$/.test(name))
-  warnUnknownSettings(logger, ours, settingEnvNames(EXTENSION_SETTINGS), 'LAMBDA_DISPATCH_')
+  warnUnknownSettings(logger, ours, EXTENSION_KNOWN_ENV_NAMES, 'LAMBDA_DISPATCH_')
   const shutdown = new AbortController()
   const onSignal = (signal: NodeJS.Signals): void => {
     if (shutdown.signal.aborted) {

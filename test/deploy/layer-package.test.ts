@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { EXTENSION_NODE_FLAGS } from '../../src/extension/index.js'
 import { invokeJson, lambdaClient, nextEvent, startTestLambda } from '../helpers/local-lambda.js'
 import { packageLayer, REPO_ROOT, runTool as run, unzipLayer } from '../helpers/package-layer.js'
 
@@ -150,9 +151,22 @@ test("the launcher prefers the self-contained layer's own Node to the one on PAT
   const path = dirname(process.execPath)
   const preferred = run(join(root, LAUNCHER), ['x'], { env: { PATH: path } })
   assert.equal(preferred.status, 0, preferred.stderr)
-  assert.equal(preferred.stdout, `layer node ran ${root}/${BUNDLE} x\n`)
+  assert.equal(preferred.stdout, `layer node ran ${EXTENSION_NODE_FLAGS.join(' ')} ${root}/${BUNDLE} x\n`)
   const chosen = run(join(root, LAUNCHER), ['x'], { env: { PATH: path, LAMBDA_DISPATCH_NODE: process.execPath } })
   assert.equal(chosen.stdout, 'bundle ran with x')
+})
+
+test("the launcher gives Node the extension's flags; LAMBDA_DISPATCH_NODE_FLAGS replaces them, and set empty drops them", () => {
+  const root = launcherTree(true)
+  const node = join(root, 'chosen/node')
+  fakeNode(node)
+  const launch = (env: Record<string, string>) =>
+    run(join(root, LAUNCHER), ['x', '*'], { env: { PATH: '/nonexistent', LAMBDA_DISPATCH_NODE: node, ...env } })
+  assert.deepEqual(EXTENSION_NODE_FLAGS, ['--initial-old-space-size=64'])
+  assert.equal(launch({}).stdout, `layer node ran --initial-old-space-size=64 ${root}/${BUNDLE} x *\n`)
+  const replaced = launch({ LAMBDA_DISPATCH_NODE_FLAGS: '--max-old-space-size=96  --stack-size=900 *' })
+  assert.equal(replaced.stdout, `layer node ran --max-old-space-size=96 --stack-size=900 * ${root}/${BUNDLE} x *\n`)
+  assert.equal(launch({ LAMBDA_DISPATCH_NODE_FLAGS: '' }).stdout, `layer node ran ${root}/${BUNDLE} x *\n`)
 })
 
 test("the exec wrapper runs a JavaScript handler with the self-contained layer's Node when the runtime has none", (t) => {

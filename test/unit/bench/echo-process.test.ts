@@ -61,3 +61,22 @@ test('an echo that is refused or cut short counts as failed, with the reason', a
   assert.equal(run.failures, 2)
   assert.match(run.failure ?? '', /^status (500|200), \d+ bytes/)
 })
+
+test('many runs on one client leave no listener behind on it', async (t) => {
+  const defer = teardown(t)
+  const app = await startDemoApp(t)
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning.name)
+  }
+  process.on('warning', onWarning)
+  defer(() => process.off('warning', onWarning))
+  const client = EchoClientProcess.start()
+  defer(() => client.close())
+  const plan = { url: `http://127.0.0.1:${app.port}`, bodyBytes: 4096, warmupS: 0.001, repetitions: 1 }
+  for (let run = 0; run < 15; run++) {
+    assert.equal((await client.run(plan, () => undefined)).seconds.length, 1)
+  }
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(warnings, [])
+})

@@ -4,14 +4,16 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { test } from 'node:test'
-import { ConfigError, describeSettings } from '../../../src/common/index.js'
+import { ConfigError, describeSettings, unknownSettings } from '../../../src/common/index.js'
 import {
   EXTENSION_DEFAULTS,
   EXTENSION_ENV_VARS,
+  EXTENSION_KNOWN_ENV_NAMES,
   EXTENSION_SETTINGS,
   type ExtensionConfig,
   loadExtensionConfig,
 } from '../../../src/extension/config.js'
+import { LAUNCHER_ENV_NAMES } from '../../../src/extension/node-flags.js'
 import { loadRouterConfig } from '../../../src/router/config.js'
 
 const REQUIRED = { AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' }
@@ -212,10 +214,22 @@ test('a missing or malformed Runtime API address is refused, together with every
 
 test('docs/extension.md documents every variable the extension reads', () => {
   const docs = readFileSync(resolve(import.meta.dirname, '../../../docs/extension.md'), 'utf8')
-  const names = [...Object.values(EXTENSION_ENV_VARS), 'LAMBDA_DISPATCH_RUNTIME']
+  const names = [...Object.values(EXTENSION_ENV_VARS), 'LAMBDA_DISPATCH_RUNTIME', ...LAUNCHER_ENV_NAMES]
   const missing = names.filter((name) => !docs.includes(`| \`${name}\``))
   assert.deepEqual(missing, [])
   assert.deepEqual(Object.keys(EXTENSION_ENV_VARS).sort(), [...Object.keys(EXTENSION_DEFAULTS), 'runtimeApi'].sort())
+})
+
+test("the launcher's variables draw no unknown-setting warning; a typo of one still does, naming it", () => {
+  const names = [
+    'LAMBDA_DISPATCH_NODE',
+    'LAMBDA_DISPATCH_NODE_FLAGS',
+    'LAMBDA_DISPATCH_NODE_FLAG',
+    'LAMBDA_DISPATCH_PORT',
+  ]
+  assert.deepEqual(unknownSettings(names, EXTENSION_KNOWN_ENV_NAMES, 'LAMBDA_DISPATCH_'), [
+    { name: 'LAMBDA_DISPATCH_NODE_FLAG', closest: 'LAMBDA_DISPATCH_NODE_FLAGS' },
+  ])
 })
 
 // Issue 14: aws-lambda-web-adapter's names work as they do there; our own variable wins when both are set.

@@ -58,6 +58,10 @@ test('an instance whose deadline comes while the router still holds its close (r
     },
   })
   const session = h2cSession(t, stack.addresses.frontDoorUrl)
+  // Why a replacement failed to start, if one did: its function error, for the failure message.
+  const startFailures: string[] = []
+  const unsubscribe = stack.router.events.appStartFailed.subscribe((event) => startFailures.push(event.error.message))
+  t.after(unsubscribe)
   // With one instance at a time, every request answered after the first invoke ended was served by a replacement.
   let recycled = false
   void eventCount(stack, 'invoke-end', 1).then(() => {
@@ -69,7 +73,11 @@ test('an instance whose deadline comes while the router still holds its close (r
     return servedAfterRecycle >= SERVED_BY_REPLACEMENT
   })
 
-  assert.deepEqual(failures, [], `${failures.length} of ${completed} requests failed`)
+  assert.deepEqual(
+    failures,
+    [],
+    `${failures.length} of ${completed} requests failed; start failures: ${startFailures.join(' | ') || 'none'}`,
+  )
   const metrics = parsePrometheusText(await stack.router.registry.metrics())
   const exits = metrics.all('lambda_dispatch_router_invoke_exit_reasons_total')
   assert.deepEqual(

@@ -3,13 +3,13 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Cell, notApplicable, ROUTES } from './cells.js'
-import type { EchoClientProcess } from './echo-process.js'
+import type { EchoClientProcess, EchoRun } from './echo-process.js'
 import { h2loadArgs, h2loadResult, parseH2loadLog, parseH2loadSummary } from './h2load.js'
 import type { LoadResult } from './load-result.js'
 import { loadAverage1m } from './machine.js'
 import type { PathTarget } from './paths.js'
 import { runToEnd } from './processes.js'
-import { ResourceMeter } from './resource-meter.js'
+import { ResourceMeter, type ResourceUsage } from './resource-meter.js'
 import { type CellResult, cpuPerRequest, type LargeBodyResult, medianThroughput } from './results.js'
 import { parseWrkOutput, wrkArgs } from './wrk.js'
 
@@ -125,8 +125,15 @@ export async function measureLargeBody(
   warmupS: number,
 ): Promise<LargeBodyResult> {
   const meter = new ResourceMeter(target.groups())
-  const run = await client.run({ url: target.urls.h1 as string, bodyBytes, warmupS, repetitions }, () => meter.start())
-  const usage = meter.stop()
+  const plan = { url: target.urls.h1 as string, bodyBytes, warmupS, repetitions }
+  let run: EchoRun
+  let usage: ResourceUsage
+  try {
+    run = await client.run(plan, () => meter.start())
+  } finally {
+    // Stopped even when the client dies mid-run: its sampling timer would keep this process alive.
+    usage = meter.stop()
+  }
   const mib = (bodyBytes * repetitions) / (1024 * 1024)
   return {
     path: target.name,
